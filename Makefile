@@ -1,0 +1,40 @@
+# Two commands set everything up on a fresh machine: `make serve` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+YIBAO := $(VENV)/bin/yibao
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install model ingest serve test lint clean
+
+# torch==2.13.0 first: it is the CPU build this machine serves; any other torch pulls CUDA.
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "需要 Python >= 3.11" >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+model: install
+	$(YIBAO) model
+
+ingest: model
+	$(YIBAO) ingest --if-stale
+
+serve: ingest
+	$(YIBAO) search
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check qa ingest api eval tests
+
+clean:
+	rm -rf .yibao .pytest_cache

