@@ -27,10 +27,14 @@ def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="输出调试日志")] = False,
 ) -> None:
     """医保问答命令行工具。"""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(level)  # bm25s sets its own logger to DEBUG
+
+
+def _one_line(text: str) -> str:
+    """Chunk text for a terminal: indentation and blank lines folded into single spaces."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _fail(message: str) -> None:
@@ -229,19 +233,13 @@ def _search_once(retriever, query: str, k: int, mode: str, as_json: bool) -> Non
     if not hits:
         console.print("没有找到相关段落。")
         return
-    table = Table(title=f"“{escape(query)}” 的检索结果({mode})", show_lines=True)
-    for col, kw in (
-        ("#", {"justify": "right"}),
-        ("得分", {"justify": "right"}),
-        ("来源", {}),
-        ("标题 / 段落", {}),
-    ):
-        table.add_column(col, **kw)
+    console.print(f"[bold]“{escape(query)}” 的检索结果[/bold]([dim]{mode}[/dim])")
     for h in hits:
-        text = h.chunk.text if len(h.chunk.text) <= 160 else h.chunk.text[:160] + "…"
-        date = f"  [dim]{h.chunk.date}[/dim]" if h.chunk.date else ""
-        head = f"[bold]{escape(h.chunk.title)}[/bold]{date}"
-        table.add_row(
-            str(h.rank), f"{h.score:.4f}", escape(h.chunk.source), f"{head}\n{escape(text)}"
+        text = _one_line(h.chunk.text)
+        text = text if len(text) <= 180 else text[:180] + "…"
+        date = f" · {h.chunk.date}" if h.chunk.date else ""
+        console.print(
+            f"[bold cyan]{h.rank}.[/bold cyan] [bold]{escape(h.chunk.title)}[/bold]"
+            f"  [dim]得分 {h.score:.4f} · {escape(h.chunk.source)}{date}[/dim]"
         )
-    console.print(table)
+        console.print(f"   {escape(text)}", highlight=False)

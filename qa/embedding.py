@@ -98,6 +98,9 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar in the CLI or logs
 
         self._model = SentenceTransformer(model_path, device="cpu")
         self._model.max_seq_length = min(max_seq_length, self._model.max_seq_length or 512)
