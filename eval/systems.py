@@ -1,0 +1,100 @@
+"""Systems under evaluation: yibao's own retriever in each mode, and how to build them all.
+
+Until the answer composer exists, every retrieval-only system answers with its top chunk and
+cites it (the same rule the LangChain baselines follow), so answer metrics compare like with
+like.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from eval.schema import GoldItem, Prediction, RetrievedChunk, System, top_chunk_prediction
+from qa.retrieval import HybridRetriever
+from qa.settings import Settings
+from qa.types import Hit, SearchMode
+
+logger = logging.getLogger(__name__)
+
+#: System name → our retriever's mode.
+OWN_SYSTEMS: dict[str, SearchMode] = {"yibao": "hybrid", "bm25": "bm25", "dense": "dense"}
+BASELINES = ("langchain-default", "chatchat")
+ALL_SYSTEMS = (*OWN_SYSTEMS, *BASELINES)
+
+
+def to_retrieved(hits: Sequence[Hit]) -> list[RetrievedChunk]:
+    """Hits as the metrics see them."""
+    return [
+        RetrievedChunk(h.chunk.text, h.chunk.source, h.score, h.chunk.chunk_id, h.chunk.title)
+        for h in hits
+    ]
+
+
+class RetrieverSystem:
+    """yibao's hybrid retriever in one mode; answer = the top chunk (no composer yet)."""
+
+    composes_answers = False
+
+    def __init__(self, name: str, retriever: HybridRetriever, mode: SearchMode, top_k: int = 10):
+        self.name = name
+        self.retriever = retriever
+        self.mode = mode
+        self.top_k = top_k
+
+    def predict(self, item: GoldItem) -> Prediction:
+        started = time.perf_counter()
+        result = self.retriever.retrieve(item.question, top_k=self.top_k, mode=self.mode)
+        timings = dict(result.timings_ms)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return top_chunk_prediction(item, to_retrieved(result.hits), timings)
+
+
+def build_systems(names: Sequence[str], settings: Settings) -> list[System]:
+    """Create the named systems over the same corpus and embedding model.
+
+    Our own systems share one index (built or refreshed first if stale) and one embedder;
+    the baselines build their own in-memory indexes from the raw pages in the corpus folder.
+    """
+    unknown = [n for n in names if n not in ALL_SYSTEMS]
+    if unknown:
+        raise ValueError(f"未知系统 {', '.join(unknown)};可选:{', '.join(ALL_SYSTEMS)}")
+    systems: list[System] = []
+    own = [n for n in names if n in OWN_SYSTEMS]
+    if own:
+        from ingest.pipeline import run_ingest
+        from qa.service import load_retriever
+
+        run_ingest(settings)  # no-op when the index is current
+        retriever = load_retriever(settings)
+        systems += [RetrieverSystem(n, retriever, OWN_SYSTEMS[n]) for n in own]
+    baselines = [n for n in names if n in BASELINES]
+    if baselines:
+        from eval.baselines import Chatchat, LangChainDefault
+
+        embeddings = _baseline_embeddings(settings)
+        for name in baselines:
+            started = time.perf_counter()
+            cls = LangChainDefault if name == "langchain-default" else Chatchat
+            systems.append(cls(settings.corpus_dir, embeddings))
+            logger.info("built baseline name=%s seconds=%.1f", name, time.perf_counter() - started)
+    order = {n: i for i, n in enumerate(names)}
+    return sorted(systems, key=lambda s: order[s.name])
+
+
+def _baseline_embeddings(settings: Settings):  # type: ignore[no-untyped-def]
+    """The same embedding model, wrapped the way a LangChain user would wrap it."""
+    from eval.baselines import EmbedderEmbeddings, make_embeddings
+    from qa.embedding import FakeEmbedder
+    from qa.settings import BUNDLED_MODEL
+
+    if settings.embedder == "fake":
+        return EmbedderEmbeddings(FakeEmbedder(settings.fake_dim))
+    folder = settings.embedding_model
+    if folder == BUNDLED_MODEL:
+        from qa.bundled_model import ensure_bundled_model
+
+        folder = str(ensure_bundled_model(settings.models_dir))
+    return make_embeddings(Path(folder))

@@ -1,0 +1,248 @@
+"""Checks of the hand-written gold set against the corpus, and of its loader and split."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from eval.gold import DEFAULT_GOLD, GoldFormatError, load_gold, split_items
+from eval.schema import GoldItem
+from ingest.pages import normalise, parse_page
+from qa.types import Document
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+SEEDS = (
+    "000_6efac6a7bac98b9c.txt",
+    "001_5a948301c2343ca9.txt",
+    "002_39695e3f86a6b490.txt",
+    "003_f38d73674fa39f0d.txt",
+    "004_ef3ce06d3a4f1cd1.txt",
+)
+LINK_LIST_SEED = "003_f38d73674fa39f0d.txt"
+_LINK_SEPARATOR = re.compile(r"\s*\d{4}-\d{2}-\d{2} \d{1,2}:\d{2}医保知识\s*")
+_TRAILING_DATE = re.compile(r"[((][^()()]*\d[^()()]*[))]\s*$")
+
+
+@cache
+def raw(source: str) -> str:
+    return (CORPUS / source).read_text(encoding="utf-8")
+
+
+@cache
+def documents(source: str) -> tuple[Document, ...]:
+    return tuple(parse_page(raw(source), source))
+
+
+@cache
+def gold() -> tuple[GoldItem, ...]:
+    return tuple(load_gold(DEFAULT_GOLD))
+
+
+def _item_id(item: GoldItem) -> str:
+    return item.id
+
+
+def answered(kind: str) -> list[GoldItem]:
+    return [it for it in gold() if it.kind == kind]
+
+
+def link_list_titles() -> list[str]:
+    """Titles of seed 003's trailing link list (``title date time医保知识`` runs)."""
+    text = raw(LINK_LIST_SEED)
+    tail = text[text.index("社保网声明") :].split("投诉", 1)[1]
+    titles = [t.strip() for line in tail.splitlines() for t in _LINK_SEPARATOR.split(line)]
+    return [t for t in titles if t]
+
+
+def forbidden_questions() -> set[str]:
+    """Normalised titles a question must not copy.
+
+    Document titles, section headings, every short stand-alone line (sub-headings such
+    as ``线上登记``) and seed 003's link-list titles, also without their trailing date
+    and split at question marks.
+    """
+    keys: set[str] = set()
+    for source in SEEDS:
+        for doc in documents(source):
+            keys.add(normalise(doc.title))
+            keys.update(normalise(sec.heading) for sec in doc.sections)
+        keys.update(normalise(ln) for ln in raw(source).splitlines() if len(ln.strip()) <= 40)
+    for title in link_list_titles():
+        undated = _TRAILING_DATE.sub("", title)
+        keys.update(normalise(t) for t in (title, undated, *re.split(r"[??!!]", undated)))
+    keys.discard("")
+    return keys
+
+
+# ---------------------------------------------------------------- the gold file
+
+
+def test_corpus_seeds_exist() -> None:
+    assert all((CORPUS / s).is_file() for s in SEEDS)
+
+
+def test_counts_per_kind() -> None:
+    counts = Counter(it.kind for it in gold())
+    assert counts["answerable"] >= 65
+    assert counts["unanswerable"] >= 20
+    assert counts["conflict"] >= 6
+    assert len(gold()) >= 95
+
+
+def test_every_seed_answers_at_least_eight() -> None:
+    per_seed = Counter(it.source for it in answered("answerable"))
+    for seed in SEEDS:
+        assert per_seed[seed] >= 8, (seed, per_seed[seed])
+
+
+def test_sources_are_seeds_or_empty() -> None:
+    for it in gold():
+        if it.kind == "unanswerable":
+            assert (it.source, it.anchor, it.key_facts) == ("", "", ()), it.id
+        else:
+            assert it.source in SEEDS, it.id
+
+
+def test_article_and_snippet_passages_are_covered() -> None:
+    kinds = set()
+    for it in gold():
+        if it.anchor:
+            kinds.update(d.kind for d in documents(it.source) if it.anchor in d.text)
+    assert {"article", "snippet"} <= kinds
+
+
+def test_link_list_titles_are_found() -> None:
+    titles = link_list_titles()
+    assert len(titles) >= 20
+    assert "郑州医疗保险断交了几个月能补交吗?(2025/04/27)" in titles
+
+
+@pytest.mark.parametrize("item", [it for it in gold() if it.kind != "unanswerable"], ids=_item_id)
+def test_anchor_is_verbatim_and_indexed(item: GoldItem) -> None:
+    assert 10 <= len(item.anchor) <= 30, item.anchor
+    assert "\n" not in item.anchor and "\r" not in item.anchor
+    assert item.anchor in raw(item.source)
+    assert any(item.anchor in d.text for d in documents(item.source)), item.anchor
+
+
+@pytest.mark.parametrize("item", answered("answerable"), ids=_item_id)
+def test_answerable_key_facts_are_in_source(item: GoldItem) -> None:
+    assert 1 <= len(item.key_facts) <= 4
+    for fact in item.key_facts:
+        assert fact in raw(item.source), fact
+
+
+@pytest.mark.parametrize("item", answered("conflict"), ids=_item_id)
+def test_conflict_key_facts_are_indexed_somewhere(item: GoldItem) -> None:
+    assert 2 <= len(item.key_facts) <= 4
+    texts = [d.text for seed in SEEDS for d in documents(seed)]
+    for fact in item.key_facts:
+        assert any(fact in t for t in texts), fact
+
+
+def test_questions_are_not_copied_titles() -> None:
+    forbidden = forbidden_questions()
+    copied = [it.question for it in gold() if normalise(it.question) in forbidden]
+    assert not copied
+
+
+def test_ids_and_questions_unique() -> None:
+    ids = [it.id for it in gold()]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"q\d{3}", i) for i in ids)
+    questions = [normalise(it.question) for it in gold()]
+    assert len(questions) == len(set(questions))
+
+
+def test_every_item_has_reference_and_note() -> None:
+    for it in gold():
+        assert it.question.strip() and it.reference.strip() and it.note.strip(), it.id
+
+
+# ---------------------------------------------------------------- split
+
+
+def test_split_partitions_each_kind() -> None:
+    items = list(gold())
+    dev, test = split_items(items, "dev"), split_items(items, "test")
+    assert split_items(items, "all") == sorted(items, key=lambda it: it.id)
+    assert {it.id for it in dev} | {it.id for it in test} == {it.id for it in items}
+    assert not {it.id for it in dev} & {it.id for it in test}
+    for kind in ("answerable", "unanswerable", "conflict"):
+        n = sum(it.kind == kind for it in items)
+        assert sum(it.kind == kind for it in test) == n // 3
+
+
+def test_split_is_deterministic() -> None:
+    items = list(gold())
+    shuffled = items[::-1]
+    assert split_items(items, "test") == split_items(shuffled, "test")
+    assert split_items(items, "dev") == split_items(list(load_gold(DEFAULT_GOLD)), "dev")
+
+
+def test_split_rule_on_small_set() -> None:
+    items = [GoldItem(f"q{i:03d}", f"问题{i}", "unanswerable") for i in range(1, 7)]
+    assert [it.id for it in split_items(items, "test")] == ["q003", "q006"]
+
+
+def test_unknown_split() -> None:
+    with pytest.raises(ValueError, match="all, dev, test"):
+        split_items(gold(), "train")
+
+
+# ---------------------------------------------------------------- loader errors
+
+_GOOD = {
+    "id": "q001",
+    "question": "医保码咋激活",
+    "kind": "answerable",
+    "source": "000_6efac6a7bac98b9c.txt",
+    "anchor": "支付宝搜索“医保码”",
+    "key_facts": ["刷脸激活"],
+    "reference": "刷脸激活。",
+    "note": "test",
+}
+
+
+def _write(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _line(**changes: object) -> str:
+    record = {**_GOOD, **changes}
+    return json.dumps({k: v for k, v in record.items() if v is not None}, ensure_ascii=False)
+
+
+def test_load_valid_file_with_blank_lines(tmp_path: Path) -> None:
+    refusal = _line(id="q002", kind="unanswerable", source="", anchor="", key_facts=[])
+    path = _write(tmp_path, [_line(), "", "   ", refusal])
+    items = load_gold(path)
+    assert [it.id for it in items] == ["q001", "q002"]
+    assert items[0].key_facts == ("刷脸激活",)
+
+
+@pytest.mark.parametrize(
+    ("bad", "needle"),
+    [
+        ("{not json", "malformed"),
+        (_line(anchor=None), "anchor"),
+        (_line(kind="maybe"), "kind"),
+        (_line(id="q001"), "duplicate"),
+        (_line(id="q009", key_facts="刷脸激活"), "key_facts"),
+        (_line(id="q009", anchor=""), "anchor"),
+        ("[1, 2]", "object"),
+    ],
+)
+def test_load_errors_name_file_and_line(tmp_path: Path, bad: str, needle: str) -> None:
+    path = _write(tmp_path, [_line(), "", bad])
+    with pytest.raises(GoldFormatError, match=needle) as info:
+        load_gold(path)
+    assert f"{path}:3:" in str(info.value)
+    assert isinstance(info.value, ValueError)
