@@ -55,6 +55,22 @@ class Settings(BaseSettings):
         0.5, ge=0, description="BM25 hits below this score are dropped (gates greetings)."
     )
 
+    # --- answers ---------------------------------------------------------------------------
+    answer_max_points: int = Field(6, ge=1, le=20, description="Most points/steps in an answer.")
+    max_history_turns: int = Field(
+        6, ge=0, le=50, description="Previous turns considered for follow-up questions."
+    )
+    calibration_path: Path | None = Field(
+        None,
+        description="Refusal calibration JSON (default: the one shipped in qa/data/).",
+    )
+    llm_base_url: str = Field(
+        "", description="OpenAI-compatible base URL (e.g. http://localhost:11434/v1); empty = off."
+    )
+    llm_model: str = Field("", description="Model name sent to the LLM endpoint.")
+    llm_api_key: str = Field("", description="Bearer key for the LLM endpoint (may be empty).")
+    llm_timeout: float = Field(30.0, gt=0, description="Seconds before the LLM call is abandoned.")
+
     @property
     def index_dir(self) -> Path:
         """Folder of the live index."""

@@ -105,3 +105,49 @@ class SkippedFile:
 
     path: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source ``[n]`` of an answer: the exact quoted span of one document.
+
+    ``quote == document.text[start:end]``; ``chunk_id`` names the retrieved chunk it came from.
+    """
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    date: str | None
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What yibao says to a question.
+
+    Attributes:
+        question: The user's question as asked.
+        text: The full answer shown to users: body with ``[n]`` markers, trust notes, and
+            always the disclaimer as its last line.
+        citations: One per ``[n]`` marker in ``text``, numbered 1..n.
+        refused: True when the corpus has no answer (or the question is medical advice).
+        hits: The retrieved chunks the answer was built from.
+        notes: Trust notes added to the text (conflicting figures, region, dates).
+        reason: Why it refused, or why the LLM answer was replaced (empty otherwise).
+        composer: ``extractive``, ``llm`` or ``refusal``.
+        timings_ms: Milliseconds per stage (embed, search, fuse, compose, total).
+    """
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    refused: bool = False
+    hits: tuple[Hit, ...] = ()
+    notes: tuple[str, ...] = ()
+    reason: str = ""
+    composer: str = "extractive"
+    timings_ms: dict[str, float] = field(default_factory=dict)
