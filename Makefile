@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install model ingest serve test lint clean
+.PHONY: install browser model ingest serve test lint clean
 
 # torch==2.13.0 first: it is the CPU build this machine serves; any other torch pulls CUDA.
 $(STAMP): pyproject.toml constraints.txt
@@ -21,6 +21,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# Debian's Chromium for the widget's browser tests (Playwright's own download cannot work
+# here) and a CJK font so pages render Chinese. Installed only when missing; needs root.
+browser:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+		echo "安装 chromium、chromium-driver 与中文字体 …"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver fonts-noto-cjk >/dev/null; \
+	fi
+
 model: install
 	$(YIBAO) model
 
@@ -28,9 +37,9 @@ ingest: model
 	$(YIBAO) ingest --if-stale
 
 serve: ingest
-	$(YIBAO) search
+	$(YIBAO) serve
 
-test: install
+test: install browser
 	$(PY) -m pytest
 
 lint: install

@@ -260,6 +260,10 @@ def eval_(
     out: Annotated[
         Path | None, typer.Option("--out", help="报告目录(默认 eval/reports/<时间>/)")
     ] = None,
+    calibrate: Annotated[
+        bool,
+        typer.Option("--calibrate", help="在 dev 上校准拒答模型,在 test 上检验,并保存校准文件"),
+    ] = False,
 ) -> None:
     """用金标问答集评测各系统,打印指标表并写出 report.json / predictions.jsonl / report.html。"""
     import time
@@ -282,6 +286,9 @@ def eval_(
         return
     if not items:
         _fail(f"金标集 {gold_path} 的 {split} 部分没有题目。")
+    if calibrate:
+        _calibrate(settings, gold_path)
+        return
     try:
         with console.status("正在准备系统(索引、模型、基线)…"):
             built = build_systems(names, settings)
@@ -343,3 +350,122 @@ def _print_eval_tables(runs, metrics) -> None:  # type: ignore[no-untyped-def]
             return None if result is None else result.score
 
         console.print(table(f"按题型:{kind}", pick))
+
+
+def _load_history(path: Path) -> list:  # type: ignore[type-arg]
+    """Turns from a JSON array or JSONL file of ``{"role": "user"|"assistant", "content"}``."""
+    from qa.conversation import Turn
+
+    text = path.read_text("utf-8").strip()
+    records = (
+        json.loads(text)
+        if text.startswith("[")
+        else [json.loads(line) for line in text.splitlines() if line.strip()]
+    )
+    return _turns(records, Turn)
+
+
+def _turns(records, turn_cls) -> list:  # type: ignore[no-untyped-def, type-arg]
+    turns = []
+    for n, rec in enumerate(records or [], start=1):
+        if not isinstance(rec, dict) or rec.get("role") not in ("user", "assistant"):
+            raise ValueError(f"第 {n} 条历史消息格式不对:需要 role 为 user 或 assistant。")
+        turns.append(turn_cls(rec["role"], str(rec.get("content", ""))))
+    return turns
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="问题")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
+    history: Annotated[
+        Path | None, typer.Option("--history", help="对话历史(JSON 数组或 JSONL)")
+    ] = None,
+    jsonl: Annotated[
+        Path | None,
+        typer.Option("--jsonl", help='批量提问:每行 {"id","question","history"?},逐行输出答案'),
+    ] = None,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", min=1, max=20, help="引用候选段落数")
+    ] = None,
+) -> None:
+    """回答问题:带 [n] 引用标注和来源列表,结尾附免责声明。"""
+    from qa.conversation import Turn
+    from qa.index import IndexLoadError
+    from qa.serialization import answer_payload, jsonl_record
+    from qa.service import AnswerService, InvalidQuestionError
+
+    if (question is None) == (jsonl is None):
+        _fail("请给出一个问题,或用 --jsonl 指定批量问题文件(二者选一)。")
+    try:
+        turns = _load_history(history) if history else []
+    except (OSError, ValueError) as exc:
+        _fail(f"无法读取对话历史 {history}:{exc}")
+        return
+    try:
+        service = AnswerService.load(Settings())
+    except IndexLoadError as exc:
+        _fail(str(exc))
+        return
+    if jsonl is not None:
+        _ask_jsonl(service, jsonl, Turn, jsonl_record, InvalidQuestionError, top_k)
+        return
+    try:
+        answer = service.ask(question or "", turns, top_k=top_k)
+    except InvalidQuestionError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        typer.echo(json.dumps(answer_payload(answer), ensure_ascii=False))
+        return
+    console.print(escape(answer.text), highlight=False)
+    if answer.citations:
+        console.print("\n[bold]来源[/bold]")
+        for c in answer.citations:
+            date = f" · {c.date}" if c.date else ""
+            console.print(f"[{c.n}] {escape(c.title)}[dim]{date} · {escape(c.source)}[/dim]")
+
+
+def _ask_jsonl(service, path: Path, turn_cls, record, invalid, top_k) -> None:  # type: ignore[no-untyped-def]
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except OSError as exc:
+        _fail(f"无法读取 {path}:{exc}")
+        return
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        item_id = None
+        try:
+            rec = json.loads(line)
+            item_id = rec.get("id", n)
+            turns = _turns(rec.get("history") or [], turn_cls)
+            answer = service.ask(str(rec.get("question", "")), turns, top_k=top_k)
+            out = record(item_id, answer)
+        except (ValueError, AttributeError, invalid) as exc:
+            out = {"id": item_id if item_id is not None else n, "error": f"第 {n} 行:{exc}"}
+        typer.echo(json.dumps(out, ensure_ascii=False))
+
+
+def _calibrate(settings: Settings, gold_path: Path) -> None:
+    from eval.calibrate import calibrate, save_calibration
+    from eval.gold import load_gold
+    from qa.refusal import DEFAULT_CALIBRATION
+
+    with console.status("正在校准拒答模型(dev 拟合,test 检验)…"):
+        result = calibrate(settings, load_gold(gold_path))
+    path = settings.calibration_path or DEFAULT_CALIBRATION
+    save_calibration(result, path)
+    console.print_json(data=result.summary())
+    console.print(f"校准结果已保存:{path}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="监听端口")] = 8000,
+) -> None:
+    """启动 HTTP 接口(问答、流式、OpenAI 兼容接口、聊天小部件)。"""
+    from api.server import run_server
+
+    run_server(Settings(), host=host, port=port)

@@ -1,8 +1,8 @@
 """Systems under evaluation: yibao's own retriever in each mode, and how to build them all.
 
-Until the answer composer exists, every retrieval-only system answers with its top chunk and
-cites it (the same rule the LangChain baselines follow), so answer metrics compare like with
-like.
+``yibao`` runs end to end (refusal decision and cited answer). The retrieval-only systems
+(our ``bm25`` and ``dense`` modes, and the LangChain baselines) answer with their top chunk
+and cite it.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.schema import GoldItem, Prediction, RetrievedChunk, System, top_chunk_prediction
+from eval.schema import Citation, GoldItem, Prediction, RetrievedChunk, System, top_chunk_prediction
 from qa.retrieval import HybridRetriever
+from qa.service import AnswerService
 from qa.settings import Settings
 from qa.types import Hit, SearchMode
 
@@ -52,6 +53,40 @@ class RetrieverSystem:
         return top_chunk_prediction(item, to_retrieved(result.hits), timings)
 
 
+class AnswerSystem:
+    """yibao end to end: retrieval, refusal decision and the cited answer composer."""
+
+    composes_answers = True
+
+    def __init__(self, name: str, service: AnswerService) -> None:
+        self.name = name
+        self.service = service
+
+    def predict(self, item: GoldItem) -> Prediction:
+        answer = self.service.ask(item.question)
+        chunk_text = {h.chunk.chunk_id: h.chunk.text for h in answer.hits}
+        # A cited source is its chunk plus its date: the answer's 资料日期 note quotes the date.
+        citations = [
+            Citation(
+                c.n,
+                f"{chunk_text.get(c.chunk_id, c.quote)}\n{c.date or ''}",
+                c.source,
+                c.doc_id,
+                c.title,
+            )
+            for c in answer.citations
+        ]
+        return Prediction(
+            item.id,
+            item.question,
+            to_retrieved(answer.hits),
+            answer.text,
+            citations,
+            answer.refused,
+            dict(answer.timings_ms),
+        )
+
+
 def build_systems(names: Sequence[str], settings: Settings) -> list[System]:
     """Create the named systems over the same corpus and embedding model.
 
@@ -69,7 +104,11 @@ def build_systems(names: Sequence[str], settings: Settings) -> list[System]:
 
         run_ingest(settings)  # no-op when the index is current
         retriever = load_retriever(settings)
-        systems += [RetrieverSystem(n, retriever, OWN_SYSTEMS[n]) for n in own]
+        for name in own:
+            if name == "yibao":
+                systems.append(AnswerSystem(name, AnswerService(settings, retriever)))
+            else:
+                systems.append(RetrieverSystem(name, retriever, OWN_SYSTEMS[name]))
     baselines = [n for n in names if n in BASELINES]
     if baselines:
         from eval.baselines import Chatchat, LangChainDefault

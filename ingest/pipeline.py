@@ -14,21 +14,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ingest.chunking import chunk_documents
 from ingest.loaders import load_paths
+from ingest.sentences import piece_text, sentence_pieces
+from ingest.vectors import EmbedJob, known_vectors, pending, run_jobs
 from qa.embedding import Embedder, build_embedder, model_id_for
 from qa.index import HybridIndex, IndexLoadError, IndexMeta
+from qa.query import passage_terms
 from qa.retrieval import embedding_input
+from qa.sentence_index import SentenceIndex, sentence_input, sentence_key
 from qa.settings import Settings
-from qa.tokenizing import get_tokenizer, tokenizer_signature
-from qa.types import SkippedFile
+from qa.synonyms import SYNONYMS
+from qa.title_index import TitleIndex, title_key
+from qa.tokenizing import tokenizer_signature
+from qa.types import Chunk, SkippedFile
 
 logger = logging.getLogger(__name__)
 
 #: Bump when parsing or chunking changes what is indexed, so old indexes count as stale.
-PIPELINE_VERSION = 1
+#: 2: BM25 tokens include synonyms; title BM25, title vectors and sentence vectors.
+PIPELINE_VERSION = 2
 
 Progress = Callable[[int, int], None]
 
@@ -68,7 +73,9 @@ def corpus_hash(file_hashes: dict[str, str], settings: Settings, model_id: str) 
         "chunk": [settings.chunk_size, settings.chunk_overlap, settings.max_file_bytes],
         "model": model_id,
         "prompt": settings.passage_prompt,
+        "query_prompt": settings.query_prompt,  # titles are embedded as queries
         "tokenizer": tokenizer_signature(),
+        "synonyms": hashlib.sha256(SYNONYMS.read_bytes()).hexdigest(),
         "pipeline": PIPELINE_VERSION,
     }
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
@@ -132,25 +139,17 @@ def run_ingest(
         logger.info("index up to date chunks=%d", len(previous.chunks))
         return report(0, len(previous.chunks), True)
 
-    inputs = [embedding_input(c.title, c.text) for c in chunks]
-    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in inputs]
-    known = {} if previous is None else {k: i for i, k in enumerate(previous.embed_keys)}
-    todo = [i for i, k in enumerate(keys) if k not in known]
-    if embedder is None and (todo or previous is None):
+    jobs = _embed_jobs(chunks, previous, settings)
+    todo = sum(1 for key in jobs[0].keys if key not in jobs[0].known)
+    if embedder is None and (pending(jobs) or previous is None):
         embedder = build_embedder(settings)
     dim = embedder.dim if embedder else previous.meta.dim  # type: ignore[union-attr]
-    vectors = np.zeros((len(chunks), dim), dtype=np.float32)
-    for i, key in enumerate(keys):
-        if key in known:
-            vectors[i] = previous.vector_of(known[key])  # type: ignore[union-attr]
     batch = settings.embedding_batch_size
-    for start in range(0, len(todo), batch):
-        rows = todo[start : start + batch]
-        vectors[rows] = embedder.embed_passages([inputs[i] for i in rows])  # type: ignore[union-attr]
-        if progress:
-            progress(min(start + batch, len(todo)), len(todo))
+    vectors, title_vectors, piece_vectors = run_jobs(jobs, embedder, dim, batch, progress)
+    titles = TitleIndex.build([passage_terms(c.title) for c in chunks], title_vectors, jobs[1].keys)
+    spans = [(row, s, e) for row, c in enumerate(chunks) for s, e in sentence_pieces(c.text)]
+    sentences = SentenceIndex.build(piece_vectors, spans, jobs[2].keys)
 
-    tokenizer = get_tokenizer()
     meta = IndexMeta(
         model_id=model_id,
         dim=dim,
@@ -168,14 +167,46 @@ def run_ingest(
         loaded.documents,
         chunks,
         vectors,
-        tokenizer.tokenize_many([f"{c.title} {c.text}" for c in chunks]),
-        keys,
+        [passage_terms(f"{c.title} {c.text}") for c in chunks],
+        jobs[0].keys,
+        titles,
+        sentences,
     )
     index.save(settings.index_dir)
     logger.info(
-        "ingested documents=%d chunks=%d embedded=%d", len(loaded.documents), len(chunks), len(todo)
+        "ingested documents=%d chunks=%d embedded=%d", len(loaded.documents), len(chunks), todo
     )
-    return report(len(todo), len(chunks) - len(todo), False)
+    return report(todo, len(chunks) - todo, False)
+
+
+def _embed_jobs(
+    chunks: list[Chunk], previous: HybridIndex | None, settings: Settings
+) -> list[EmbedJob]:
+    """Chunks (as passages), titles and sentence pieces (as queries), reusing old vectors."""
+    texts = [embedding_input(c.title, c.text) for c in chunks]
+    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
+    titles = [c.title for c in chunks]
+    title_keys = [title_key(t, settings.query_prompt) for t in titles]
+    pieces = [
+        sentence_input(c.title, piece_text(c.text[s:e]))
+        for c in chunks
+        for s, e in sentence_pieces(c.text)
+    ]
+    piece_keys = [sentence_key(p, settings.query_prompt) for p in pieces]
+    old: list[dict] = [{}, {}, {}]
+    if previous is not None:
+        old = [
+            known_vectors(keys, previous.embed_keys, previous.vector_of),
+            known_vectors(title_keys, previous.titles.keys, previous.titles.vectors.__getitem__),
+            known_vectors(
+                piece_keys, previous.sentences.keys, previous.sentences.vectors.__getitem__
+            ),
+        ]
+    return [
+        EmbedJob(texts, keys, old[0]),
+        EmbedJob(titles, title_keys, old[1], as_query=True),
+        EmbedJob(pieces, piece_keys, old[2], as_query=True),
+    ]
 
 
 def is_stale(settings: Settings, paths: Sequence[Path] | None = None) -> bool:

@@ -8,6 +8,8 @@ Layout of ``<data_dir>/index/``::
     v-<stamp>/documents.jsonl
     v-<stamp>/faiss.index   IndexFlatIP over L2-normalised passage vectors
     v-<stamp>/bm25/         bm25s arrays (.npy, allow_pickle=False) + vocab/params JSON
+    v-<stamp>/title_*       title BM25, title vectors and their keys (``qa.title_index``)
+    v-<stamp>/sentence_*    sentence-piece vectors, spans and keys (``qa.sentence_index``)
 
 A new version is written into a temporary folder, renamed to ``v-<stamp>`` and only then
 published by replacing ``CURRENT``; a crash at any point leaves the previous version live.
@@ -26,11 +28,13 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.sentence_index import SentenceIndex, SentenceIndexError
+from qa.title_index import TitleIndex, TitleIndexError
 from qa.types import Chunk, Document, Section
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: title BM25 + title vectors, sentence vectors
 POINTER = "CURRENT"
 
 
@@ -66,7 +70,7 @@ class IndexMeta:
 
 @dataclass
 class HybridIndex:
-    """Chunks with their vectors (FAISS) and BM25 term statistics, plus their documents.
+    """Chunks with their vectors (FAISS), BM25 term statistics and title signals, plus documents.
 
     Example:
         >>> index = HybridIndex.load(settings.index_dir, model_id=embedder.model_id)
@@ -79,6 +83,8 @@ class HybridIndex:
     vectors: object  # faiss.IndexFlatIP
     bm25: object  # bm25s.BM25
     embed_keys: list[str]
+    titles: TitleIndex
+    sentences: SentenceIndex
 
     @classmethod
     def build(
@@ -89,8 +95,10 @@ class HybridIndex:
         vectors: np.ndarray,
         chunk_tokens: list[list[str]],
         embed_keys: list[str],
+        titles: TitleIndex,
+        sentences: SentenceIndex,
     ) -> HybridIndex:
-        """Assemble an index from chunks, their vectors and their BM25 tokens."""
+        """Assemble an index from chunks, their vectors, BM25 tokens, titles and sentences."""
         import bm25s
         import faiss
 
@@ -101,7 +109,7 @@ class HybridIndex:
         # bm25s cannot index an empty corpus or an all-empty one; a placeholder token keeps
         # row numbers aligned without matching any real query token.
         bm25.index([toks or ["\x00"] for toks in chunk_tokens] or [["\x00"]], show_progress=False)
-        return cls(meta, documents, chunks, flat, bm25, embed_keys)
+        return cls(meta, documents, chunks, flat, bm25, embed_keys, titles, sentences)
 
     def vector_of(self, row: int) -> np.ndarray:
         """The stored (normalised) vector of chunk ``row``."""
@@ -118,6 +126,8 @@ class HybridIndex:
         try:
             faiss.write_index(self.vectors, str(tmp / "faiss.index"))
             self.bm25.save(str(tmp / "bm25"), show_progress=False)  # type: ignore[attr-defined]
+            self.titles.save(tmp)
+            self.sentences.save(tmp)
             _write_jsonl(tmp / "documents.jsonl", (asdict(d) for d in self.documents))
             _write_jsonl(
                 tmp / "chunks.jsonl",
@@ -159,7 +169,12 @@ class HybridIndex:
                 f"索引已损坏:向量数 {vectors.ntotal} 与段落数 {len(chunks)} 不一致。"
                 "请运行 `yibao ingest --rebuild` 重建索引。"
             )
-        return cls(meta, documents, chunks, vectors, bm25, embed_keys)
+        try:
+            titles = TitleIndex.load(folder, len(chunks), meta.dim)
+            sentences = SentenceIndex.load(folder, len(chunks), meta.dim)
+        except (TitleIndexError, SentenceIndexError) as exc:
+            raise IndexMismatchError(f"{exc}请运行 `yibao ingest --rebuild` 重建索引。") from exc
+        return cls(meta, documents, chunks, vectors, bm25, embed_keys, titles, sentences)
 
 
 def current_version(root: Path) -> Path:

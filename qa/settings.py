@@ -50,10 +50,37 @@ class Settings(BaseSettings):
 
     top_k: int = Field(5, ge=1, le=100, description="Hits returned by a search.")
     candidate_k: int = Field(30, ge=1, description="Candidates per signal before fusion.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    rrf_k: int = Field(5, ge=1, description="Reciprocal-rank-fusion constant (tuned on dev).")
     min_bm25_score: float = Field(
         0.5, ge=0, description="BM25 hits below this score are dropped (gates greetings)."
     )
+    # --- retrieval tuning (hybrid fusion; chosen on the gold dev split) ---------------------
+    dense_weight: float = Field(1.0, ge=0, description="RRF weight of the passage vectors.")
+    bm25_weight: float = Field(1.0, ge=0, description="RRF weight of BM25 over title + text.")
+    title_bm25_weight: float = Field(0.25, ge=0, description="RRF weight of BM25 over titles.")
+    title_dense_weight: float = Field(
+        0.25, ge=0, description="RRF weight of question-to-title vector similarity."
+    )
+    sentence_dense_weight: float = Field(
+        1.0, ge=0, description="RRF weight of the best-matching sentence piece of a chunk."
+    )
+    synonym_weight: float = Field(
+        0.5, ge=0, description="Weight of synonym terms relative to the question's own in BM25."
+    )
+    region_boost: float = Field(
+        1.0, ge=0, description="Region match bonus, in units of one rank-1 RRF contribution."
+    )
+    thin_chunk_chars: int = Field(
+        60, ge=0, description="Chunks with less text get half the hybrid score (bare intros)."
+    )
+    lexical_only_min_score: float = Field(
+        3.0, ge=0, description="A hit found by BM25 alone needs at least this BM25 score."
+    )
+    reranker_model: str = Field(
+        "", description="sentence-transformers CrossEncoder folder or id; empty = no reranking."
+    )
+    rerank_candidates: int = Field(20, ge=1, description="Fused hits the reranker reorders.")
+    # --- end retrieval tuning --------------------------------------------------------------
 
     # --- answers ---------------------------------------------------------------------------
     answer_max_points: int = Field(6, ge=1, le=20, description="Most points/steps in an answer.")
@@ -70,6 +97,25 @@ class Settings(BaseSettings):
     llm_model: str = Field("", description="Model name sent to the LLM endpoint.")
     llm_api_key: str = Field("", description="Bearer key for the LLM endpoint (may be empty).")
     llm_timeout: float = Field(30.0, gt=0, description="Seconds before the LLM call is abandoned.")
+
+    # --- server ----------------------------------------------------------------------------
+    api_keys: str = Field(
+        "", description="Comma-separated keys required as `Bearer` on /api and /v1; empty = open."
+    )
+    admin_key: str = Field("", description="Key for admin routes; empty = admin disabled (403).")
+    cors_origins: str = Field("", description="Comma-separated origins allowed by CORS.")
+    rate_limit_per_minute: int = Field(
+        60, ge=0, description="Requests per minute per client (API key or IP); 0 = no limit."
+    )
+    log_questions: bool = Field(False, description="Write question text into request logs.")
+    feedback_db: Path | None = Field(
+        None, description="SQLite file for answer feedback (default `<data_dir>/feedback.sqlite3`)."
+    )
+
+    @property
+    def feedback_path(self) -> Path:
+        """SQLite file where answer feedback is stored."""
+        return self.feedback_db or self.data_dir / "feedback.sqlite3"
 
     @property
     def index_dir(self) -> Path:

@@ -89,8 +89,17 @@ class Chunk:
 class Hit:
     """A chunk returned by a search, with its rank (1-based) and score.
 
-    ``score`` means: cosine similarity for ``dense``, BM25 score for ``bm25``, and
-    reciprocal-rank-fusion score for ``hybrid``. ``scores`` holds each signal's raw value.
+    ``score`` means: cosine similarity for ``dense``, BM25 score for ``bm25``, and for
+    ``hybrid`` the weighted reciprocal-rank-fusion score (plus region bonus) — or the
+    cross-encoder score when a reranker reordered the hit.
+
+    ``scores`` holds each signal's raw value, a key only when that signal found the chunk
+    among its candidates: ``dense`` (cosine of the passage vector, -1…1), ``bm25`` (BM25 over
+    title + text with synonyms, > ``min_bm25_score``), ``title_bm25`` (BM25 over the title),
+    ``title_dense`` (cosine of question and title, both embedded as queries),
+    ``sentence_dense`` (cosine of the chunk's best sentence piece), ``region`` (0.5 or 1.0
+    when the chunk names the asked city/province, see ``qa.fusion.region_affinity``) and
+    ``rerank`` (cross-encoder score). Modes ``dense`` and ``bm25`` set only their own key.
     """
 
     chunk: Chunk

@@ -42,3 +42,13 @@ def test_dense_scores_are_cosines(retriever):
     hits = retriever.search("医保卡丢了去哪补办", top_k=3, mode="dense")
     assert all(-1.0 <= h.score <= 1.0 for h in hits)
     assert hits[0].score >= hits[-1].score
+
+
+@pytest.mark.parametrize("greeting", ["你好", "谢谢", "在吗"])
+def test_greetings_get_no_hybrid_hits(retriever, greeting):
+    assert retriever.search(greeting, mode="hybrid") == []
+
+
+def test_traditional_chinese_question_finds_the_same_passage(retriever):
+    simplified = retriever.search("医保码怎么激活", top_k=1)[0].chunk.chunk_id
+    assert retriever.search("醫保碼怎麼激活？", top_k=1)[0].chunk.chunk_id == simplified

@@ -1,0 +1,117 @@
+"""Answer feedback (thumbs up/down) stored in SQLite, exported as CSV for Excel.
+
+One short-lived connection per call (WAL mode, so readers never block the writer). The
+question and answer are kept with the feedback when the answer is still in the in-memory
+``RecentAnswers`` cache (answers themselves are never written to disk).
+
+Example:
+    >>> store = FeedbackStore(settings.feedback_path)
+    >>> store.add(answer_id, "up", comment="很清楚")
+    >>> csv_text = store.export_csv()
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+COLUMNS = ("id", "created_at", "answer_id", "rating", "comment", "question", "answer")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at TEXT NOT NULL,
+    answer_id TEXT NOT NULL,
+    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+    comment TEXT NOT NULL DEFAULT '',
+    question TEXT NOT NULL DEFAULT '',
+    answer TEXT NOT NULL DEFAULT ''
+)
+"""
+
+
+class RecentAnswers:
+    """The last ``size`` answers by id: ``answer_id -> (question, answer text)``."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, answer_id: str, question: str, text: str) -> None:
+        """Keep an answer so feedback on it can name the question."""
+        with self._lock:
+            self._items[answer_id] = (question, text)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def get(self, answer_id: str) -> tuple[str, str]:
+        """``(question, answer)`` or two empty strings when forgotten."""
+        with self._lock:
+            return self._items.get(answer_id, ("", ""))
+
+
+def _excel_safe(value: object) -> object:
+    """Stop Excel from running a cell as a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+class FeedbackStore:
+    """Feedback rows in one SQLite file (created with its folder on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._ready = False
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        with self._lock:
+            if not self._ready:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with sqlite3.connect(self.path, timeout=10) as conn:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute(_SCHEMA)
+                conn.close()
+                self._ready = True
+        return sqlite3.connect(self.path, timeout=10)
+
+    def add(
+        self, answer_id: str, rating: str, comment: str = "", question: str = "", answer: str = ""
+    ) -> int:
+        """Store one feedback row; returns its id."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        conn = self._connect()
+        try:
+            with conn:
+                cursor = conn.execute(
+                    "INSERT INTO feedback (created_at, answer_id, rating, comment, question,"
+                    " answer) VALUES (?, ?, ?, ?, ?, ?)",
+                    (stamp, answer_id, rating, comment, question, answer),
+                )
+            return int(cursor.lastrowid or 0)
+        finally:
+            conn.close()
+
+    def rows(self) -> list[tuple]:
+        """All rows, oldest first, in ``COLUMNS`` order."""
+        conn = self._connect()
+        try:
+            return conn.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id").fetchall()
+        finally:
+            conn.close()
+
+    def export_csv(self) -> str:
+        """All rows as CSV text starting with a UTF-8 BOM (so Excel reads the Chinese)."""
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for row in self.rows():
+            writer.writerow([_excel_safe(v) for v in row])
+        return out.getvalue()

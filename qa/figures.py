@@ -1,0 +1,80 @@
+"""Figures (numbers) in answer text, and whether cited quotes support them.
+
+A figure is an integer or decimal with an optional ``%`` (``400``, ``0.3%``, ``2024``), or a
+range of two such joined by ``-``/``~``/``–``/``—``/``至``/``到`` (``60%-80%``), the same
+definition as the evaluation's figure-faithfulness metric. Before matching, text is
+NFKC-normalised (full-width digits become ASCII), ``[n]`` citation markers are removed,
+thousands separators are dropped (``15,500`` → ``15500``) and whitespace is removed, except
+that whitespace between two digits becomes a boundary (``1627.5 15500`` stays two figures).
+Chinese numerals (三个月) are not figures. Dates are figures too (``2025-04-18`` gives
+``2025-04`` and ``18``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+_MARKER = re.compile(r"\[\d+\]")
+_NUM = r"\d+(?:\.\d+)?%?"
+_FIGURE = re.compile(rf"{_NUM}(?:[-~–—至到]{_NUM})?")
+_RANGE_SEP = re.compile(r"[-~–—至到]")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_DIGIT_GAP = re.compile(r"(?<=\d)\s+(?=\d)")
+_WHITESPACE = re.compile(r"\s+")
+_BOUNDARY = "|"  # never part of a figure
+
+
+def normalise_for_figures(text: str) -> str:
+    """``text`` as figures are matched in: NFKC, no markers, separators and whitespace."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _MARKER.sub(_BOUNDARY, text)
+    text = _DIGIT_GAP.sub(_BOUNDARY, text)
+    text = _WHITESPACE.sub("", text)
+    return _THOUSANDS.sub("", text)
+
+
+def extract_figures(text: str) -> list[str]:
+    """Figures in ``text``, left to right (duplicates kept).
+
+    Example:
+        >>> extract_figures("个人缴费400元[1],比例0.3%~1%,１２３３３")
+        ['400', '0.3%~1%', '12333']
+    """
+    return _FIGURE.findall(normalise_for_figures(text))
+
+
+def _appears(figure: str, sources: Sequence[str]) -> bool:
+    """``figure`` occurs in a source, not glued to further digits (400 is not in 4000)."""
+    pattern = re.compile(rf"(?<![\d.]){re.escape(figure)}(?!\d|\.\d)")
+    return any(pattern.search(source) for source in sources)
+
+
+def figure_supported(figure: str, quotes: Sequence[str]) -> bool:
+    """Whether ``figure`` occurs verbatim in one of ``quotes`` (a range also when each end does).
+
+    Args:
+        figure: One figure as returned by :func:`extract_figures`.
+        quotes: Texts that may support it (normalised here).
+    """
+    return _supported(figure, [normalise_for_figures(q) for q in quotes])
+
+
+def _supported(figure: str, sources: Sequence[str]) -> bool:
+    if _appears(figure, sources):
+        return True
+    parts = [part for part in _RANGE_SEP.split(figure) if part]
+    return len(parts) > 1 and all(_appears(part, sources) for part in parts)
+
+
+def unsupported_figures(text: str, quotes: Sequence[str]) -> list[str]:
+    """Figures of ``text`` that no quote supports, in order, without duplicates.
+
+    Example:
+        >>> unsupported_figures("每人400元,补助670元", ["个人缴费400元/人"])
+        ['670']
+    """
+    sources = [normalise_for_figures(q) for q in quotes]
+    missing = [f for f in extract_figures(text) if not _supported(f, sources)]
+    return list(dict.fromkeys(missing))

@@ -1,0 +1,93 @@
+"""AnswerService end to end with the fake embedder: every path ends with the disclaimer."""
+
+import re
+
+import pytest
+
+from ingest.pipeline import run_ingest
+from qa.conversation import Turn
+from qa.disclaimer import DISCLAIMER
+from qa.refusal import FALLBACK_MODEL
+from qa.service import AnswerService, InvalidQuestionError
+from tests.conftest import make_settings
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    settings = make_settings(tmp_path_factory.mktemp("service"))
+    run_ingest(settings)
+    svc = AnswerService.load(settings)
+    svc.refusal_model = FALLBACK_MODEL  # rules only: scores of fake vectors mean nothing
+    return svc
+
+
+def _check_citations(service, answer):
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.n for c in answer.citations}
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    for c in answer.citations:
+        assert service.documents[c.doc_id].text[c.start : c.end] == c.quote
+
+
+def test_answer_cites_and_ends_with_disclaimer(service):
+    answer = service.ask("家庭共济怎么绑定家人")
+    assert not answer.refused and answer.citations
+    assert answer.text.endswith(DISCLAIMER) and answer.text.count(DISCLAIMER) == 1
+    _check_citations(service, answer)
+    assert any("家庭共济" in c.title for c in answer.citations)
+    assert {"embed", "search", "fuse", "compose", "total"} <= set(answer.timings_ms)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("你好", "greeting"),
+        ("鹤壁嘴角开裂去哪家医院看比较好", "medical"),
+        ("今天股票大盘怎么样", "offtopic"),
+    ],
+)
+def test_routed_refusals_end_with_disclaimer(service, question, kind):
+    answer = service.ask(question)
+    assert answer.refused and answer.reason == kind and not answer.citations
+    assert answer.text.endswith(DISCLAIMER) and answer.text.count(DISCLAIMER) == 1
+    assert "[1]" not in answer.text
+
+
+def test_medical_refusal_recommends_no_hospital(service):
+    answer = service.ask("鹤壁腋下疼痛去哪家医院好")
+    assert answer.refused and "医院" in answer.text
+    assert "鹤壁市人民医院" not in answer.text
+
+
+def test_error_answer_still_has_disclaimer(service, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("composer crashed")
+
+    monkeypatch.setattr(service.composer, "compose", boom)
+    answer = service.ask("家庭共济怎么绑定家人")
+    assert answer.composer == "error" and answer.text.endswith(DISCLAIMER)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "问" * 501, "医保\x00码"])
+def test_invalid_questions_raise_clear_errors(service, bad):
+    with pytest.raises(InvalidQuestionError):
+        service.ask(bad)
+
+
+def test_follow_up_inherits_topic_in_a_three_turn_dialogue(service):
+    first = service.ask("家庭共济怎么绑定家人")
+    history = [
+        Turn("user", "家庭共济怎么绑定家人"),
+        Turn("assistant", first.text),
+        Turn("user", "支付宝能绑吗"),
+        Turn("assistant", "…"),
+    ]
+    answer = service.ask("那线下怎么办", history)
+    assert any("共济" in h.chunk.title for h in answer.hits[:3])
+    assert answer.text.endswith(DISCLAIMER)
+
+
+def test_region_follow_up_swaps_place(service):
+    history = [Turn("user", "南宁城乡居民医保怎么交"), Turn("assistant", "…")]
+    answer = service.ask("合肥呢", history)
+    assert any("合肥" in h.chunk.title for h in answer.hits[:3])
