@@ -69,7 +69,7 @@ class AnswerSystem:
         citations = [
             Citation(
                 c.n,
-                f"{chunk_text.get(c.chunk_id, c.quote)}\n{c.date or ''}",
+                f"{chunk_text.get(c.chunk_id, c.quote)}\n资料日期:{c.date or '未注明'}",
                 c.source,
                 c.doc_id,
                 c.title,

@@ -81,11 +81,20 @@ def _raw_titles(source: Any) -> Iterable[str]:
 
 
 def candidate_questions(source: Any) -> list[str]:
-    """Question-like 医保 titles of ``source`` (off-topic ones, like hospital ads, left out)."""
+    """Question-like 医保 titles of ``source`` (off-topic ones, like hospital ads, left out).
+
+    Titles with digits (``山东德州社保基数15500…``, ``2025年…``) are left out too: a refusal
+    states no figure, since it has no source to cite for one.
+    """
     seen: dict[str, None] = {}
     for raw in _raw_titles(source):
         title = _clean_title(raw)
-        if title not in seen and _is_question_like(title) and classify_intent(title) == "insurance":
+        if (
+            title not in seen
+            and not any(ch.isdigit() for ch in title)
+            and _is_question_like(title)
+            and classify_intent(title) == "insurance"
+        ):
             seen[title] = None
     return list(seen)
 
@@ -127,7 +136,7 @@ def suggest_questions(question: str, index_or_chunks: Any, k: int = 3) -> list[s
 def _suggestion_lines(suggestions: Sequence[str]) -> str:
     if not suggestions:
         return ""
-    lines = "\n".join(f"{n}. {s}" for n, s in enumerate(suggestions, start=1))
+    lines = "\n".join(f"• {s}" for s in suggestions)  # bullets: a refusal states no figures
     return f"\n\n您可以试试这样问:\n{lines}"
 
 

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_yibao_meets_floors_on_whole_gold_set(real_settings):
-    floors = tomllib.loads((ROOT / "eval" / "floors.toml").read_text("utf-8"))["yibao"]
+    config = tomllib.loads((ROOT / "eval" / "floors.toml").read_text("utf-8"))
+    floors, ceilings = config["yibao"], config.get("ceilings", {}).get("yibao", {})
     assert floors, "no floors configured"
     items = load_gold(DEFAULT_GOLD)
     system = build_systems(["yibao"], real_settings)[0]
@@ -22,5 +23,7 @@ def test_yibao_meets_floors_on_whole_gold_set(real_settings):
     print("yibao scores:", scores)
     below = {m: (s, floors[m]) for m, s in scores.items() if s is None or s < floors[m]}
     assert not below, f"below floor (score, floor): {below}"
+    above = {m: (run.score(m), c) for m, c in ceilings.items() if (run.score(m) or 0) > c}
+    assert not above, f"above ceiling (score, ceiling): {above}"
     if system.composes_answers:  # once answers are composed, every one carries the disclaimer
         assert run.score("disclaimer_rate") == 1.0

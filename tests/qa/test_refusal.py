@@ -238,7 +238,9 @@ def _refusal(question: str, hits: list[Hit], documents) -> tuple[RefusalDecision
 
 
 def _numbered(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line[:2] in ("1.", "2.", "3.", "4.")]
+    """The suggestion lines (bulleted, never numbered: a refusal states no figures)."""
+    assert not any(ch.isdigit() for ch in text), text
+    return [line for line in text.splitlines() if line.startswith("• ")]
 
 
 def test_not_found_text_names_what_is_missing(documents):
