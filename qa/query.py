@@ -176,5 +176,7 @@ def analyze_query(text: str) -> QueryInfo:
     expanded = terms + tuple(t for t in extra if t not in terms)
     content = tuple(t for t in terms if t not in SMALL_TALK)
     regions = find_regions(normalized)
-    logger.debug("query normalized=%s terms=%d regions=%s", normalized, len(terms), regions)
+    logger.debug(
+        "query analysed chars=%d terms=%d regions=%d", len(normalized), len(terms), len(regions)
+    )
     return QueryInfo(text, normalized, terms, expanded, regions, content, cleaned)
