@@ -258,10 +258,10 @@ def conversion(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     return SimpleNamespace(path=path, calls=calls, seconds=seconds, models_dir=models_dir)
 
 
-def test_conversion_is_fast_and_complete(conversion: SimpleNamespace):
+def test_conversion_is_complete(conversion: SimpleNamespace):
+    # speed is reported (printed by the fixture), never asserted: machine timings are noisy
     assert conversion.path == conversion.models_dir / MODEL_DIR_NAME
     assert len(conversion.calls) == 1
-    assert conversion.seconds < 60
     for name in (
         "model.safetensors",
         "config.json",
