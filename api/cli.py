@@ -29,6 +29,8 @@ def main(
     """医保问答命令行工具。"""
     level = logging.DEBUG if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # libraries (bm25s, jieba) set their own
+        handler.setLevel(level)  # loggers to DEBUG when imported; the handler filters anyway
     import jieba  # sets its own logger to DEBUG on import: import it now, then quieten it
 
     jieba.setLogLevel(level)
