@@ -356,7 +356,7 @@ def _print_eval_tables(runs, metrics) -> None:  # type: ignore[no-untyped-def]
 
 def _load_history(path: Path) -> list:  # type: ignore[type-arg]
     """Turns from a JSON array or JSONL file of ``{"role": "user"|"assistant", "content"}``."""
-    from qa.conversation import Turn
+    from qa.conversation import turns_from_records
 
     text = path.read_text("utf-8").strip()
     records = (
@@ -364,16 +364,7 @@ def _load_history(path: Path) -> list:  # type: ignore[type-arg]
         if text.startswith("[")
         else [json.loads(line) for line in text.splitlines() if line.strip()]
     )
-    return _turns(records, Turn)
-
-
-def _turns(records, turn_cls) -> list:  # type: ignore[no-untyped-def, type-arg]
-    turns = []
-    for n, rec in enumerate(records or [], start=1):
-        if not isinstance(rec, dict) or rec.get("role") not in ("user", "assistant"):
-            raise ValueError(f"第 {n} 条历史消息格式不对:需要 role 为 user 或 assistant。")
-        turns.append(turn_cls(rec["role"], str(rec.get("content", ""))))
-    return turns
+    return turns_from_records(records)
 
 
 @app.command()
@@ -392,9 +383,8 @@ def ask(
     ] = None,
 ) -> None:
     """回答问题:带 [n] 引用标注和来源列表,结尾附免责声明。"""
-    from qa.conversation import Turn
     from qa.index import IndexLoadError
-    from qa.serialization import answer_payload, jsonl_record
+    from qa.serialization import answer_payload
     from qa.service import AnswerService, InvalidQuestionError
 
     if (question is None) == (jsonl is None):
@@ -410,7 +400,7 @@ def ask(
         _fail(str(exc))
         return
     if jsonl is not None:
-        _ask_jsonl(service, jsonl, Turn, jsonl_record, InvalidQuestionError, top_k)
+        _ask_jsonl(service, jsonl, top_k)
         return
     try:
         answer = service.ask(question or "", turns, top_k=top_k)
@@ -428,7 +418,12 @@ def ask(
             console.print(f"[{c.n}] {escape(c.title)}[dim]{date} · {escape(c.source)}[/dim]")
 
 
-def _ask_jsonl(service, path: Path, turn_cls, record, invalid, top_k) -> None:  # type: ignore[no-untyped-def]
+def _ask_jsonl(service, path: Path, top_k: int | None) -> None:  # type: ignore[no-untyped-def]
+    """One output line per input line; a bad line becomes ``{"id", "error"}`` and the rest go on."""
+    from qa.conversation import turns_from_records
+    from qa.serialization import jsonl_record
+    from qa.service import InvalidQuestionError
+
     try:
         lines = path.read_text("utf-8").splitlines()
     except OSError as exc:
@@ -441,10 +436,10 @@ def _ask_jsonl(service, path: Path, turn_cls, record, invalid, top_k) -> None:  
         try:
             rec = json.loads(line)
             item_id = rec.get("id", n)
-            turns = _turns(rec.get("history") or [], turn_cls)
+            turns = turns_from_records(rec.get("history"))
             answer = service.ask(str(rec.get("question", "")), turns, top_k=top_k)
-            out = record(item_id, answer)
-        except (ValueError, AttributeError, invalid) as exc:
+            out = jsonl_record(item_id, answer)
+        except (ValueError, AttributeError, InvalidQuestionError) as exc:
             out = {"id": item_id if item_id is not None else n, "error": f"第 {n} 行:{exc}"}
         typer.echo(json.dumps(out, ensure_ascii=False))
 

@@ -98,3 +98,17 @@ def _resolve(question: str, previous: str | None) -> str:
         return _swap_region(previous, question)
     follow = _FOLLOW_UP_START.sub("", question)
     return f"{previous} {follow}".strip()
+
+
+def turns_from_records(records: Sequence[object] | None) -> list[Turn]:
+    """Turns from ``[{"role": "user"|"assistant", "content": str}, …]``.
+
+    Raises:
+        ValueError: naming (in Chinese) the first record that is not such a message.
+    """
+    turns = []
+    for n, rec in enumerate(records or [], start=1):
+        if not isinstance(rec, dict) or rec.get("role") not in ("user", "assistant"):
+            raise ValueError(f"第 {n} 条历史消息格式不对:需要 role 为 user 或 assistant。")
+        turns.append(Turn(rec["role"], str(rec.get("content", ""))))
+    return turns

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.bm25_store import build_bm25, load_bm25, save_bm25
 from qa.sentence_index import SentenceIndex, SentenceIndexError
 from qa.title_index import TitleIndex, TitleIndexError
 from qa.types import Chunk, Document, Section
@@ -99,16 +100,12 @@ class HybridIndex:
         sentences: SentenceIndex,
     ) -> HybridIndex:
         """Assemble an index from chunks, their vectors, BM25 tokens, titles and sentences."""
-        import bm25s
         import faiss
 
         flat = faiss.IndexFlatIP(meta.dim)
         if len(vectors):
             flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        bm25 = bm25s.BM25()
-        # bm25s cannot index an empty corpus or an all-empty one; a placeholder token keeps
-        # row numbers aligned without matching any real query token.
-        bm25.index([toks or ["\x00"] for toks in chunk_tokens] or [["\x00"]], show_progress=False)
+        bm25 = build_bm25(chunk_tokens)
         return cls(meta, documents, chunks, flat, bm25, embed_keys, titles, sentences)
 
     def vector_of(self, row: int) -> np.ndarray:
@@ -125,7 +122,7 @@ class HybridIndex:
         tmp.mkdir()
         try:
             faiss.write_index(self.vectors, str(tmp / "faiss.index"))
-            self.bm25.save(str(tmp / "bm25"), show_progress=False)  # type: ignore[attr-defined]
+            save_bm25(self.bm25, tmp / "bm25")
             self.titles.save(tmp)
             self.sentences.save(tmp)
             _write_jsonl(tmp / "documents.jsonl", (asdict(d) for d in self.documents))
@@ -152,7 +149,6 @@ class HybridIndex:
     @classmethod
     def load(cls, root: Path, model_id: str | None = None) -> HybridIndex:
         """Load the current version; refuse one built by another model or format."""
-        import bm25s
         import faiss
 
         folder = current_version(root)
@@ -163,7 +159,7 @@ class HybridIndex:
         embed_keys = [rec.pop("embed_key") for rec in records]
         chunks = [Chunk(**{**rec, "regions": tuple(rec["regions"])}) for rec in records]
         vectors = faiss.read_index(str(folder / "faiss.index"))
-        bm25 = bm25s.BM25.load(str(folder / "bm25"), allow_pickle=False, show_progress=False)
+        bm25 = load_bm25(folder / "bm25")
         if vectors.ntotal != len(chunks):
             raise IndexMismatchError(
                 f"索引已损坏:向量数 {vectors.ntotal} 与段落数 {len(chunks)} 不一致。"

@@ -98,7 +98,7 @@ class AnswerService:
             logger.info("refused kind=%s score=%.3f", decision.kind, decision.score)
             return self._refusal(question, query, decision, hits, timings)
         started = time.perf_counter()
-        question_regions = tuple(getattr(getattr(retrieval, "query", None), "regions", ()) or ())
+        question_regions = retrieval.query.regions if retrieval.query else ()
         composer = self.llm or self.composer
         composition = composer.compose(query, hits[:top_k], self.documents, question_regions)
         timings["compose"] = (time.perf_counter() - started) * 1000
@@ -110,8 +110,8 @@ class AnswerService:
             citations=composition.citations,
             hits=hits,
             notes=composition.notes,
-            reason=getattr(composition, "reason", ""),
-            composer=getattr(composition, "composer", "extractive"),
+            reason=composition.reason,
+            composer=composition.composer,
             timings_ms=timings,
         )
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.bm25_store import build_bm25, load_bm25, save_bm25
+
 logger = logging.getLogger(__name__)
 
 BM25_DIR = "title_bm25"
@@ -58,14 +60,9 @@ class TitleIndex:
         cls, tokens: Sequence[Sequence[str]], vectors: np.ndarray, keys: Sequence[str]
     ) -> TitleIndex:
         """Index title tokens (one list per chunk) next to their vectors."""
-        import bm25s
-
         if len(tokens) != len(vectors) or len(keys) != len(vectors):
             raise ValueError("title tokens, vectors and keys must have one row per chunk")
-        bm25 = bm25s.BM25()
-        # placeholder token: keeps rows aligned for empty titles without matching any query
-        bm25.index([list(t) or ["\x00"] for t in tokens] or [["\x00"]], show_progress=False)
-        return cls(bm25, np.ascontiguousarray(vectors, dtype=np.float32), list(keys))
+        return cls(build_bm25(tokens), np.ascontiguousarray(vectors, dtype=np.float32), list(keys))
 
     def bm25_scores(self, tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every title for the query tokens (zeros without tokens)."""
@@ -82,19 +79,17 @@ class TitleIndex:
 
     def save(self, folder: Path) -> None:
         """Write the title files into an index version folder."""
-        self.bm25.save(str(folder / BM25_DIR), show_progress=False)  # type: ignore[attr-defined]
+        save_bm25(self.bm25, folder / BM25_DIR)
         np.save(folder / VECTORS, self.vectors, allow_pickle=False)
         (folder / KEYS).write_text(json.dumps(self.keys), "utf-8")
 
     @classmethod
     def load(cls, folder: Path, n_chunks: int, dim: int) -> TitleIndex:
         """Read the title files; refuse ones that do not fit ``n_chunks`` × ``dim``."""
-        import bm25s
-
         try:
             vectors = np.load(folder / VECTORS, allow_pickle=False)
             keys = json.loads((folder / KEYS).read_text("utf-8"))
-            bm25 = bm25s.BM25.load(str(folder / BM25_DIR), allow_pickle=False, show_progress=False)
+            bm25 = load_bm25(folder / BM25_DIR)
         except (OSError, ValueError) as exc:
             raise TitleIndexError(f"标题索引缺失或损坏({exc})。") from exc
         if vectors.shape != (n_chunks, dim) or len(keys) != n_chunks:

@@ -11,14 +11,9 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from qa.disclaimer import DISCLAIMER
 from qa.service import AnswerService
-from tests.api.api_support import ADMIN_KEY, build_service, rules_only_settings, shared
+from tests.api.api_support import ADMIN_KEY, build_service, rules_only_settings
 
 ADMIN = {"X-Admin-Key": ADMIN_KEY}
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    return shared(tmp_path_factory)
 
 
 @pytest.mark.parametrize(

@@ -14,18 +14,7 @@ from api.app import create_app
 from qa.disclaimer import DISCLAIMER
 from qa.serialization import answer_payload
 from qa.types import Answer
-from tests.api.api_support import ADMIN_KEY, shared, sse_json
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    return shared(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(env):
-    settings, service = env
-    return TestClient(create_app(settings, service=service))
+from tests.api.api_support import ADMIN_KEY, sse_json
 
 
 def test_ask_returns_cli_json_plus_answer_id(client, env):

@@ -11,19 +11,9 @@ from hypothesis import strategies as st
 
 from api.app import create_app
 from api.security import SlidingWindowLimiter
-from tests.api.api_support import ADMIN_KEY, shared
+from tests.api.api_support import ADMIN_KEY
 
 JSON = {"content-type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    return shared(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(env):
-    return TestClient(create_app(env[0], service=env[1]))
 
 
 def _turns(n):

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api.app import create_app
 from qa.disclaimer import DISCLAIMER
-from tests.api.api_support import ServerThread, shared, sse_json
+from tests.api.api_support import ServerThread, sse_json
 
 QUESTION = "家庭共济怎么绑定家人"
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    return shared(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(env):
-    return TestClient(create_app(env[0], service=env[1]))
 
 
 @pytest.fixture(scope="module")

@@ -56,3 +56,13 @@ def test_assistant_text_is_never_copied_and_history_is_bounded():
 
 def test_no_history_returns_question():
     assert contextualize("合肥呢", []) == "合肥呢"
+
+
+def test_turns_from_records_validates_roles():
+    from qa.conversation import turns_from_records
+
+    turns = turns_from_records([{"role": "user", "content": "合肥呢"}, {"role": "assistant"}])
+    assert turns == [Turn("user", "合肥呢"), Turn("assistant", "")]
+    assert turns_from_records(None) == []
+    with pytest.raises(ValueError, match="第 2 条"):
+        turns_from_records([{"role": "user", "content": "x"}, {"role": "system", "content": "y"}])
