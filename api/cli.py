@@ -56,7 +56,7 @@ def model() -> None:
     if settings.embedder != "sentence-transformers" or settings.embedding_model != BUNDLED_MODEL:
         console.print(f"使用配置的模型:{settings.embedding_model}(无需转换)")
         return
-    from qa.bundled_model import ensure_bundled_model
+    from qa.embedders.bundled import ensure_bundled_model
 
     path = ensure_bundled_model(settings.models_dir)
     console.print(f"嵌入模型就绪:{path}")
@@ -76,7 +76,7 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest.pipeline import EmptyCorpusError, run_ingest
-    from qa.index import IndexLoadError
+    from qa.index.hybrid import IndexLoadError
 
     settings = Settings()
     for path in paths or []:
@@ -154,7 +154,7 @@ def _print_ingest_report(report) -> None:  # type: ignore[no-untyped-def]
 @app.command()
 def corpus() -> None:
     """列出索引中的文档(编号、来源、类型、标题、日期、地区)。"""
-    from qa.index import HybridIndex, IndexLoadError
+    from qa.index.hybrid import HybridIndex, IndexLoadError
 
     settings = Settings()
     try:
@@ -185,7 +185,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
 ) -> None:
     """检索与问题最相关的段落。"""
-    from qa.index import IndexLoadError
+    from qa.index.hybrid import IndexLoadError
     from qa.service import load_retriever
 
     if mode not in ("hybrid", "dense", "bm25"):
@@ -276,7 +276,7 @@ def eval_(
     from eval.report import metric_names, write_report
     from eval.runner import run_eval
     from eval.systems import RetrieverSystem, build_systems
-    from qa.index import IndexLoadError
+    from qa.index.hybrid import IndexLoadError
 
     settings = Settings()
     names = [n.strip() for n in systems.split(",") if n.strip()]
@@ -356,7 +356,7 @@ def _print_eval_tables(runs, metrics) -> None:  # type: ignore[no-untyped-def]
 
 def _load_history(path: Path) -> list:  # type: ignore[type-arg]
     """Turns from a JSON array or JSONL file of ``{"role": "user"|"assistant", "content"}``."""
-    from qa.conversation import turns_from_records
+    from qa.retrieval.followups import turns_from_records
 
     text = path.read_text("utf-8").strip()
     records = (
@@ -383,7 +383,7 @@ def ask(
     ] = None,
 ) -> None:
     """回答问题:带 [n] 引用标注和来源列表,结尾附免责声明。"""
-    from qa.index import IndexLoadError
+    from qa.index.hybrid import IndexLoadError
     from qa.serialization import answer_payload
     from qa.service import AnswerService, InvalidQuestionError
 
@@ -420,7 +420,7 @@ def ask(
 
 def _ask_jsonl(service, path: Path, top_k: int | None) -> None:  # type: ignore[no-untyped-def]
     """One output line per input line; a bad line becomes ``{"id", "error"}`` and the rest go on."""
-    from qa.conversation import turns_from_records
+    from qa.retrieval.followups import turns_from_records
     from qa.serialization import jsonl_record
     from qa.service import InvalidQuestionError
 
@@ -447,7 +447,7 @@ def _ask_jsonl(service, path: Path, top_k: int | None) -> None:  # type: ignore[
 def _calibrate(settings: Settings, gold_path: Path) -> None:
     from eval.calibrate import calibrate, save_calibration
     from eval.gold import load_gold
-    from qa.refusal import DEFAULT_CALIBRATION
+    from qa.refusal.decision import DEFAULT_CALIBRATION
 
     with console.status("正在校准拒答模型(dev 拟合,test 检验)…"):
         result = calibrate(settings, load_gold(gold_path))

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from api.deps import ApiError, ServiceDep, get_feedback, get_recent, get_state
 from api.schemas import DocumentPublic, FeedbackIn, FeedbackOut, Suggestions
-from qa.refusal_text import FALLBACK_SUGGESTIONS, candidate_questions
+from qa.refusal.messages import FALLBACK_SUGGESTIONS, candidate_questions
 from qa.types import Document
 
 logger = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ApiError, ServiceDep, get_recent, get_settings
 from api.schemas import AnswerPublic, AskRequest, TurnIn
-from qa.conversation import Turn
-from qa.disclaimer import DISCLAIMER, with_disclaimer
+from qa.answering.disclaimer import DISCLAIMER, with_disclaimer
+from qa.retrieval.followups import Turn
 from qa.serialization import answer_payload, citation_payload, sources_date_range
 from qa.service import ERROR_TEXT, InvalidQuestionError
 from qa.types import Answer

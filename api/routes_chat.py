@@ -29,8 +29,8 @@ from api.schemas import (
     bad_char,
     question_problem,
 )
-from qa.conversation import Turn
-from qa.disclaimer import with_disclaimer
+from qa.answering.disclaimer import with_disclaimer
+from qa.retrieval.followups import Turn
 from qa.serialization import citation_payload
 from qa.service import ERROR_TEXT
 

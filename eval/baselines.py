@@ -40,7 +40,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from eval.schema import GoldItem, Prediction, RetrievedChunk, top_chunk_prediction
-from qa.embedding import Embedder
+from qa.embedders.factory import Embedder
 
 if TYPE_CHECKING:
     from langchain_huggingface import HuggingFaceEmbeddings
@@ -52,7 +52,7 @@ CHATCHAT_SEPARATORS = ["\n\n", "\n", "。|！|？", r"\.\s|\!\s|\?\s", r"；|;\s
 
 
 class EmbedderEmbeddings(Embeddings):
-    """LangChain ``Embeddings`` over one of our :class:`qa.embedding.Embedder` objects."""
+    """LangChain ``Embeddings`` over one of our :class:`qa.embedders.factory.Embedder` objects."""
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder

@@ -2,7 +2,7 @@
 
 Every dev and test question is retrieved once (``top_k=10``, as the answer service does). Rules
 decide medical / off-topic / greeting questions and local questions about uncovered places
-(``qa.refusal.decide``); the dev questions past those rules train a class-balanced logistic
+(``qa.refusal.decision.decide``); the dev questions past those rules train a class-balanced logistic
 regression (``eval.refusal_fit``) on "should refuse" = ``unanswerable``. The threshold maximises
 correct answers + correct refusals on dev (a missing 医保 concept refuses whatever the score),
 ties going to fewer false refusals. Everything is deterministic.
@@ -26,8 +26,8 @@ import numpy as np
 from eval.gold import split_items
 from eval.refusal_fit import choose_l2, choose_threshold, fit_logistic
 from eval.schema import GoldItem
-from qa.refusal import RefusalDecision, RefusalModel, decide, save_model
-from qa.refusal_features import FEATURE_NAMES, RefusalFeatures, compute_features
+from qa.refusal.decision import RefusalDecision, RefusalModel, decide, save_model
+from qa.refusal.features import FEATURE_NAMES, RefusalFeatures, compute_features
 from qa.settings import Settings
 from qa.types import Hit
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from eval.schema import Citation, GoldItem, Prediction, RetrievedChunk, System, top_chunk_prediction
-from qa.retrieval import HybridRetriever
+from qa.retrieval.retriever import HybridRetriever
 from qa.service import AnswerService
 from qa.settings import Settings
 from qa.types import Hit, SearchMode
@@ -126,14 +126,14 @@ def build_systems(names: Sequence[str], settings: Settings) -> list[System]:
 def _baseline_embeddings(settings: Settings):  # type: ignore[no-untyped-def]
     """The same embedding model, wrapped the way a LangChain user would wrap it."""
     from eval.baselines import EmbedderEmbeddings, make_embeddings
-    from qa.embedding import FakeEmbedder
+    from qa.embedders.factory import FakeEmbedder
     from qa.settings import BUNDLED_MODEL
 
     if settings.embedder == "fake":
         return EmbedderEmbeddings(FakeEmbedder(settings.fake_dim))
     folder = settings.embedding_model
     if folder == BUNDLED_MODEL:
-        from qa.bundled_model import ensure_bundled_model
+        from qa.embedders.bundled import ensure_bundled_model
 
         folder = str(ensure_bundled_model(settings.models_dir))
     return make_embeddings(Path(folder))

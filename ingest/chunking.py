@@ -156,9 +156,9 @@ class _Splitter:
 @cache
 def _region_finder() -> Callable[[str], tuple[str, ...]] | None:
     try:
-        from qa.regions import find_regions
+        from qa.text.regions import find_regions
     except ImportError:
-        logger.warning("qa.regions is unavailable; chunks get no regions")
+        logger.warning("qa.text.regions is unavailable; chunks get no regions")
         return None
     return find_regions
 

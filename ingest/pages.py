@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.regions import find_regions
+from qa.text.regions import find_regions
 from qa.types import DocKind, Document, Section
 
 logger = logging.getLogger(__name__)

@@ -18,15 +18,15 @@ from ingest.chunking import chunk_documents
 from ingest.loaders import load_paths
 from ingest.sentences import piece_text, sentence_pieces
 from ingest.vectors import EmbedJob, known_vectors, pending, run_jobs
-from qa.embedding import Embedder, build_embedder, model_id_for
-from qa.index import HybridIndex, IndexLoadError, IndexMeta
-from qa.query import passage_terms
-from qa.retrieval import embedding_input
-from qa.sentence_index import SentenceIndex, sentence_input, sentence_key
+from qa.embedders.factory import Embedder, build_embedder, model_id_for
+from qa.index.hybrid import HybridIndex, IndexLoadError, IndexMeta
+from qa.index.sentences import SentenceIndex, sentence_input, sentence_key
+from qa.index.titles import TitleIndex, title_key
+from qa.retrieval.question import passage_terms
+from qa.retrieval.retriever import embedding_input
 from qa.settings import Settings
-from qa.synonyms import SYNONYMS
-from qa.title_index import TitleIndex, title_key
-from qa.tokenizing import tokenizer_signature
+from qa.text.synonyms import SYNONYMS
+from qa.text.tokenizer import tokenizer_signature
 from qa.types import Chunk, SkippedFile
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Cut a chunk's text into short pieces of whole sentences, for ``qa.sentence_index``.
+"""Cut a chunk's text into short pieces of whole sentences, for ``qa.index.sentences``.
 
 Sentences end at ``。！？；`` (and ASCII ``!?;``) or a line break; consecutive sentences are
 packed greedily into pieces of at most ``max_chars`` characters (a longer sentence is a

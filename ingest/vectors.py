@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.embedding import Embedder
+from qa.embedders.factory import Embedder
 
 logger = logging.getLogger(__name__)
 

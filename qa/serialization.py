@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qa.disclaimer import DISCLAIMER
+from qa.answering.disclaimer import DISCLAIMER
 from qa.types import Answer
 
 

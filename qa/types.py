@@ -98,7 +98,7 @@ class Hit:
     title + text with synonyms, > ``min_bm25_score``), ``title_bm25`` (BM25 over the title),
     ``title_dense`` (cosine of question and title, both embedded as queries),
     ``sentence_dense`` (cosine of the chunk's best sentence piece), ``region`` (0.5 or 1.0
-    when the chunk names the asked city/province, see ``qa.fusion.region_affinity``) and
+    when the chunk names the asked city/province, see ``qa.retrieval.fusion.region_affinity``) and
     ``rerank`` (cross-encoder score). Modes ``dense`` and ``bm25`` set only their own key.
     """
 

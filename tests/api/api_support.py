@@ -19,7 +19,7 @@ _SHARED: dict[str, Any] = {}
 
 def rules_only_settings(tmp: Path, **overrides: Any) -> Settings:
     """Fake-embedder settings whose refusal model is rules only (fake scores mean nothing)."""
-    from qa.refusal import FALLBACK_MODEL, save_model
+    from qa.refusal.decision import FALLBACK_MODEL, save_model
 
     calibration = tmp / "calibration.json"
     save_model(FALLBACK_MODEL, calibration)

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from qa.disclaimer import DISCLAIMER
+from qa.answering.disclaimer import DISCLAIMER
 from qa.service import AnswerService
 from tests.api.api_support import ADMIN_KEY, build_service, rules_only_settings
 

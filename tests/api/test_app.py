@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from qa.disclaimer import DISCLAIMER
+from qa.answering.disclaimer import DISCLAIMER
 from qa.serialization import answer_payload
 from qa.types import Answer
 from tests.api.api_support import ADMIN_KEY, sse_json

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from qa.disclaimer import DISCLAIMER
+from qa.answering.disclaimer import DISCLAIMER
 from tests.conftest import CORPUS
 
 runner = CliRunner()
@@ -14,7 +14,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    from qa.refusal import FALLBACK_MODEL, save_model
+    from qa.refusal.decision import FALLBACK_MODEL, save_model
 
     calibration = tmp_path / "calibration.json"
     save_model(FALLBACK_MODEL, calibration)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.app import create_app
-from qa.disclaimer import DISCLAIMER
+from qa.answering.disclaimer import DISCLAIMER
 from tests.api.api_support import ServerThread, sse_json
 
 QUESTION = "家庭共济怎么绑定家人"

@@ -47,7 +47,7 @@ QUESTION = "家庭共济怎么绑定家人"
 def server(tmp_path_factory):
     from api.app import create_app
     from ingest.pipeline import run_ingest
-    from qa.refusal import FALLBACK_MODEL
+    from qa.refusal.decision import FALLBACK_MODEL
     from qa.service import AnswerService
 
     tmp = tmp_path_factory.mktemp("widget")

@@ -15,7 +15,7 @@ from eval.baselines import (
     load_pages,
 )
 from eval.schema import GoldItem
-from qa.embedding import FakeEmbedder
+from qa.embedders.factory import FakeEmbedder
 
 RARE = "六位动态口令有效期为九十秒，过期后需要重新刷脸获取。"
 WINDOW = "蜀山区政务服务中心三楼设有城乡居民医保缴费专窗，周六上午照常受理。"

@@ -12,8 +12,8 @@ import pytest
 from eval.calibrate import calibrate, save_calibration
 from eval.gold import load_gold
 from eval.refusal_fit import L2_GRID, choose_l2, choose_threshold, fit_logistic
-from qa.refusal import load_calibration
-from qa.refusal_features import FEATURE_NAMES
+from qa.refusal.decision import load_calibration
+from qa.refusal.features import FEATURE_NAMES
 from tests.conftest import make_settings
 
 IDS = {

@@ -281,7 +281,7 @@ def test_chunk_documents_keeps_order_and_is_deterministic() -> None:
 
 
 def test_regions_found_in_chunk() -> None:
-    if importlib.util.find_spec("qa.regions") is None:
-        pytest.skip("qa.regions is not written yet")
+    if importlib.util.find_spec("qa.text.regions") is None:
+        pytest.skip("qa.text.regions is not written yet")
     (chunk,) = chunk_document(make_doc("合肥医保可以在支付宝激活。"))
     assert any("合肥" in region for region in chunk.regions)

@@ -5,8 +5,8 @@ import shutil
 import pytest
 
 from ingest.pipeline import EmptyCorpusError, is_stale, run_ingest
-from qa.embedding import FakeEmbedder
-from qa.index import HybridIndex
+from qa.embedders.factory import FakeEmbedder
+from qa.index.hybrid import HybridIndex
 from tests.conftest import CORPUS, make_settings
 
 

@@ -5,9 +5,9 @@ import re
 import pytest
 
 from ingest.pipeline import run_ingest
-from qa.conversation import Turn
-from qa.disclaimer import DISCLAIMER
-from qa.refusal import FALLBACK_MODEL
+from qa.answering.disclaimer import DISCLAIMER
+from qa.refusal.decision import FALLBACK_MODEL
+from qa.retrieval.followups import Turn
 from qa.service import AnswerService, InvalidQuestionError
 from tests.conftest import make_settings
 

@@ -1,0 +1,206 @@
+"""Extractive answers: a direct lead sentence, then the source's own steps and points, each
+followed by an ``[n]`` marker citing the exact document span it quotes, then trust notes.
+
+Deterministic and model-free. Question words are jieba tokens weighted by inverse document
+frequency over the corpus. Passages are split into pieces by :mod:`qa.answering.quotes`; relevant
+passages, the lead and at most ``answer_max_points`` points are chosen by
+:mod:`qa.answering.points`.
+
+No figure is shown that is not in a cited quote: every piece is checked with
+:func:`qa.text.figures.unsupported_figures` (and dropped, logged, if it fails) and the conflict
+note too. The date note is exempt: its dates come from document metadata, not quotes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from qa.answering.points import Scorer, norm, relevant_chunks, select_points
+from qa.answering.trust import conflict_note, date_note, find_conflicts, region_note
+from qa.settings import Settings
+from qa.text.figures import extract_figures, unsupported_figures
+from qa.text.tokenizer import get_tokenizer
+from qa.types import Chunk, Citation, Document, Hit
+
+logger = logging.getLogger(__name__)
+
+_CONSIDERED_HITS = 8  # hits searched for conflicting figures
+_POINT_PASSAGES = 3  # relevant hits that may contribute the lead and points
+_INFORMATIVE = 1.0  # weight of a token rare enough to show relevance (not 医保, 缴费 …)
+
+
+@dataclass(frozen=True)
+class Composition:
+    """An answer body without the disclaimer (the caller appends it).
+
+    Attributes:
+        body: Lead, points and trust notes with ``[n]`` markers; empty when no retrieved
+            passage is relevant (the caller should refuse).
+        citations: One per marker, numbered 1..n in order of first use.
+        notes: The trust notes appended to the body, in order.
+        composer: ``extractive`` or ``llm``.
+        reason: Why the LLM answer was replaced by the extractive one (empty otherwise).
+    """
+
+    body: str
+    citations: tuple[Citation, ...] = ()
+    notes: tuple[str, ...] = ()
+    composer: str = "extractive"
+    reason: str = ""
+
+
+def usable_chunks(
+    hits: Sequence[Hit], documents: Mapping[str, Document], limit: int = _CONSIDERED_HITS
+) -> list[Chunk]:
+    """Distinct chunks of the best ``limit`` hits, by rank, whose text is their document's span."""
+    chunks, seen = [], set()
+    for hit in sorted(hits, key=lambda h: h.rank)[:limit]:
+        chunk, doc = hit.chunk, documents.get(hit.chunk.doc_id)
+        if chunk.chunk_id in seen:
+            continue
+        if doc is None or doc.text[chunk.start : chunk.end] != chunk.text:
+            logger.warning("hit %s skipped: not a span of a known document", chunk.chunk_id)
+            continue
+        seen.add(chunk.chunk_id)
+        chunks.append(chunk)
+    return chunks
+
+
+class CitationList:
+    """Citations numbered in order of first use; the same span reuses its number."""
+
+    def __init__(self, documents: Mapping[str, Document]) -> None:
+        self.documents = documents
+        self.items: list[Citation] = []
+
+    def number(self, chunk: Chunk, start: int, end: int, inside: bool = False) -> int:
+        """Number for document span ``start:end`` (or, if ``inside``, a cited span holding it)."""
+        for c in self.items:
+            same = (c.start, c.end) == (start, end)
+            if c.doc_id == chunk.doc_id and (same or inside and c.start <= start and end <= c.end):
+                return c.n
+        doc = self.documents[chunk.doc_id]
+        n = len(self.items) + 1
+        self.items.append(
+            Citation(
+                n,
+                chunk.chunk_id,
+                doc.doc_id,
+                doc.source,
+                chunk.title,
+                doc.date,
+                doc.text[start:end],
+                start,
+                end,
+            )
+        )
+        return n
+
+
+def _states_figures(text: str) -> bool:
+    """Whether ``text`` states a figure other than a list number (``1.``)."""
+    return bool(extract_figures(re.sub(r"(?m)^\s*\d{1,2}[.、．)）](?!\d)", "", text)))
+
+
+def trust_notes(
+    question: str,
+    passages: Sequence[Chunk],
+    citations: CitationList,
+    answer: str,
+    question_regions: Sequence[str] = (),
+) -> tuple[str, ...]:
+    """The trust notes for ``answer`` (conflict, region, date), citing what they quote.
+
+    A conflict note cites each value's sentence (reusing a citation that already holds it);
+    it is dropped if it would state a figure missing from the cited quotes.
+    """
+    conflicts = find_conflicts(passages, question, answer)
+    before = len(citations.items)
+    numbers = [
+        [citations.number(r.chunk, r.start, r.end, inside=True) for r in c.readings]
+        for c in conflicts
+    ]
+    notes = [conflict_note(conflicts, numbers)]
+    if notes[0] and unsupported_figures(notes[0], [c.quote for c in citations.items]):
+        logger.warning("conflict note dropped, figures not in cited quotes: %s", notes[0])
+        notes, citations.items = [None], citations.items[:before]
+    by_id = {p.chunk_id: p for p in passages}
+    cited = [by_id[c.chunk_id] for c in citations.items if c.chunk_id in by_id]
+    with_figures = {c.chunk_id for c in citations.items if _states_figures(c.quote)}
+    figure_regions = [c.regions for c in cited if c.chunk_id in with_figures]
+    notes.append(region_note(figure_regions, [c.regions for c in cited], question_regions))
+    notes.append(date_note([c.date for c in citations.items], bool(with_figures)))
+    return tuple(note for note in notes if note)
+
+
+class ExtractiveComposer:
+    """Builds cited answers from retrieved passages without a model.
+
+    Example:
+        >>> composer = ExtractiveComposer(settings)
+        >>> composition = composer.compose("怎么激活医保码", hits, documents)
+        >>> print(with_disclaimer(composition.body))
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._df: dict[str, int] = {}
+        self._df_corpus: Mapping[str, Document] | None = None
+        self._texts: list[str] = []
+        self._lock = threading.Lock()
+
+    def _weights(self, question: str, documents: Mapping[str, Document]) -> dict[str, float]:
+        """IDF weight of each question token found in the corpus (unknown tokens are noise)."""
+        with self._lock:  # document frequencies are cached per corpus
+            if documents is not self._df_corpus:
+                self._df_corpus, self._df = documents, {}
+                self._texts = [norm(f"{d.title}\n{d.text}") for d in documents.values()]
+            texts, df = self._texts, self._df
+        weights = {}
+        for token in dict.fromkeys(get_tokenizer().tokenize(question)):
+            if token not in df:
+                df[token] = sum(token in text for text in texts)
+            if df[token]:  # one character matches inside unrelated words: half weight
+                idf = math.log((len(texts) + 1) / (df[token] + 0.5))
+                weights[token] = idf if len(token) > 1 else idf / 2
+        return weights
+
+    def compose(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        documents: Mapping[str, Document],
+        question_regions: tuple[str, ...] = (),
+    ) -> Composition:
+        """Answer ``question`` from ``hits`` (best first) with cited spans of ``documents``.
+
+        Args:
+            question: The user's question.
+            hits: Retrieved chunks, best first.
+            documents: Every indexed document by ``doc_id`` (citations quote their text).
+            question_regions: Places named in the question, most specific first.
+
+        Returns:
+            The composition; its body is empty when no hit is relevant.
+        """
+        rare = min(_INFORMATIVE, 0.5 * math.log((len(documents) + 1) / 1.5))  # tiny corpora
+        scorer = Scorer(question, self._weights(question, documents), rare)
+        passages = relevant_chunks(scorer, question, usable_chunks(hits, documents))
+        if not passages:
+            logger.info("no relevant passage among %s hits", len(hits))
+            return Composition("")
+        max_points = self.settings.answer_max_points
+        pieces = select_points(scorer, passages[:_POINT_PASSAGES], max_points)
+        if not pieces:
+            logger.info("no quotable sentence in %s relevant passages", len(passages))
+            return Composition("")
+        citations = CitationList(documents)
+        lines = [f"{p.shown}[{citations.number(p.chunk, p.doc_start, p.doc_end)}]" for p in pieces]
+        notes = trust_notes(question, passages, citations, "\n".join(lines), question_regions)
+        body = "\n\n".join(filter(None, [lines[0], "\n".join(lines[1:]), "\n".join(notes)]))
+        return Composition(body, tuple(citations.items), notes)

@@ -1,0 +1,250 @@
+"""Trust notes added to answers in code: conflicting figures, the place the figures are for,
+and the sources' dates.
+
+Conflicts are detected conservatively. A *reading* is one value a passage states for a
+quantity, keyed by the cue right before the number in the same sentence:
+
+* an insurance item (养老保险, 失业保险 …) with a role (个人/单位; unstated = 个人, as these
+  pages list deductions) and a unit (``%`` or ``元``), e.g. ``失业保险 :个人缴费比例为0.3%``;
+* a payer alone (个人/单位/财政) and ``元``, e.g. ``个人年缴标准为380元``;
+* 缴费基数 bounds, e.g. ``基数范围为2850元…至14250元`` or ``上限 :22078元 下限 :4416元``;
+* a 123xx service hotline named with 热线/客服/电话.
+
+Only the first reading per key and passage counts. Rates and amounts are compared only
+between passages about the same place, amounts only between passages whose titles state the
+same numbers (a 基数15500 page and a 基数15700 page compute different cases). A conflict is
+two or more distinct values of one key from different passages, reported only when it is on
+topic: the question names the quantity (or asks for money, for a payer's amount), or an
+answer piece states one of the values.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.text.figures import extract_figures
+from qa.text.regions import province_of
+from qa.types import Chunk
+
+logger = logging.getLogger(__name__)
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+_ITEMS = ("大病医疗保险", "养老保险", "医疗保险", "失业保险", "工伤保险", "生育保险")
+_ITEMS += ("大病保险", "公积金")
+_CUE = re.compile("|".join((*_ITEMS, "个人(?!账户)", "单位", "企业", "财政")))
+_VALUE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|％|元)(?!\s*[×x*])")
+_GAP_BREAK = re.compile(r"[,，。;；×*=+÷\d]|基数")  # a cue does not reach across these
+_RESPECTIVELY = re.compile(
+    r"(个人|单位)和(个人|单位)[^,，。]*?分别为?\s*(\d+(?:\.\d+)?)\s*(%|元)"
+    r"\s*和\s*(\d+(?:\.\d+)?)\s*(%|元)"
+)
+_BOUND_RANGE = re.compile(
+    r"基数[^,，。\d]{0,12}?(\d+)\s*元\s*(?:[(（][^)）]{0,12}[)）])?\s*[至到~\-–—]\s*(\d+)\s*元"
+)
+_UPPER = re.compile(r"上限\s*[:：]?\s*(\d+)\s*元")
+_LOWER = re.compile(r"下限\s*[:：]?\s*(\d+)\s*元")
+_MARKERS = re.compile(r"\s*(?:\d{1,2}[.、．)）](?!\d)\s*)?(?:[•·●○◦▪■◆►▶➢✓]\s*)?")
+_HOTLINE = re.compile(r"(?<!\d)(123\d\d)(?!\d)")
+_HOTLINE_CUE = re.compile(r"热线|客服|电话|拨打")
+_ASKS_MONEY = re.compile(r"多少钱|交多少|缴多少|扣多少|费用|金额|标准|一年|每年|每月")
+_MAX_CONFLICTS, _MAX_VALUES = 2, 3
+
+BOUNDS, HOTLINE = "缴费基数上下限", "咨询电话"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One value a passage states for a quantity.
+
+    Attributes:
+        key: Quantity key, e.g. ``失业保险|个人|%``, ``|财政|元``, ``缴费基数上下限``.
+        label: Chinese name of the quantity, used in notes.
+        value: The value as shown, e.g. ``0.3%``, ``2850元至14250元``, ``12333``.
+        chunk: The passage stating it.
+        start: Offset of the stating sentence in the document text.
+        end: Offset just past that sentence.
+    """
+
+    key: str
+    label: str
+    value: str
+    chunk: Chunk
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Distinct values of one quantity, one reading per value, in passage order."""
+
+    label: str
+    readings: tuple[Reading, ...]
+
+
+def _label(item: str, role: str, unit: str) -> str:
+    what = "比例" if unit == "%" else "金额"
+    if item:
+        return f"{item}{role}缴费{what}"
+    return "财政补助金额" if role == "财政" else f"{role}缴费{what}"
+
+
+def _keyed(sentence: str) -> list[tuple[str, str, str]]:
+    """(key, label, value) for the readings of one sentence, in order."""
+    found: list[tuple[str, str, str]] = []
+    for m in _RESPECTIVELY.finditer(sentence):
+        items = [c[0] for c in _CUE.finditer(sentence, 0, m.start()) if c[0] in _ITEMS]
+        item = items[-1] if items else ""
+        for role, value, unit in ((m[1], m[3], m[4]), (m[2], m[5], m[6])):
+            if item:
+                found.append((f"{item}|{role}|{unit}", _label(item, role, unit), value + unit))
+    if "分别" not in sentence:
+        for m in _VALUE.finditer(sentence):
+            cues = list(_CUE.finditer(sentence, 0, m.start()))
+            last_item = next((c for c in reversed(cues) if c[0] in _ITEMS), None)
+            last_role = next((c for c in reversed(cues) if c[0] not in _ITEMS), None)
+            item = last_item[0] if last_item and _reaches(sentence, last_item, m) else ""
+            role = last_role[0] if last_role and _reaches(sentence, last_role, m) else ""
+            role = "单位" if role == "企业" else role
+            unit = "%" if m[2] in "%％" else "元"
+            if not item and (not role or unit == "%"):
+                continue  # a payer's bare percentage is too ambiguous to compare
+            role = role or "个人"
+            found.append((f"{item}|{role}|{unit}", _label(item, role, unit), m[1] + unit))
+    if re.search("范围|上限|下限", sentence):
+        bound = _BOUND_RANGE.search(sentence)
+        low, high = _LOWER.search(sentence), _UPPER.search(sentence)
+        pair = (bound[1], bound[2]) if bound else (low[1], high[1]) if low and high else None
+        if pair and float(pair[0]) < float(pair[1]):
+            found.append((BOUNDS, BOUNDS, f"{pair[0]}元至{pair[1]}元"))
+    if _HOTLINE_CUE.search(sentence):
+        found.extend((HOTLINE, HOTLINE, m[1]) for m in _HOTLINE.finditer(sentence))
+    return found
+
+
+def _reaches(sentence: str, cue: re.Match[str], value: re.Match[str]) -> bool:
+    """Whether ``cue`` qualifies ``value``: close, with no clause break or number between."""
+    gap = sentence[cue.end() : value.start()]
+    return len(gap) <= 12 and not _GAP_BREAK.search(gap)
+
+
+def find_readings(chunk: Chunk) -> list[Reading]:
+    """The first reading per quantity key stated in ``chunk``, in text order."""
+    readings: dict[str, Reading] = {}
+    for m in _SENTENCE.finditer(chunk.text):
+        for key, label, value in _keyed(m[0]):
+            start = chunk.start + m.start() + _MARKERS.match(m[0]).end()
+            readings.setdefault(
+                key, Reading(key, label, value, chunk, start, chunk.start + m.end())
+            )
+    return list(readings.values())
+
+
+def _on_topic(key: str, question: str) -> bool:
+    if key == BOUNDS:
+        return bool(re.search("上限|下限|上下限|范围|基数", question))
+    if key == HOTLINE:
+        return bool(re.search("热线|电话|客服|号码", question))
+    item, _, unit = key.split("|")
+    if item:
+        return item[:2] in question
+    return unit == "元" and bool(_ASKS_MONEY.search(question))
+
+
+def find_conflicts(chunks: Sequence[Chunk], question: str, answer: str = "") -> list[Conflict]:
+    """Quantities for which ``chunks`` give different values (at most two, three values each).
+
+    Args:
+        chunks: Passages to compare, best first (duplicates are ignored).
+        question: The user's question (decides which quantities are on topic).
+        answer: The answer text so far; a quantity one of whose values it states (every
+            figure of the value) is on topic too.
+    """
+    groups: dict[tuple[str, tuple[str, ...]], list[Reading]] = {}
+    seen: set[str] = set()
+    for chunk in chunks:
+        if chunk.chunk_id in seen:
+            continue
+        seen.add(chunk.chunk_id)
+        place = (place_of(chunk.regions) or "",)
+        premise = place + tuple(sorted(set(extract_figures(chunk.title))))
+        for reading in find_readings(chunk):
+            scope = () if reading.key in (BOUNDS, HOTLINE) else place
+            scope = premise if reading.key.endswith("|元") else scope
+            groups.setdefault((reading.key, scope), []).append(reading)
+    stated = set(extract_figures(answer))
+    conflicts = []
+    for (key, _), readings in groups.items():
+        first: dict[str, Reading] = {}
+        for reading in readings:
+            first.setdefault(reading.value, reading)
+        distinct = list(first.values())
+        if len(distinct) < 2:
+            continue
+        in_answer = any(set(extract_figures(r.value)) <= stated for r in distinct)
+        if in_answer or _on_topic(key, question):
+            conflicts.append(Conflict(distinct[0].label, tuple(distinct[:_MAX_VALUES])))
+    if conflicts:
+        logger.debug("conflicting figures: %s", [c.label for c in conflicts])
+    return conflicts[:_MAX_CONFLICTS]
+
+
+def conflict_note(conflicts: Sequence[Conflict], numbers: Sequence[Sequence[int]]) -> str | None:
+    """One sentence naming each conflict's values with their sources' ``[n]`` markers.
+
+    Args:
+        conflicts: As returned by :func:`find_conflicts`.
+        numbers: Per conflict, the citation number of each reading.
+    """
+    parts = []
+    for conflict, marks in zip(conflicts, numbers, strict=True):
+        pairs = sorted(zip(marks, conflict.readings, strict=True), key=lambda pair: pair[0])
+        values = ",".join(f"有的为{r.value}[{n}]" for n, r in pairs)
+        parts.append(f"{conflict.label}{values}")
+    if not parts:
+        return None
+    return f"注意:不同资料给出的数字不一致:{';'.join(parts)},以当地医保部门核定为准。"
+
+
+def place_of(regions: Sequence[str]) -> str | None:
+    """The one place a passage is about, as shown (``山东德州``), or None if none or several."""
+    if not regions:
+        return None
+    place, province = regions[0], province_of(regions[0])
+    if any(r not in (place, province) for r in regions[1:]):
+        return None
+    return f"{province}{place}" if province and province != place and province in regions else place
+
+
+def region_note(
+    figure_regions: Sequence[Sequence[str]],
+    cited_regions: Sequence[Sequence[str]],
+    question_regions: Sequence[str] = (),
+) -> str | None:
+    """Say which place the figures are for, and warn when the user asked about another one.
+
+    Args:
+        figure_regions: Regions of each cited passage that states a figure.
+        cited_regions: Regions of every cited passage.
+        question_regions: Places named in the question, most specific first.
+    """
+    places = {place_of(r) for r in figure_regions}
+    place = places.pop() if len(places) == 1 else None
+    if question_regions:
+        asked = question_regions[0]
+        if not any(q in r for q in question_regions for r in cited_regions):
+            if place:
+                return f"您问的是{asked},但资料中只有{place}的数据,仅供参考。"
+            return f"资料中没有专门针对{asked}的说明,以上为一般做法,请以{asked}当地规定为准。"
+    return f"以上数字为{place}的资料,其他地区可能不同。" if place else None
+
+
+def date_note(dates: Sequence[str | None], has_figures: bool) -> str | None:
+    """The cited sources' dates and that policies change yearly (when dated or with figures)."""
+    known = sorted({d for d in dates if d})
+    yearly = "医保政策每年可能调整,请以当地最新规定为准。"
+    if known:
+        return f"资料日期:{'、'.join(known)}。{yearly}"
+    return yearly if has_figures else None

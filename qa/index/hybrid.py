@@ -1,0 +1,245 @@
+"""The hybrid index on disk: FAISS vectors + bm25s arrays + JSONL records, no pickle.
+
+Layout of ``<data_dir>/index/``::
+
+    CURRENT                 name of the live version folder (replaced atomically)
+    v-<stamp>/meta.json     format version, model id, dim, chunker settings, corpus hash
+    v-<stamp>/chunks.jsonl  one Chunk per line (row i = FAISS id i = BM25 doc i)
+    v-<stamp>/documents.jsonl
+    v-<stamp>/faiss.index   IndexFlatIP over L2-normalised passage vectors
+    v-<stamp>/bm25/         bm25s arrays (.npy, allow_pickle=False) + vocab/params JSON
+    v-<stamp>/title_*       title BM25, title vectors and their keys (``qa.index.titles``)
+    v-<stamp>/sentence_*    sentence-piece vectors, spans and keys (``qa.index.sentences``)
+
+A new version is written into a temporary folder, renamed to ``v-<stamp>`` and only then
+published by replacing ``CURRENT``; a crash at any point leaves the previous version live.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qa.index.bm25 import build_bm25, load_bm25, save_bm25
+from qa.index.sentences import SentenceIndex, SentenceIndexError
+from qa.index.titles import TitleIndex, TitleIndexError
+from qa.types import Chunk, Document, Section
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 2  # 2: title BM25 + title vectors, sentence vectors
+POINTER = "CURRENT"
+
+
+class IndexLoadError(Exception):
+    """Base class for index problems (message is shown to users as is)."""
+
+
+class IndexNotFoundError(IndexLoadError):
+    """No index has been built yet."""
+
+
+class IndexMismatchError(IndexLoadError):
+    """The index was built with another model or format."""
+
+
+@dataclass(frozen=True)
+class IndexMeta:
+    """What an index was built from; compared on load and to detect a stale index."""
+
+    model_id: str
+    dim: int
+    passage_prompt: str
+    chunk_size: int
+    chunk_overlap: int
+    corpus_hash: str
+    tokenizer: str
+    n_documents: int
+    n_chunks: int
+    file_hashes: dict[str, str] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+    created: str = ""
+
+
+@dataclass
+class HybridIndex:
+    """Chunks with their vectors (FAISS), BM25 term statistics and title signals, plus documents.
+
+    Example:
+        >>> index = HybridIndex.load(settings.index_dir, model_id=embedder.model_id)
+        >>> index.chunks[0].title
+    """
+
+    meta: IndexMeta
+    documents: list[Document]
+    chunks: list[Chunk]
+    vectors: object  # faiss.IndexFlatIP
+    bm25: object  # bm25s.BM25
+    embed_keys: list[str]
+    titles: TitleIndex
+    sentences: SentenceIndex
+
+    @classmethod
+    def build(
+        cls,
+        meta: IndexMeta,
+        documents: list[Document],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        chunk_tokens: list[list[str]],
+        embed_keys: list[str],
+        titles: TitleIndex,
+        sentences: SentenceIndex,
+    ) -> HybridIndex:
+        """Assemble an index from chunks, their vectors, BM25 tokens, titles and sentences."""
+        import faiss
+
+        flat = faiss.IndexFlatIP(meta.dim)
+        if len(vectors):
+            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        bm25 = build_bm25(chunk_tokens)
+        return cls(meta, documents, chunks, flat, bm25, embed_keys, titles, sentences)
+
+    def vector_of(self, row: int) -> np.ndarray:
+        """The stored (normalised) vector of chunk ``row``."""
+        return self.vectors.reconstruct(row)  # type: ignore[attr-defined]
+
+    def save(self, root: Path) -> Path:
+        """Write a new version under ``root`` and make it current atomically."""
+        import faiss
+
+        root.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        tmp = root / f".tmp-{stamp}"
+        tmp.mkdir()
+        try:
+            faiss.write_index(self.vectors, str(tmp / "faiss.index"))
+            save_bm25(self.bm25, tmp / "bm25")
+            self.titles.save(tmp)
+            self.sentences.save(tmp)
+            _write_jsonl(tmp / "documents.jsonl", (asdict(d) for d in self.documents))
+            _write_jsonl(
+                tmp / "chunks.jsonl",
+                (
+                    {**asdict(c), "embed_key": k}
+                    for c, k in zip(self.chunks, self.embed_keys, strict=True)
+                ),
+            )
+            meta = asdict(self.meta) | {"created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
+            _fsync_tree(tmp)
+            final = root / f"v-{stamp}"
+            os.replace(tmp, final)
+            _publish(root, final.name)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _prune(root, keep=final.name)
+        logger.info("saved index version=%s chunks=%d", final.name, len(self.chunks))
+        return final
+
+    @classmethod
+    def load(cls, root: Path, model_id: str | None = None) -> HybridIndex:
+        """Load the current version; refuse one built by another model or format."""
+        import faiss
+
+        folder = current_version(root)
+        meta = read_meta(folder)
+        check_compatible(meta, model_id)
+        documents = [_document_from(rec) for rec in _read_jsonl(folder / "documents.jsonl")]
+        records = _read_jsonl(folder / "chunks.jsonl")
+        embed_keys = [rec.pop("embed_key") for rec in records]
+        chunks = [Chunk(**{**rec, "regions": tuple(rec["regions"])}) for rec in records]
+        vectors = faiss.read_index(str(folder / "faiss.index"))
+        bm25 = load_bm25(folder / "bm25")
+        if vectors.ntotal != len(chunks):
+            raise IndexMismatchError(
+                f"索引已损坏:向量数 {vectors.ntotal} 与段落数 {len(chunks)} 不一致。"
+                "请运行 `yibao ingest --rebuild` 重建索引。"
+            )
+        try:
+            titles = TitleIndex.load(folder, len(chunks), meta.dim)
+            sentences = SentenceIndex.load(folder, len(chunks), meta.dim)
+        except (TitleIndexError, SentenceIndexError) as exc:
+            raise IndexMismatchError(f"{exc}请运行 `yibao ingest --rebuild` 重建索引。") from exc
+        return cls(meta, documents, chunks, vectors, bm25, embed_keys, titles, sentences)
+
+
+def current_version(root: Path) -> Path:
+    """Folder of the live index version, or ``IndexNotFoundError``."""
+    pointer = root / POINTER
+    if not pointer.is_file():
+        raise IndexNotFoundError(f"还没有索引({root})。请先运行 `yibao ingest` 建立索引。")
+    folder = root / pointer.read_text("utf-8").strip()
+    if not (folder / "meta.json").is_file():
+        raise IndexNotFoundError(f"索引目录不完整({folder})。请运行 `yibao ingest --rebuild`。")
+    return folder
+
+
+def read_meta(folder: Path) -> IndexMeta:
+    """Read ``meta.json`` of an index version folder."""
+    raw = json.loads((folder / "meta.json").read_text("utf-8"))
+    if raw.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"索引格式版本为 {raw.get('format_version')},当前程序需要 {FORMAT_VERSION}。"
+            "请运行 `yibao ingest --rebuild` 重建索引。"
+        )
+    known = IndexMeta.__dataclass_fields__
+    return IndexMeta(**{k: v for k, v in raw.items() if k in known})
+
+
+def check_compatible(meta: IndexMeta, model_id: str | None) -> None:
+    """Raise ``IndexMismatchError`` if the index was embedded with another model."""
+    if model_id is not None and meta.model_id != model_id:
+        raise IndexMismatchError(
+            f"索引是用模型 {meta.model_id!r} 建立的,当前配置的模型是 {model_id!r}。"
+            "请运行 `yibao ingest --rebuild` 用当前模型重建索引,"
+            "或把 YIBAO_EMBEDDING_MODEL 改回原模型。"
+        )
+
+
+def _publish(root: Path, name: str) -> None:
+    tmp = root / f".{POINTER}.{uuid.uuid4().hex[:6]}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / POINTER)
+
+
+def _prune(root: Path, keep: str) -> None:
+    """Remove older versions and temporary folders left by interrupted runs."""
+    for entry in root.iterdir():
+        if entry.is_dir() and entry.name != keep and entry.name.startswith(("v-", ".tmp-")):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+
+
+def _write_jsonl(path: Path, records) -> None:  # type: ignore[no-untyped-def]
+    with open(path, "w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _document_from(rec: dict) -> Document:
+    sections = tuple(Section(**s) for s in rec.get("sections", ()))
+    return Document(**{**rec, "regions": tuple(rec["regions"]), "sections": sections})

@@ -1,0 +1,100 @@
+"""Chunk titles as their own retrieval signal: a title BM25 index and one title vector per chunk.
+
+Most snippets are titled with a question (``医保卡丢了哪里去补办``), so a user's question is
+compared with titles directly: lexically (BM25 over title tokens plus synonyms) and
+semantically (each title embedded *as a query*, so the match is question-to-question).
+Row ``i`` of both belongs to chunk ``i`` of the index.
+
+Files, inside an index version folder (plain arrays and JSON, no pickle)::
+
+    title_bm25/          bm25s arrays (.npy) + vocab/params JSON
+    title_vectors.npy    float32 (n_chunks, dim), L2-normalised
+    title_keys.json      embedding cache key per row (reused by incremental ingestion)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.index.bm25 import build_bm25, load_bm25, save_bm25
+
+logger = logging.getLogger(__name__)
+
+BM25_DIR = "title_bm25"
+VECTORS = "title_vectors.npy"
+KEYS = "title_keys.json"
+
+
+class TitleIndexError(ValueError):
+    """The title files are missing or do not match the chunks (message for users)."""
+
+
+def title_key(title: str, prompt: str) -> str:
+    """Cache key of a title vector: the embedded string, prompt included."""
+    return hashlib.sha256(f"title|{prompt}|{title}".encode()).hexdigest()[:24]
+
+
+@dataclass
+class TitleIndex:
+    """Title BM25 and title vectors, row-aligned with the index's chunks.
+
+    Attributes:
+        bm25: A ``bm25s.BM25`` over each chunk's title tokens.
+        vectors: ``(n_chunks, dim)`` float32 unit vectors of the titles.
+        keys: Embedding cache key per row (see :func:`title_key`).
+    """
+
+    bm25: object
+    vectors: np.ndarray
+    keys: list[str]
+
+    @classmethod
+    def build(
+        cls, tokens: Sequence[Sequence[str]], vectors: np.ndarray, keys: Sequence[str]
+    ) -> TitleIndex:
+        """Index title tokens (one list per chunk) next to their vectors."""
+        if len(tokens) != len(vectors) or len(keys) != len(vectors):
+            raise ValueError("title tokens, vectors and keys must have one row per chunk")
+        return cls(build_bm25(tokens), np.ascontiguousarray(vectors, dtype=np.float32), list(keys))
+
+    def bm25_scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every title for the query tokens (zeros without tokens)."""
+        n = len(self.vectors)
+        if not tokens or n == 0:
+            return np.zeros(n, dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(list(tokens)))[:n]  # type: ignore[attr-defined]
+
+    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every title vector with a unit query vector."""
+        if len(self.vectors) == 0:
+            return np.zeros(0, dtype=np.float32)
+        return self.vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+
+    def save(self, folder: Path) -> None:
+        """Write the title files into an index version folder."""
+        save_bm25(self.bm25, folder / BM25_DIR)
+        np.save(folder / VECTORS, self.vectors, allow_pickle=False)
+        (folder / KEYS).write_text(json.dumps(self.keys), "utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, n_chunks: int, dim: int) -> TitleIndex:
+        """Read the title files; refuse ones that do not fit ``n_chunks`` × ``dim``."""
+        try:
+            vectors = np.load(folder / VECTORS, allow_pickle=False)
+            keys = json.loads((folder / KEYS).read_text("utf-8"))
+            bm25 = load_bm25(folder / BM25_DIR)
+        except (OSError, ValueError) as exc:
+            raise TitleIndexError(f"标题索引缺失或损坏({exc})。") from exc
+        if vectors.shape != (n_chunks, dim) or len(keys) != n_chunks:
+            raise TitleIndexError(
+                f"标题索引与段落不一致:{vectors.shape} 对 {n_chunks} 段 × {dim} 维。"
+            )
+        logger.debug("loaded title index rows=%d", n_chunks)
+        return cls(bm25, vectors.astype(np.float32, copy=False), keys)

@@ -1,0 +1,138 @@
+"""What a question is about: 医保/社保 procedures, medical advice, small talk or something else.
+
+The vocabularies live in ``data/intent_terms.toml`` (substring match on NFKC-normalised,
+lower-cased text). Rules, in order:
+
+1. Nothing but punctuation → ``greeting`` (the app introduces itself).
+2. A medical-advice phrase (吃什么药, 挂什么科, 哪家医院好 …) → ``medical``, whatever else is there.
+3. A symptom/drug/diagnosis word (疼, 发烧, 用药, 去哪家医院 …) → ``medical`` unless the question
+   also names insurance vocabulary (发烧住院医保能报销吗 is about insurance).
+4. Insurance vocabulary (医保, 参保, 报销, 共济 …) → ``insurance``.
+5. Only greeting words and fillers (你好呀, 在吗, 谢谢) → ``greeting``.
+6. Anything else → ``offtopic``.
+
+Example:
+    >>> classify_intent("医保码咋激活")
+    'insurance'
+    >>> classify_intent("我在鹤壁,腋下老是疼,该去哪个医院看")
+    'medical'
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from qa.settings import DATA_DIR
+
+logger = logging.getLogger(__name__)
+
+Intent = Literal["insurance", "medical", "offtopic", "greeting"]
+INTENT_TERMS = DATA_DIR / "intent_terms.toml"
+
+_NOISE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The term lists of ``intent_terms.toml`` (``insurance`` includes ``concepts``)."""
+
+    insurance: tuple[str, ...]
+    concepts: tuple[str, ...]
+    medical_advice: tuple[str, ...]
+    medical: tuple[str, ...]
+    greetings: tuple[str, ...]
+    greeting_fillers: tuple[str, ...]
+    generic: tuple[str, ...]
+    local_cues: tuple[str, ...]
+    synonyms: dict[str, tuple[str, ...]]
+
+    def variants(self, term: str) -> tuple[str, ...]:
+        """``term`` and the words the corpus may use instead (``[synonyms]``)."""
+        return self.synonyms.get(term, (term,))
+
+
+def _synonyms(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:
+    table: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        words = tuple(normalize(word) for word in group if word.strip())
+        for word in words:
+            table[word] = tuple(dict.fromkeys((word, *table.get(word, ()), *words)))
+    return table
+
+
+def _terms(table: dict, key: str) -> tuple[str, ...]:
+    return tuple(normalize(term) for term in table.get(key, ()) if term.strip())
+
+
+@cache
+def load_vocabulary(path: Path = INTENT_TERMS) -> Vocabulary:
+    """Read (once) the vocabularies from ``path``."""
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    vocab = Vocabulary(
+        insurance=_terms(data.get("insurance", {}), "terms")
+        + _terms(data.get("insurance", {}), "concepts"),
+        concepts=_terms(data.get("insurance", {}), "concepts"),
+        medical_advice=_terms(data.get("medical", {}), "advice"),
+        medical=_terms(data.get("medical", {}), "terms"),
+        # longest first, so 你好 is stripped before 你 (a filler)
+        greetings=tuple(sorted(_terms(data.get("greeting", {}), "terms"), key=len, reverse=True)),
+        greeting_fillers=tuple(
+            sorted(_terms(data.get("greeting", {}), "fillers"), key=len, reverse=True)
+        ),
+        generic=_terms(data.get("generic", {}), "terms"),
+        local_cues=_terms(data.get("region", {}), "local_cues"),
+        synonyms=_synonyms(data.get("synonyms", {}).get("groups", [])),
+    )
+    logger.debug("intent vocabulary loaded from %s", path)
+    return vocab
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower-cased, without surrounding whitespace."""
+    return unicodedata.normalize("NFKC", text or "").lower().strip()
+
+
+def _has_any(text: str, terms: tuple[str, ...]) -> bool:
+    return any(term in text for term in terms)
+
+
+def _is_greeting(text: str, vocab: Vocabulary) -> bool:
+    rest = _NOISE.sub(" ", text)
+    found = False
+    for term in vocab.greetings:
+        if term in rest:
+            found = True
+            rest = rest.replace(term, " ")
+    for filler in vocab.greeting_fillers:
+        rest = rest.replace(filler, " ")
+    return found and not rest.strip()
+
+
+def classify_intent(text: str) -> Intent:
+    """Classify a user question.
+
+    Args:
+        text: The question as typed.
+
+    Returns:
+        ``insurance``, ``medical``, ``offtopic`` or ``greeting`` (see the module docstring).
+    """
+    norm = normalize(text)
+    if not _NOISE.sub("", norm):
+        return "greeting"
+    vocab = load_vocabulary()
+    if _has_any(norm, vocab.medical_advice):
+        return "medical"
+    insurance = _has_any(norm, vocab.insurance)
+    if not insurance and _has_any(norm, vocab.medical):
+        return "medical"
+    if insurance:
+        return "insurance"
+    return "greeting" if _is_greeting(norm, vocab) else "offtopic"

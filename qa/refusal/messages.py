@@ -1,0 +1,175 @@
+"""What a refusal says (in Chinese), and questions the corpus can answer instead.
+
+The disclaimer is NOT part of these texts: the caller appends it (``qa.answering.disclaimer``).
+
+Example:
+    >>> refusal_text(decision, "北京门诊报销起付线是多少", suggest_questions(q, index.chunks))
+    '资料库中没有找到关于“北京门诊起付线”的内容。…'
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from qa.refusal.features import bigrams, topic_phrase
+from qa.refusal.intent import classify_intent, normalize
+
+if TYPE_CHECKING:
+    from qa.refusal.decision import RefusalDecision
+
+logger = logging.getLogger(__name__)
+
+#: Good questions to suggest when nothing in the corpus resembles the user's question.
+FALLBACK_SUGGESTIONS = (
+    "医保从来没用过怎么激活",
+    "怎样设置医保家庭共济账户",
+    "如果医疗保险想更换参保地该如何更换?",
+    "普通人怎么交医保缴费",
+    "申请异地就医备案后怎么就医",
+)
+INTRO = (
+    "您好!我是医保问答助手,可以根据资料库解答医保办理方面的问题,比如医保码激活、"
+    "家庭共济绑定、更换参保地、居民医保缴费和补缴、异地就医备案等。"
+)
+MEDICAL = "这属于医疗健康问题,建议尽快到正规医院就诊,咨询医生。我只能解答医保办理方面的问题。"
+OFFTOPIC = "抱歉,这个问题不在我能回答的范围内,我只能根据资料库解答医保办理方面的问题。"
+ASK_LOCAL = "具体规定请咨询当地医保部门。"
+
+_QUESTION_CUES = (
+    "怎么",
+    "怎样",
+    "如何",
+    "什么",
+    "多少",
+    "哪",
+    "几",
+    "吗",
+    "么",
+    "是否",
+    "能否",
+    "可以",
+)
+_DECORATION = re.compile(r"[((][^()()]*[))]\s*$")  # (4月27日), (以浙江杭州为例)
+_NUMBERING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\d+[.、])\s*")
+_MIN_OVERLAP = 0.2
+
+
+def _clean_title(title: str) -> str:
+    return _NUMBERING.sub("", _DECORATION.sub("", title.strip())).strip()
+
+
+def _is_question_like(title: str) -> bool:
+    return (
+        6 <= len(title) <= 30
+        and not any(ch.isspace() for ch in title)
+        and (title.endswith(("?", "?")) or any(cue in title for cue in _QUESTION_CUES))
+    )
+
+
+def _raw_titles(source: Any) -> Iterable[str]:
+    """Titles and section headings of an index, documents or chunks."""
+    items = getattr(source, "documents", None) or source or ()
+    for item in items:
+        title = getattr(item, "title", "") or ""
+        yield title
+        yield from title.split()  # a chunk title is "document title + section heading"
+        for section in getattr(item, "sections", ()) or ():
+            yield section.heading
+
+
+def candidate_questions(source: Any) -> list[str]:
+    """Question-like 医保 titles of ``source`` (off-topic ones, like hospital ads, left out).
+
+    Titles with digits (``山东德州社保基数15500…``, ``2025年…``) are left out too: a refusal
+    states no figure, since it has no source to cite for one.
+    """
+    seen: dict[str, None] = {}
+    for raw in _raw_titles(source):
+        title = _clean_title(raw)
+        if (
+            title not in seen
+            and not any(ch.isdigit() for ch in title)
+            and _is_question_like(title)
+            and classify_intent(title) == "insurance"
+        ):
+            seen[title] = None
+    return list(seen)
+
+
+def _similarity(question: str, title: str) -> float:
+    q, t = bigrams(question), bigrams(title)
+    return 2 * len(q & t) / (len(q) + len(t)) if q and t else 0.0
+
+
+def suggest_questions(question: str, index_or_chunks: Any, k: int = 3) -> list[str]:
+    """Up to ``k`` questions the corpus answers, nearest to ``question`` first.
+
+    Args:
+        question: The user's question.
+        index_or_chunks: A ``HybridIndex`` or a sequence of ``Chunk``/``Document`` objects.
+        k: How many to return (2–3 make a good refusal).
+
+    Returns:
+        Question-like titles ranked by character-bigram overlap with ``question``, padded
+        with good general titles (those present in the corpus when one is given).
+    """
+    candidates = candidate_questions(index_or_chunks)
+    asked = normalize(question)
+    scored = sorted(
+        ((_similarity(asked, normalize(c)), i, c) for i, c in enumerate(candidates)),
+        key=lambda item: (-item[0], item[1]),
+    )
+    chosen = [c for score, _, c in scored if score >= _MIN_OVERLAP and normalize(c) != asked]
+    known = set(candidates)
+    fallback = [s for s in FALLBACK_SUGGESTIONS if not candidates or s in known]
+    for extra in (*fallback, *(c for _, _, c in scored)):
+        if len(chosen) >= k:
+            break
+        if extra not in chosen and normalize(extra) != asked:
+            chosen.append(extra)
+    return chosen[:k]
+
+
+def _suggestion_lines(suggestions: Sequence[str]) -> str:
+    if not suggestions:
+        return ""
+    lines = "\n".join(f"• {s}" for s in suggestions)  # bullets: a refusal states no figures
+    return f"\n\n您可以试试这样问:\n{lines}"
+
+
+def _not_found(decision: RefusalDecision, question: str) -> str:
+    topic = topic_phrase(question) or question.strip()
+    text = f"资料库中没有找到关于“{topic}”的内容。"
+    places = [m for m in decision.missing if m in decision.features.get("missing_regions", ())]
+    if decision.kind == "region" and places:
+        text += f"现有资料没有涉及{'、'.join(places)}的医保规定。"
+    unseen = [m for m in decision.missing if m not in topic and m not in places]
+    if unseen:
+        text += f"(未找到:{'、'.join(unseen[:4])})"
+    return text + ASK_LOCAL
+
+
+def refusal_text(decision: RefusalDecision, question: str, suggestions: Sequence[str]) -> str:
+    """The refusal shown to the user, without the disclaimer.
+
+    Args:
+        decision: A refusing decision from ``qa.refusal.decision.decide``.
+        question: The user's question as asked.
+        suggestions: Questions the corpus can answer (``suggest_questions``).
+
+    Returns:
+        Chinese text: why we do not answer, then the suggestions as a numbered list.
+    """
+    if decision.kind == "medical":
+        body = MEDICAL
+    elif decision.kind == "greeting":
+        body = INTRO
+    elif decision.kind == "offtopic":
+        body = OFFTOPIC
+    else:
+        body = _not_found(decision, question)
+    logger.debug("refusal kind=%s suggestions=%d", decision.kind, len(suggestions))
+    return body + _suggestion_lines(suggestions)

@@ -1,0 +1,238 @@
+"""Search over a ``HybridIndex``: dense, lexical, or hybrid (five signals fused, then reranked).
+
+The question is first understood (``qa.retrieval.question.analyze_query``: normalised, terms,
+synonyms,
+regions). Modes ``dense`` and ``bm25`` use one signal each. ``hybrid`` fuses five rankings
+by weighted reciprocal-rank fusion (weights in ``Settings``): passage vectors (``dense``),
+BM25 over title + text (``bm25``), BM25 over titles (``title_bm25``), question-to-title
+vector similarity (``title_dense``) and the best sentence piece of each chunk
+(``sentence_dense``, see ``qa.index.sentences``); then adds a region bonus, halves bare intros,
+drops weak lexical-only hits, collapses near-duplicates, and reorders the best candidates with a
+cross-encoder when one is configured. A question without content (你好, 谢谢, 在吗) gets
+no hybrid hits.
+
+Example:
+    >>> retriever = HybridRetriever(index, embedder, settings)
+    >>> retriever.search("怎么激活医保码", top_k=3)[0].chunk.title
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa.embedders.factory import Embedder
+from qa.index.hybrid import HybridIndex
+from qa.retrieval.fusion import collapse_near_duplicates, region_affinity, weighted_rrf
+from qa.retrieval.question import QueryInfo, analyze_query
+from qa.retrieval.rerank import PairScorer, load_cross_encoder, rerank_order
+from qa.settings import Settings
+from qa.types import Hit, SearchMode
+
+logger = logging.getLogger(__name__)
+
+Ranked = list[tuple[int, float]]  # (chunk row, raw score), best first
+#: Hybrid score factor for chunks shorter than ``Settings.thin_chunk_chars`` (an article's
+#: "以下是……:" intro matches its title perfectly but answers nothing).
+THIN_CHUNK_FACTOR = 0.5
+
+
+def embedding_input(title: str, text: str) -> str:
+    """The string embedded for a chunk: its title (often the question) then its text."""
+    return f"{title}\n{text}" if title and not text.startswith(title) else text
+
+
+def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
+    """Reciprocal-rank fusion: ``score(d) = Σ_r 1 / (k + rank_r(d))`` with 1-based ranks."""
+    named = {str(i): ranking for i, ranking in enumerate(rankings)}
+    return weighted_rrf(named, dict.fromkeys(named, 1.0), k)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """Ranked hits, the understood question, and milliseconds per stage.
+
+    Attributes:
+        hits: Best first; see :class:`qa.types.Hit` for the keys of ``Hit.scores``.
+        timings_ms: ``embed``, ``search``, ``fuse`` (and ``rerank`` when a reranker ran).
+        query: The question as analysed (normalised text, terms, synonyms, regions,
+            ``is_small_talk``); None only for retrievals built outside ``retrieve``.
+    """
+
+    hits: list[Hit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    query: QueryInfo | None = None
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + (now - self._last) * 1000
+        self._last = now
+
+
+def _top(scores: np.ndarray, k: int, floor: float | None = None) -> Ranked:
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [(int(r), float(scores[r])) for r in order if floor is None or scores[r] > floor]
+
+
+class HybridRetriever:
+    """Ranks index chunks for a query. Defaults come from settings; override per call.
+
+    Args:
+        index: The loaded index.
+        embedder: Embeds the question (same model as the index).
+        settings: Fusion weights, candidate counts, reranker.
+        reranker: A CrossEncoder-like scorer; by default loaded lazily from
+            ``settings.reranker_model`` when that is set.
+    """
+
+    def __init__(
+        self,
+        index: HybridIndex,
+        embedder: Embedder,
+        settings: Settings,
+        reranker: PairScorer | None = None,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self._reranker = reranker
+
+    @property
+    def reranker(self) -> PairScorer | None:
+        """The cross-encoder in use, loaded on first use; None when reranking is off."""
+        if self._reranker is None and self.settings.reranker_model:
+            self._reranker = load_cross_encoder(self.settings.reranker_model)
+        return self._reranker
+
+    def _bm25(self, model: object, query: QueryInfo) -> np.ndarray:
+        """BM25 scores of the question's terms plus its synonyms at ``synonym_weight``."""
+        n = len(self.index.chunks)
+        scores = np.zeros(n, dtype=np.float32)
+        if query.terms:
+            scores += np.asarray(model.get_scores(list(query.terms)))[:n]  # type: ignore[attr-defined]
+        extra = [t for t in query.expanded if t not in query.terms]
+        if extra and self.settings.synonym_weight > 0:
+            found = np.asarray(model.get_scores(extra))[:n]  # type: ignore[attr-defined]
+            scores += self.settings.synonym_weight * found
+        return scores
+
+    def _signals(self, query: QueryInfo, mode: SearchMode, k: int, watch: _Stopwatch) -> dict:
+        """Each signal's ranked candidates: ``{name: [(row, raw score), …]}``."""
+        s, n, out = self.settings, len(self.index.chunks), {}
+        if mode in ("dense", "hybrid"):
+            vector = self.embedder.embed_queries([query.embedding_text or query.normalized])
+            watch.lap("embed")
+            scores, rows = self.index.vectors.search(vector, min(k, n))  # type: ignore[attr-defined]
+            out["dense"] = [
+                (int(r), float(v)) for r, v in zip(rows[0], scores[0], strict=True) if r >= 0
+            ]
+            if mode == "hybrid" and s.title_dense_weight > 0:
+                out["title_dense"] = _top(self.index.titles.dense_scores(vector[0]), k)
+            if mode == "hybrid" and s.sentence_dense_weight > 0:
+                best = self.index.sentences.best_scores(vector[0], n)
+                out["sentence_dense"] = _top(best, k, floor=-np.inf)
+        if mode in ("bm25", "hybrid"):
+            out["bm25"] = _top(self._bm25(self.index.bm25, query), k, s.min_bm25_score)
+            if mode == "hybrid" and s.title_bm25_weight > 0:
+                titles = self._bm25(self.index.titles.bm25, query)
+                out["title_bm25"] = _top(titles, k, s.min_bm25_score)
+        watch.lap("search")
+        return out
+
+    def _fuse(self, query: QueryInfo, signals: dict[str, Ranked]) -> Ranked:
+        """Weighted RRF + region bonus, thin chunks halved, weak lexical-only hits dropped."""
+        s = self.settings
+        weights = {
+            "dense": s.dense_weight,
+            "bm25": s.bm25_weight,
+            "title_bm25": s.title_bm25_weight,
+            "title_dense": s.title_dense_weight,
+            "sentence_dense": s.sentence_dense_weight,
+        }
+        fused = weighted_rrf({k: [r for r, _ in v] for k, v in signals.items()}, weights, s.rrf_k)
+        raw = {name: dict(ranked) for name, ranked in signals.items()}
+        vector_found = {
+            r for n in ("dense", "title_dense", "sentence_dense") for r in raw.get(n, {})
+        }
+        for row in list(fused):
+            lexical = max(
+                raw.get("bm25", {}).get(row, 0.0), raw.get("title_bm25", {}).get(row, 0.0)
+            )
+            if row not in vector_found and lexical < s.lexical_only_min_score:
+                del fused[row]
+                continue
+            chunk = self.index.chunks[row]
+            affinity = region_affinity(query.regions, chunk.regions)
+            fused[row] += s.region_boost * affinity / (s.rrf_k + 1)
+            if len(chunk.text.strip()) < s.thin_chunk_chars:
+                fused[row] *= THIN_CHUNK_FACTOR
+        return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+    def _rerank(self, query: QueryInfo, ranked: Ranked, scorer: PairScorer) -> Ranked:
+        """Reorder the top ``rerank_candidates`` by cross-encoder score; keep the rest after."""
+        head, tail = (
+            ranked[: self.settings.rerank_candidates],
+            ranked[self.settings.rerank_candidates :],
+        )
+        chunks = [self.index.chunks[row] for row, _ in head]
+        passages = [embedding_input(c.title, c.text) for c in chunks]
+        order = rerank_order(query.normalized, passages, scorer)
+        return [(head[i][0], score) for i, score in order] + tail
+
+    def search(
+        self, query: str, top_k: int | None = None, mode: SearchMode = "hybrid"
+    ) -> list[Hit]:
+        """Return the ``top_k`` best chunks for ``query`` as ranked hits."""
+        return self.retrieve(query, top_k, mode).hits
+
+    def retrieve(
+        self, query: str, top_k: int | None = None, mode: SearchMode = "hybrid"
+    ) -> Retrieval:
+        """Like :meth:`search`, with the analysed question and per-stage timings."""
+        watch = _Stopwatch()
+        top_k = top_k or self.settings.top_k
+        info = analyze_query(query)
+        if (
+            not info.normalized
+            or not self.index.chunks
+            or (mode == "hybrid" and info.is_small_talk)
+        ):
+            return Retrieval([], {}, info)
+        signals = self._signals(info, mode, max(self.settings.candidate_k, top_k), watch)
+        scorer = self.reranker if mode == "hybrid" else None
+        if mode != "hybrid":
+            ranked = signals[mode][:top_k]
+        else:
+            ranked = self._fuse(info, signals)
+            keep = max(top_k, self.settings.rerank_candidates if scorer else 0)
+            rows = collapse_near_duplicates([r for r, _ in ranked], self.index.chunks, keep)
+            score_of = dict(ranked)
+            ranked = [(row, score_of[row]) for row in rows]
+        watch.lap("fuse")
+        rerank_scores: dict[int, float] = {}
+        if scorer is not None and ranked:
+            ranked = self._rerank(info, ranked, scorer)
+            rerank_scores = dict(ranked[: self.settings.rerank_candidates])
+            watch.lap("rerank")
+        raw = {name: dict(values) for name, values in signals.items()}
+        hits = []
+        for rank, (row, score) in enumerate(ranked[:top_k], start=1):
+            scores = {name: values[row] for name, values in raw.items() if row in values}
+            if row in rerank_scores:
+                scores["rerank"] = rerank_scores[row]
+            if mode == "hybrid" and (
+                bonus := region_affinity(info.regions, self.index.chunks[row].regions)
+            ):
+                scores["region"] = bonus
+            hits.append(Hit(self.index.chunks[row], rank, float(score), scores))
+        logger.debug("search mode=%s hits=%d", mode, len(hits))
+        return Retrieval(hits, watch.timings, info)

@@ -1,0 +1,129 @@
+"""Chinese tokenisation for BM25: jieba search-mode cuts with a 医保 user dictionary.
+
+Choices:
+    * Search mode (``cut_for_search``): a long term also yields its dictionary sub-words,
+      so a query for 居民医保 still shares 居民/医保 with a passage that says 城乡居民医保
+      (precise mode gives the disjoint tokens 居民医保 vs 城乡居民医保). User-dictionary
+      terms of 4+ characters embedded in a longer token are added too (城乡居民医保 also
+      yields 居民医保), which jieba's own 2/3-gram expansion cannot do.
+    * Stopwords (``data/stopwords.txt``) are function words and question fillers
+      (的 了 吗 怎么 如何 什么 请问 …). Kept on purpose: domain words, numbers,
+      多少/哪些/哪里 (they ask for amounts, lists, places), negations 不/没/未 and
+      greetings (``你好`` stays a token: it matches no passage, so BM25 gates it).
+    * Text is NFKC-normalised (full-width digits and letters become ASCII) and ASCII is
+      lowercased; tokens made only of punctuation, symbols or spaces are dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa.settings import DATA_DIR
+
+if TYPE_CHECKING:
+    import jieba
+
+logger = logging.getLogger(__name__)
+
+USER_DICT = DATA_DIR / "userdict.txt"
+STOPWORDS = DATA_DIR / "stopwords.txt"
+#: Bump when tokenisation rules change, so indexes built with old tokens count as stale.
+TOKENIZER_VERSION = "1"
+_MIN_EMBEDDED_TERM = 4  # jieba's search mode already yields 2- and 3-char sub-words
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+
+
+def _is_noise(token: str) -> bool:
+    """True for tokens made only of whitespace, punctuation, symbols or control chars."""
+    return all(unicodedata.category(ch)[0] in "PSZC" for ch in token)
+
+
+def _read_lines(path: Path) -> list[str]:
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+class ChineseTokenizer:
+    """Tokeniser with its own ``jieba.Tokenizer`` (never the global one), loaded lazily.
+
+    Args:
+        user_dict: jieba user dictionary (``word freq [tag]`` per line).
+        stopwords: File with one stopword per line (``#`` starts a comment).
+    """
+
+    def __init__(self, user_dict: Path = USER_DICT, stopwords: Path = STOPWORDS) -> None:
+        self.user_dict = Path(user_dict)
+        self.stopwords: frozenset[str] = frozenset(_read_lines(Path(stopwords)))
+        terms = (line.split()[0] for line in _read_lines(self.user_dict))
+        self.user_terms: frozenset[str] = frozenset(
+            t for t in terms if len(t) >= _MIN_EMBEDDED_TERM and all(map(_is_cjk, t))
+        )
+        self._jieba: jieba.Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    def _cutter(self) -> jieba.Tokenizer:
+        """The jieba tokenizer, built and loaded with the user dictionary on first use."""
+        if self._jieba is None:
+            with self._lock:
+                if self._jieba is None:
+                    import jieba
+
+                    jieba.setLogLevel(logging.WARNING)
+                    cutter = jieba.Tokenizer()
+                    cutter.load_userdict(str(self.user_dict))  # also loads the main dict
+                    logger.debug("jieba loaded with user dictionary %s", self.user_dict)
+                    self._jieba = cutter
+        return self._jieba
+
+    def _embedded_terms(self, token: str) -> list[str]:
+        """User-dictionary terms strictly inside ``token`` (4+ chars), left to right."""
+        found = []
+        for size in range(_MIN_EMBEDDED_TERM, len(token)):
+            for i in range(len(token) - size + 1):
+                if token[i : i + size] in self.user_terms:
+                    found.append(token[i : i + size])
+        return found
+
+    def tokenize(self, text: str) -> list[str]:
+        """Search-mode tokens of ``text`` without punctuation and stopwords."""
+        text = unicodedata.normalize("NFKC", text or "").lower()
+        if not text.strip():
+            return []
+        tokens: list[str] = []
+        for raw in self._cutter().cut_for_search(text):
+            token = raw.strip()
+            if not token or _is_noise(token) or token in self.stopwords:
+                continue
+            if len(token) > _MIN_EMBEDDED_TERM:
+                tokens.extend(self._embedded_terms(token))
+            tokens.append(token)
+        return tokens
+
+    def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
+        """Tokenise each text; see ``tokenize``."""
+        return [self.tokenize(text) for text in texts]
+
+
+@cache
+def get_tokenizer() -> ChineseTokenizer:
+    """The process-wide tokenizer (jieba itself loads on the first ``tokenize``)."""
+    return ChineseTokenizer()
+
+
+def tokenizer_signature() -> str:
+    """Short hash of everything that determines tokens: rules, jieba version, data files."""
+    digest = hashlib.sha256(f"v{TOKENIZER_VERSION}:jieba{metadata.version('jieba')}".encode())
+    for path in (USER_DICT, STOPWORDS):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,209 @@
+"""LlmComposer against a fake OpenAI-compatible server (FastAPI + uvicorn on 127.0.0.1)."""
+
+import asyncio
+import re
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from ingest.chunking import chunk_documents
+from ingest.loaders import load_paths
+from qa.answering.extractive import ExtractiveComposer
+from qa.answering.llm import SYSTEM_PROMPT, LlmComposer
+from qa.types import Hit
+from tests.conftest import CORPUS, make_settings
+
+ACTIVATE = [
+    ("医保从来没用过怎么激活 一、线上激活方式", ""),
+    ("医保从来没用过怎么激活 三、注意事项", ""),
+]
+GOOD = "选择参保地后点击【立即激活】即可[2]。未激活医保码的参保人需本人到场完成人脸识别[1]。"
+
+
+class FakeChatServer:
+    """Answers POST /v1/chat/completions with the scripted ``reply`` and records requests.
+
+    ``reply`` is ``("content", text)``, ``("status", code)``, ``("sleep", seconds)`` or
+    ``("raw", body)``.
+    """
+
+    def __init__(self) -> None:
+        self.reply: tuple[str, object] = ("content", "")
+        self.requests: list[dict] = []
+        app = FastAPI()
+        app.post("/v1/chat/completions")(self._chat)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, args=([self.sock],), daemon=True)
+
+    async def _chat(self, request: Request):
+        self.requests.append({"json": await request.json(), "headers": dict(request.headers)})
+        kind, value = self.reply
+        if kind == "status":
+            return JSONResponse({"error": {"message": "boom"}}, status_code=value)
+        if kind == "raw":
+            return PlainTextResponse(value)
+        if kind == "sleep":
+            await asyncio.sleep(value)
+            value = GOOD
+        message = {"role": "assistant", "content": value}
+        return {"object": "chat.completion", "choices": [{"index": 0, "message": message}]}
+
+    def __enter__(self) -> "FakeChatServer":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert self.thread.is_alive() and time.monotonic() < deadline, "fake server down"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with FakeChatServer() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    documents = load_paths([CORPUS], 2_000_000).documents
+    return {d.doc_id: d for d in documents}, chunk_documents(documents)
+
+
+@pytest.fixture
+def settings(tmp_path, server):
+    return make_settings(
+        tmp_path,
+        llm_base_url=server.url,
+        llm_model="qwen2.5:7b-instruct",
+        llm_api_key="sk-test",
+        llm_timeout=1.0,
+    )
+
+
+def hits(chunks, wanted) -> list[Hit]:
+    picked = [next(c for c in chunks if t in c.title and x in c.text) for t, x in wanted]
+    return [Hit(chunk, rank, 1.0 / rank) for rank, chunk in enumerate(picked, start=1)]
+
+
+def ask(server, settings, corpus, reply, question="怎么激活医保码", wanted=ACTIVATE, **kw):
+    server.reply = reply
+    documents, chunks = corpus
+    composer = LlmComposer(settings, ExtractiveComposer(settings), **kw)
+    return composer.compose(question, hits(chunks, wanted), documents)
+
+
+def test_good_answer_is_kept_with_citations(server, settings, corpus):
+    server.requests.clear()
+    result = ask(server, settings, corpus, ("content", GOOD))
+    assert (result.composer, result.reason) == ("llm", "")
+    assert result.body.startswith(
+        "选择参保地后点击【立即激活】即可[1]。未激活医保码的参保人需本人到场完成人脸识别[2]。"
+    )
+    documents, chunks = corpus
+    online, notes = (hit.chunk for hit in hits(chunks, ACTIVATE))
+    assert [c.chunk_id for c in result.citations] == [notes.chunk_id, online.chunk_id]
+    for citation, chunk in zip(result.citations, (notes, online), strict=True):
+        assert citation.quote == chunk.text == documents[chunk.doc_id].text[chunk.start : chunk.end]
+        assert (citation.start, citation.end) == (chunk.start, chunk.end)
+    (request,) = server.requests
+    assert request["json"]["model"] == "qwen2.5:7b-instruct"
+    assert request["headers"]["authorization"] == "Bearer sk-test"
+    system, user = request["json"]["messages"]
+    assert system == {"role": "system", "content": SYSTEM_PROMPT}
+    assert "[1] 标题:医保从来没用过怎么激活 一、线上激活方式\n" in user["content"]
+    assert "[2] 标题:医保从来没用过怎么激活 三、注意事项\n" in user["content"]
+    assert "【立即激活】" in user["content"] and user["content"].endswith("问题:怎么激活医保码")
+
+
+def test_hallucinated_figure_falls_back(server, settings, corpus):
+    result = ask(server, settings, corpus, ("content", "激活需要先缴纳999元[1]。"))
+    assert result.composer == "extractive" and "999" in result.reason
+    expected = ExtractiveComposer(settings).compose(
+        "怎么激活医保码", hits(corpus[1], ACTIVATE), corpus[0]
+    )
+    assert result.body == expected.body and result.citations == expected.citations
+
+
+def test_unknown_marker_is_removed(server, settings, corpus):
+    result = ask(server, settings, corpus, ("content", "选择参保地后点击【立即激活】[1][9]。"))
+    assert result.composer == "llm"
+    assert result.body.startswith("选择参保地后点击【立即激活】[1]。")
+    assert "[9]" not in result.body and len(result.citations) == 1
+
+
+def test_marker_forms_are_normalised(server, settings, corpus):
+    result = ask(server, settings, corpus, ("content", "到场人脸识别【2】,或者在APP激活[1，2]。"))
+    assert result.body.startswith("到场人脸识别[1],或者在APP激活[2][1]。")
+    assert len(result.citations) == 2
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (("status", 500), "HTTP 500"),
+        (("sleep", 3.0), "timed out"),
+        (("raw", "not json"), "not chat-completion JSON"),
+        (("content", "   "), "empty"),
+        (("content", "资料中没有相关内容。"), "cites no passage"),
+    ],
+)
+def test_failures_fall_back_with_a_reason(server, settings, corpus, reply, reason):
+    result = ask(server, settings, corpus, reply)
+    assert result.composer == "extractive" and reason in result.reason
+    assert result.body and result.citations  # the extractive answer
+
+
+def test_disclaimer_and_thinking_are_stripped(server, settings, corpus):
+    reply = (
+        "<think>用户想知道如何激活。</think>选择参保地后点击【立即激活】[1]。\n\n"
+        "提示:本内容不能代替面诊,如有不适请尽快就医。"
+    )
+    result = ask(server, settings, corpus, ("content", reply))
+    assert result.composer == "llm"
+    assert "本内容不能代替面诊" not in result.body and "think" not in result.body
+    assert result.body.startswith("选择参保地后点击【立即激活】[1]。")
+
+
+def test_trust_notes_are_added_in_code(server, settings, corpus):
+    wanted = [
+        ("错过了城乡居民医疗保险的缴费期限怎么办", "12393"),
+        ("医保从来没用过怎么激活 四、特殊情况处理", ""),
+    ]
+    reply = ("content", "可以拨打医保热线12393咨询[1]。")
+    result = ask(server, settings, corpus, reply, question="医保咨询热线是多少", wanted=wanted)
+    assert result.composer == "llm"
+    (note, *_) = result.notes
+    assert "不一致" in note and "12393[1]" in note and "12333[2]" in note
+    assert "12333" in result.citations[1].quote
+    assert set(re.findall(r"\[(\d+)\]", result.body)) == {"1", "2"}
+
+
+def test_injected_client_and_no_key(server, tmp_path, corpus):
+    settings = make_settings(tmp_path, llm_base_url=server.url + "/", llm_model="m")
+    server.requests.clear()
+    with httpx.Client() as client:
+        result = ask(server, settings, corpus, ("content", GOOD), client=client)
+    assert result.composer == "llm"
+    assert "authorization" not in server.requests[0]["headers"]
+
+
+def test_without_base_url_nothing_is_sent(server, tmp_path, corpus):
+    server.requests.clear()
+    result = ask(server, make_settings(tmp_path), corpus, ("content", GOOD))
+    assert result.composer == "extractive" and "llm_base_url" in result.reason
+    assert server.requests == []

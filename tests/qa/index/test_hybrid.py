@@ -1,0 +1,149 @@
+"""Index round-trip, model/format refusal, atomic publication and crash safety."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import run_ingest
+from qa.index.hybrid import (
+    FORMAT_VERSION,
+    HybridIndex,
+    IndexMismatchError,
+    IndexNotFoundError,
+    current_version,
+)
+from qa.service import load_retriever
+from tests.conftest import ROOT, make_settings
+
+
+def test_round_trip_preserves_chunks_documents_and_vectors(fake_settings):
+    run_ingest(fake_settings)
+    index = HybridIndex.load(fake_settings.index_dir, model_id="fake-char-bigram-256")
+    assert index.meta.format_version == FORMAT_VERSION
+    assert index.meta.n_chunks == len(index.chunks) == index.vectors.ntotal
+    assert len(index.documents) == index.meta.n_documents > 0
+    # row i of FAISS is chunk i: its stored vector is closest to itself
+    row = len(index.chunks) // 2
+    _, ids = index.vectors.search(index.vector_of(row).reshape(1, -1), 1)
+    assert ids[0][0] == row
+    folder = current_version(fake_settings.index_dir)
+    names = {p.name for p in folder.iterdir()}
+    assert {"meta.json", "chunks.jsonl", "documents.jsonl", "faiss.index", "bm25"} <= names
+    # plain files only: nothing that needs pickle to read
+    assert not list(folder.rglob("*.pkl")) and not list(folder.rglob("*.pickle"))
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    assert meta["model_id"] == "fake-char-bigram-256" and meta["dim"] == 256
+    assert meta["chunk_size"] == fake_settings.chunk_size and len(meta["corpus_hash"]) == 64
+
+
+def test_load_refuses_other_model_with_rebuild_hint(fake_settings):
+    run_ingest(fake_settings)
+    with pytest.raises(IndexMismatchError, match="yibao ingest --rebuild"):
+        HybridIndex.load(fake_settings.index_dir, model_id="bundled:multilingual-e5-small")
+    # the service refuses before loading any model
+    with pytest.raises(IndexMismatchError):
+        load_retriever(make_settings(fake_settings.data_dir.parent, fake_dim=128))
+
+
+def test_load_refuses_other_format_version(fake_settings):
+    run_ingest(fake_settings)
+    meta_path = current_version(fake_settings.index_dir) / "meta.json"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    meta["format_version"] = FORMAT_VERSION + 1
+    meta_path.write_text(json.dumps(meta), "utf-8")
+    with pytest.raises(IndexMismatchError, match="格式版本"):
+        HybridIndex.load(fake_settings.index_dir)
+
+
+def test_missing_index_says_how_to_build(fake_settings):
+    with pytest.raises(IndexNotFoundError, match="yibao ingest"):
+        HybridIndex.load(fake_settings.index_dir)
+
+
+def test_new_version_replaces_old_and_prunes_it(fake_settings, tmp_path):
+    run_ingest(fake_settings)
+    first = current_version(fake_settings.index_dir)
+    run_ingest(fake_settings, rebuild=True)
+    second = current_version(fake_settings.index_dir)
+    assert first != second and not first.exists() and second.exists()
+
+
+SLOW_INGEST = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from ingest.pipeline import run_ingest
+    from qa.embedders.factory import FakeEmbedder
+    from qa.settings import Settings
+
+    class SlowEmbedder(FakeEmbedder):
+        def embed_passages(self, texts):
+            print("EMBEDDING", flush=True)
+            time.sleep(0.5)
+            return super().embed_passages(texts)
+
+    settings = Settings(_env_file=None, embedder="fake", data_dir=Path(sys.argv[1]),
+                        embedding_batch_size=2)
+    run_ingest(settings, embedder=SlowEmbedder(), paths=[Path(sys.argv[2])], rebuild=True)
+    print("FINISHED", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_killed_ingest_leaves_previous_index_usable(fake_settings, sig):
+    run_ingest(fake_settings)
+    before = current_version(fake_settings.index_dir)
+    n_before = len(HybridIndex.load(fake_settings.index_dir).chunks)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_INGEST, str(fake_settings.data_dir), str(ROOT / "corpus")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "EMBEDDING"  # mid-way through embedding
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    assert "FINISHED" not in proc.stdout.read()
+    assert proc.returncode != 0
+    assert current_version(fake_settings.index_dir) == before
+    retriever = load_retriever(fake_settings)
+    assert len(retriever.index.chunks) == n_before
+    assert retriever.search("怎么激活医保码", top_k=3)
+
+
+def test_crash_between_write_and_publish_keeps_old_version(fake_settings, monkeypatch):
+    run_ingest(fake_settings)
+    before = current_version(fake_settings.index_dir)
+    import qa.index.hybrid as index_module
+
+    def boom(root, name):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(index_module, "_publish", boom)
+    with pytest.raises(OSError):
+        run_ingest(fake_settings, rebuild=True)
+    monkeypatch.undo()
+    assert current_version(fake_settings.index_dir) == before
+    assert HybridIndex.load(fake_settings.index_dir).chunks
+    # the next successful run cleans up whatever the crash left behind
+    run_ingest(fake_settings, rebuild=True)
+    leftovers = [p.name for p in fake_settings.index_dir.iterdir() if p.is_dir()]
+    assert len(leftovers) == 1
+
+
+def test_index_is_not_pickle(fake_settings):
+    run_ingest(fake_settings)
+    folder = current_version(fake_settings.index_dir)
+    for path in Path(folder).rglob("*.npy"):
+        with open(path, "rb") as fh:
+            header = fh.read(128)
+        assert b"'descr': '|O'" not in header, f"{path} holds Python objects"

@@ -1,0 +1,312 @@
+"""HybridRetriever with the fake embedder: over the real corpus, and over a tiny made-up one."""
+
+import json
+
+import numpy as np
+import pytest
+
+from ingest.pipeline import run_ingest
+from qa.embedders.factory import FakeEmbedder
+from qa.index.hybrid import HybridIndex, IndexMismatchError, current_version
+from qa.retrieval.fusion import collapse_near_duplicates, region_affinity, weighted_rrf
+from qa.retrieval.retriever import HybridRetriever, embedding_input, rrf
+from qa.service import load_retriever
+from qa.types import Chunk
+from tests.conftest import make_settings
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory):
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path_factory.mktemp("retrieval"))
+    run_ingest(settings)
+    return load_retriever(settings)
+
+
+def test_rrf_formula():
+    fused = rrf([[7, 3], [3, 9]], k=60)
+    assert fused[3] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[7] == pytest.approx(1 / 61) and fused[9] == pytest.approx(1 / 62)
+    assert max(fused, key=fused.get) == 3  # found by both signals
+
+
+def test_embedding_input_prefixes_title_once():
+    assert embedding_input("标题", "正文") == "标题\n正文"
+    assert embedding_input("一、线上激活", "一、线上激活\n内容") == "一、线上激活\n内容"
+
+
+def test_modes_rank_and_score(retriever):
+    for mode in ("dense", "bm25", "hybrid"):
+        hits = retriever.search("合肥居民医保网上缴费", top_k=5, mode=mode)
+        assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        assert any("合肥" in h.chunk.title for h in hits)
+    hybrid = retriever.search("合肥居民医保网上缴费", top_k=5)
+    signals = {"dense", "bm25", "title_bm25", "title_dense", "sentence_dense", "region"}
+    assert hybrid[0].scores and set(hybrid[0].scores) <= signals
+    assert {"dense", "bm25"} <= set(hybrid[0].scores)
+    assert hybrid[0].scores["region"] == 1.0  # 合肥 asked, 合肥 chunk
+    # the ablation modes stay single-signal
+    assert all(set(h.scores) == {"dense"} for h in retriever.search("合肥", mode="dense"))
+    assert all(set(h.scores) == {"bm25"} for h in retriever.search("合肥", mode="bm25"))
+
+
+def test_greeting_matches_nothing_lexically(retriever):
+    assert retriever.search("你好", mode="bm25") == []
+    assert retriever.search("   ", mode="hybrid") == []
+
+
+@pytest.mark.parametrize("greeting", ["你好", "谢谢", "在吗", "您好!", "？？"])
+def test_content_free_question_gets_no_hybrid_hits(retriever, greeting):
+    result = retriever.retrieve(greeting)
+    assert result.hits == [] and result.query is not None and result.query.is_small_talk
+
+
+def test_real_question_after_a_greeting_keeps_its_hits(retriever):
+    hits = retriever.search("你好,请问医保卡丢了去哪里补办?", top_k=3)
+    assert any("补办" in h.chunk.title for h in hits)
+
+
+def test_retrieval_carries_the_analysed_query(retriever):
+    result = retriever.retrieve("請問合肥兒童醫保網上繳費", top_k=3)
+    assert result.query is not None
+    assert result.query.normalized == "合肥儿童医保网上缴费"
+    assert result.query.regions == ("合肥",)
+    assert result.hits and "合肥" in result.hits[0].chunk.title
+
+
+def test_retrieve_reports_stage_timings(retriever):
+    result = retriever.retrieve("异地就医备案后怎么看病", top_k=3)
+    assert set(result.timings_ms) == {"embed", "search", "fuse"}
+    assert all(v >= 0 for v in result.timings_ms.values())
+    assert len(result.hits) == 3
+
+
+def test_top_k_larger_than_index_is_safe(retriever):
+    n = len(retriever.index.chunks)
+    assert len(retriever.search("医保", top_k=n + 50, mode="dense")) == n
+
+
+def test_weighted_rrf_ignores_zero_weights():
+    fused = weighted_rrf({"a": [1, 2], "b": [2], "c": [3]}, {"a": 1.0, "b": 0.5, "c": 0.0}, k=5)
+    assert fused[1] == pytest.approx(1 / 6)
+    assert fused[2] == pytest.approx(1 / 7 + 0.5 / 6)
+    assert 3 not in fused
+
+
+# --- a tiny corpus where each behaviour is visible -------------------------------------------
+
+RECORD = "跨省异地就医前需要先在参保地办理备案,可以在国家医保服务平台APP上申请。"
+TINY = {
+    "lost.txt": "医保卡丢了哪里去补办\n请尽快前往当地经办机构或银行网点办理,记得带上身份证原件。",
+    "balance.txt": (
+        "丢卡以后余额还在吗\n医保卡丢了卡里的钱不会丢,补办后余额还在。"
+        "医保卡丢了先挂失再去补办,医保卡丢了不要慌。"
+    ),
+    "hefei.txt": "合肥医保\n合肥市每人每年400元。",
+    "wuhu.txt": (
+        "芜湖居民医保缴费标准是多少\n居民医保缴费标准是多少?芜湖市居民医保缴费标准为每人每年400元。"
+    ),
+    "record1.txt": "异地就医备案怎么办理\n" + RECORD,
+    "record2.txt": "异地就医备案如何办理\n" + RECORD,  # same text: a near-duplicate
+}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny")
+    folder = root / "docs"
+    folder.mkdir()
+    for name, text in TINY.items():
+        (folder / name).write_text(text, "utf-8")
+    settings = make_settings(root, corpus_dir=folder)
+    run_ingest(settings)
+    return load_retriever(settings)
+
+
+def _titles(retriever, question, **overrides):
+    retriever = HybridRetriever(
+        retriever.index, retriever.embedder, retriever.settings.model_copy(update=overrides)
+    )
+    return [h.chunk.title for h in retriever.search(question, top_k=6)]
+
+
+def test_title_signal_lifts_the_snippet_whose_title_is_the_question(tiny):
+    question = "医保卡丢了去哪补办"  # a paraphrase of the title 医保卡丢了哪里去补办
+    without = _titles(tiny, question, title_bm25_weight=0, title_dense_weight=0)
+    assert without[0] == "丢卡以后余额还在吗"  # its body repeats the question's words
+    with_titles = _titles(tiny, question, title_bm25_weight=0.5, title_dense_weight=0.5)
+    assert with_titles[0] == "医保卡丢了哪里去补办"
+    top = tiny.search(question, top_k=2)
+    lost = next(h for h in top if h.chunk.title == "医保卡丢了哪里去补办")
+    assert lost.scores["title_bm25"] > 0 and lost.scores["title_dense"] > 0.5
+
+
+def test_region_boost_prefers_the_asked_city(tiny):
+    question = "合肥居民医保缴费标准是多少"
+    assert _titles(tiny, question, region_boost=0)[0] == "芜湖居民医保缴费标准是多少"
+    assert _titles(tiny, question)[0] == "合肥医保"
+    # no region asked: no boost, no "region" score
+    hits = tiny.search("居民医保缴费标准是多少", top_k=6)
+    assert all("region" not in h.scores for h in hits)
+
+
+def test_near_duplicates_are_collapsed(tiny):
+    titles = _titles(tiny, "异地就医备案怎么弄")
+    assert titles[0] in {"异地就医备案怎么办理", "异地就医备案如何办理"}
+    assert len({"异地就医备案怎么办理", "异地就医备案如何办理"} & set(titles)) == 1
+
+
+@pytest.mark.parametrize(
+    ("asked", "named", "affinity"),
+    [
+        (("合肥",), ("合肥",), 1.0),
+        (("合肥", "安徽"), ("安徽",), 0.5),  # the city's province, no other city
+        (("合肥",), ("芜湖", "安徽"), 0.0),  # another city of the same province
+        (("合肥",), ("深圳",), 0.0),
+        (("安徽",), ("合肥",), 0.5),  # a question about the province may prefer its cities
+        (("安徽",), ("安徽",), 1.0),
+        ((), ("合肥",), 0.0),  # no region asked, no boost
+        (("合肥",), (), 0.0),
+    ],
+)
+def test_region_affinity(asked, named, affinity):
+    assert region_affinity(asked, named) == affinity
+
+
+def _chunk(doc, start, end, text):
+    return Chunk(f"{doc}-{start}", doc, "s.txt", "file", "标题", text, start, end)
+
+
+def test_collapse_keeps_the_best_of_overlapping_spans_and_identical_texts():
+    chunks = [
+        _chunk("d1", 0, 100, "甲" * 100),
+        _chunk("d1", 40, 140, "乙" * 100),  # 60% of d1[0:100]: near-duplicate
+        _chunk("d1", 90, 190, "丙" * 100),  # 10% overlap with the first: kept
+        _chunk("d2", 0, 30, "异地就医备案需要先在参保地办理,可以在线上申请。"),
+        _chunk("d3", 0, 30, "异地就医备案需要先在参保地办理,可以在线上申请"),  # same text
+    ]
+    assert collapse_near_duplicates([0, 1, 2, 3, 4], chunks) == [0, 2, 3]
+    assert collapse_near_duplicates([1, 0, 2], chunks) == [1, 2]  # the better-ranked one stays
+    assert collapse_near_duplicates([0, 1, 2, 3, 4], chunks, limit=2) == [0, 2]
+
+
+class FakeCrossEncoder:
+    """Scores a pair by how often a keyword occurs in the passage; records every call."""
+
+    def __init__(self, keyword):
+        self.keyword = keyword
+        self.calls = []
+
+    def predict(self, sentences, **kwargs):
+        self.calls.append(list(sentences))
+        return [float(passage.count(self.keyword)) for _, passage in sentences]
+
+
+def test_reranker_reorders_the_top_candidates(tiny):
+    question = "居民医保缴费标准是多少"
+    settings = tiny.settings.model_copy(update={"rerank_candidates": 3})
+    fused = HybridRetriever(tiny.index, tiny.embedder, settings).search(question, top_k=6)
+    third = fused[2].chunk
+    scorer = FakeCrossEncoder(third.text[:8])  # the reranker likes the fused number 3 best
+    reranked = HybridRetriever(tiny.index, tiny.embedder, settings, reranker=scorer)
+    result = reranked.retrieve(question, top_k=6)
+    (pairs,) = scorer.calls
+    assert len(pairs) == 3 and all(q == "居民医保缴费标准是多少" for q, _ in pairs)
+    assert pairs[2][1] == embedding_input(third.title, third.text)
+    order = [h.chunk.chunk_id for h in result.hits]
+    # number 3 moves up; ties keep the fused order; the rest follow untouched
+    expected = [2, 0, 1, *range(3, len(fused))]
+    assert len(fused) >= 4 and order == [fused[i].chunk.chunk_id for i in expected]
+    assert result.hits[0].score == result.hits[0].scores["rerank"] == 1.0
+    assert all("rerank" in h.scores for h in result.hits[:3])
+    assert all("rerank" not in h.scores for h in result.hits[3:])
+    assert set(result.timings_ms) == {"embed", "search", "fuse", "rerank"}
+
+
+def test_reranker_is_loaded_lazily_from_settings(tiny, monkeypatch):
+    import qa.retrieval.retriever as retrieval
+
+    loaded = []
+
+    def fake_loader(name):
+        loaded.append(name)
+        return FakeCrossEncoder("芜湖")
+
+    monkeypatch.setattr(retrieval, "load_cross_encoder", fake_loader)
+    settings = tiny.settings.model_copy(update={"reranker_model": "/models/my-reranker"})
+    lazy = HybridRetriever(tiny.index, tiny.embedder, settings)
+    assert loaded == []
+    assert lazy.search("居民医保缴费标准", top_k=2)[0].chunk.title.startswith("芜湖")
+    lazy.search("异地就医备案", top_k=2, mode="dense")  # ablation modes never rerank
+    assert loaded == ["/models/my-reranker"]
+
+
+# --- the index keeps the title and sentence data ---------------------------------------------
+
+
+def test_index_round_trip_keeps_title_and_sentence_data(tiny):
+    settings = tiny.settings
+    folder = current_version(settings.index_dir)
+    names = {p.name for p in folder.iterdir()}
+    assert {"title_bm25", "title_vectors.npy", "title_keys.json"} <= names
+    assert {"sentence_vectors.npy", "sentence_spans.npy", "sentence_keys.json"} <= names
+    loaded = HybridIndex.load(settings.index_dir, model_id="fake-char-bigram-256")
+    n = len(loaded.chunks)
+    assert loaded.titles.vectors.shape == (n, 256) and len(loaded.titles.keys) == n
+    np.testing.assert_allclose(loaded.titles.vectors, tiny.index.titles.vectors)
+    embedder = FakeEmbedder(256)
+    for row, chunk in enumerate(loaded.chunks):  # row i is chunk i's title, as a query
+        expected = embedder.embed_queries([chunk.title])[0]
+        np.testing.assert_allclose(loaded.titles.vectors[row], expected, atol=1e-6)
+    spans = loaded.sentences.spans
+    assert len(spans) >= n and set(spans[:, 0]) == set(range(n))
+    for row, start, end in spans:
+        assert loaded.chunks[row].text[start:end].strip()
+    assert loaded.titles.bm25_scores(["补办"]).argmax() == next(
+        i for i, c in enumerate(loaded.chunks) if c.title == "医保卡丢了哪里去补办"
+    )
+    assert json.loads((folder / "title_keys.json").read_text("utf-8")) == loaded.titles.keys
+
+
+def test_index_with_title_data_still_refuses_another_model(tiny):
+    with pytest.raises(IndexMismatchError, match="yibao ingest --rebuild"):
+        HybridIndex.load(tiny.settings.index_dir, model_id="bundled:multilingual-e5-small")
+
+
+def test_missing_title_data_asks_for_a_rebuild(tmp_path):
+    settings = make_settings(tmp_path)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(TINY["lost.txt"], "utf-8")
+    run_ingest(settings, paths=[docs])
+    (current_version(settings.index_dir) / "title_vectors.npy").unlink()
+    with pytest.raises(IndexMismatchError, match="yibao ingest --rebuild"):
+        HybridIndex.load(settings.index_dir)
+
+
+class CountingQueries(FakeEmbedder):
+    def __init__(self):
+        super().__init__(256)
+        self.queries = 0
+
+    def embed_queries(self, texts):
+        self.queries += len(texts)
+        return super().embed_queries(texts)
+
+
+def test_reingest_embeds_only_the_changed_titles_and_sentences(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in TINY.items():
+        (docs / name).write_text(text, "utf-8")
+    settings = make_settings(tmp_path, corpus_dir=docs)
+    first = CountingQueries()
+    run_ingest(settings, embedder=first)
+    index = HybridIndex.load(settings.index_dir)
+    assert first.queries == len({c.title for c in index.chunks}) + len(index.sentences.keys)
+    (docs / "hefei.txt").write_text("合肥医保缴费\n合肥市每人每年400元。", "utf-8")
+    again = CountingQueries()
+    run_ingest(settings, embedder=again)
+    assert again.queries == 2  # the new title and the one sentence of the edited file
