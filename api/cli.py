@@ -356,7 +356,7 @@ def _print_eval_tables(runs, metrics) -> None:  # type: ignore[no-untyped-def]
 
 def _load_history(path: Path) -> list:  # type: ignore[type-arg]
     """Turns from a JSON array or JSONL file of ``{"role": "user"|"assistant", "content"}``."""
-    from qa.retrieval.followups import turns_from_records
+    from qa.types import turns_from_records
 
     text = path.read_text("utf-8").strip()
     records = (
@@ -420,9 +420,9 @@ def ask(
 
 def _ask_jsonl(service, path: Path, top_k: int | None) -> None:  # type: ignore[no-untyped-def]
     """One output line per input line; a bad line becomes ``{"id", "error"}`` and the rest go on."""
-    from qa.retrieval.followups import turns_from_records
     from qa.serialization import jsonl_record
     from qa.service import InvalidQuestionError
+    from qa.types import turns_from_records
 
     try:
         lines = path.read_text("utf-8").splitlines()

@@ -18,10 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ApiError, ServiceDep, get_recent, get_settings
 from api.schemas import AnswerPublic, AskRequest, TurnIn
 from qa.answering.disclaimer import DISCLAIMER, with_disclaimer
-from qa.retrieval.followups import Turn
 from qa.serialization import answer_payload, citation_payload, sources_date_range
 from qa.service import ERROR_TEXT, InvalidQuestionError
-from qa.types import Answer
+from qa.types import Answer, Turn
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["问答"])

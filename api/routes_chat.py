@@ -30,9 +30,9 @@ from api.schemas import (
     question_problem,
 )
 from qa.answering.disclaimer import with_disclaimer
-from qa.retrieval.followups import Turn
 from qa.serialization import citation_payload
 from qa.service import ERROR_TEXT
+from qa.types import Turn
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["OpenAI 兼容"])

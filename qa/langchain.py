@@ -18,8 +18,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import ConfigDict
 
-from qa.retrieval.followups import Turn
-from qa.types import Answer, Hit
+from qa.types import Answer, Hit, Turn
 
 
 def hit_to_document(hit: Hit) -> LCDocument:

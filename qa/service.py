@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from qa.answering.disclaimer import with_disclaimer
 from qa.embedders.factory import build_embedder, model_id_for
 from qa.index.hybrid import HybridIndex
-from qa.retrieval.followups import Turn, contextualize
+from qa.retrieval.followups import contextualize
 from qa.retrieval.retriever import HybridRetriever
 from qa.settings import Settings
-from qa.types import Answer, Document
+from qa.types import Answer, Document, Turn
 
 logger = logging.getLogger(__name__)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 DocKind = Literal["article", "snippet", "file"]
 SearchMode = Literal["hybrid", "dense", "bm25"]
+Role = Literal["user", "assistant"]
+Intent = Literal["insurance", "medical", "offtopic", "greeting"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,21 @@ class Hit:
     score: float
     scores: dict[str, float] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape of a hit: rank, the chunk's identity and text, score, per-signal scores."""
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "source": c.source,
+            "title": c.title,
+            "date": c.date,
+            "text": c.text,
+            "score": round(self.score, 6),
+            "scores": {k: round(v, 6) for k, v in self.scores.items()},
+        }
+
 
 @dataclass(frozen=True)
 class SkippedFile:
@@ -132,6 +150,10 @@ class Citation:
     quote: str
     start: int
     end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape of a citation (every field)."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -160,3 +182,25 @@ class Answer:
     reason: str = ""
     composer: str = "extractive"
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a conversation (``role`` is ``user`` or ``assistant``)."""
+
+    role: Role
+    content: str
+
+
+def turns_from_records(records: Sequence[object] | None) -> list[Turn]:
+    """Turns from ``[{"role": "user"|"assistant", "content": str}, …]``.
+
+    Raises:
+        ValueError: naming (in Chinese) the first record that is not such a message.
+    """
+    turns = []
+    for n, rec in enumerate(records or [], start=1):
+        if not isinstance(rec, dict) or rec.get("role") not in ("user", "assistant"):
+            raise ValueError(f"第 {n} 条历史消息格式不对:需要 role 为 user 或 assistant。")
+        turns.append(Turn(rec["role"], str(rec.get("content", ""))))
+    return turns

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
 
 from qa.text.regions import find_regions
 from qa.text.tokenizer import get_tokenizer
+from qa.types import Turn
 
-Role = Literal["user", "assistant"]
 
 #: Openings that mark a question as continuing the previous one.
 _FOLLOW_UP_START = re.compile(r"^(那|那么|那如果|如果是|还有|另外|再问|然后|换成|改成|要是)")
@@ -30,14 +28,6 @@ _GENERIC = frozenset(
     "哪些 条件 要求 东西 证件 多久 一下 具体".split()
 )
 _TRAILING = re.compile(r"[呢吗啊呀吧嘛的?？。!！,，\s]+$")
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One message of a conversation (``role`` is ``user`` or ``assistant``)."""
-
-    role: Role
-    content: str
 
 
 def _topic_terms(text: str) -> list[str]:
@@ -98,17 +88,3 @@ def _resolve(question: str, previous: str | None) -> str:
         return _swap_region(previous, question)
     follow = _FOLLOW_UP_START.sub("", question)
     return f"{previous} {follow}".strip()
-
-
-def turns_from_records(records: Sequence[object] | None) -> list[Turn]:
-    """Turns from ``[{"role": "user"|"assistant", "content": str}, …]``.
-
-    Raises:
-        ValueError: naming (in Chinese) the first record that is not such a message.
-    """
-    turns = []
-    for n, rec in enumerate(records or [], start=1):
-        if not isinstance(rec, dict) or rec.get("role") not in ("user", "assistant"):
-            raise ValueError(f"第 {n} 条历史消息格式不对:需要 role 为 user 或 assistant。")
-        turns.append(Turn(rec["role"], str(rec.get("content", ""))))
-    return turns

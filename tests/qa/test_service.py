@@ -7,8 +7,8 @@ import pytest
 from ingest.pipeline import run_ingest
 from qa.answering.disclaimer import DISCLAIMER
 from qa.refusal.decision import FALLBACK_MODEL
-from qa.retrieval.followups import Turn
 from qa.service import AnswerService, InvalidQuestionError
+from qa.types import Turn
 from tests.conftest import make_settings
 
 

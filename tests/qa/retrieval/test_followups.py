@@ -2,7 +2,8 @@
 
 import pytest
 
-from qa.retrieval.followups import Turn, contextualize, needs_context
+from qa.retrieval.followups import contextualize, needs_context
+from qa.types import Turn
 
 NANNING = [Turn("user", "南宁居民医保怎么交"), Turn("assistant", "可以通过爱南宁APP缴费。")]
 
@@ -59,7 +60,7 @@ def test_no_history_returns_question():
 
 
 def test_turns_from_records_validates_roles():
-    from qa.retrieval.followups import turns_from_records
+    from qa.types import turns_from_records
 
     turns = turns_from_records([{"role": "user", "content": "合肥呢"}, {"role": "assistant"}])
     assert turns == [Turn("user", "合肥呢"), Turn("assistant", "")]
