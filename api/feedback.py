@@ -17,8 +17,9 @@ import io
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
+
+from cachetools import LRUCache
 
 COLUMNS = ("id", "created_at", "answer_id", "rating", "comment", "question", "answer")
 _SCHEMA = """
@@ -35,24 +36,36 @@ CREATE TABLE IF NOT EXISTS feedback (
 
 
 class RecentAnswers:
-    """The last ``size`` answers by id: ``answer_id -> (question, answer text)``."""
+    """The last ``size`` answers by id: ``answer_id -> (question, answer text)``.
+
+    A thread-safe ``cachetools.LRUCache``: the least recently used answer is forgotten first.
+
+    Example:
+        >>> recent = RecentAnswers(size=2)
+        >>> recent.remember("a1", "医保码怎么激活", "…")
+        >>> recent.get("a1")
+        ('医保码怎么激活', '…')
+    """
 
     def __init__(self, size: int = 2000) -> None:
         self.size = size
-        self._items: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._items: LRUCache[str, tuple[str, str]] = LRUCache(maxsize=size)
         self._lock = threading.Lock()
 
     def remember(self, answer_id: str, question: str, text: str) -> None:
         """Keep an answer so feedback on it can name the question."""
         with self._lock:
             self._items[answer_id] = (question, text)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
     def get(self, answer_id: str) -> tuple[str, str]:
         """``(question, answer)`` or two empty strings when forgotten."""
         with self._lock:
-            return self._items.get(answer_id, ("", ""))
+            item: tuple[str, str] = self._items.get(answer_id, ("", ""))
+        return item
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
 
 
 def _excel_safe(value: object) -> object:
@@ -98,7 +111,7 @@ class FeedbackStore:
         finally:
             conn.close()
 
-    def rows(self) -> list[tuple]:
+    def rows(self) -> list[tuple[object, ...]]:
         """All rows, oldest first, in ``COLUMNS`` order."""
         conn = self._connect()
         try:

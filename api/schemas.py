@@ -6,47 +6,30 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.errors import question_message
 from qa.service import MAX_QUESTION_CHARS, InvalidQuestionError, validate_question
+from qa.text.normalize import has_control_chars
 
 MAX_TURN_CHARS = 8000
 MAX_COMMENT_CHARS = 2000
 SERVED_MODEL = "yibao-qa"
 
 
-def bad_char(text: str) -> bool:
-    """True if ``text`` has control characters (tab/newline aside) or lone surrogates."""
-    return any(
-        (ord(ch) < 32 and ch not in "\t\n\r")
-        or 0x7F <= ord(ch) <= 0x9F
-        or 0xD800 <= ord(ch) <= 0xDFFF
-        for ch in text
-    )
-
-
-def question_problem(question: str) -> str | None:
-    """What is wrong with ``question`` (``<中文> / <English>``), or ``None`` if it is fine."""
-    text = question.strip()
-    if not text:
-        return "问题不能为空 / The question must not be empty."
-    if len(text) > MAX_QUESTION_CHARS:
-        return (
-            f"问题太长了(最多 {MAX_QUESTION_CHARS} 个字) / "
-            f"The question is too long (at most {MAX_QUESTION_CHARS} characters)."
-        )
-    if bad_char(text):
-        return "问题中含有无法识别的控制字符 / The question contains control characters."
-    try:
-        validate_question(text)
-    except InvalidQuestionError as exc:
-        return f"{exc} / Invalid question."
-    return None
-
-
-def _clean_text(value: str, what_zh: str, what_en: str) -> str:
-    if bad_char(value):
+def clean_text(value: str, what_zh: str, what_en: str) -> str:
+    """``value`` unchanged, or a ``ValueError`` if it has characters no one can read."""
+    if has_control_chars(value):
         raise ValueError(
             f"{what_zh}中含有无法识别的控制字符 / The {what_en} contains control characters."
         )
+    return value
+
+
+def checked_question(value: str) -> str:
+    """``value`` if ``qa.service.validate_question`` accepts it, else a bilingual ``ValueError``."""
+    try:
+        validate_question(value)
+    except InvalidQuestionError as exc:
+        raise ValueError(question_message(exc)) from None
     return value
 
 
@@ -59,7 +42,7 @@ class TurnIn(BaseModel):
     @field_validator("content")
     @classmethod
     def _content(cls, value: str) -> str:
-        return _clean_text(value, "历史消息", "history message")
+        return clean_text(value, "历史消息", "history message")
 
 
 class AskRequest(BaseModel):
@@ -78,10 +61,7 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _question(cls, value: str) -> str:
-        problem = question_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return checked_question(value)
 
 
 class CitationPublic(BaseModel):
@@ -156,7 +136,7 @@ class FeedbackIn(BaseModel):
     @field_validator("comment")
     @classmethod
     def _comment(cls, value: str | None) -> str | None:
-        return None if value is None else _clean_text(value, "意见", "comment")
+        return None if value is None else clean_text(value, "意见", "comment")
 
 
 class FeedbackOut(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from api.app import create_app
 from qa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -12,8 +13,6 @@ logger = logging.getLogger(__name__)
 def run_server(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve ``create_app(settings)`` until interrupted; request logs go to stderr at INFO."""
     import uvicorn
-
-    from api.app import create_app
 
     if logging.getLogger("api").level == logging.NOTSET:
         logging.getLogger("api").setLevel(logging.INFO)  # one line per request

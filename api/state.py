@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ingest.pipeline import run_ingest
 from qa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -62,12 +63,6 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _default_ingest(settings: Settings) -> Any:
-    from ingest.pipeline import run_ingest
-
-    return run_ingest(settings)
-
-
 class ServiceState:
     """Holds the live service (``None`` until loaded) and runs loads and reindexes."""
 
@@ -76,7 +71,7 @@ class ServiceState:
         settings: Settings,
         loader: Loader,
         service: Any = None,
-        ingest: Ingest = _default_ingest,
+        ingest: Ingest = run_ingest,
     ) -> None:
         self.settings = settings
         self.loader = loader

@@ -4,7 +4,8 @@ Each metric is a pure function ``(items, preds) -> MetricResult`` (see :mod:`eva
 scoring only predictions whose ``answer`` is not None (refusal metrics also score a
 prediction with ``refused=True`` and no answer). Text is compared after
 :func:`eval.metrics.normalise` (NFKC + no whitespace) and, for the answer, after
-:func:`strip_answer` (citation markers and the 面诊 disclaimer removed).
+:func:`strip_answer` (citation markers and the 面诊 disclaimer removed). Figures are those of
+:mod:`qa.text.figures`, the definition the answer composer checks its own output with.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from eval.gold import GoldItem, ItemScore, MetricResult, Prediction
 from eval.metrics import make_result, normalise
-from eval.schema import GoldItem, ItemScore, MetricResult, Prediction
+from qa.text.figures import extract_figures, figure_supported
 
 DISCLAIMER = "本内容不能代替面诊"
 """Phrase every answer must carry, checked verbatim by :func:`disclaimer_rate`."""
@@ -40,11 +42,6 @@ _GROUNDED = frozenset({"answerable", "conflict"})
 _MARKER = re.compile(r"\[\d+\]")
 # The disclaimer sentence, e.g. "提示:本内容不能代替面诊,如有不适请尽快就医。" (normalised).
 _DISCLAIMER_SENTENCE = re.compile(r"(?:提示:)?本内容不能代替面诊[^。]*。?")
-# One figure: integer or decimal, optional %, optionally a range "a-b" / "a~b" / "a至b".
-_NUM = r"\d+(?:\.\d+)?%?"
-_FIGURE = re.compile(rf"{_NUM}(?:[-~–—至到]{_NUM})?")
-_RANGE_SEP = re.compile(r"[-~–—至到]")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 def strip_answer(text: str) -> str:
@@ -202,45 +199,23 @@ def conflict_flag_rate(items: Sequence[GoldItem], preds: Mapping[str, Prediction
     return make_result("conflict_flag_rate", out)
 
 
-def extract_figures(answer: str) -> list[str]:
-    """Figures in ``answer`` after :func:`strip_answer` (so ``[n]`` markers are not figures).
-
-    A figure is an integer or decimal with an optional ``%`` (``400``, ``0.3%``, ``2024``),
-    or a range of two such joined by ``-``/``~``/``–``/``—``/``至``/``到`` (``60%-80%``).
-    Thousands separators are dropped first (``15,500`` → ``15500``); Chinese numerals
-    (三个月) are not figures. ``15500×2%=310`` → ``['15500', '2%', '310']``.
-    """
-    return _FIGURE.findall(_THOUSANDS.sub("", strip_answer(answer)))
-
-
-def _supported(figure: str, sources: Sequence[str]) -> bool:
-    """A figure appears in a source not glued to further digits; a range also when every
-    endpoint does."""
-
-    def appears(fig: str) -> bool:
-        pattern = re.compile(rf"(?<![\d.]){re.escape(fig)}(?!\d|\.\d)")
-        return any(pattern.search(s) for s in sources)
-
-    parts = _RANGE_SEP.split(figure)
-    return appears(figure) or (len(parts) > 1 and all(appears(p) for p in parts))
-
-
 def figure_faithfulness(items: Sequence[GoldItem], preds: Mapping[str, Prediction]) -> MetricResult:
     """Figure faithfulness = |answer figures found in some cited chunk| / |answer figures|.
 
-    Figures per :func:`extract_figures`; a figure is found when it occurs verbatim
-    (normalised, not as part of a longer number: ``400`` is not in ``4000``) in at least
-    one cited chunk's text; a range also counts when each endpoint occurs. An answer with
-    no figures scores 1.0. All kinds.
+    Figures per :func:`qa.text.figures.extract_figures` (duplicates counted) of the answer
+    without its 面诊 disclaimer; a figure is found when
+    :func:`qa.text.figures.figure_supported` finds it verbatim (not as part of a longer number:
+    ``400`` is not in ``4000``; a range also when each endpoint occurs) in at least one cited
+    chunk's text. An answer with no figures scores 1.0. All kinds.
     """
     out = []
     for item, pred, answer in _answered(items, preds, None):
-        figures = extract_figures(answer)
+        figures = extract_figures(_DISCLAIMER_SENTENCE.sub("", answer))
         if not figures:
             out.append(ItemScore(item.id, 1.0, "no figures"))
             continue
-        sources = [_THOUSANDS.sub("", normalise(c.text)) for c in pred.citations]
-        unsupported = [f for f in figures if not _supported(f, sources)]
+        quotes = [c.text for c in pred.citations]
+        unsupported = [f for f in figures if not figure_supported(f, quotes)]
         value = 1 - len(unsupported) / len(figures)
         reason = f"{len(figures) - len(unsupported)}/{len(figures)} figures in cited chunks"
         if unsupported:

@@ -39,7 +39,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from eval.schema import GoldItem, Prediction, RetrievedChunk, top_chunk_prediction
+from eval.gold import GoldItem, Prediction, RetrievedChunk, top_chunk_prediction
 from qa.embedders.factory import Embedder
 
 if TYPE_CHECKING:

@@ -2,10 +2,11 @@
 
 Every dev and test question is retrieved once (``top_k=10``, as the answer service does). Rules
 decide medical / off-topic / greeting questions and local questions about uncovered places
-(``qa.refusal.decision.decide``); the dev questions past those rules train a class-balanced logistic
-regression (``eval.refusal_fit``) on "should refuse" = ``unanswerable``. The threshold maximises
-correct answers + correct refusals on dev (a missing 医保 concept refuses whatever the score),
-ties going to fewer false refusals. Everything is deterministic.
+(``qa.refusal.decision.decide``); the dev questions past those rules train scikit-learn's
+``LogisticRegression`` (class-balanced, L2 on standardised features, the strength picked by
+5-fold cross-validation) on "should refuse" = ``unanswerable``. The threshold minimises
+``missed refusals + 2 × false refusals`` on dev (a missing 医保 concept refuses whatever the
+score) and takes the middle of tied cuts. Everything is deterministic.
 
 Example:
     >>> result = calibrate(Settings(), load_gold())
@@ -16,24 +17,36 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.preprocessing import StandardScaler
 
-from eval.gold import split_items
-from eval.refusal_fit import choose_l2, choose_threshold, fit_logistic
-from eval.schema import GoldItem
-from qa.refusal.decision import RefusalDecision, RefusalModel, decide, save_model
+from eval.gold import GoldItem, split_items
+from ingest.pipeline import run_ingest
+from qa.refusal.calibration import RefusalModel, save_model
+from qa.refusal.decision import RefusalDecision, decide
 from qa.refusal.features import FEATURE_NAMES, RefusalFeatures, compute_features
+from qa.retrieval.question import understand
+from qa.retrieval.retriever import HybridRetriever
+from qa.service import load_retriever
 from qa.settings import Settings
-from qa.types import Hit
+from qa.types import Hit, Question
 
 logger = logging.getLogger(__name__)
 
 TOP_K = 10
+L2_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
+FOLDS = 5
+#: A wrongly refused user gets nothing; a missed refusal still gets a cited, disclaimed answer.
+FALSE_REFUSAL_COST = 2.0
+
+Retrieved = Mapping[str, tuple[Question, Sequence[Hit]]]
 
 
 @dataclass(frozen=True)
@@ -85,7 +98,7 @@ class CalibrationResult:
         }
 
 
-def _report(items: Sequence[GoldItem], decisions: dict[str, RefusalDecision]) -> SplitReport:
+def _report(items: Sequence[GoldItem], decisions: Mapping[str, RefusalDecision]) -> SplitReport:
     answerable = [it for it in items if it.kind != "unanswerable"]
     unanswerable = [it for it in items if it.kind == "unanswerable"]
     wrong = tuple(
@@ -111,28 +124,92 @@ def _scored_by_model(features: RefusalFeatures, hits: Sequence[Hit]) -> bool:
     return features.intent == "insurance" and bool(hits) and not region_rule
 
 
-def calibrate(settings: Settings, items: Sequence[GoldItem]) -> CalibrationResult:
-    """Fit the refusal model on the dev split of ``items`` and score it on dev and test.
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
+    """Class-balanced L2 logistic regression; returns raw-scale ``(weights, bias)``.
 
-    Args:
-        settings: Index and embedding model to retrieve with (the index is built if stale).
-        items: Gold items; ``answerable``/``conflict`` should be answered, ``unanswerable``
-            refused.
-
-    Returns:
-        The model (weights, bias, threshold, date and numbers) and both split reports.
+    scikit-learn's ``LogisticRegression`` on standardised features with
+    ``class_weight="balanced"`` and ``C = 1 / (l2 · n)``, i.e. it minimises
+    ``Σ_i s_i · logloss_i / n + l2/2 · ‖w‖²`` with ``s_i = n / (2 · n_class(i))`` and the
+    intercept not penalised. The weights are mapped back to the raw feature scale.
     """
-    from ingest.pipeline import run_ingest
-    from qa.service import load_retriever
+    scaler = StandardScaler().fit(x)
+    model = LogisticRegression(
+        C=1.0 / (l2 * len(y)), class_weight="balanced", tol=1e-10, max_iter=10_000
+    )
+    model.fit(scaler.transform(x), y)
+    weights = model.coef_[0] / scaler.scale_
+    return weights, float(model.intercept_[0] - weights @ scaler.mean_)
 
-    run_ingest(settings)  # no-op when the index is current
-    retriever = load_retriever(settings)
-    dev, test = split_items(items, "dev"), split_items(items, "test")
-    hits: dict[str, list[Hit]] = {
-        it.id: retriever.retrieve(it.question, top_k=TOP_K).hits for it in (*dev, *test)
-    }
-    feats = {it.id: compute_features(it.question, hits[it.id]) for it in dev}
-    routed = [it for it in dev if _scored_by_model(feats[it.id], hits[it.id])]
+
+def _balanced_log_loss(x: np.ndarray, y: np.ndarray, weights: np.ndarray, bias: float) -> float:
+    """``Σ_class 0.5 · mean log loss of the class`` (probabilities clipped to [1e-9, 1 - 1e-9])."""
+    p = np.clip(1.0 / (1.0 + np.exp(-np.clip(x @ weights + bias, -60, 60))), 1e-9, 1 - 1e-9)
+    share = np.where(y == 1, 0.5 / max(y.sum(), 1), 0.5 / max(len(y) - y.sum(), 1))
+    return float(log_loss(y, p, sample_weight=share, normalize=False, labels=[0.0, 1.0]))
+
+
+def choose_l2(x: np.ndarray, y: np.ndarray) -> float:
+    """The L2 strength of ``L2_GRID`` with the lowest cross-validated balanced log loss.
+
+    Folds are fixed (item ``i`` is held out in fold ``i % FOLDS``); a fold whose training part
+    holds one class only is skipped.
+    """
+    folds = np.arange(len(y)) % FOLDS
+    best, best_loss = L2_GRID[len(L2_GRID) // 2], float("inf")
+    for l2 in L2_GRID:
+        losses = []
+        for k in range(FOLDS):
+            train, held = folds != k, folds == k
+            if held.sum() == 0 or len(set(y[train].tolist())) < 2:
+                continue
+            w, b = fit_logistic(x[train], y[train], l2)
+            losses.append(_balanced_log_loss(x[held], y[held], w, b))
+        loss = float(np.mean(losses)) if losses else float("inf")
+        logger.debug("l2=%s cv_loss=%.4f", l2, loss)
+        if loss < best_loss:
+            best, best_loss = l2, loss
+    return best
+
+
+def choose_threshold(scores: Sequence[float], refuse: Sequence[bool]) -> float:
+    """The cut minimising ``missed refusals + 2 · false refusals`` (refuse iff ``score >= cut``).
+
+    Candidate cuts are 0, 1 and the midpoints between consecutive distinct scores. A false
+    refusal costs ``FALSE_REFUSAL_COST`` times a missed one. Among equally good cuts the middle
+    one is taken (the widest margin on both sides), so the choice does not hug one dev item.
+    """
+    values = sorted(set(scores))
+    cuts = [0.0] + [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)] + [1.0]
+    costs = []
+    for cut in cuts:
+        missed = sum(s < cut and r for s, r in zip(scores, refuse, strict=True))
+        false_refusals = sum(s >= cut and not r for s, r in zip(scores, refuse, strict=True))
+        costs.append(missed + FALSE_REFUSAL_COST * false_refusals)
+    best = min(costs)
+    tied = [cut for cut, cost in zip(cuts, costs, strict=True) if cost == best]
+    return (tied[0] + tied[-1]) / 2
+
+
+def retrieve_all(retriever: HybridRetriever, items: Sequence[GoldItem]) -> Retrieved:
+    """Each item's understood question and its top-``TOP_K`` hits, keyed by item id."""
+    out = {}
+    for it in items:
+        retrieval = retriever.retrieve(it.question, top_k=TOP_K)
+        out[it.id] = (retrieval.question or understand(it.question), retrieval.hits)
+    return out
+
+
+def decide_all(model: RefusalModel, retrieved: Retrieved) -> dict[str, RefusalDecision]:
+    """``qa.refusal.decision.decide`` with ``model`` for every retrieved question."""
+    return {i: decide(question, hits, model) for i, (question, hits) in retrieved.items()}
+
+
+def fit_model(
+    items: Sequence[GoldItem], retrieved: Retrieved
+) -> tuple[RefusalModel, dict[str, Any]]:
+    """Fit weights, bias and threshold on ``items`` (the dev split); also return fit facts."""
+    feats = {it.id: compute_features(*retrieved[it.id]) for it in items}
+    routed = [it for it in items if _scored_by_model(feats[it.id], retrieved[it.id][1])]
     x = np.array([feats[it.id].vector() for it in routed]).reshape(len(routed), -1)
     y = np.array([float(it.kind == "unanswerable") for it in routed])
     if len(routed) and 0 < y.sum() < len(y):
@@ -145,24 +222,38 @@ def calibrate(settings: Settings, items: Sequence[GoldItem]) -> CalibrationResul
         1.0 if feats[it.id].missing_concepts else model.score(feats[it.id]) for it in routed
     ]
     threshold = choose_threshold(scores, [bool(v) for v in y]) if routed else 0.5
-    date = dt.date.today().isoformat()
-    model = replace(model, threshold=threshold, date=date)
-    reports = {}
-    for name, split in (("dev", dev), ("test", test)):
-        decisions = {it.id: decide(it.question, hits[it.id], model) for it in split}
-        reports[name] = _report(split, decisions)
+    facts = {"l2": l2, "n_fitted": len(routed), "n_fitted_refuse": int(y.sum())}
+    return replace(model, threshold=threshold), facts
+
+
+def calibrate(settings: Settings, items: Sequence[GoldItem]) -> CalibrationResult:
+    """Fit the refusal model on the dev split of ``items`` and score it on dev and test.
+
+    Args:
+        settings: Index and embedding model to retrieve with (the index is built if stale).
+        items: Gold items; ``answerable``/``conflict`` should be answered, ``unanswerable``
+            refused.
+
+    Returns:
+        The model (weights, bias, threshold, date and numbers) and both split reports.
+    """
+    run_ingest(settings)  # no-op when the index is current
+    dev, test = split_items(items, "dev"), split_items(items, "test")
+    retrieved = retrieve_all(load_retriever(settings), [*dev, *test])
+    model, facts = fit_model(dev, retrieved)
+    decisions = decide_all(model, retrieved)
+    reports = {name: _report(split, decisions) for name, split in (("dev", dev), ("test", test))}
     info = {
         "embedding_model": settings.embedding_model if settings.embedder != "fake" else "fake",
-        "l2": l2,
+        **facts,
         "n_dev": len(dev),
         "n_test": len(test),
-        "n_fitted": len(routed),
-        "n_fitted_refuse": int(y.sum()),
     }
     metrics = {name: report.numbers() for name, report in reports.items()}
-    model = replace(model, metrics=metrics, info=info)
+    date = dt.date.today().isoformat()
+    model = replace(model, date=date, metrics=metrics, info=info)
     logger.info(
-        "calibrated threshold=%.4f dev=%s test=%s", threshold, metrics["dev"], metrics["test"]
+        "calibrated threshold=%.4f dev=%s test=%s", model.threshold, metrics["dev"], metrics["test"]
     )
     return CalibrationResult(model, reports["dev"], reports["test"], date)
 

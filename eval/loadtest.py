@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import json
 import time
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import httpx
@@ -34,7 +35,9 @@ QUESTIONS = (
 MAX_REQUESTS_PER_CLIENT = 10_000
 
 
-async def _client(url: str, deadline: float, questions, results: list, errors: list) -> None:
+async def _client(
+    url: str, deadline: float, questions: Iterator[str], results: list, errors: list
+) -> None:
     async with httpx.AsyncClient(timeout=30.0) as client:
         for _ in range(MAX_REQUESTS_PER_CLIENT):
             if time.perf_counter() >= deadline:

@@ -1,13 +1,13 @@
-"""Retrieval metrics, latency summary and the aggregate ``evaluate`` / ``slice_by`` entry points.
+"""Shared matching helpers, retrieval metrics and the latency summary.
 
 Every metric is a pure function ``(items, preds, ...) -> MetricResult``: ``preds`` maps a gold
-item id to the system's :class:`~eval.schema.Prediction`. A metric yields one
-:class:`~eval.schema.ItemScore` (value + short English reason) per item it *applies to* and
+item id to the system's :class:`~eval.gold.Prediction`. A metric yields one
+:class:`~eval.gold.ItemScore` (value + short English reason) per item it *applies to* and
 ``score`` = mean of those values, or None when no item applies. An item without a prediction
 in ``preds`` is skipped (it is not scored as a miss).
 
 Matching is done on normalised text (see :func:`normalise`). Answer metrics live in
-:mod:`eval.answer_metrics`.
+:mod:`eval.answer_metrics`; :func:`eval.runner.evaluate` runs them all.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from eval.schema import GoldItem, ItemScore, MetricResult, Prediction, RetrievedChunk
+from eval.gold import GoldItem, ItemScore, MetricResult, Prediction, RetrievedChunk
 
 RETRIEVAL_KINDS = frozenset({"answerable", "conflict"})
 """Kinds the retrieval metrics apply to (and only when the item has an anchor)."""
@@ -168,68 +168,3 @@ def latency_summary(preds: Iterable[Prediction]) -> dict[str, dict[str, float]]:
             "n": float(values.size),
         }
     return summary
-
-
-# --------------------------------------------------------------------------- aggregation
-
-Embed = Callable[[list[str]], np.ndarray]
-
-
-def evaluate(
-    items: Sequence[GoldItem],
-    preds: Mapping[str, Prediction],
-    *,
-    embed: Embed | None = None,
-    answers: bool = True,
-) -> dict[str, MetricResult]:
-    """Run every metric and key the results by name.
-
-    Retrieval metrics (``hit@1``, ``hit@5``, ``mrr@10``, ``ndcg@5``) always run. Answer
-    metrics run when ``answers`` is true and at least one prediction for these items has an
-    answer; ``semantic_similarity`` only when ``embed`` is given.
-    """
-    from eval import answer_metrics as am  # local: answer_metrics imports this module
-
-    results = [
-        hit_at_k(items, preds, 1),
-        hit_at_k(items, preds, 5),
-        mrr_at_k(items, preds, 10),
-        ndcg_at_k(items, preds, 5),
-    ]
-    ids = {item.id for item in items}
-    if answers and any(p.answer is not None for i, p in preds.items() if i in ids):
-        results += [
-            am.key_fact_recall(items, preds),
-            am.all_facts_rate(items, preds),
-            am.citation_precision(items, preds),
-            am.source_hit(items, preds),
-            am.disclaimer_rate(items, preds),
-            am.refusal_rate(items, preds),
-            am.false_refusal_rate(items, preds),
-            am.conflict_flag_rate(items, preds),
-            am.figure_faithfulness(items, preds),
-            am.rouge_l_f1(items, preds),
-        ]
-        if embed is not None:
-            results.append(am.semantic_similarity(items, preds, embed))
-    return {r.name: r for r in results}
-
-
-def slice_by(
-    items: Sequence[GoldItem],
-    preds: Mapping[str, Prediction],
-    key: Callable[[GoldItem], str],
-    *,
-    embed: Embed | None = None,
-    answers: bool = True,
-) -> dict[str, dict[str, MetricResult]]:
-    """:func:`evaluate` per slice of items, e.g. ``key=lambda i: i.kind`` or ``i.source``.
-
-    Slices are sorted by key.
-    """
-    groups: dict[str, list[GoldItem]] = {}
-    for item in items:
-        groups.setdefault(key(item), []).append(item)
-    return {
-        name: evaluate(groups[name], preds, embed=embed, answers=answers) for name in sorted(groups)
-    }

@@ -1,19 +1,22 @@
 """Write an evaluation run to disk: ``report.json``, ``predictions.jsonl``, ``report.html``.
 
 The HTML is self-contained (inline CSS and SVG, no scripts), so it opens anywhere offline.
+Conversations (:mod:`eval.conversations`) are their own slice in every file.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from functools import partial
 from html import escape
 from pathlib import Path
 
+from eval.conversations import SLICE
+from eval.gold import GoldItem, Prediction
 from eval.runner import SystemRun
-from eval.schema import GoldItem
 
 RETRIEVAL_METRICS = ("hit@1", "hit@5", "mrr@10", "ndcg@5")
 ANSWER_METRICS = (
@@ -29,13 +32,23 @@ ANSWER_METRICS = (
     "rouge_l_f1",
     "semantic_similarity",
 )
+CONVERSATION_METRICS = (
+    "answered_when_should",
+    "refused_when_should",
+    "refusal_kind",
+    "answered_key_fact_recall",
+)
+LOWER_IS_BETTER = frozenset({"false_refusal_rate"})
+Pick = Callable[[SystemRun, str], float | None]
 COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563")
 
 
 def metric_names(runs: Sequence[SystemRun]) -> list[str]:
-    """Metrics that at least one run scored, in display order."""
-    scored = {m for run in runs for m, r in run.metrics.items() if r.score is not None}
-    return [m for m in (*RETRIEVAL_METRICS, *ANSWER_METRICS) if m in scored]
+    """Metrics that at least one run scored overall or in a slice, in display order."""
+    tables = [run.metrics for run in runs] + [s for run in runs for s in run.by_kind.values()]
+    scored = {m for table in tables for m, r in table.items() if r.score is not None}
+    order = (*RETRIEVAL_METRICS, *ANSWER_METRICS, *CONVERSATION_METRICS)
+    return [m for m in order if m in scored]
 
 
 def _scores(results: dict) -> dict[str, float | None]:
@@ -58,9 +71,41 @@ def report_dict(runs: Sequence[SystemRun], items: Sequence[GoldItem], info: dict
                 "per_item": {
                     name: [asdict(s) for s in result.items] for name, result in run.metrics.items()
                 },
+                **_conversation_part(run),
             }
             for run in runs
         },
+    }
+
+
+def _conversation_part(run: SystemRun) -> dict:
+    """The conversation slice of one system in ``report.json`` (nothing if not asked)."""
+    if not run.dialogues:
+        return {}
+    return {
+        SLICE: {
+            "n": len(run.dialogues),
+            "metrics": _scores(run.conversations),
+            "per_item": {
+                name: [asdict(s) for s in result.items]
+                for name, result in run.conversations.items()
+            },
+        }
+    }
+
+
+def _prediction_record(system: str, pred: Prediction, **about: object) -> dict:
+    return {
+        "system": system,
+        "id": pred.item_id,
+        **about,
+        "question": pred.question,
+        "retrieved": [{"rank": n, **asdict(c)} for n, c in enumerate(pred.retrieved, start=1)],
+        "answer": pred.answer,
+        "citations": [asdict(c) for c in pred.citations],
+        "refused": pred.refused,
+        "reason": pred.reason,
+        "timings_ms": {k: round(v, 3) for k, v in pred.timings_ms.items()},
     }
 
 
@@ -77,31 +122,23 @@ def write_report(
     report = report_dict(runs, items, info)
     paths["json"].write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
     by_id = {i.id: i for i in items}
+    records = []
+    for run in runs:
+        for pred in run.predictions:
+            item = by_id[pred.item_id]
+            records.append(_prediction_record(run.name, pred, kind=item.kind, source=item.source))
+        for conv, pred in run.dialogues:
+            history = [asdict(turn) for turn in conv.turns]
+            about = {"kind": SLICE, "source": conv.source, "history": history}
+            records.append(_prediction_record(run.name, pred, **about, expect=conv.expect))
     with open(paths["predictions"], "w", encoding="utf-8") as fh:
-        for run in runs:
-            for pred in run.predictions:
-                item = by_id[pred.item_id]
-                record = {
-                    "system": run.name,
-                    "id": pred.item_id,
-                    "kind": item.kind,
-                    "source": item.source,
-                    "question": pred.question,
-                    "retrieved": [
-                        {"rank": n, **asdict(c)} for n, c in enumerate(pred.retrieved, start=1)
-                    ],
-                    "answer": pred.answer,
-                    "citations": [asdict(c) for c in pred.citations],
-                    "refused": pred.refused,
-                    "timings_ms": {k: round(v, 3) for k, v in pred.timings_ms.items()},
-                }
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     paths["html"].write_text(render_html(runs, items, info), "utf-8")
     return paths
 
 
 def _bar_chart(
-    title: str, groups: list[str], series: dict[str, list[float | None]], vmax=1.0
+    title: str, groups: list[str], series: dict[str, list[float | None]], vmax: float = 1.0
 ) -> str:
     """Grouped vertical bars: one group per label, one bar per series (system)."""
     width = max(420, 24 * len(groups) * max(1, len(series)) + 120)
@@ -156,13 +193,13 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
-def _table(runs: Sequence[SystemRun], metrics: Sequence[str], pick) -> str:  # type: ignore[no-untyped-def]
+def _table(runs: Sequence[SystemRun], metrics: Sequence[str], pick: Pick) -> str:
     head = "".join(f"<th>{escape(m)}</th>" for m in metrics)
     best = {}
     for m in metrics:
         values = [v for run in runs if (v := pick(run, m)) is not None]
         if values:
-            best[m] = min(values) if m == "false_refusal_rate" else max(values)
+            best[m] = min(values) if m in LOWER_IS_BETTER else max(values)
     rows = []
     for run in runs:
         cells = []
@@ -179,6 +216,10 @@ def _table(runs: Sequence[SystemRun], metrics: Sequence[str], pick) -> str:  # t
 def _slice_score(slices: dict, key: str, metric: str) -> float | None:
     result = slices.get(key, {}).get(metric)
     return None if result is None else result.score
+
+
+def _kind_score(kind: str, run: SystemRun, metric: str) -> float | None:
+    return _slice_score(run.by_kind, kind, metric)
 
 
 def _latency_section(runs: Sequence[SystemRun]) -> str:
@@ -207,7 +248,7 @@ def _latency_section(runs: Sequence[SystemRun]) -> str:
 
 def render_html(runs: Sequence[SystemRun], items: Sequence[GoldItem], info: dict) -> str:
     """The report page: summary table, metric bars, latency, per-kind and per-source slices."""
-    metrics = metric_names(runs)
+    metrics = [m for m in metric_names(runs) if m not in CONVERSATION_METRICS]
     kinds = sorted({i.kind for i in items})
     sources = sorted({i.source for i in items if i.source})
     charts = ""
@@ -224,9 +265,17 @@ def render_html(runs: Sequence[SystemRun], items: Sequence[GoldItem], info: dict
     )
     kind_tables = "".join(
         f"<h3>{escape(k)} ({sum(i.kind == k for i in items)})</h3>"
-        + _table(runs, metrics, lambda run, m, k=k: _slice_score(run.by_kind, k, m))
+        + _table(runs, metrics, partial(_kind_score, k))
         for k in kinds
     )
+    talkers = [run for run in runs if run.dialogues]
+    conversations = ""
+    if talkers:
+        shown = [*CONVERSATION_METRICS, "disclaimer_rate"]
+        conversations = (
+            f"<h2>Conversations ({len(talkers[0].dialogues)}, last message with history)</h2>"
+            + _table(talkers, shown, partial(_kind_score, SLICE))
+        )
     meta = "".join(f"<li><b>{escape(str(k))}</b>: {escape(str(v))}</li>" for k, v in info.items())
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>yibao-qa 评测报告</title><style>{_CSS}</style></head><body>
@@ -237,6 +286,7 @@ def render_html(runs: Sequence[SystemRun], items: Sequence[GoldItem], info: dict
 <h2>Latency (ms, p50 / p95 per stage)</h2>{_latency_section(runs)}
 <h2>Per source: hit@5</h2><p>{", ".join(escape(s) for s in sources)}</p>{source_chart}
 <h2>Per kind</h2>{kind_tables}
+{conversations}
 </body></html>"""
 
 

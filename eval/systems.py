@@ -1,8 +1,8 @@
 """Systems under evaluation: yibao's own retriever in each mode, and how to build them all.
 
-``yibao`` runs end to end (refusal decision and cited answer). The retrieval-only systems
-(our ``bm25`` and ``dense`` modes, and the LangChain baselines) answer with their top chunk
-and cite it.
+``yibao`` runs end to end (refusal decision and cited answer) and also answers conversations
+(a message with the earlier turns as history). The retrieval-only systems (our ``bm25`` and
+``dense`` modes, and the LangChain baselines) answer with their top chunk and cite it.
 """
 
 from __future__ import annotations
@@ -11,12 +11,20 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from eval.schema import Citation, GoldItem, Prediction, RetrievedChunk, System, top_chunk_prediction
+from eval.conversations import Conversation
+from eval.gold import Citation, GoldItem, Prediction, RetrievedChunk, System, top_chunk_prediction
+from ingest.pipeline import run_ingest
+from qa.embedders.bundled import ensure_bundled_model
+from qa.embedders.factory import FakeEmbedder
 from qa.retrieval.retriever import HybridRetriever
-from qa.service import AnswerService
-from qa.settings import Settings
-from qa.types import Hit, SearchMode
+from qa.service import AnswerService, load_retriever
+from qa.settings import BUNDLED_MODEL, Settings
+from qa.types import Hit, SearchMode, Turn
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +71,14 @@ class AnswerSystem:
         self.service = service
 
     def predict(self, item: GoldItem) -> Prediction:
-        answer = self.service.ask(item.question)
+        return self._ask(item.id, item.question, ())
+
+    def converse(self, conversation: Conversation) -> Prediction:
+        """Answer the last message of ``conversation`` with its earlier turns as history."""
+        return self._ask(conversation.id, conversation.question, conversation.turns)
+
+    def _ask(self, item_id: str, question: str, history: Sequence[Turn]) -> Prediction:
+        answer = self.service.ask(question, history)
         chunk_text = {h.chunk.chunk_id: h.chunk.text for h in answer.hits}
         # A cited source is its chunk plus its date: the answer's 资料日期 note quotes the date.
         citations = [
@@ -77,13 +92,14 @@ class AnswerSystem:
             for c in answer.citations
         ]
         return Prediction(
-            item.id,
-            item.question,
+            item_id,
+            question,
             to_retrieved(answer.hits),
             answer.text,
             citations,
             answer.refused,
             dict(answer.timings_ms),
+            answer.reason if answer.refused else "",
         )
 
 
@@ -99,9 +115,6 @@ def build_systems(names: Sequence[str], settings: Settings) -> list[System]:
     systems: list[System] = []
     own = [n for n in names if n in OWN_SYSTEMS]
     if own:
-        from ingest.pipeline import run_ingest
-        from qa.service import load_retriever
-
         run_ingest(settings)  # no-op when the index is current
         retriever = load_retriever(settings)
         for name in own:
@@ -111,7 +124,7 @@ def build_systems(names: Sequence[str], settings: Settings) -> list[System]:
                 systems.append(RetrieverSystem(name, retriever, OWN_SYSTEMS[name]))
     baselines = [n for n in names if n in BASELINES]
     if baselines:
-        from eval.baselines import Chatchat, LangChainDefault
+        from eval.baselines import Chatchat, LangChainDefault  # LangChain: heavy
 
         embeddings = _baseline_embeddings(settings)
         for name in baselines:
@@ -123,17 +136,13 @@ def build_systems(names: Sequence[str], settings: Settings) -> list[System]:
     return sorted(systems, key=lambda s: order[s.name])
 
 
-def _baseline_embeddings(settings: Settings):  # type: ignore[no-untyped-def]
+def _baseline_embeddings(settings: Settings) -> Embeddings:
     """The same embedding model, wrapped the way a LangChain user would wrap it."""
-    from eval.baselines import EmbedderEmbeddings, make_embeddings
-    from qa.embedders.factory import FakeEmbedder
-    from qa.settings import BUNDLED_MODEL
+    from eval.baselines import EmbedderEmbeddings, make_embeddings  # LangChain: heavy
 
     if settings.embedder == "fake":
         return EmbedderEmbeddings(FakeEmbedder(settings.fake_dim))
     folder = settings.embedding_model
     if folder == BUNDLED_MODEL:
-        from qa.embedders.bundled import ensure_bundled_model
-
         folder = str(ensure_bundled_model(settings.models_dir))
     return make_embeddings(Path(folder))

@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 
 from ingest.segmenting import Line, Segmenter
+from qa.text.regions import find_regions
 from qa.types import Chunk, Document
 
 logger = logging.getLogger(__name__)
@@ -153,16 +153,6 @@ class _Splitter:
         return [*out, cur] if cur else out
 
 
-@cache
-def _region_finder() -> Callable[[str], tuple[str, ...]] | None:
-    try:
-        from qa.text.regions import find_regions
-    except ImportError:
-        logger.warning("qa.text.regions is unavailable; chunks get no regions")
-        return None
-    return find_regions
-
-
 def _units(doc: Document, size: int) -> list[tuple[int, int, str]]:
     """``(start, end, title)`` of each section and of the text around sections."""
     if doc.kind == "snippet" and len(doc.text.strip()) <= SNIPPET_FACTOR * size:
@@ -201,12 +191,11 @@ def chunk_document(doc: Document, size: int = 350, overlap: int = 48) -> list[Ch
         else:
             pieces = _Splitter(text, size, overlap).spans()
         spans.extend((start + s, start + e, title) for s, e in pieces)
-    finder = _region_finder()
     chunks = []
     for position, (start, end, title) in enumerate(spans):
         text = doc.text[start:end]
         digest = hashlib.sha256(f"{doc.doc_id}:{start}:{end}".encode()).hexdigest()[:16]
-        regions = tuple(finder(f"{title}\n{text}")) if finder else ()
+        regions = tuple(find_regions(f"{title}\n{text}"))
         meta = (doc.doc_id, doc.source, doc.kind)
         chunks.append(Chunk(digest, *meta, title, text, start, end, doc.date, regions, position))
     logger.debug("chunked doc=%s chunks=%d", doc.doc_id, len(chunks))

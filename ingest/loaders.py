@@ -10,22 +10,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.html_text import html_to_text
+from ingest.markdown_text import md_headings, md_sections
 from ingest.pages import (
-    Line,
     looks_like_page,
     make_document,
     normalise,
     parse_page,
     split_lines,
 )
-from qa.types import Document, Section, SkippedFile
+from qa.types import Document, SkippedFile
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +32,6 @@ SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
 _MAGIC = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\xff\xd8\xff", b"GIF8", b"\x7fELF")
 _CONTROL_BYTES = bytes(b for b in [*range(0x20), 0x7F] if b not in b"\t\n\r\f\v\x1b")
 _MAX_CONTROL_SHARE = 0.05
-_MD_HEADING = re.compile(r"#{1,6}\s+(.+)")
 
 
 class SkipFile(Exception):  # noqa: N818 - a signal, not an error
@@ -132,36 +130,33 @@ def _decode(data: bytes) -> str:
 
 
 def _plain(raw: str, source: str, suffix: str, title: str | None) -> list[Document]:
-    """One ``file`` Document: title from the first non-empty line (or ``title``)."""
+    """One ``file`` Document: title from the first non-empty line (or ``title``).
+
+    A Markdown file's sections start at its headings (see :mod:`ingest.markdown_text`).
+    """
     lines = split_lines(raw)
     filled = [i for i, ln in enumerate(lines) if ln.text]
-    first = lines[filled[0]]
-    heading = first.text.lstrip("#").strip() if suffix == ".md" else first.text
+    first, rest = lines[filled[0]], filled[0] + 1
+    heading = first.text
+    if suffix == ".md":
+        heads = md_headings(raw)
+        if heads and heads[0].start == first.start:  # opens with a heading (maybe setext)
+            heading = heads[0].text
+            rest = next((i for i in filled if lines[i].start > heads[0].end), len(lines))
+        else:
+            heading = first.text.lstrip("#").strip()
     if title is None or normalise(title) == normalise(heading):
-        title, body = title or heading or first.text, lines[filled[0] + 1 :]
+        title, body = title or heading or first.text, lines[rest:]
     else:
         body = lines
     if not any(ln.text for ln in body):  # a one-line file: its line is also its text
         body = [first]
-    sections = _md_sections(body) if suffix == ".md" else None
+    sections = None
+    if suffix == ".md":
+        content = [ln for ln in body if ln.text]
+        sections = md_sections(raw, content[0].start, content[-1].end)
     doc = make_document(raw, source, "file", title, body, sections=sections)
     return [doc] if doc else []
-
-
-def _md_sections(body: Sequence[Line]) -> tuple[Section, ...]:
-    """Sections at Markdown ``#`` headings, offsets relative to the first non-blank line."""
-    filled = [ln for ln in body if ln.text]
-    base = filled[0].start
-    heads = [
-        (i, m.group(1).strip())
-        for i, ln in enumerate(filled)
-        if (m := _MD_HEADING.fullmatch(ln.text))
-    ]
-    stops = [i for i, _ in heads[1:]] + [len(filled)]
-    return tuple(
-        Section(heading, filled[i].start - base, filled[stop - 1].end - base)
-        for (i, heading), stop in zip(heads, stops, strict=True)
-    )
 
 
 def _walk(folder: Path) -> list[tuple[Path, str]]:

@@ -1,5 +1,15 @@
 """Ingestion: corpus files → documents → chunks → vectors + BM25 → a new index version.
 
+:func:`run_ingest` walks six stages, each a small function with a typed result::
+
+    load(settings, paths)           -> LoadResult    files → documents (ingest.loaders)
+    chunk(loaded, settings)         -> Corpus        documents → chunks (ingest.chunking)
+    check(settings, model, hashes)  -> Freshness     previous index, new corpus hash
+    embed_chunks(chunks, previous)  -> ChunkVectors  reusing old vectors (ingest.vectors)
+    build(corpus, vectors, ...)     -> HybridIndex   + BM25, title and sentence indexes
+    publish(index, settings)        -> Path          saved, then made the live version
+
+Between ``check`` and ``embed_chunks`` the walk stops when the index is already up to date.
 Incremental: a chunk whose embedded text is unchanged reuses its stored vector, so an
 unchanged corpus embeds nothing and a changed file re-embeds only its own chunks.
 """
@@ -15,18 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunking import chunk_documents
-from ingest.loaders import load_paths
-from ingest.sentences import piece_text, sentence_pieces
-from ingest.vectors import EmbedJob, known_vectors, pending, run_jobs
-from qa.embedders.factory import Embedder, build_embedder, model_id_for
+from ingest.loaders import LoadResult, load_paths
+from ingest.vectors import ChunkVectors, embed_chunks
+from qa.embedders.factory import Embedder, model_id_for
 from qa.index.hybrid import HybridIndex, IndexLoadError, IndexMeta
-from qa.index.sentences import SentenceIndex, sentence_input, sentence_key
-from qa.index.titles import TitleIndex, title_key
-from qa.retrieval.question import passage_terms
-from qa.retrieval.retriever import embedding_input
+from qa.index.sentences import SentenceIndex
+from qa.index.titles import TitleIndex
 from qa.settings import Settings
 from qa.text.synonyms import SYNONYMS
-from qa.text.tokenizer import tokenizer_signature
+from qa.text.tokenizer import passage_terms, tokenizer_signature
 from qa.types import Chunk, SkippedFile
 
 logger = logging.getLogger(__name__)
@@ -66,11 +73,33 @@ class IngestReport:
         return self.chunks / self.seconds if self.seconds > 0 else 0.0
 
 
+@dataclass(frozen=True)
+class Corpus:
+    """The loaded files and their chunks, in index row order."""
+
+    loaded: LoadResult
+    chunks: list[Chunk]
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """The previous index (None when missing, unreadable or ignored) and the new corpus hash."""
+
+    previous: HybridIndex | None
+    digest: str
+
+    @property
+    def up_to_date(self) -> bool:
+        """Whether the previous index was built from the same files, settings and model."""
+        return self.previous is not None and self.previous.meta.corpus_hash == self.digest
+
+
 def corpus_hash(file_hashes: dict[str, str], settings: Settings, model_id: str) -> str:
     """Hash of everything an index depends on: files, chunker settings, model, code version."""
     payload = {
         "files": sorted(file_hashes.items()),
         "chunk": [settings.chunk_size, settings.chunk_overlap, settings.max_file_bytes],
+        "pieces": settings.piece_chars,
         "model": model_id,
         "prompt": settings.passage_prompt,
         "query_prompt": settings.query_prompt,  # titles are embedded as queries
@@ -81,12 +110,59 @@ def corpus_hash(file_hashes: dict[str, str], settings: Settings, model_id: str) 
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
-def _previous(settings: Settings, model_id: str) -> HybridIndex | None:
-    try:
-        return HybridIndex.load(settings.index_dir, model_id=model_id)
-    except IndexLoadError as exc:
-        logger.info("no reusable index: %s", exc)
-        return None
+def load(settings: Settings, paths: Sequence[Path] | None = None) -> LoadResult:
+    """Stage 1: read ``paths`` (default: the corpus folder) into documents."""
+    return load_paths(list(paths or [settings.corpus_dir]), settings.max_file_bytes)
+
+
+def chunk(loaded: LoadResult, settings: Settings) -> Corpus:
+    """Stage 2: cut the documents into chunks."""
+    chunks = chunk_documents(loaded.documents, settings.chunk_size, settings.chunk_overlap)
+    return Corpus(loaded, chunks)
+
+
+def check(
+    settings: Settings, model_id: str, file_hashes: dict[str, str], rebuild: bool = False
+) -> Freshness:
+    """Stage 3: the live index (unless ``rebuild``) and the hash the new one would carry."""
+    previous = None
+    if not rebuild:
+        try:
+            previous = HybridIndex.load(settings.index_dir, model_id=model_id)
+        except IndexLoadError as exc:
+            logger.info("no reusable index: %s", exc)
+    return Freshness(previous, corpus_hash(file_hashes, settings, model_id))
+
+
+def build(
+    corpus: Corpus, vectors: ChunkVectors, model_id: str, digest: str, settings: Settings
+) -> HybridIndex:
+    """Stage 5: the index in memory — vectors, BM25 over title + text, titles, pieces."""
+    chunks, documents = corpus.chunks, corpus.loaded.documents
+    meta = IndexMeta(
+        model_id=model_id,
+        dim=vectors.dim,
+        passage_prompt=settings.passage_prompt,
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        corpus_hash=digest,
+        tokenizer=tokenizer_signature(),
+        n_documents=len(documents),
+        n_chunks=len(chunks),
+        file_hashes=corpus.loaded.file_hashes,
+    )
+    title_terms = [passage_terms(c.title) for c in chunks]
+    titles = TitleIndex.build(title_terms, vectors.titles, vectors.title_keys)
+    sentences = SentenceIndex.build(vectors.pieces, vectors.piece_spans, vectors.piece_keys)
+    terms = [passage_terms(f"{c.title} {c.text}") for c in chunks]
+    return HybridIndex.build(
+        meta, documents, chunks, vectors.passages, terms, vectors.passage_keys, titles, sentences
+    )
+
+
+def publish(index: HybridIndex, settings: Settings) -> Path:
+    """Stage 6: write the index as a new version folder and make it the live one."""
+    return index.save(settings.index_dir)
 
 
 def run_ingest(
@@ -103,117 +179,56 @@ def run_ingest(
         embedder: Embeds passages; built from settings only if something needs embedding.
         paths: Files or folders to index; together they replace the previous index.
         rebuild: Ignore the previous index (re-embed everything).
-        progress: Called with ``(done, total)`` chunks while embedding.
+        progress: Called with ``(done, total)`` texts while embedding.
+
+    Raises:
+        EmptyCorpusError: No file gave a document; the previous index stays live.
     """
     started = time.perf_counter()
-    loaded = load_paths(list(paths or [settings.corpus_dir]), settings.max_file_bytes)
+    loaded = load(settings, paths)
     if not loaded.documents:
         raise EmptyCorpusError(loaded.skipped)
-    chunks = chunk_documents(loaded.documents, settings.chunk_size, settings.chunk_overlap)
+    corpus = chunk(loaded, settings)
     model_id = embedder.model_id if embedder else model_id_for(settings)
-    digest = corpus_hash(loaded.file_hashes, settings, model_id)
-    previous = None if rebuild else _previous(settings, model_id)
-    per_source: dict[str, tuple[int, int]] = {}
-    for doc in loaded.documents:
-        n_docs, n_chunks = per_source.get(doc.source, (0, 0))
-        per_source[doc.source] = (n_docs + 1, n_chunks)
-    for chunk in chunks:
-        n_docs, n_chunks = per_source[chunk.source]
-        per_source[chunk.source] = (n_docs, n_chunks + 1)
-
-    def report(embedded: int, reused: int, up_to_date: bool) -> IngestReport:
-        return IngestReport(
-            files=loaded.files_seen,
-            documents=len(loaded.documents),
-            chunks=len(chunks),
-            duplicates=loaded.duplicates,
-            embedded=embedded,
-            reused=reused,
-            seconds=time.perf_counter() - started,
-            up_to_date=up_to_date,
-            skipped=loaded.skipped,
-            per_source=per_source,
-        )
-
-    if previous is not None and previous.meta.corpus_hash == digest:
-        logger.info("index up to date chunks=%d", len(previous.chunks))
-        return report(0, len(previous.chunks), True)
-
-    jobs = _embed_jobs(chunks, previous, settings)
-    todo = sum(1 for key in jobs[0].keys if key not in jobs[0].known)
-    if embedder is None and (pending(jobs) or previous is None):
-        embedder = build_embedder(settings)
-    dim = embedder.dim if embedder else previous.meta.dim  # type: ignore[union-attr]
-    batch = settings.embedding_batch_size
-    vectors, title_vectors, piece_vectors = run_jobs(jobs, embedder, dim, batch, progress)
-    titles = TitleIndex.build([passage_terms(c.title) for c in chunks], title_vectors, jobs[1].keys)
-    spans = [(row, s, e) for row, c in enumerate(chunks) for s, e in sentence_pieces(c.text)]
-    sentences = SentenceIndex.build(piece_vectors, spans, jobs[2].keys)
-
-    meta = IndexMeta(
-        model_id=model_id,
-        dim=dim,
-        passage_prompt=settings.passage_prompt,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-        corpus_hash=digest,
-        tokenizer=tokenizer_signature(),
-        n_documents=len(loaded.documents),
-        n_chunks=len(chunks),
-        file_hashes=loaded.file_hashes,
-    )
-    index = HybridIndex.build(
-        meta,
-        loaded.documents,
-        chunks,
-        vectors,
-        [passage_terms(f"{c.title} {c.text}") for c in chunks],
-        jobs[0].keys,
-        titles,
-        sentences,
-    )
-    index.save(settings.index_dir)
+    fresh = check(settings, model_id, loaded.file_hashes, rebuild)
+    if fresh.up_to_date:
+        logger.info("index up to date chunks=%d", len(corpus.chunks))
+        return _report(corpus, started, embedded=0, up_to_date=True)
+    vectors = embed_chunks(corpus.chunks, fresh.previous, embedder, settings, progress)
+    publish(build(corpus, vectors, model_id, fresh.digest, settings), settings)
     logger.info(
-        "ingested documents=%d chunks=%d embedded=%d", len(loaded.documents), len(chunks), todo
+        "ingested documents=%d chunks=%d embedded=%d",
+        len(loaded.documents),
+        len(corpus.chunks),
+        vectors.embedded,
     )
-    return report(todo, len(chunks) - todo, False)
-
-
-def _embed_jobs(
-    chunks: list[Chunk], previous: HybridIndex | None, settings: Settings
-) -> list[EmbedJob]:
-    """Chunks (as passages), titles and sentence pieces (as queries), reusing old vectors."""
-    texts = [embedding_input(c.title, c.text) for c in chunks]
-    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
-    titles = [c.title for c in chunks]
-    title_keys = [title_key(t, settings.query_prompt) for t in titles]
-    pieces = [
-        sentence_input(c.title, piece_text(c.text[s:e]))
-        for c in chunks
-        for s, e in sentence_pieces(c.text)
-    ]
-    piece_keys = [sentence_key(p, settings.query_prompt) for p in pieces]
-    old: list[dict] = [{}, {}, {}]
-    if previous is not None:
-        old = [
-            known_vectors(keys, previous.embed_keys, previous.vector_of),
-            known_vectors(title_keys, previous.titles.keys, previous.titles.vectors.__getitem__),
-            known_vectors(
-                piece_keys, previous.sentences.keys, previous.sentences.vectors.__getitem__
-            ),
-        ]
-    return [
-        EmbedJob(texts, keys, old[0]),
-        EmbedJob(titles, title_keys, old[1], as_query=True),
-        EmbedJob(pieces, piece_keys, old[2], as_query=True),
-    ]
+    return _report(corpus, started, embedded=vectors.embedded, up_to_date=False)
 
 
 def is_stale(settings: Settings, paths: Sequence[Path] | None = None) -> bool:
     """True when the index is missing or was built from other files/settings/model."""
-    model_id = model_id_for(settings)
-    previous = _previous(settings, model_id)
-    if previous is None:
-        return True
-    loaded = load_paths(list(paths or [settings.corpus_dir]), settings.max_file_bytes)
-    return previous.meta.corpus_hash != corpus_hash(loaded.file_hashes, settings, model_id)
+    loaded = load(settings, paths)
+    return not check(settings, model_id_for(settings), loaded.file_hashes).up_to_date
+
+
+def _report(corpus: Corpus, started: float, embedded: int, up_to_date: bool) -> IngestReport:
+    loaded, chunks = corpus.loaded, corpus.chunks
+    per_source: dict[str, tuple[int, int]] = {}
+    for doc in loaded.documents:
+        n_docs, n_chunks = per_source.get(doc.source, (0, 0))
+        per_source[doc.source] = (n_docs + 1, n_chunks)
+    for c in chunks:
+        n_docs, n_chunks = per_source[c.source]
+        per_source[c.source] = (n_docs, n_chunks + 1)
+    return IngestReport(
+        files=loaded.files_seen,
+        documents=len(loaded.documents),
+        chunks=len(chunks),
+        duplicates=loaded.duplicates,
+        embedded=embedded,
+        reused=len(chunks) - embedded,
+        seconds=time.perf_counter() - started,
+        up_to_date=up_to_date,
+        skipped=loaded.skipped,
+        per_source=per_source,
+    )

@@ -2,9 +2,10 @@
 
 Lines are classified as list items by their marker rank (``一、`` > ``1.`` > ``(1)`` >
 ``•``) and as headings (short or colon-ended, without a sentence end). Lines split into
-sentences, sentences into clauses, clauses into safe characters. No cut falls inside a
-number, date, ASCII word, list marker or short quoted/bracketed name ("protected"), nor
-where it would orphan punctuation or split a combining mark ("blocked").
+sentences (:func:`qa.text.sentences.sentence_spans`), sentences into clauses, clauses
+into safe characters. No cut falls inside a number, date, ASCII word, list marker or short
+quoted/bracketed name ("protected"), nor where it would orphan punctuation or split a
+combining mark ("blocked").
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from qa.text.sentences import CLOSERS, SENTENCE_ENDS, sentence_spans
+
 logger = logging.getLogger(__name__)
 
 _HEADING_MAX = 40  # a heading: a line this short (or ending in a colon), no sentence end
 _QUOTED_MAX = 80  # longer bracket pairs are prose, not names, and may be split
-_ENDS = "。！？；!?;"
-_CLOSERS = "”’」』】》)）\"'"
+_ENDS, _CLOSERS = SENTENCE_ENDS, CLOSERS
 _PAIRS = dict(zip('“「『【《(（"', ["”", "」", "』", "】", "》", ")）", ")）", '"'], strict=True))
 _NO_CUT_BEFORE = frozenset(_ENDS + _CLOSERS + ",，、:：%…")
 _NO_CUT_AFTER = frozenset(_PAIRS) - {'"'}
@@ -140,20 +142,23 @@ class Segmenter:
         return self._skip_space(marker.end(), end) if marker else start
 
     def sentences(self, start: int, end: int) -> list[tuple[int, int]]:
-        """``(start, end)`` of each sentence of the line piece ``[start, end)``."""
-        text, out, s, i = self.text, [], start, self._body_start(start, end)
-        while i < end:
-            if text[i] in _ENDS or text[i] == "." and self._ends_with_period(i, end):
-                j = i + 1
-                while j < end and (text[j] in _ENDS or text[j] in _CLOSERS or text[j] in ".…"):
-                    j += 1
-                if (k := self._skip_space(j, end)) < end and not self.protected[j]:
-                    out.append((s, self._rstrip(s, j)))
-                    s = k
-                i = j
-            else:
-                i += 1
-        return [*out, (s, end)]
+        """``(start, end)`` of each sentence of the line ``[start, end)``.
+
+        Sentences are :func:`~qa.text.sentences.sentence_spans` with ``.`` as an end mark
+        and ``.…`` as closers, except that no sentence ends inside the line's list marker
+        or a protected span, nor at a ``.`` inside a number or word.
+        """
+        body = self._body_start(start, end)
+
+        def may_end(i: int, j: int) -> bool:
+            if i < body or self.protected[j]:
+                return False
+            return self.text[i] != "." or self._ends_with_period(i, end)
+
+        closers = _CLOSERS + ".…"
+        return sentence_spans(
+            self.text, _ENDS + ".", closers=closers, start=start, end=end, may_end=may_end
+        )
 
     def _ends_with_period(self, i: int, end: int) -> bool:
         """A ``.`` ends a sentence unless it is in a number, word or list marker."""

@@ -1,33 +1,19 @@
 """Cut a chunk's text into short pieces of whole sentences, for ``qa.index.sentences``.
 
-Sentences end at ``。！？；`` (and ASCII ``!?;``) or a line break; consecutive sentences are
-packed greedily into pieces of at most ``max_chars`` characters (a longer sentence is a
-piece of its own); the budget counts :func:`piece_text` characters. Offsets are relative to
-the text, whitespace trimmed.
+Sentences (:func:`qa.text.sentences.sentence_spans`) end at ``。！？；`` (and ASCII
+``!?;``), with their closing quotes and brackets, or at a line break; consecutive
+sentences are packed greedily into pieces of at most ``max_chars`` characters (a longer
+sentence is a piece of its own); the budget counts :func:`piece_text` characters.
+Offsets are relative to the text, whitespace trimmed.
 """
 
 from __future__ import annotations
 
-import re
+from qa.settings import default
+from qa.text.sentences import SENTENCE_ENDS, sentence_spans
 
-#: Character budget of a piece; tuned on the gold dev split (40/60/120 tried).
-PIECE_CHARS = 60
-_SENTENCE_END = re.compile(r"[。！？；!?;\n]+")
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        spans.append((start, match.end()))
-        start = match.end()
-    spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        piece = text[s:e]
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            out.append((s + lead, s + len(piece.rstrip())))
-    return out
+#: Character budget of a piece (``Settings.piece_chars``; 40/60/120 tried on the dev split).
+PIECE_CHARS: int = default("piece_chars")
 
 
 def piece_text(raw: str) -> str:
@@ -46,7 +32,7 @@ def sentence_pieces(text: str, max_chars: int = PIECE_CHARS) -> list[tuple[int, 
         Non-overlapping spans covering every non-blank sentence of ``text``.
     """
     pieces: list[tuple[int, int]] = []
-    for start, end in _sentences(text):
+    for start, end in sentence_spans(text, SENTENCE_ENDS + "\n"):
         if pieces and len(piece_text(text[pieces[-1][0] : end])) <= max_chars:
             pieces[-1] = (pieces[-1][0], end)
         else:

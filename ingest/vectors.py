@@ -1,19 +1,29 @@
-"""Embedding with reuse: a text whose cache key the previous index knows is not embedded again.
+"""The embed stage of ingestion, with reuse: a text whose cache key the previous index
+knows is not embedded again.
 
 Ingestion embeds three kinds of text (chunks as passages; titles and sentence pieces as
 queries). Each kind is an :class:`EmbedJob`; :func:`run_jobs` embeds only the new, distinct
-keys of all jobs, reporting progress over their total.
+keys of all jobs, reporting progress over their total; :func:`embed_chunks` makes the jobs
+for a list of chunks and returns their :class:`ChunkVectors`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from qa.embedders.factory import Embedder
+from ingest.sentences import piece_text, sentence_pieces
+from qa.embedders.factory import Embedder, build_embedder
+from qa.index.hybrid import HybridIndex
+from qa.index.sentences import sentence_input, sentence_key
+from qa.index.titles import title_key
+from qa.retrieval.retriever import embedding_input
+from qa.settings import Settings
+from qa.types import Chunk
 
 logger = logging.getLogger(__name__)
 
@@ -77,17 +87,111 @@ def run_jobs(
     for job in jobs:
         fresh: dict[str, np.ndarray] = {}
         todo = job.todo
-        for start in range(0, len(todo), batch):
-            rows = todo[start : start + batch]
-            texts = [job.texts[i] for i in rows]
-            embed = embedder.embed_queries if job.as_query else embedder.embed_passages  # type: ignore[union-attr]
-            fresh.update(zip((job.keys[i] for i in rows), embed(texts), strict=True))
-            done += len(rows)
-            if progress:
-                progress(done, total)
+        if todo and embedder is not None:  # (todo without an embedder was refused above)
+            embed = embedder.embed_queries if job.as_query else embedder.embed_passages
+            for start in range(0, len(todo), batch):
+                rows = todo[start : start + batch]
+                texts = [job.texts[i] for i in rows]
+                fresh.update(zip((job.keys[i] for i in rows), embed(texts), strict=True))
+                done += len(rows)
+                if progress:
+                    progress(done, total)
         vectors = np.zeros((len(job.texts), dim), dtype=np.float32)
         for row, key in enumerate(job.keys):
             vectors[row] = fresh[key] if key in fresh else job.known[key]
         out.append(vectors)
     logger.debug("embedded texts=%d jobs=%d", total, len(jobs))
     return out
+
+
+@dataclass(frozen=True)
+class ChunkVectors:
+    """Output of the embed stage: one vector per chunk, per chunk title and per piece.
+
+    Attributes:
+        dim: Vector dimension.
+        passages: ``(n_chunks, dim)`` chunk vectors (title + text, as passages).
+        passage_keys: Cache key per chunk vector.
+        titles: ``(n_chunks, dim)`` title vectors (as queries).
+        title_keys: Cache key per title vector.
+        pieces: ``(n_pieces, dim)`` sentence-piece vectors (as queries).
+        piece_keys: Cache key per piece vector.
+        piece_spans: ``(chunk row, start, end)`` of each piece in its chunk's text.
+        embedded: Chunks whose passage vector was new (the rest were reused).
+    """
+
+    dim: int
+    passages: np.ndarray
+    passage_keys: list[str]
+    titles: np.ndarray
+    title_keys: list[str]
+    pieces: np.ndarray
+    piece_keys: list[str]
+    piece_spans: list[tuple[int, int, int]]
+    embedded: int
+
+
+def embed_chunks(
+    chunks: list[Chunk],
+    previous: HybridIndex | None,
+    embedder: Embedder | None,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> ChunkVectors:
+    """Stage 4: vectors for ``chunks``, their titles and sentence pieces, reusing old ones.
+
+    Args:
+        chunks: The chunks of the new index, in row order.
+        previous: The index whose vectors may be reused (None: embed everything).
+        embedder: Embeds the new texts; built from ``settings`` only when needed.
+        settings: Prompts, batch size and the embedder to build.
+        progress: Called with ``(done, total)`` texts while embedding.
+    """
+    spans = [
+        (row, s, e)
+        for row, c in enumerate(chunks)
+        for s, e in sentence_pieces(c.text, settings.piece_chars)
+    ]
+    jobs = _jobs(chunks, spans, previous, settings.query_prompt)
+    if embedder is None and previous is not None and not pending(jobs):
+        dim = previous.meta.dim  # every vector is known: no need to load a model
+    else:
+        embedder = embedder or build_embedder(settings)
+        dim = embedder.dim
+    batch = settings.embedding_batch_size
+    passages, titles, pieces = run_jobs(jobs, embedder, dim, batch, progress)
+    fresh = sum(1 for key in jobs[0].keys if key not in jobs[0].known)
+    return ChunkVectors(
+        dim, passages, jobs[0].keys, titles, jobs[1].keys, pieces, jobs[2].keys, spans, fresh
+    )
+
+
+def _jobs(
+    chunks: list[Chunk],
+    spans: list[tuple[int, int, int]],
+    previous: HybridIndex | None,
+    query_prompt: str,
+) -> list[EmbedJob]:
+    """Chunks (as passages), titles and sentence pieces (as queries), with known vectors."""
+    texts = [embedding_input(c.title, c.text) for c in chunks]
+    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
+    titles = [c.title for c in chunks]
+    title_keys = [title_key(t, query_prompt) for t in titles]
+    pieces = [
+        sentence_input(chunks[row].title, piece_text(chunks[row].text[s:e])) for row, s, e in spans
+    ]
+    piece_keys = [sentence_key(p, query_prompt) for p in pieces]
+    old: list[dict[str, np.ndarray]] = [{}, {}, {}]
+    if previous is not None:
+        old = [
+            known_vectors(keys, previous.embed_keys, previous.vector_of),
+            known_vectors(title_keys, previous.titles.keys, previous.titles.vectors.__getitem__),
+            known_vectors(
+                piece_keys, previous.sentences.keys, previous.sentences.vectors.__getitem__
+            ),
+        ]
+    return [
+        EmbedJob(texts, keys, old[0]),
+        EmbedJob(titles, title_keys, old[1], as_query=True),
+        EmbedJob(pieces, piece_keys, old[2], as_query=True),
+    ]

@@ -1,7 +1,8 @@
 """Wiring: load the index and embedder, and answer questions end to end.
 
-A question walks one way: follow-up resolution → retrieval → refusal decision → composer
-(extractive, or an LLM when configured) → disclaimer appended here, on every path.
+A question walks one way: validation → understanding (follow-ups resolved, one ``Question``)
+→ retrieval → refusal decision → composer (extractive, or an LLM when configured) → disclaimer
+appended here, on every path.
 
 Example:
     >>> service = AnswerService.load(Settings())
@@ -15,12 +16,18 @@ import time
 from collections.abc import Sequence
 
 from qa.answering.disclaimer import with_disclaimer
+from qa.answering.extractive import ExtractiveComposer
+from qa.answering.llm import LlmComposer
 from qa.embedders.factory import build_embedder, model_id_for
 from qa.index.hybrid import HybridIndex
-from qa.retrieval.followups import contextualize
+from qa.refusal.calibration import load_calibration
+from qa.refusal.decision import RefusalDecision, decide
+from qa.refusal.messages import refusal_text, suggest_questions
+from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever
 from qa.settings import Settings
-from qa.types import Answer, Document, Turn
+from qa.text.normalize import has_control_chars
+from qa.types import Answer, Document, Hit, Question, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -46,66 +53,66 @@ def validate_question(question: str) -> str:
         raise InvalidQuestionError("问题不能为空。")
     if len(text) > MAX_QUESTION_CHARS:
         raise InvalidQuestionError(f"问题太长了(最多 {MAX_QUESTION_CHARS} 个字)。")
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+    if has_control_chars(text):
         raise InvalidQuestionError("问题中含有无法识别的控制字符。")
     return text
+
+
+def error_answer(question: str) -> Answer:
+    """What the user reads when answering failed: an apology, with the disclaimer."""
+    return Answer(question, with_disclaimer(ERROR_TEXT), reason="error", composer="error")
 
 
 class AnswerService:
     """Answers questions from the index with citations, refusals and the disclaimer."""
 
     def __init__(self, settings: Settings, retriever: HybridRetriever) -> None:
-        from qa.answering.extractive import ExtractiveComposer
-        from qa.refusal.decision import load_calibration
-
         self.settings = settings
         self.retriever = retriever
         self.documents: dict[str, Document] = {d.doc_id: d for d in retriever.index.documents}
         self.refusal_model = load_calibration(settings.calibration_path)
         self.composer = ExtractiveComposer(settings)
-        self.llm = None
-        if settings.llm_base_url:
-            from qa.answering.llm import LlmComposer
-
-            self.llm = LlmComposer(settings, fallback=self.composer)
+        self.llm = LlmComposer(settings, fallback=self.composer) if settings.llm_base_url else None
 
     @classmethod
     def load(cls, settings: Settings) -> AnswerService:
         """Build the service from the index and model the settings name."""
         return cls(settings, load_retriever(settings))
 
+    def understand(self, question: str, history: Sequence[Turn] = ()) -> Question:
+        """``question`` (validated) understood in the context of ``history``."""
+        return understand(validate_question(question), history, self.settings.max_history_turns)
+
     def ask(self, question: str, history: Sequence[Turn] = (), top_k: int | None = None) -> Answer:
         """Answer ``question`` (validated) given earlier turns; never raises on a valid question."""
-        question = validate_question(question)
+        asked = validate_question(question)
         started = time.perf_counter()
         try:
-            answer = self._answer(question, history, top_k or self.settings.top_k)
+            understood = understand(asked, history, self.settings.max_history_turns)
+            answer = self._answer(understood, top_k or self.settings.top_k)
         except Exception:  # an error answer still ends with the disclaimer
             logger.exception("answer failed")
-            answer = Answer(question, with_disclaimer(ERROR_TEXT), reason="error", composer="error")
+            answer = error_answer(asked)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
 
-    def _answer(self, question: str, history: Sequence[Turn], top_k: int) -> Answer:
-        from qa.refusal.decision import decide
-        from qa.refusal.intent import classify_intent
-
-        query = contextualize(question, history, self.settings.max_history_turns)
-        retrieval = self.retriever.retrieve(query, top_k=max(top_k, 10))
+    def _answer(self, question: Question, top_k: int) -> Answer:
+        retrieval = self.retriever.retrieve(question, top_k=max(top_k, self.settings.refusal_hits))
         hits, timings = tuple(retrieval.hits), dict(retrieval.timings_ms)
-        decision = decide(query, list(hits), self.refusal_model, intent=classify_intent(question))
+        s = self.settings
+        decision = decide(
+            question, hits, self.refusal_model, s.refusal_coverage_hits, s.refusal_context_hits
+        )
         if decision.refuse:
             logger.info("refused kind=%s score=%.3f", decision.kind, decision.score)
-            return self._refusal(question, query, decision, hits, timings)
+            return self._refusal(question, decision, hits, timings)
         started = time.perf_counter()
-        question_regions = retrieval.query.regions if retrieval.query else ()
-        composer = self.llm or self.composer
-        composition = composer.compose(query, hits[:top_k], self.documents, question_regions)
+        composition = (self.llm or self.composer).compose(question, hits[:top_k], self.documents)
         timings["compose"] = (time.perf_counter() - started) * 1000
         if not composition.citations:  # nothing relevant enough to quote
-            return self._refusal(question, query, decision.as_not_found(), hits, timings)
+            return self._refusal(question, decision.as_not_found(), hits, timings)
         return Answer(
-            question=question,
+            question=question.asked,
             text=with_disclaimer(composition.body),
             citations=composition.citations,
             hits=hits,
@@ -115,12 +122,18 @@ class AnswerService:
             timings_ms=timings,
         )
 
-    def _refusal(self, question, query, decision, hits, timings) -> Answer:  # type: ignore[no-untyped-def]
-        from qa.refusal.decision import refusal_text, suggest_questions
-
-        suggestions = suggest_questions(query, self.retriever.index.chunks)
+    def _refusal(
+        self,
+        question: Question,
+        decision: RefusalDecision,
+        hits: tuple[Hit, ...],
+        timings: dict[str, float],
+    ) -> Answer:
+        suggestions = suggest_questions(
+            question, self.retriever.index.chunks, self.settings.refusal_suggestions
+        )
         return Answer(
-            question=question,
+            question=question.asked,
             text=with_disclaimer(refusal_text(decision, question, suggestions)),
             refused=True,
             hits=hits,

@@ -6,7 +6,7 @@ Build it in an entry point (``Settings()``) and pass it down; nothing here runs 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +48,12 @@ class Settings(BaseSettings):
 
     chunk_size: int = Field(350, ge=50, description="Chunk budget in characters.")
     chunk_overlap: int = Field(48, ge=0, description="Characters repeated between chunks.")
+    piece_chars: int = Field(
+        60,
+        ge=10,
+        description="Character budget of a sentence piece (the best-sentence signal); "
+        "changing it makes the index stale.",
+    )
     max_file_bytes: int = Field(2_000_000, ge=1, description="Larger corpus files are skipped.")
 
     top_k: int = Field(5, ge=1, le=100, description="Hits returned by a search.")
@@ -73,7 +79,20 @@ class Settings(BaseSettings):
         1.0, ge=0, description="Region match bonus, in units of one rank-1 RRF contribution."
     )
     thin_chunk_chars: int = Field(
-        60, ge=0, description="Chunks with less text get half the hybrid score (bare intros)."
+        60, ge=0, description="Chunks with less text are scored down (bare intros)."
+    )
+    thin_chunk_factor: float = Field(
+        0.5, ge=0, le=1, description="Hybrid score factor of chunks under `thin_chunk_chars`."
+    )
+    duplicate_span_overlap: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Two chunks of one document sharing more than this share of the shorter "
+        "span are near-duplicates (the lower-ranked one is dropped).",
+    )
+    duplicate_jaccard: float = Field(
+        0.9, ge=0, le=1, description="Two chunks with this character-bigram Jaccard are duplicates."
     )
     lexical_only_min_score: float = Field(
         3.0, ge=0, description="A hit found by BM25 alone needs at least this BM25 score."
@@ -82,10 +101,34 @@ class Settings(BaseSettings):
         "", description="sentence-transformers CrossEncoder folder or id; empty = no reranking."
     )
     rerank_candidates: int = Field(20, ge=1, description="Fused hits the reranker reorders.")
+    refusal_hits: int = Field(
+        10, ge=1, le=100, description="Hits retrieved for the refusal decision (≥ top_k used)."
+    )
+    refusal_coverage_hits: int = Field(
+        3,
+        ge=1,
+        description="Top hits whose text must cover the question's key terms (refusal feature; "
+        "the shipped calibration was fitted with 3: recalibrate after a change).",
+    )
+    refusal_context_hits: int = Field(
+        5, ge=1, description="Top hits searched for the question's places and 医保 concepts."
+    )
+    refusal_suggestions: int = Field(
+        3, ge=0, le=10, description="Questions a refusal suggests instead."
+    )
     # --- end retrieval tuning --------------------------------------------------------------
 
     # --- answers ---------------------------------------------------------------------------
     answer_max_points: int = Field(6, ge=1, le=20, description="Most points/steps in an answer.")
+    answer_considered_hits: int = Field(
+        8, ge=1, description="Hits the composer reads (relevance, conflicting figures)."
+    )
+    answer_passages: int = Field(
+        3, ge=1, description="Relevant passages that may contribute the lead and points."
+    )
+    answer_points_per_passage: int = Field(
+        3, ge=1, description="Most points quoted from one passage."
+    )
     max_history_turns: int = Field(
         6, ge=0, le=50, description="Previous turns considered for follow-up questions."
     )
@@ -99,6 +142,8 @@ class Settings(BaseSettings):
     llm_model: str = Field("", description="Model name sent to the LLM endpoint.")
     llm_api_key: str = Field("", description="Bearer key for the LLM endpoint (may be empty).")
     llm_timeout: float = Field(30.0, gt=0, description="Seconds before the LLM call is abandoned.")
+    llm_max_retries: int = Field(1, ge=0, le=5, description="Retries of a failed LLM call.")
+    llm_max_passages: int = Field(5, ge=1, le=20, description="Passages shown to the LLM.")
 
     # --- server ----------------------------------------------------------------------------
     api_keys: str = Field(
@@ -128,3 +173,8 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Folder where converted models are cached."""
         return self.data_dir / "models"
+
+
+def default(name: str) -> Any:
+    """The default value of setting ``name`` (for functions that take it as an override)."""
+    return Settings.model_fields[name].default

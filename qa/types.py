@@ -127,6 +127,55 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A user's question, understood once (after follow-up resolution) and passed to every stage.
+
+    Attributes:
+        asked: The user's own words, as validated (shown back in answers).
+        standalone: ``asked`` made standalone with the earlier user turns ("那线下怎么办"
+            after "怎么激活医保码" → "怎么激活医保码 线下怎么办"); ``asked`` if it stands alone.
+        text: ``standalone`` normalised (NFKC, simplified, typos fixed, fillers, particles and
+            punctuation removed): what BM25, regions, intent and the composer read.
+        embedding_text: ``standalone`` cleaned but with its punctuation: what the embedder reads.
+        terms: BM25 tokens of ``text`` (stopwords removed).
+        expanded: ``terms`` plus the tokens of their synonyms.
+        content_terms: ``terms`` without greetings and thanks; empty for small talk.
+        regions: Places named, most specific first.
+        intent: ``insurance``, ``medical``, ``offtopic`` or ``greeting``.
+        key_terms: Content words of 2+ characters an answering passage should contain
+            (generic 医保 words and places left out, longest of nested words kept).
+        concepts: Specific 医保 concepts named (起付线, 工伤认定 …).
+        asks_local: It asks for a local figure or rule (多少, 比例, 标准 …).
+        topic: A short name for what it asks about (``北京门诊起付线``), for refusals.
+        follow_up: It was resolved against earlier turns.
+    """
+
+    asked: str
+    standalone: str
+    text: str
+    embedding_text: str
+    terms: tuple[str, ...] = ()
+    expanded: tuple[str, ...] = ()
+    content_terms: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    intent: Intent = "insurance"
+    key_terms: tuple[str, ...] = ()
+    concepts: tuple[str, ...] = ()
+    asks_local: bool = False
+    topic: str = ""
+    follow_up: bool = False
+
+    @property
+    def is_small_talk(self) -> bool:
+        """True when the question names nothing to search for (你好, 谢谢, 在吗 …)."""
+        return not self.content_terms
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape (every field, tuples as lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
 class SkippedFile:
     """A corpus file that ingestion did not index, and why (in Chinese, for users)."""
 

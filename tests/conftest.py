@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from ingest.chunking import chunk_documents
+from ingest.loaders import load_paths
 from qa.settings import Settings
+from qa.types import Chunk, Document
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -39,3 +42,15 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     models.mkdir(parents=True, exist_ok=True)
     (data / "models").symlink_to(models, target_is_directory=True)
     return settings
+
+
+@pytest.fixture(scope="session")
+def corpus_documents() -> list[Document]:
+    """The bundled corpus, loaded once per test session (shared: do not modify)."""
+    return load_paths([CORPUS], 2_000_000).documents
+
+
+@pytest.fixture(scope="session")
+def corpus_chunks(corpus_documents: list[Document]) -> list[Chunk]:
+    """The bundled corpus chunked with the default size and overlap."""
+    return chunk_documents(corpus_documents)

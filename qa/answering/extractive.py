@@ -20,17 +20,15 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from qa.answering.points import Scorer, norm, relevant_chunks, select_points
+from qa.answering.points import Scorer, relevant_chunks, select_points
 from qa.answering.trust import conflict_note, date_note, find_conflicts, region_note
-from qa.settings import Settings
+from qa.settings import Settings, default
 from qa.text.figures import extract_figures, unsupported_figures
-from qa.text.tokenizer import get_tokenizer
-from qa.types import Chunk, Citation, Document, Hit
+from qa.text.normalize import fold
+from qa.types import Chunk, Citation, Document, Hit, Question
 
 logger = logging.getLogger(__name__)
 
-_CONSIDERED_HITS = 8  # hits searched for conflicting figures
-_POINT_PASSAGES = 3  # relevant hits that may contribute the lead and points
 _INFORMATIVE = 1.0  # weight of a token rare enough to show relevance (not 医保, 缴费 …)
 
 
@@ -55,7 +53,9 @@ class Composition:
 
 
 def usable_chunks(
-    hits: Sequence[Hit], documents: Mapping[str, Document], limit: int = _CONSIDERED_HITS
+    hits: Sequence[Hit],
+    documents: Mapping[str, Document],
+    limit: int = default("answer_considered_hits"),
 ) -> list[Chunk]:
     """Distinct chunks of the best ``limit`` hits, by rank, whose text is their document's span."""
     chunks, seen = [], set()
@@ -108,18 +108,14 @@ def _states_figures(text: str) -> bool:
 
 
 def trust_notes(
-    question: str,
-    passages: Sequence[Chunk],
-    citations: CitationList,
-    answer: str,
-    question_regions: Sequence[str] = (),
+    question: Question, passages: Sequence[Chunk], citations: CitationList, answer: str
 ) -> tuple[str, ...]:
     """The trust notes for ``answer`` (conflict, region, date), citing what they quote.
 
     A conflict note cites each value's sentence (reusing a citation that already holds it);
     it is dropped if it would state a figure missing from the cited quotes.
     """
-    conflicts = find_conflicts(passages, question, answer)
+    conflicts = find_conflicts(passages, question.text, answer)
     before = len(citations.items)
     numbers = [
         [citations.number(r.chunk, r.start, r.end, inside=True) for r in c.readings]
@@ -133,7 +129,7 @@ def trust_notes(
     cited = [by_id[c.chunk_id] for c in citations.items if c.chunk_id in by_id]
     with_figures = {c.chunk_id for c in citations.items if _states_figures(c.quote)}
     figure_regions = [c.regions for c in cited if c.chunk_id in with_figures]
-    notes.append(region_note(figure_regions, [c.regions for c in cited], question_regions))
+    notes.append(region_note(figure_regions, [c.regions for c in cited], question.regions))
     notes.append(date_note([c.date for c in citations.items], bool(with_figures)))
     return tuple(note for note in notes if note)
 
@@ -154,15 +150,15 @@ class ExtractiveComposer:
         self._texts: list[str] = []
         self._lock = threading.Lock()
 
-    def _weights(self, question: str, documents: Mapping[str, Document]) -> dict[str, float]:
+    def _weights(self, question: Question, documents: Mapping[str, Document]) -> dict[str, float]:
         """IDF weight of each question token found in the corpus (unknown tokens are noise)."""
         with self._lock:  # document frequencies are cached per corpus
             if documents is not self._df_corpus:
                 self._df_corpus, self._df = documents, {}
-                self._texts = [norm(f"{d.title}\n{d.text}") for d in documents.values()]
+                self._texts = [fold(f"{d.title}\n{d.text}") for d in documents.values()]
             texts, df = self._texts, self._df
         weights = {}
-        for token in dict.fromkeys(get_tokenizer().tokenize(question)):
+        for token in dict.fromkeys(question.terms):
             if token not in df:
                 df[token] = sum(token in text for text in texts)
             if df[token]:  # one character matches inside unrelated words: half weight
@@ -171,36 +167,37 @@ class ExtractiveComposer:
         return weights
 
     def compose(
-        self,
-        question: str,
-        hits: Sequence[Hit],
-        documents: Mapping[str, Document],
-        question_regions: tuple[str, ...] = (),
+        self, question: Question, hits: Sequence[Hit], documents: Mapping[str, Document]
     ) -> Composition:
         """Answer ``question`` from ``hits`` (best first) with cited spans of ``documents``.
 
         Args:
-            question: The user's question.
+            question: The understood question.
             hits: Retrieved chunks, best first.
             documents: Every indexed document by ``doc_id`` (citations quote their text).
-            question_regions: Places named in the question, most specific first.
 
         Returns:
             The composition; its body is empty when no hit is relevant.
         """
         rare = min(_INFORMATIVE, 0.5 * math.log((len(documents) + 1) / 1.5))  # tiny corpora
-        scorer = Scorer(question, self._weights(question, documents), rare)
-        passages = relevant_chunks(scorer, question, usable_chunks(hits, documents))
+        scorer = Scorer(question.text, self._weights(question, documents), rare)
+        usable = usable_chunks(hits, documents, self.settings.answer_considered_hits)
+        passages = relevant_chunks(scorer, question.text, usable)
         if not passages:
             logger.info("no relevant passage among %s hits", len(hits))
             return Composition("")
         max_points = self.settings.answer_max_points
-        pieces = select_points(scorer, passages[:_POINT_PASSAGES], max_points)
+        pieces = select_points(
+            scorer,
+            passages[: self.settings.answer_passages],
+            max_points,
+            self.settings.answer_points_per_passage,
+        )
         if not pieces:
             logger.info("no quotable sentence in %s relevant passages", len(passages))
             return Composition("")
         citations = CitationList(documents)
         lines = [f"{p.shown}[{citations.number(p.chunk, p.doc_start, p.doc_end)}]" for p in pieces]
-        notes = trust_notes(question, passages, citations, "\n".join(lines), question_regions)
+        notes = trust_notes(question, passages, citations, "\n".join(lines))
         body = "\n\n".join(filter(None, [lines[0], "\n".join(lines[1:]), "\n".join(notes)]))
         return Composition(body, tuple(citations.items), notes)

@@ -11,7 +11,8 @@ no figure they do not contain, add no disclaimer. Its reply is then validated:
   citations are renumbered 1..n in order of first use, each quoting its passage's chunk span;
 * a figure not found in a cited passage (its quote, title or date) rejects the reply, as does
   a reply citing nothing;
-* HTTP errors, timeouts, invalid JSON and empty content reject it too.
+* HTTP errors, timeouts, invalid JSON and empty content reject it too (the official
+  ``openai`` client makes the call, retrying ``Settings.llm_max_retries`` times first).
 
 A rejected reply falls back to :class:`qa.answering.extractive.ExtractiveComposer`, and the
 composition
@@ -24,8 +25,10 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import cast
 
-import httpx
+import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from qa.answering.extractive import (
     CitationList,
@@ -36,7 +39,7 @@ from qa.answering.extractive import (
 )
 from qa.settings import Settings
 from qa.text.figures import unsupported_figures
-from qa.types import Chunk, Document, Hit
+from qa.types import Chunk, Document, Hit, Question
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +50,7 @@ SYSTEM_PROMPT = (
     "不要写出资料中没有的数字、金额、比例、日期或电话号码。"
     "不要添加免责声明或就医提示,系统会自动添加。用简体中文简洁地回答,步骤可以分点列出。"
 )
-MAX_PASSAGES = 5
+"""Retries after a timeout, connection error, 408/409/429 or 5xx (the client backs off)."""
 
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 _DISCLAIMER = re.compile(r"(?:提示\s*[:：]\s*)?本内容不能代替面诊[^。\n]*。?")
@@ -79,70 +82,76 @@ class LlmComposer:
     Args:
         settings: Uses ``llm_base_url``, ``llm_model``, ``llm_api_key`` and ``llm_timeout``.
         fallback: The extractive composer used whenever the model's reply is rejected.
-        client: HTTP client to reuse (a short-lived one per request when None).
+        client: OpenAI client to use instead of one built from ``settings``.
+
+    Example::
+
+        composer = LlmComposer(settings, fallback=ExtractiveComposer(settings))
+        composer.compose(question, hits, documents).composer  # "llm" or "extractive"
     """
 
     def __init__(
         self,
         settings: Settings,
         fallback: ExtractiveComposer,
-        client: httpx.Client | None = None,
+        client: openai.OpenAI | None = None,
     ) -> None:
         self.settings = settings
         self.fallback = fallback
+        if client is None and settings.llm_base_url:
+            client = openai.OpenAI(
+                base_url=settings.llm_base_url,
+                api_key=settings.llm_api_key or "none",  # local servers need no key
+                timeout=settings.llm_timeout,
+                max_retries=settings.llm_max_retries,
+            )
         self.client = client
 
     def compose(
-        self,
-        question: str,
-        hits: Sequence[Hit],
-        documents: Mapping[str, Document],
-        question_regions: tuple[str, ...] = (),
+        self, question: Question, hits: Sequence[Hit], documents: Mapping[str, Document]
     ) -> Composition:
         """Like :meth:`ExtractiveComposer.compose`; ``composer`` says which one answered."""
-        passages = usable_chunks(hits, documents, MAX_PASSAGES)
+        passages = usable_chunks(hits, documents, self.settings.llm_max_passages)
         try:
             if not self.settings.llm_base_url:
                 raise LlmRejected("llm_base_url is not set")
             if not passages:
                 raise LlmRejected("no passage to give the model")
-            reply = self._complete(build_messages(question, passages))
-            return self._validated(reply, question, passages, documents, question_regions)
+            reply = self._complete(build_messages(question.standalone, passages))
+            return self._validated(reply, question, passages, documents)
         except LlmRejected as exc:
             logger.warning("LLM answer replaced by the extractive one: %s", exc)
-            composition = self.fallback.compose(question, hits, documents, question_regions)
+            composition = self.fallback.compose(question, hits, documents)
             return replace(composition, composer="extractive", reason=str(exc))
 
     def _complete(self, messages: list[dict[str, str]]) -> str:
         """The model's reply text, or ``LlmRejected`` on any transport or format problem."""
-        settings = self.settings
-        url = settings.llm_base_url.rstrip("/") + "/chat/completions"
-        headers = (
-            {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
-        )
-        payload = {
-            "model": settings.llm_model,
-            "messages": messages,
-            "temperature": 0,
-            "stream": False,
-        }
+        if self.client is None:
+            raise LlmRejected("llm_base_url is not set")
+        timeout = self.settings.llm_timeout
         try:
-            if self.client is not None:
-                response = self.client.post(
-                    url, json=payload, headers=headers, timeout=settings.llm_timeout
-                )
-            else:
-                with httpx.Client(timeout=settings.llm_timeout) as client:
-                    response = client.post(url, json=payload, headers=headers)
-            response.raise_for_status()
-            content = response.json()["choices"][0]["message"]["content"]
-        except httpx.TimeoutException as exc:
-            raise LlmRejected(f"LLM request timed out after {settings.llm_timeout:g}s") from exc
-        except httpx.HTTPStatusError as exc:
-            raise LlmRejected(f"LLM endpoint answered HTTP {exc.response.status_code}") from exc
-        except httpx.HTTPError as exc:
+            completion = self.client.chat.completions.create(
+                model=self.settings.llm_model,
+                messages=cast("list[ChatCompletionMessageParam]", messages),
+                temperature=0,
+            )
+            # A non-JSON body comes back as str, a JSON one of another shape as a partial model.
+            content = completion.choices[0].message.content
+        except openai.APITimeoutError as exc:
+            raise LlmRejected(
+                f"LLM request timed out after {timeout:g}s "
+                f"(tried {1 + self.settings.llm_max_retries} times)"
+            ) from exc
+        except openai.APIStatusError as exc:
+            raise LlmRejected(f"LLM endpoint answered HTTP {exc.status_code}") from exc
+        except openai.APIResponseValidationError as exc:
+            raise LlmRejected("LLM reply is not chat-completion JSON") from exc
+        except openai.APIConnectionError as exc:
+            cause = type(exc.__cause__ or exc).__name__
+            raise LlmRejected(f"LLM request failed: {cause}") from exc
+        except openai.OpenAIError as exc:
             raise LlmRejected(f"LLM request failed: {type(exc).__name__}") from exc
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
+        except (ValueError, AttributeError, KeyError, IndexError, TypeError) as exc:
             raise LlmRejected("LLM reply is not chat-completion JSON") from exc
         if not isinstance(content, str) or not content.strip():
             raise LlmRejected("LLM reply is empty")
@@ -151,10 +160,9 @@ class LlmComposer:
     def _validated(
         self,
         reply: str,
-        question: str,
+        question: Question,
         passages: Sequence[Chunk],
         documents: Mapping[str, Document],
-        question_regions: Sequence[str],
     ) -> Composition:
         """The reply as a composition with built citations, or ``LlmRejected``."""
         text = _DISCLAIMER.sub("", _THINK.sub("", reply))
@@ -186,6 +194,6 @@ class LlmComposer:
         missing = unsupported_figures(body, sources)
         if missing:
             raise LlmRejected(f"LLM answer states figures not in the cited passages: {missing}")
-        notes = trust_notes(question, passages, citations, body, question_regions)
+        notes = trust_notes(question, passages, citations, body)
         full = "\n\n".join([body, "\n".join(notes)]) if notes else body
         return Composition(full, tuple(citations.items), notes, composer="llm")

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from qa.answering.quotes import Piece, overlaps, same_text, split_passage
+from qa.settings import default
 from qa.text.figures import extract_figures, unsupported_figures
+from qa.text.normalize import char_bigrams, fold
 from qa.text.regions import find_regions
 from qa.types import Chunk
 
@@ -25,21 +26,10 @@ logger = logging.getLogger(__name__)
 
 _PASSAGE_MIN = 0.2  # share of the question's weight a passage must cover
 _TITLE_MATCH = 0.6
-_PER_PASSAGE = 3  # points taken from one passage
 _ASKS_AMOUNT = re.compile(r"多少|几|比例|标准|金额|上下限|上限|下限|号码")
 _AMOUNT = re.compile(
     r"\d+(?:\.\d+)?\s*(?:%|％|万?元|个月|个工作日|天|周岁|岁)|(?<!\d)\d{1,2}\s*[年月](?![\d度])|123\d\d"
 )
-
-
-def norm(text: str) -> str:
-    """NFKC-normalised, lower-cased ``text`` (how question words are matched)."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def _bigrams(text: str) -> set[str]:
-    chars = [c for c in norm(text) if c.isalnum()]
-    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
 
 
 class Scorer:
@@ -49,18 +39,18 @@ class Scorer:
         self.weights = weights
         self.rare = rare  # weight from which a token is uncommon enough to show relevance
         self.total = sum(weights.values()) or 1.0
-        self.bigrams = _bigrams(question)
+        self.bigrams = char_bigrams(question)
         self.asks_amount = bool(_ASKS_AMOUNT.search(question))
         self.places = {t for t in weights if find_regions(t)}
 
     def coverage(self, text: str) -> float:
         """Share of the question's weight whose tokens occur in ``text``."""
-        text = norm(text)
+        text = fold(text)
         return sum(w for t, w in self.weights.items() if t in text) / self.total
 
     def informative(self, text: str, places: bool = True) -> bool:
         """Whether ``text`` holds an uncommon question word of 2+ characters (or place name)."""
-        text = norm(text)
+        text = fold(text)
         return any(
             len(t) > 1 and w >= self.rare and (places or t not in self.places) and t in text
             for t, w in self.weights.items()
@@ -68,7 +58,7 @@ class Scorer:
 
     def bigram(self, text: str) -> float:
         """Share of the question's character bigrams found in ``text``."""
-        return len(self.bigrams & _bigrams(text)) / (len(self.bigrams) or 1)
+        return len(self.bigrams & char_bigrams(text)) / (len(self.bigrams) or 1)
 
 
 def relevant_chunks(scorer: Scorer, question: str, chunks: list[Chunk]) -> list[Chunk]:
@@ -106,7 +96,12 @@ def _repeats(unit: Piece, lead: Piece, chosen: Sequence[Piece]) -> bool:
     return same_text(unit, lead) or overlaps(unit, lead) and not unit.sub
 
 
-def select_points(scorer: Scorer, passages: Sequence[Chunk], max_points: int) -> list[Piece]:
+def select_points(
+    scorer: Scorer,
+    passages: Sequence[Chunk],
+    max_points: int,
+    per_passage: int = default("answer_points_per_passage"),
+) -> list[Piece]:
     """The lead sentence, then up to ``max_points`` relevant points.
 
     The lead comes from the best-ranked passage (one stating an amount when the question
@@ -167,7 +162,7 @@ def select_points(scorer: Scorer, passages: Sequence[Chunk], max_points: int) ->
         taken: list[Piece] = []
         for unit in sorted(units, key=relevance, reverse=True):
             room = max_points + 1 - len(chosen) - len(taken)
-            if room <= 0 or len(taken) == _PER_PASSAGE:
+            if room <= 0 or len(taken) == per_passage:
                 break
             if not _repeats(unit, lead, chosen + taken):
                 taken.append(unit)

@@ -11,6 +11,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from qa.text.sentences import sentence_spans
 from qa.types import Chunk
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ _BULLET = re.compile(r"^[•·●○◦▪■◆►▶➢✓]\s*")
 _ORPHAN = re.compile(r"[•·●○◦▪■◆►▶➢✓*\-\s]+|\d{1,2}[.、．)）]|[一二三四五六七八九十]+、")
 _CN_HEADING = re.compile(r"[一二三四五六七八九十]+[、．.]")
 _ENDS, _CLOSERS = "。！？!?", "”’」』】》)）\"'"
+_TERMINATED = re.compile(f"[{_ENDS}][{re.escape(_ENDS + _CLOSERS)}]*$")
 _CLEAN_END = tuple('。！？!?；;)）】」』”"%％元')
 _LATEX = re.compile(r"\\[a-zA-Z]+|\$\$")
 _ANNOUNCES = re.compile(r"以下[是为将]|如下|下面[将随]|详细(?:的)?(?:解答|介绍|说明)")
@@ -84,17 +86,16 @@ def _is_heading(line: str, title: str) -> bool:
 
 def _sentences(chunk: Chunk, start: int, end: int, tail_ok: bool) -> list[Piece]:
     """Sentences of ``chunk.text[start:end]``; an unterminated tail only if ``tail_ok`` or clean."""
-    text, spans, i = chunk.text, [], start
-    for m in re.finditer(f"[{_ENDS}][{re.escape(_CLOSERS)}]*", text[start:end]):
-        spans.append((i, start + m.end()))
-        i = start + m.end()
-    if text[i:end].strip():
-        tail = text[i:end].rstrip()
+    text = chunk.text
+    spans = sentence_spans(text, _ENDS, closers=_CLOSERS, start=start, end=end)
+    if spans and not _TERMINATED.search(text, spans[-1][0], spans[-1][1]):
+        s, e = spans.pop()
+        tail = text[s:e]
         if not tail_ok:  # a snippet's preview is cut off: end it at its last clean stop
             tail = tail[: max(map(tail.rfind, _CLEAN_END)) + 1]
             tail = tail if len(tail.strip()) >= 12 else ""
         if tail.strip():
-            spans.append((i, i + len(tail)))
+            spans.append((s, s + len(tail)))
     pieces = []
     for s, e in spans:
         s += len(text[s:e]) - len(text[s:e].lstrip())

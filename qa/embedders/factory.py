@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import unicodedata
 from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
 from qa.settings import BUNDLED_MODEL, Settings
+from qa.text.normalize import fold
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class FakeEmbedder:
         self.model_id = f"fake-char-bigram-{dim}"
 
     def _features(self, text: str) -> list[str]:
-        chars = [c for c in unicodedata.normalize("NFKC", text).lower() if not c.isspace()]
+        chars = [c for c in fold(text) if not c.isspace()]
         return chars + [a + b for a, b in zip(chars, chars[1:], strict=False)]
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -23,17 +23,16 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 from qa.settings import DATA_DIR
+from qa.text.normalize import fold
+from qa.types import Intent
 
 logger = logging.getLogger(__name__)
 
-Intent = Literal["insurance", "medical", "offtopic", "greeting"]
 INTENT_TERMS = DATA_DIR / "intent_terms.toml"
 
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
@@ -50,6 +49,7 @@ class Vocabulary:
     greetings: tuple[str, ...]
     greeting_fillers: tuple[str, ...]
     generic: tuple[str, ...]
+    follow_up: tuple[str, ...]
     local_cues: tuple[str, ...]
     synonyms: dict[str, tuple[str, ...]]
 
@@ -61,14 +61,14 @@ class Vocabulary:
 def _synonyms(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:
     table: dict[str, tuple[str, ...]] = {}
     for group in groups:
-        words = tuple(normalize(word) for word in group if word.strip())
+        words = tuple(fold(word) for word in group if word.strip())
         for word in words:
             table[word] = tuple(dict.fromkeys((word, *table.get(word, ()), *words)))
     return table
 
 
 def _terms(table: dict, key: str) -> tuple[str, ...]:
-    return tuple(normalize(term) for term in table.get(key, ()) if term.strip())
+    return tuple(fold(term) for term in table.get(key, ()) if term.strip())
 
 
 @cache
@@ -87,16 +87,12 @@ def load_vocabulary(path: Path = INTENT_TERMS) -> Vocabulary:
             sorted(_terms(data.get("greeting", {}), "fillers"), key=len, reverse=True)
         ),
         generic=_terms(data.get("generic", {}), "terms"),
+        follow_up=_terms(data.get("follow_up", {}), "terms"),
         local_cues=_terms(data.get("region", {}), "local_cues"),
         synonyms=_synonyms(data.get("synonyms", {}).get("groups", [])),
     )
     logger.debug("intent vocabulary loaded from %s", path)
     return vocab
-
-
-def normalize(text: str) -> str:
-    """NFKC, lower-cased, without surrounding whitespace."""
-    return unicodedata.normalize("NFKC", text or "").lower().strip()
 
 
 def _has_any(text: str, terms: tuple[str, ...]) -> bool:
@@ -124,7 +120,7 @@ def classify_intent(text: str) -> Intent:
     Returns:
         ``insurance``, ``medical``, ``offtopic`` or ``greeting`` (see the module docstring).
     """
-    norm = normalize(text)
+    norm = fold(text)
     if not _NOISE.sub("", norm):
         return "greeting"
     vocab = load_vocabulary()

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from qa.refusal.features import bigrams, topic_phrase
-from qa.refusal.intent import classify_intent, normalize
-
-if TYPE_CHECKING:
-    from qa.refusal.decision import RefusalDecision
+from qa.refusal.decision import RefusalDecision
+from qa.refusal.intent import classify_intent
+from qa.settings import default
+from qa.text.normalize import char_bigrams, fold
+from qa.types import Question
 
 logger = logging.getLogger(__name__)
 
@@ -100,15 +100,17 @@ def candidate_questions(source: Any) -> list[str]:
 
 
 def _similarity(question: str, title: str) -> float:
-    q, t = bigrams(question), bigrams(title)
+    q, t = char_bigrams(question), char_bigrams(title)
     return 2 * len(q & t) / (len(q) + len(t)) if q and t else 0.0
 
 
-def suggest_questions(question: str, index_or_chunks: Any, k: int = 3) -> list[str]:
+def suggest_questions(
+    question: Question, index_or_chunks: Any, k: int = default("refusal_suggestions")
+) -> list[str]:
     """Up to ``k`` questions the corpus answers, nearest to ``question`` first.
 
     Args:
-        question: The user's question.
+        question: The understood question.
         index_or_chunks: A ``HybridIndex`` or a sequence of ``Chunk``/``Document`` objects.
         k: How many to return (2–3 make a good refusal).
 
@@ -117,18 +119,18 @@ def suggest_questions(question: str, index_or_chunks: Any, k: int = 3) -> list[s
         with good general titles (those present in the corpus when one is given).
     """
     candidates = candidate_questions(index_or_chunks)
-    asked = normalize(question)
+    asked = fold(question.text)
     scored = sorted(
-        ((_similarity(asked, normalize(c)), i, c) for i, c in enumerate(candidates)),
+        ((_similarity(asked, c), i, c) for i, c in enumerate(candidates)),
         key=lambda item: (-item[0], item[1]),
     )
-    chosen = [c for score, _, c in scored if score >= _MIN_OVERLAP and normalize(c) != asked]
+    chosen = [c for score, _, c in scored if score >= _MIN_OVERLAP and fold(c) != asked]
     known = set(candidates)
     fallback = [s for s in FALLBACK_SUGGESTIONS if not candidates or s in known]
     for extra in (*fallback, *(c for _, _, c in scored)):
         if len(chosen) >= k:
             break
-        if extra not in chosen and normalize(extra) != asked:
+        if extra not in chosen and fold(extra) != asked:
             chosen.append(extra)
     return chosen[:k]
 
@@ -140,8 +142,8 @@ def _suggestion_lines(suggestions: Sequence[str]) -> str:
     return f"\n\n您可以试试这样问:\n{lines}"
 
 
-def _not_found(decision: RefusalDecision, question: str) -> str:
-    topic = topic_phrase(question) or question.strip()
+def _not_found(decision: RefusalDecision, question: Question) -> str:
+    topic = question.topic or question.asked.strip()
     text = f"资料库中没有找到关于“{topic}”的内容。"
     places = [m for m in decision.missing if m in decision.features.get("missing_regions", ())]
     if decision.kind == "region" and places:

@@ -1,8 +1,13 @@
-"""Multi-turn conversations: turn an elliptical follow-up into a standalone retrieval query.
+"""Multi-turn conversations: turn an elliptical follow-up into a standalone question.
 
 "那线下怎么办" after "医保码怎么激活" becomes "医保码怎么激活 线下怎么办"; "合肥呢" after
 "南宁居民医保怎么交" becomes "合肥居民医保怎么交" (the place is swapped). A question that
-stands on its own is left as it is.
+stands on its own is left as it is — also when it opens with 那 ("那家庭共济怎么绑定").
+
+A question is a follow-up when it is only a place, when it has no topic word of its own
+(its words are all generic 医保 words or ``[follow_up]`` words of ``data/intent_terms.toml``:
+the other party, a channel, materials, time), or when it opens with 那/还有/如果是 … and is
+not a full 医保 question of its own.
 
 Example:
     >>> contextualize("合肥呢", [Turn("user", "南宁居民医保怎么交")])
@@ -13,11 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from qa.refusal.intent import classify_intent, load_vocabulary
+from qa.text.normalize import fold
 from qa.text.regions import find_regions
 from qa.text.tokenizer import get_tokenizer
 from qa.types import Turn
-
 
 #: Openings that mark a question as continuing the previous one.
 _FOLLOW_UP_START = re.compile(r"^(那|那么|那如果|如果是|还有|另外|再问|然后|换成|改成|要是)")
@@ -27,12 +34,35 @@ _GENERIC = frozenset(
     "流程 步骤 材料 时间 费用 钱 的 是 还 也 都 去 办 弄 交 带 准备 用 有 拿 找 查 问 几 "
     "哪些 条件 要求 东西 证件 多久 一下 具体".split()
 )
+#: Words that make a question ask something (a full question has one).
+_ASKS = re.compile(r"怎么|怎样|如何|多少|哪|什么|吗|能不能|可不可以|可以|是否|几")
 _TRAILING = re.compile(r"[呢吗啊呀吧嘛的?？。!！,，\s]+$")
 
 
-def _topic_terms(text: str) -> list[str]:
-    regions = set(find_regions(text))
-    return [t for t in get_tokenizer().tokenize(text) if t not in _GENERIC and t not in regions]
+@dataclass(frozen=True)
+class Resolved:
+    """A question made standalone.
+
+    Attributes:
+        text: The standalone question.
+        follow_up: It was resolved against an earlier user turn.
+        elliptical: Its own words name nothing but places, generic and follow-up words, so the
+            earlier topic also decides its intent ("那线下怎么办" is about 医保 too).
+    """
+
+    text: str
+    follow_up: bool = False
+    elliptical: bool = False
+
+
+def _own_topic_terms(text: str) -> list[str]:
+    """Words of 2+ characters left in ``text`` once places, generic and follow-up words go."""
+    vocab = load_vocabulary()
+    plain = sorted({*vocab.follow_up, *vocab.generic, *_GENERIC}, key=len, reverse=True)
+    rest = fold(text)
+    for word in (*find_regions(rest), *plain):
+        rest = rest.replace(word, " ")
+    return [t for t in get_tokenizer().tokenize(rest) if len(t) > 1]
 
 
 def _is_region_only(question: str) -> bool:
@@ -58,33 +88,52 @@ def _swap_region(previous: str, question: str) -> str:
     return f"{new[0]}{result}"
 
 
+def _is_full_question(text: str) -> bool:
+    """A 医保 question with a question word and two topic words of its own."""
+    return (
+        classify_intent(text) == "insurance"
+        and bool(_ASKS.search(text))
+        and len(set(_own_topic_terms(text))) >= 2
+    )
+
+
+def is_elliptical(question: str) -> bool:
+    """True when ``question`` names nothing but places, generic and follow-up words."""
+    return _is_region_only(question) or not _own_topic_terms(question)
+
+
 def needs_context(question: str) -> bool:
-    """True when ``question`` reads as a follow-up (elliptical or opening with 那/还有 …)."""
-    q = question.strip()
-    if _is_region_only(q):
+    """True when ``question`` reads as a follow-up (elliptical, or 那/还有 … and not full)."""
+    q = fold(question)
+    if is_elliptical(q):
         return True
-    if _FOLLOW_UP_START.match(q):
-        return True
-    return len(_topic_terms(q)) == 0
+    opener = _FOLLOW_UP_START.match(q)
+    return bool(opener) and not _is_full_question(q[opener.end() :])
 
 
-def contextualize(question: str, history: Sequence[Turn], max_turns: int = 6) -> str:
-    """A standalone retrieval query for ``question`` given the previous turns.
+def resolve(question: str, history: Sequence[Turn], max_turns: int = 6) -> Resolved:
+    """The standalone form of ``question`` given the previous turns.
 
     Only the user's own earlier questions are used (assistant text is never copied into the
-    query). Earlier follow-ups are resolved first, so a chain of them keeps its topic.
+    question). Earlier follow-ups are resolved first, so a chain of them keeps its topic.
     """
     previous: str | None = None
     user_turns = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
     for earlier in user_turns[-max_turns:] if max_turns else []:
-        previous = _resolve(earlier, previous)
-    return _resolve(question.strip(), previous)
+        previous = _resolve_one(earlier, previous).text
+    return _resolve_one(question.strip(), previous)
 
 
-def _resolve(question: str, previous: str | None) -> str:
+def contextualize(question: str, history: Sequence[Turn], max_turns: int = 6) -> str:
+    """The standalone text of ``question`` (see :func:`resolve`)."""
+    return resolve(question, history, max_turns).text
+
+
+def _resolve_one(question: str, previous: str | None) -> Resolved:
     if previous is None or not needs_context(question):
-        return question
+        return Resolved(question)
+    elliptical = is_elliptical(fold(question))
     if _is_region_only(question):
-        return _swap_region(previous, question)
+        return Resolved(_swap_region(previous, question), True, elliptical)
     follow = _FOLLOW_UP_START.sub("", question)
-    return f"{previous} {follow}".strip()
+    return Resolved(f"{previous} {follow}".strip(), True, elliptical)

@@ -10,15 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
+from qa.settings import default
+from qa.text.normalize import char_bigrams
 from qa.text.regions import province_of
 from qa.types import Chunk
 
 logger = logging.getLogger(__name__)
-
-#: Two chunks of one document overlapping by more than this share of the shorter one are
-#: near-duplicates; so are any two chunks whose character-bigram Jaccard reaches NEAR_SAME.
-SPAN_OVERLAP = 0.5
-NEAR_SAME = 0.9
 
 
 def weighted_rrf(
@@ -68,30 +65,36 @@ def region_affinity(asked: Sequence[str], named: Sequence[str]) -> float:
     return 0.5 if any(province_of(c) in asked_provinces for c in named_cities) else 0.0
 
 
-def _bigrams(text: str) -> frozenset[str]:
-    chars = [c for c in text if not c.isspace()]
-    return frozenset(a + b for a, b in zip(chars, chars[1:], strict=False))
+def _near_same(x: frozenset[str], y: frozenset[str], jaccard: float) -> bool:
+    return bool(x and y) and len(x & y) / len(x | y) >= jaccard
 
 
-def _near_same(x: frozenset[str], y: frozenset[str]) -> bool:
-    return bool(x and y) and len(x & y) / len(x | y) >= NEAR_SAME
-
-
-def _overlapping(a: Chunk, b: Chunk) -> bool:
+def _overlapping(a: Chunk, b: Chunk, span_overlap: float) -> bool:
     if a.doc_id != b.doc_id:
         return False
     overlap = min(a.end, b.end) - max(a.start, b.start)
     shorter = min(a.end - a.start, b.end - b.start)
-    return shorter > 0 and overlap / shorter > SPAN_OVERLAP
+    return shorter > 0 and overlap / shorter > span_overlap
 
 
-def are_near_duplicates(a: Chunk, b: Chunk) -> bool:
+def are_near_duplicates(
+    a: Chunk,
+    b: Chunk,
+    span_overlap: float = default("duplicate_span_overlap"),
+    jaccard: float = default("duplicate_jaccard"),
+) -> bool:
     """Same document with heavily overlapping spans, or near-identical text."""
-    return _overlapping(a, b) or _near_same(_bigrams(a.text), _bigrams(b.text))
+    return _overlapping(a, b, span_overlap) or _near_same(
+        char_bigrams(a.text), char_bigrams(b.text), jaccard
+    )
 
 
 def collapse_near_duplicates(
-    rows: Sequence[int], chunks: Sequence[Chunk], limit: int | None = None
+    rows: Sequence[int],
+    chunks: Sequence[Chunk],
+    limit: int | None = None,
+    span_overlap: float = default("duplicate_span_overlap"),
+    jaccard: float = default("duplicate_jaccard"),
 ) -> list[int]:
     """Keep the first (best-ranked) of each group of near-duplicate chunks, in order.
 
@@ -99,15 +102,19 @@ def collapse_near_duplicates(
         rows: Chunk rows, best first.
         chunks: The index's chunks.
         limit: Stop once this many rows are kept.
+        span_overlap: Settings ``duplicate_span_overlap``.
+        jaccard: Settings ``duplicate_jaccard``.
     """
     kept: list[int] = []
     grams: dict[int, frozenset[str]] = {}
     for row in rows:
         if limit is not None and len(kept) >= limit:
             break
-        grams[row] = _bigrams(chunks[row].text)
+        grams[row] = char_bigrams(chunks[row].text)
         if any(
-            _overlapping(chunks[row], chunks[k]) or _near_same(grams[row], grams[k]) for k in kept
+            _overlapping(chunks[row], chunks[k], span_overlap)
+            or _near_same(grams[row], grams[k], jaccard)
+            for k in kept
         ):
             logger.debug("collapsed near-duplicate chunk=%s", chunks[row].chunk_id)
             continue

@@ -1,9 +1,9 @@
 """Search over a ``HybridIndex``: dense, lexical, or hybrid (five signals fused, then reranked).
 
-The question is first understood (``qa.retrieval.question.analyze_query``: normalised, terms,
-synonyms,
-regions). Modes ``dense`` and ``bm25`` use one signal each. ``hybrid`` fuses five rankings
-by weighted reciprocal-rank fusion (weights in ``Settings``): passage vectors (``dense``),
+The question arrives understood (a :class:`qa.types.Question`, see ``qa.retrieval.question``;
+a plain string is understood here). Modes ``dense`` and ``bm25`` use one signal each.
+``hybrid`` fuses five rankings by weighted reciprocal-rank fusion (weights in ``Settings``):
+passage vectors (``dense``),
 BM25 over title + text (``bm25``), BM25 over titles (``title_bm25``), question-to-title
 vector similarity (``title_dense``) and the best sentence piece of each chunk
 (``sentence_dense``, see ``qa.index.sentences``); then adds a region bonus, halves bare intros,
@@ -27,17 +27,14 @@ import numpy as np
 from qa.embedders.factory import Embedder
 from qa.index.hybrid import HybridIndex
 from qa.retrieval.fusion import collapse_near_duplicates, region_affinity, weighted_rrf
-from qa.retrieval.question import QueryInfo, analyze_query
+from qa.retrieval.question import understand
 from qa.retrieval.rerank import PairScorer, load_cross_encoder, rerank_order
 from qa.settings import Settings
-from qa.types import Hit, SearchMode
+from qa.types import Hit, Question, SearchMode
 
 logger = logging.getLogger(__name__)
 
 Ranked = list[tuple[int, float]]  # (chunk row, raw score), best first
-#: Hybrid score factor for chunks shorter than ``Settings.thin_chunk_chars`` (an article's
-#: "以下是……:" intro matches its title perfectly but answers nothing).
-THIN_CHUNK_FACTOR = 0.5
 
 
 def embedding_input(title: str, text: str) -> str:
@@ -58,13 +55,12 @@ class Retrieval:
     Attributes:
         hits: Best first; see :class:`qa.types.Hit` for the keys of ``Hit.scores``.
         timings_ms: ``embed``, ``search``, ``fuse`` (and ``rerank`` when a reranker ran).
-        query: The question as analysed (normalised text, terms, synonyms, regions,
-            ``is_small_talk``); None only for retrievals built outside ``retrieve``.
+        question: The question as understood; None only for retrievals built elsewhere.
     """
 
     hits: list[Hit]
     timings_ms: dict[str, float] = field(default_factory=dict)
-    query: QueryInfo | None = None
+    question: Question | None = None
 
 
 class _Stopwatch:
@@ -113,7 +109,7 @@ class HybridRetriever:
             self._reranker = load_cross_encoder(self.settings.reranker_model)
         return self._reranker
 
-    def _bm25(self, model: object, query: QueryInfo) -> np.ndarray:
+    def _bm25(self, model: object, query: Question) -> np.ndarray:
         """BM25 scores of the question's terms plus its synonyms at ``synonym_weight``."""
         n = len(self.index.chunks)
         scores = np.zeros(n, dtype=np.float32)
@@ -125,11 +121,11 @@ class HybridRetriever:
             scores += self.settings.synonym_weight * found
         return scores
 
-    def _signals(self, query: QueryInfo, mode: SearchMode, k: int, watch: _Stopwatch) -> dict:
+    def _signals(self, query: Question, mode: SearchMode, k: int, watch: _Stopwatch) -> dict:
         """Each signal's ranked candidates: ``{name: [(row, raw score), …]}``."""
         s, n, out = self.settings, len(self.index.chunks), {}
         if mode in ("dense", "hybrid"):
-            vector = self.embedder.embed_queries([query.embedding_text or query.normalized])
+            vector = self.embedder.embed_queries([query.embedding_text or query.text])
             watch.lap("embed")
             scores, rows = self.index.vectors.search(vector, min(k, n))  # type: ignore[attr-defined]
             out["dense"] = [
@@ -148,7 +144,7 @@ class HybridRetriever:
         watch.lap("search")
         return out
 
-    def _fuse(self, query: QueryInfo, signals: dict[str, Ranked]) -> Ranked:
+    def _fuse(self, query: Question, signals: dict[str, Ranked]) -> Ranked:
         """Weighted RRF + region bonus, thin chunks halved, weak lexical-only hits dropped."""
         s = self.settings
         weights = {
@@ -174,10 +170,10 @@ class HybridRetriever:
             affinity = region_affinity(query.regions, chunk.regions)
             fused[row] += s.region_boost * affinity / (s.rrf_k + 1)
             if len(chunk.text.strip()) < s.thin_chunk_chars:
-                fused[row] *= THIN_CHUNK_FACTOR
+                fused[row] *= s.thin_chunk_factor  # an intro matches its title, answers nothing
         return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
-    def _rerank(self, query: QueryInfo, ranked: Ranked, scorer: PairScorer) -> Ranked:
+    def _rerank(self, query: Question, ranked: Ranked, scorer: PairScorer) -> Ranked:
         """Reorder the top ``rerank_candidates`` by cross-encoder score; keep the rest after."""
         head, tail = (
             ranked[: self.settings.rerank_candidates],
@@ -185,27 +181,23 @@ class HybridRetriever:
         )
         chunks = [self.index.chunks[row] for row, _ in head]
         passages = [embedding_input(c.title, c.text) for c in chunks]
-        order = rerank_order(query.normalized, passages, scorer)
+        order = rerank_order(query.text, passages, scorer)
         return [(head[i][0], score) for i, score in order] + tail
 
     def search(
-        self, query: str, top_k: int | None = None, mode: SearchMode = "hybrid"
+        self, query: str | Question, top_k: int | None = None, mode: SearchMode = "hybrid"
     ) -> list[Hit]:
         """Return the ``top_k`` best chunks for ``query`` as ranked hits."""
         return self.retrieve(query, top_k, mode).hits
 
     def retrieve(
-        self, query: str, top_k: int | None = None, mode: SearchMode = "hybrid"
+        self, query: str | Question, top_k: int | None = None, mode: SearchMode = "hybrid"
     ) -> Retrieval:
-        """Like :meth:`search`, with the analysed question and per-stage timings."""
+        """Like :meth:`search`, with the understood question and per-stage timings."""
         watch = _Stopwatch()
         top_k = top_k or self.settings.top_k
-        info = analyze_query(query)
-        if (
-            not info.normalized
-            or not self.index.chunks
-            or (mode == "hybrid" and info.is_small_talk)
-        ):
+        info = query if isinstance(query, Question) else understand(query)
+        if not info.text or not self.index.chunks or (mode == "hybrid" and info.is_small_talk):
             return Retrieval([], {}, info)
         signals = self._signals(info, mode, max(self.settings.candidate_k, top_k), watch)
         scorer = self.reranker if mode == "hybrid" else None
@@ -214,7 +206,13 @@ class HybridRetriever:
         else:
             ranked = self._fuse(info, signals)
             keep = max(top_k, self.settings.rerank_candidates if scorer else 0)
-            rows = collapse_near_duplicates([r for r, _ in ranked], self.index.chunks, keep)
+            rows = collapse_near_duplicates(
+                [r for r, _ in ranked],
+                self.index.chunks,
+                keep,
+                self.settings.duplicate_span_overlap,
+                self.settings.duplicate_jaccard,
+            )
             score_of = dict(ranked)
             ranked = [(row, score_of[row]) for row in rows]
         watch.lap("fuse")

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.settings import DATA_DIR
+from qa.text.normalize import fold
+from qa.text.synonyms import get_synonyms
 
 if TYPE_CHECKING:
     import jieba
@@ -97,8 +99,8 @@ class ChineseTokenizer:
 
     def tokenize(self, text: str) -> list[str]:
         """Search-mode tokens of ``text`` without punctuation and stopwords."""
-        text = unicodedata.normalize("NFKC", text or "").lower()
-        if not text.strip():
+        text = fold(text)
+        if not text:
             return []
         tokens: list[str] = []
         for raw in self._cutter().cut_for_search(text):
@@ -115,6 +117,12 @@ class ChineseTokenizer:
         return [self.tokenize(text) for text in texts]
 
 
+def outermost(words: Iterable[str]) -> tuple[str, ...]:
+    """``words`` without duplicates and without words nested in another one (起付线, not 起付)."""
+    unique = list(dict.fromkeys(words))
+    return tuple(w for w in unique if not any(w != other and w in other for other in unique))
+
+
 @cache
 def get_tokenizer() -> ChineseTokenizer:
     """The process-wide tokenizer (jieba itself loads on the first ``tokenize``)."""
@@ -127,3 +135,24 @@ def tokenizer_signature() -> str:
     for path in (USER_DICT, STOPWORDS):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def synonym_terms(words: Iterable[str]) -> list[str]:
+    """BM25 tokens for synonym words: the word itself when the tokenizer keeps it whole,
+    else its tokens of two or more characters (single characters match too much)."""
+    tokenizer = get_tokenizer()
+    out: list[str] = []
+    for word in words:
+        tokens = tokenizer.tokenize(word)
+        out.extend([word] if word in tokens else [t for t in tokens if len(t) > 1])
+    return list(dict.fromkeys(out))
+
+
+def passage_terms(text: str) -> list[str]:
+    """BM25 tokens a passage is indexed under: its own plus its synonyms' (see
+    ``SynonymTable.passage_related``), so a query's words match the corpus's wording."""
+    tokens = get_tokenizer().tokenize(text)
+    seen = set(tokens)
+    return tokens + [
+        t for t in synonym_terms(get_synonyms().passage_related(text)) if t not in seen
+    ]

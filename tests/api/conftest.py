@@ -1,10 +1,10 @@
-"""Fixtures shared by the API test modules: one fake-embedder service per module."""
+"""Fixtures shared by the API tests: one fake-embedder service, a client, a live server."""
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.api.api_support import shared
+from tests.api.support import LiveServer, shared
 
 
 @pytest.fixture(scope="module")
@@ -17,3 +17,11 @@ def env(tmp_path_factory):
 def client(env):
     settings, service = env
     return TestClient(create_app(settings, service=service))
+
+
+@pytest.fixture(scope="module")
+def live(env):
+    """``create_app`` over ``env`` served by uvicorn (API key ``x``), for real HTTP clients."""
+    settings = env[0].model_copy(update={"api_keys": "x"})
+    with LiveServer(create_app(settings, service=env[1])) as server:
+        yield server

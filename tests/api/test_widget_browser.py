@@ -1,7 +1,7 @@
 """The embeddable 医保问答 widget in a real (headless Debian) Chromium, against the real app.
 
 The server is ``api.app.create_app`` over a fake-embedder index of a copy of the corpus plus
-one hostile document, served by uvicorn on a free loopback port (``tests/api/live_server``).
+one hostile document, served by uvicorn on a free loopback port (``tests.api.support.LiveServer``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.live_server import LiveServer, free_port
+from tests.api.support import LiveServer, free_port
 from tests.conftest import CORPUS, make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,7 +47,7 @@ QUESTION = "家庭共济怎么绑定家人"
 def server(tmp_path_factory):
     from api.app import create_app
     from ingest.pipeline import run_ingest
-    from qa.refusal.decision import FALLBACK_MODEL
+    from qa.refusal.calibration import FALLBACK_MODEL
     from qa.service import AnswerService
 
     tmp = tmp_path_factory.mktemp("widget")

@@ -14,7 +14,7 @@ from eval.baselines import (
     LangChainDefault,
     load_pages,
 )
-from eval.schema import GoldItem
+from eval.gold import GoldItem
 from qa.embedders.factory import FakeEmbedder
 
 RARE = "六位动态口令有效期为九十秒，过期后需要重新刷脸获取。"

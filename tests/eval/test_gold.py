@@ -1,4 +1,4 @@
-"""Checks of the hand-written gold set against the corpus, and of its loader and split."""
+"""The hand-written gold set checked against the corpus; its loader, split and records."""
 
 from __future__ import annotations
 
@@ -10,32 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from eval.gold import DEFAULT_GOLD, GoldFormatError, load_gold, split_items
-from eval.schema import GoldItem
-from ingest.pages import normalise, parse_page
-from qa.types import Document
-
-CORPUS = Path(__file__).resolve().parents[2] / "corpus"
-SEEDS = (
-    "000_6efac6a7bac98b9c.txt",
-    "001_5a948301c2343ca9.txt",
-    "002_39695e3f86a6b490.txt",
-    "003_f38d73674fa39f0d.txt",
-    "004_ef3ce06d3a4f1cd1.txt",
+from eval.gold import (
+    DEFAULT_GOLD,
+    GoldFormatError,
+    GoldItem,
+    RetrievedChunk,
+    load_gold,
+    split_items,
+    top_chunk_prediction,
 )
-LINK_LIST_SEED = "003_f38d73674fa39f0d.txt"
-_LINK_SEPARATOR = re.compile(r"\s*\d{4}-\d{2}-\d{2} \d{1,2}:\d{2}医保知识\s*")
-_TRAILING_DATE = re.compile(r"[((][^()()]*\d[^()()]*[))]\s*$")
-
-
-@cache
-def raw(source: str) -> str:
-    return (CORPUS / source).read_text(encoding="utf-8")
-
-
-@cache
-def documents(source: str) -> tuple[Document, ...]:
-    return tuple(parse_page(raw(source), source))
+from ingest.pages import normalise
+from tests.conftest import CORPUS
+from tests.eval.conftest import SEEDS, documents, forbidden_questions, link_list_titles, raw
 
 
 @cache
@@ -49,34 +35,6 @@ def _item_id(item: GoldItem) -> str:
 
 def answered(kind: str) -> list[GoldItem]:
     return [it for it in gold() if it.kind == kind]
-
-
-def link_list_titles() -> list[str]:
-    """Titles of seed 003's trailing link list (``title date time医保知识`` runs)."""
-    text = raw(LINK_LIST_SEED)
-    tail = text[text.index("社保网声明") :].split("投诉", 1)[1]
-    titles = [t.strip() for line in tail.splitlines() for t in _LINK_SEPARATOR.split(line)]
-    return [t for t in titles if t]
-
-
-def forbidden_questions() -> set[str]:
-    """Normalised titles a question must not copy.
-
-    Document titles, section headings, every short stand-alone line (sub-headings such
-    as ``线上登记``) and seed 003's link-list titles, also without their trailing date
-    and split at question marks.
-    """
-    keys: set[str] = set()
-    for source in SEEDS:
-        for doc in documents(source):
-            keys.add(normalise(doc.title))
-            keys.update(normalise(sec.heading) for sec in doc.sections)
-        keys.update(normalise(ln) for ln in raw(source).splitlines() if len(ln.strip()) <= 40)
-    for title in link_list_titles():
-        undated = _TRAILING_DATE.sub("", title)
-        keys.update(normalise(t) for t in (title, undated, *re.split(r"[??!!]", undated)))
-    keys.discard("")
-    return keys
 
 
 # ---------------------------------------------------------------- the gold file
@@ -246,3 +204,16 @@ def test_load_errors_name_file_and_line(tmp_path: Path, bad: str, needle: str) -
         load_gold(path)
     assert f"{path}:3:" in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+# ---------------------------------------------------------------- records
+
+
+def test_top_chunk_prediction_cites_the_top_chunk():
+    item = GoldItem("q1", "医保码咋激活", "answerable")
+    chunks = [RetrievedChunk("刷脸激活", "a.txt", 0.9, "c1", "激活"), RetrievedChunk("x", "b.txt")]
+    pred = top_chunk_prediction(item, chunks, {"total": 1.0})
+    assert pred.answer == "刷脸激活" and not pred.refused and pred.reason == ""
+    assert [(c.n, c.source, c.doc_id) for c in pred.citations] == [(1, "a.txt", "c1")]
+    empty = top_chunk_prediction(item, [], {})
+    assert empty.refused and empty.answer == "" and not empty.citations

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 
 from ingest.chunking import chunk_document, chunk_documents
 from qa.types import Chunk, Document, Section
+from tests.conftest import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 ENDS = "。！？；!?;"
 
 
@@ -281,7 +279,28 @@ def test_chunk_documents_keeps_order_and_is_deterministic() -> None:
 
 
 def test_regions_found_in_chunk() -> None:
-    if importlib.util.find_spec("qa.text.regions") is None:
-        pytest.skip("qa.text.regions is not written yet")
     (chunk,) = chunk_document(make_doc("合肥医保可以在支付宝激活。"))
     assert any("合肥" in region for region in chunk.regions)
+
+
+def test_corpus_chunks_keep_spans_budget_and_units(
+    corpus_documents: list[Document], corpus_chunks: list[Chunk]
+) -> None:
+    by_doc: dict[str, list[Chunk]] = {}
+    for c in corpus_chunks:
+        by_doc.setdefault(c.doc_id, []).append(c)
+    assert set(by_doc) == {d.doc_id for d in corpus_documents}
+    for doc in corpus_documents:
+        chunks = by_doc[doc.doc_id]
+        assert_spans(doc, chunks)
+        for c in chunks:
+            assert len(c.text) <= 350 or doc.kind == "snippet" and len(c.text) <= 1.5 * 350
+
+
+def test_corpus_chunk_boundaries_are_pinned(corpus_chunks: list[Chunk]) -> None:
+    """Chunk ids hash the spans, so this fails when any boundary moves.
+
+    If it fails on purpose, bump ``ingest.pipeline.PIPELINE_VERSION`` and the digest.
+    """
+    digest = hashlib.sha256(" ".join(c.chunk_id for c in corpus_chunks).encode()).hexdigest()
+    assert (len(corpus_chunks), digest[:16]) == (120, "7ea6aad7fce833ea")

@@ -78,3 +78,30 @@ def test_bad_file_never_replaces_a_good_index_with_nothing(tmp_path):
         run_ingest(settings, paths=[folder])
     assert [s.path for s in excinfo.value.skipped] == ["empty.txt"]
     assert len(HybridIndex.load(settings.index_dir).chunks) == n
+
+
+def test_markdown_with_only_a_title_heading_is_indexed(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "note.md").write_text(
+        "# 异地就医备案\n\n跨省就医前需要先在参保地办理备案。\n", "utf-8"
+    )
+    settings = make_settings(tmp_path)
+    report = run_ingest(settings, paths=[folder])
+    assert (report.documents, report.skipped) == (1, [])
+    (chunk,) = HybridIndex.load(settings.index_dir).chunks
+    assert (chunk.title, chunk.text) == ("异地就医备案", "跨省就医前需要先在参保地办理备案。")
+
+
+def test_staleness_follows_settings_and_rebuild_reembeds_everything(tmp_path):
+    settings = make_settings(tmp_path)
+    assert is_stale(settings)
+    first = run_ingest(settings, embedder=CountingEmbedder())
+    assert not is_stale(settings)
+    assert is_stale(make_settings(tmp_path, chunk_size=200))
+    counting = CountingEmbedder()
+    again = run_ingest(settings, embedder=counting, rebuild=True)
+    assert not again.up_to_date and again.embedded == first.chunks == counting.passages
+    assert (
+        again.per_source == first.per_source and sum(d for d, _ in first.per_source.values()) == 84
+    )

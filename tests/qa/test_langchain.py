@@ -7,7 +7,7 @@ from langchain_core.runnables import RunnableLambda
 from ingest.pipeline import run_ingest
 from qa.answering.disclaimer import DISCLAIMER
 from qa.langchain import YibaoAnswerRunnable, YibaoRetriever
-from qa.refusal.decision import FALLBACK_MODEL
+from qa.refusal.calibration import FALLBACK_MODEL
 from qa.service import AnswerService
 from tests.conftest import make_settings
 

@@ -6,7 +6,7 @@ import pytest
 
 from ingest.pipeline import run_ingest
 from qa.answering.disclaimer import DISCLAIMER
-from qa.refusal.decision import FALLBACK_MODEL
+from qa.refusal.calibration import FALLBACK_MODEL
 from qa.service import AnswerService, InvalidQuestionError
 from qa.types import Turn
 from tests.conftest import make_settings
@@ -83,11 +83,41 @@ def test_follow_up_inherits_topic_in_a_three_turn_dialogue(service):
         Turn("assistant", "…"),
     ]
     answer = service.ask("那线下怎么办", history)
-    assert any("共济" in h.chunk.title for h in answer.hits[:3])
+    assert not answer.refused, answer.text
+    assert any("共济" in c.title for c in answer.citations)
     assert answer.text.endswith(DISCLAIMER)
 
 
+def test_elliptical_follow_up_is_answered_not_refused(service):
+    """The bug this guards: the intent of "那线下怎么办" alone is off-topic."""
+    answer = service.ask("那线下怎么办", [Turn("user", "怎么激活医保码")])
+    assert not answer.refused and answer.reason != "offtopic", answer.text
+    assert any("激活" in c.title for c in answer.citations)
+    _check_citations(service, answer)
+
+
 def test_region_follow_up_swaps_place(service):
-    history = [Turn("user", "南宁城乡居民医保怎么交"), Turn("assistant", "…")]
+    history = [Turn("user", "南宁居民医保怎么交"), Turn("assistant", "…")]
     answer = service.ask("合肥呢", history)
-    assert any("合肥" in h.chunk.title for h in answer.hits[:3])
+    assert not answer.refused, answer.text
+    assert any("合肥" in c.title or "合肥" in c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("那今天天气怎么样", "offtopic"),
+        ("那我发烧了该吃什么药", "medical"),
+        ("那拉萨呢", "region"),
+    ],
+)
+def test_follow_ups_that_must_still_be_refused(service, question, reason):
+    answer = service.ask(question, [Turn("user", "合肥居民医保一年交多少钱")])
+    assert answer.refused and answer.reason == reason, answer.text
+
+
+def test_a_new_full_question_is_not_polluted_by_the_previous_one(service):
+    question = service.understand("家庭共济怎么绑定", [Turn("user", "怎么激活医保码")])
+    assert question.standalone == "家庭共济怎么绑定" and not question.follow_up
+    answer = service.ask("那异地就医怎么备案", [Turn("user", "怎么激活医保码")])
+    assert "激活" not in " ".join(h.chunk.title for h in answer.hits[:3])

@@ -1,6 +1,7 @@
 """ExtractiveComposer on the real corpus with hand-built hits."""
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -8,6 +9,7 @@ from ingest.chunking import chunk_documents
 from ingest.loaders import load_paths
 from qa.answering.disclaimer import DISCLAIMER
 from qa.answering.extractive import Composition, ExtractiveComposer
+from qa.retrieval.question import understand
 from qa.text.figures import unsupported_figures
 from qa.types import Document, Hit
 from tests.conftest import CORPUS, make_settings
@@ -34,7 +36,10 @@ def hits(chunks, *wanted: tuple[str, str]) -> list[Hit]:
 
 def compose(composer, corpus, question, wanted, regions=()) -> Composition:
     documents, chunks = corpus
-    return composer.compose(question, hits(chunks, *wanted), documents, regions)
+    understood = understand(question)
+    if regions:
+        understood = replace(understood, regions=tuple(regions))
+    return composer.compose(understood, hits(chunks, *wanted), documents)
 
 
 def assert_well_cited(result: Composition, documents) -> None:
@@ -156,7 +161,7 @@ def test_no_relevant_hit_gives_an_empty_body(composer, corpus):
     for question in ("医保码怎么激活", "你好"):
         result = compose(composer, corpus, question, wanted)
         assert result == Composition("")
-    assert composer.compose("怎么激活医保码", [], corpus[0]) == Composition("")
+    assert composer.compose(understand("怎么激活医保码"), [], corpus[0]) == Composition("")
 
 
 def test_deterministic(tmp_path, corpus, composer):
@@ -171,7 +176,7 @@ def test_stale_hits_are_skipped(composer, corpus):
     documents, chunks = corpus
     (hit,) = hits(chunks, ACTIVATE[0])
     stale = Hit(type(hit.chunk)(**{**hit.chunk.__dict__, "text": "旧的文字"}), 1, 1.0)
-    assert composer.compose("怎么激活医保码", [stale], documents) == Composition("")
+    assert composer.compose(understand("怎么激活医保码"), [stale], documents) == Composition("")
 
 
 def test_own_file_in_a_tiny_corpus(composer):
@@ -181,7 +186,7 @@ def test_own_file_in_a_tiny_corpus(composer):
     )
     doc = Document("d1", "mine.txt", "file", "医保码怎么激活", text, end=len(text))
     (chunk,) = chunk_documents([doc])
-    result = composer.compose("怎么激活医保码", [Hit(chunk, 1, 1.0)], {"d1": doc})
+    result = composer.compose(understand("怎么激活医保码"), [Hit(chunk, 1, 1.0)], {"d1": doc})
     lead, points = result.body.split("\n\n")  # no figures, no date: no notes
     assert lead.endswith("激活。[1]")
     assert "1. 线上激活\n  • 打开APP点击【立即激活】" in points  # orphan bullet dropped

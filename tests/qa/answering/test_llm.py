@@ -1,4 +1,5 @@
-"""LlmComposer against a fake OpenAI-compatible server (FastAPI + uvicorn on 127.0.0.1)."""
+"""LlmComposer (official ``openai`` client) against a fake OpenAI-compatible server
+(FastAPI + uvicorn on 127.0.0.1)."""
 
 import asyncio
 import re
@@ -6,7 +7,7 @@ import socket
 import threading
 import time
 
-import httpx
+import openai
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
@@ -16,6 +17,7 @@ from ingest.chunking import chunk_documents
 from ingest.loaders import load_paths
 from qa.answering.extractive import ExtractiveComposer
 from qa.answering.llm import SYSTEM_PROMPT, LlmComposer
+from qa.retrieval.question import understand
 from qa.types import Hit
 from tests.conftest import CORPUS, make_settings
 
@@ -91,7 +93,7 @@ def settings(tmp_path, server):
         llm_base_url=server.url,
         llm_model="qwen2.5:7b-instruct",
         llm_api_key="sk-test",
-        llm_timeout=1.0,
+        llm_timeout=5.0,
     )
 
 
@@ -104,7 +106,7 @@ def ask(server, settings, corpus, reply, question="怎么激活医保码", wante
     server.reply = reply
     documents, chunks = corpus
     composer = LlmComposer(settings, ExtractiveComposer(settings), **kw)
-    return composer.compose(question, hits(chunks, wanted), documents)
+    return composer.compose(understand(question), hits(chunks, wanted), documents)
 
 
 def test_good_answer_is_kept_with_citations(server, settings, corpus):
@@ -122,6 +124,7 @@ def test_good_answer_is_kept_with_citations(server, settings, corpus):
         assert (citation.start, citation.end) == (chunk.start, chunk.end)
     (request,) = server.requests
     assert request["json"]["model"] == "qwen2.5:7b-instruct"
+    assert request["json"]["temperature"] == 0 and not request["json"].get("stream")
     assert request["headers"]["authorization"] == "Bearer sk-test"
     system, user = request["json"]["messages"]
     assert system == {"role": "system", "content": SYSTEM_PROMPT}
@@ -134,7 +137,7 @@ def test_hallucinated_figure_falls_back(server, settings, corpus):
     result = ask(server, settings, corpus, ("content", "激活需要先缴纳999元[1]。"))
     assert result.composer == "extractive" and "999" in result.reason
     expected = ExtractiveComposer(settings).compose(
-        "怎么激活医保码", hits(corpus[1], ACTIVATE), corpus[0]
+        understand("怎么激活医保码"), hits(corpus[1], ACTIVATE), corpus[0]
     )
     assert result.body == expected.body and result.citations == expected.citations
 
@@ -155,9 +158,10 @@ def test_marker_forms_are_normalised(server, settings, corpus):
 @pytest.mark.parametrize(
     ("reply", "reason"),
     [
-        (("status", 500), "HTTP 500"),
-        (("sleep", 3.0), "timed out"),
+        (("status", 400), "HTTP 400"),
         (("raw", "not json"), "not chat-completion JSON"),
+        (("raw", '{"object": "chat.completion"}'), "not chat-completion JSON"),
+        (("raw", '{"choices": []}'), "not chat-completion JSON"),
         (("content", "   "), "empty"),
         (("content", "资料中没有相关内容。"), "cites no passage"),
     ],
@@ -166,6 +170,36 @@ def test_failures_fall_back_with_a_reason(server, settings, corpus, reply, reaso
     result = ask(server, settings, corpus, reply)
     assert result.composer == "extractive" and reason in result.reason
     assert result.body and result.citations  # the extractive answer
+
+
+def test_server_errors_are_retried_then_fall_back(server, settings, corpus):
+    server.requests.clear()
+    result = ask(server, settings, corpus, ("status", 503))
+    assert result.composer == "extractive" and "HTTP 503" in result.reason
+    assert len(server.requests) == 1 + settings.llm_max_retries
+
+
+def test_timeout_is_retried_then_falls_back(server, tmp_path, corpus):
+    settings = make_settings(tmp_path, llm_base_url=server.url, llm_model="m", llm_timeout=0.3)
+    server.requests.clear()
+    started = time.monotonic()
+    result = ask(server, settings, corpus, ("sleep", 2.0))
+    assert result.composer == "extractive" and "timed out after 0.3s" in result.reason
+    assert len(server.requests) == 1 + settings.llm_max_retries
+    # never waited for a reply:
+    assert time.monotonic() - started < 2.0 * (1 + settings.llm_max_retries)
+    assert result.body and result.citations
+
+
+def test_unreachable_endpoint_falls_back(tmp_path, corpus):
+    with socket.socket() as sock:  # a port nothing listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = make_settings(tmp_path, llm_base_url=f"http://127.0.0.1:{port}/v1", llm_model="m")
+    documents, chunks = corpus
+    composer = LlmComposer(settings, ExtractiveComposer(settings))
+    result = composer.compose(understand("怎么激活医保码"), hits(chunks, ACTIVATE), documents)
+    assert result.composer == "extractive" and "LLM request failed" in result.reason
 
 
 def test_disclaimer_and_thinking_are_stripped(server, settings, corpus):
@@ -193,13 +227,27 @@ def test_trust_notes_are_added_in_code(server, settings, corpus):
     assert set(re.findall(r"\[(\d+)\]", result.body)) == {"1", "2"}
 
 
-def test_injected_client_and_no_key(server, tmp_path, corpus):
-    settings = make_settings(tmp_path, llm_base_url=server.url + "/", llm_model="m")
+def test_injected_client_is_used(server, settings, corpus):
     server.requests.clear()
-    with httpx.Client() as client:
+    client = openai.OpenAI(
+        base_url=server.url, api_key="sk-injected", default_headers={"X-Caller": "test"}
+    )
+    with client:
         result = ask(server, settings, corpus, ("content", GOOD), client=client)
     assert result.composer == "llm"
-    assert "authorization" not in server.requests[0]["headers"]
+    (request,) = server.requests
+    assert request["headers"]["authorization"] == "Bearer sk-injected"
+    assert request["headers"]["x-caller"] == "test"
+
+
+def test_no_key_sends_a_placeholder_not_the_environment(server, tmp_path, corpus, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    settings = make_settings(tmp_path, llm_base_url=server.url + "/", llm_model="m")
+    server.requests.clear()
+    result = ask(server, settings, corpus, ("content", GOOD))
+    assert result.composer == "llm"
+    assert server.requests[0]["headers"]["authorization"] == "Bearer none"
+    assert server.requests[0]["json"]["model"] == "m"
 
 
 def test_without_base_url_nothing_is_sent(server, tmp_path, corpus):

@@ -60,7 +60,7 @@ def test_greeting_matches_nothing_lexically(retriever):
 @pytest.mark.parametrize("greeting", ["你好", "谢谢", "在吗", "您好!", "？？"])
 def test_content_free_question_gets_no_hybrid_hits(retriever, greeting):
     result = retriever.retrieve(greeting)
-    assert result.hits == [] and result.query is not None and result.query.is_small_talk
+    assert result.hits == [] and result.question is not None and result.question.is_small_talk
 
 
 def test_real_question_after_a_greeting_keeps_its_hits(retriever):
@@ -70,9 +70,9 @@ def test_real_question_after_a_greeting_keeps_its_hits(retriever):
 
 def test_retrieval_carries_the_analysed_query(retriever):
     result = retriever.retrieve("請問合肥兒童醫保網上繳費", top_k=3)
-    assert result.query is not None
-    assert result.query.normalized == "合肥儿童医保网上缴费"
-    assert result.query.regions == ("合肥",)
+    assert result.question is not None
+    assert result.question.text == "合肥儿童医保网上缴费"
+    assert result.question.regions == ("合肥",)
     assert result.hits and "合肥" in result.hits[0].chunk.title
 
 

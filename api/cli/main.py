@@ -1,0 +1,40 @@
+"""The ``yibao`` command line (typer): one module per command group, registered here.
+
+Command modules import heavy libraries inside their handlers, so ``yibao --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from api.cli import ask, ingest, model, search, serve
+from api.cli import eval as eval_cmd
+
+app = typer.Typer(help="医保问答 yibao-qa:基于医保文章的检索问答。", no_args_is_help=True)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="输出调试日志")] = False,
+) -> None:
+    """医保问答命令行工具。"""
+    level = logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # libraries (bm25s, jieba) set their own
+        handler.setLevel(level)  # loggers to DEBUG when imported; the handler filters anyway
+    import jieba  # sets its own logger to DEBUG on import: import it now, then quieten it
+
+    jieba.setLogLevel(level)
+    logging.getLogger("bm25s").setLevel(level)  # same for bm25s
+
+
+app.command()(model.model)
+app.command()(ingest.ingest)
+app.command()(search.corpus)
+app.command()(search.search)
+app.command("eval")(eval_cmd.eval_)
+app.command()(ask.ask)
+app.command()(serve.serve)

@@ -1,0 +1,59 @@
+"""Admin routes (``admin_key`` required, 403 otherwise): reindex and feedback export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from api.deps import get_feedback, get_state, require_admin
+from api.errors import ApiError
+from api.state import ReindexBusyError
+
+router = APIRouter(tags=["管理"], dependencies=[Depends(require_admin)])
+
+
+def _status(request: Request) -> dict[str, Any]:
+    state = get_state(request)
+    service = state.service
+    return {
+        **state.reindex.public(),
+        "service": {
+            "ready": service is not None,
+            "load_status": state.load_status,
+            "load_error": state.load_error,
+            "documents": len(service.documents) if service is not None else 0,
+        },
+    }
+
+
+@router.get("/api/admin/reindex", summary="重建索引的状态(idle/running/done/failed)")
+def reindex_status(request: Request) -> dict[str, Any]:
+    return _status(request)
+
+
+@router.post(
+    "/api/admin/reindex",
+    status_code=202,
+    summary="在后台重建索引并热切换(旧索引继续服务)",
+    description="已有任务在运行时返回 409。",
+)
+def reindex(request: Request) -> dict[str, Any]:
+    try:
+        get_state(request).start_reindex()
+    except ReindexBusyError as exc:
+        raise ApiError(409, "已有重建索引任务在运行 / A reindex is already running.") from exc
+    return _status(request)
+
+
+@router.get(
+    "/api/feedback/export",
+    summary="导出反馈(CSV,UTF-8 带 BOM,Excel 可直接打开)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_feedback(request: Request) -> Response:
+    body = get_feedback(request).export_csv().encode("utf-8")
+    headers = {"Content-Disposition": 'attachment; filename="feedback.csv"'}
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,172 @@
+"""OpenAI-compatible ``/v1/models`` and ``/v1/chat/completions`` (stream and non-stream).
+
+The last user message is the question; earlier user/assistant messages are the history (the
+most recent ``max_history_turns × 2`` are kept, older ones dropped); system, developer and
+tool messages are ignored. Only the model ``yibao-qa`` is served: any other name is a 404
+``model_not_found`` in OpenAI's error format. Answers carry an extra top-level ``citations``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ServiceDep, get_settings
+from api.errors import ApiError, error_payload, invalid
+from api.routes.ask import answer_question, stream_pieces
+from api.schemas import (
+    MAX_TURN_CHARS,
+    SERVED_MODEL,
+    ChatMessage,
+    ChatRequest,
+    checked_question,
+)
+from qa.service import AnswerService
+from qa.text.normalize import has_control_chars
+from qa.types import Answer, Turn
+
+router = APIRouter(prefix="/v1", tags=["OpenAI 兼容"])
+
+
+def _clean(text: str) -> str:
+    """History text without control characters, cut to ``MAX_TURN_CHARS``."""
+    return "".join(ch for ch in text[:MAX_TURN_CHARS] if not has_control_chars(ch))
+
+
+def split_messages(messages: Sequence[ChatMessage], max_turns: int) -> tuple[str, list[Turn]]:
+    """``(question, history)`` from OpenAI messages; a 400 if the last one is not a user's."""
+    talk = [(i, m) for i, m in enumerate(messages) if m.role in ("user", "assistant")]
+    if not talk or talk[-1][1].role != "user":
+        raise invalid(
+            ("body", "messages"),
+            "最后一条消息必须是用户的问题 / The last message must be a user message.",
+        )
+    index, last = talk[-1]
+    try:
+        question = checked_question(last.text())
+    except ValueError as exc:
+        raise invalid(("body", "messages", index, "content"), str(exc)) from None
+    history = [Turn(m.role, _clean(m.text())) for _, m in talk[:-1]]  # type: ignore[arg-type]
+    return question, history[-max_turns * 2 :] if max_turns else []
+
+
+def _check_model(model: str) -> None:
+    if model != SERVED_MODEL:
+        raise ApiError(
+            404,
+            f"模型 {model!r} 不存在,本服务只提供 {SERVED_MODEL} / "
+            f"The model {model!r} does not exist; this server serves only {SERVED_MODEL}.",
+            code="model_not_found",
+        )
+
+
+def _usage(prompt: int, completion: int) -> dict[str, int]:
+    """Character counts (the service has no tokenizer of its own)."""
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def _extra(answer_id: str, answer: Answer) -> dict[str, Any]:
+    """The non-OpenAI fields every completion carries: citations, answer id, refusal."""
+    return {
+        "citations": [c.to_dict() for c in answer.citations],
+        "answer_id": answer_id,
+        "refused": answer.refused,
+    }
+
+
+@router.get("/models", summary="模型列表(OpenAI 兼容)")
+def models(request: Request, _service: ServiceDep) -> dict[str, Any]:
+    created = int(request.app.state.started)
+    model = {"id": SERVED_MODEL, "object": "model", "created": created, "owned_by": "yibao-qa"}
+    return {"object": "list", "data": [model]}
+
+
+@router.post(
+    "/chat/completions",
+    summary="对话补全(OpenAI 兼容)",
+    description=(
+        "最后一条 user 消息是问题,之前的 user/assistant 消息是对话历史,system 消息被忽略。"
+        "`model` 必须是 `yibao-qa`。回答含 [n] 引用标注和免责声明,另有顶层 `citations` 字段;"
+        "流式时最后一个 chunk 带 `citations`,随后是 `data: [DONE]`。"
+    ),
+)
+async def chat_completions(body: ChatRequest, request: Request, service: ServiceDep) -> Any:
+    _check_model(body.model)
+    question, turns = split_messages(body.messages, get_settings(request).max_history_turns)
+    prompt_chars = sum(len(m.text()) for m in body.messages)
+    created = int(time.time())
+    if body.stream:
+        include_usage = bool((body.stream_options or {}).get("include_usage"))
+        return EventSourceResponse(
+            _stream(request, service, question, turns, created, prompt_chars, include_usage)
+        )
+    answer_id, answer = await run_in_threadpool(
+        answer_question, request, service, question, turns, None
+    )
+    return {
+        "id": f"chatcmpl-{answer_id}",
+        "object": "chat.completion",
+        "created": created,
+        "model": SERVED_MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer.text},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": _usage(prompt_chars, len(answer.text)),
+        **_extra(answer_id, answer),
+    }
+
+
+async def _stream(
+    request: Request,
+    service: AnswerService,
+    question: str,
+    turns: list[Turn],
+    created: int,
+    prompt_chars: int,
+    include_usage: bool,
+) -> AsyncIterator[dict[str, str]]:
+    def data(payload: dict[str, Any]) -> dict[str, str]:
+        return {"data": json.dumps(payload, ensure_ascii=False)}
+
+    try:
+        answer_id, answer = await run_in_threadpool(
+            answer_question, request, service, question, turns, None
+        )
+    except ApiError as exc:
+        yield data(error_payload("/v1", exc.status, exc.message, exc.code))
+        yield {"data": "[DONE]"}
+        return
+
+    def chunk(choices: list[dict[str, Any]], **extra: Any) -> dict[str, str]:
+        head = {
+            "id": f"chatcmpl-{answer_id}",
+            "object": "chat.completion.chunk",
+            "created": created,
+        }
+        return data({**head, "model": SERVED_MODEL, "choices": choices, **extra})
+
+    def delta(content: dict[str, Any], finish: str | None = None) -> list[dict[str, Any]]:
+        return [{"index": 0, "delta": content, "finish_reason": finish, "logprobs": None}]
+
+    yield chunk(delta({"role": "assistant", "content": ""}))
+    for piece in stream_pieces(answer.text):
+        yield chunk(delta({"content": piece}))
+    yield chunk(delta({}, "stop"), **_extra(answer_id, answer))
+    if include_usage:
+        yield chunk([], usage=_usage(prompt_chars, len(answer.text)))
+    yield {"data": "[DONE]"}

@@ -1,0 +1,33 @@
+"""``POST /api/feedback``: a thumbs-up/down on an answer (the admin export is in ``admin``)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from api.deps import get_feedback, get_recent
+from api.errors import ApiError
+from api.schemas import FeedbackIn, FeedbackOut
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["反馈"])
+
+NOT_STORED = "反馈暂时无法保存,请稍后再试 / Feedback could not be saved, please retry."
+
+
+@router.post(
+    "/api/feedback", response_model=FeedbackOut, status_code=201, summary="对回答点赞或点踩"
+)
+def feedback(body: FeedbackIn, request: Request) -> dict[str, Any]:
+    answer_id = body.answer_id.replace("-", "").lower()
+    question, text = get_recent(request).get(answer_id)
+    try:
+        row = get_feedback(request).add(answer_id, body.rating, body.comment or "", question, text)
+    except sqlite3.Error as exc:
+        logger.exception("feedback not stored")
+        raise ApiError(503, NOT_STORED) from exc
+    logger.info("feedback stored id=%d rating=%s", row, body.rating)
+    return {"id": row, "answer_id": answer_id, "rating": body.rating}

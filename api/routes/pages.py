@@ -1,0 +1,31 @@
+"""The demo chat page (``/``) and the embeddable widget script (``/widget.js``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+
+from api.errors import ApiError
+
+router = APIRouter(tags=["页面"], include_in_schema=False)
+
+NOT_FOUND_FILE = "页面不存在 / Not found."
+
+
+def _static_file(request: Request, name: str) -> FileResponse:
+    path = Path(request.app.state.static_dir) / name
+    if not path.is_file():
+        raise ApiError(404, NOT_FOUND_FILE)
+    return FileResponse(path)
+
+
+@router.get("/", summary="聊天页面")
+def index_page(request: Request) -> FileResponse:
+    return _static_file(request, "index.html")
+
+
+@router.get("/widget.js", summary="可嵌入的聊天小部件脚本")
+def widget(request: Request) -> FileResponse:
+    return _static_file(request, "widget.js")

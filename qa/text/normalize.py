@@ -1,0 +1,127 @@
+"""One family of text normalisers, shared by every stage.
+
+* :func:`fold` — NFKC (full-width → half-width) and case-folded: how words are matched.
+* :func:`compact` — :func:`fold` without whitespace and punctuation: a text's content identity.
+* :func:`char_bigrams` — character bigrams of :func:`compact` text: fuzzy overlap of two texts.
+* :func:`clean_question` — a user's question as the embedder reads it.
+* :func:`normalize_question` — a user's question as BM25, regions and intent read it.
+
+Example:
+    >>> normalize_question("請問醫保碼怎麼激活啊?")
+    '医保码怎么激活'
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import cache
+from typing import Any
+
+from qa.text.synonyms import get_synonyms
+
+#: Politeness and hedging openers removed from the start of a question (longest first).
+_LEADING_FILLERS = (
+    "我想请问一下",
+    "我想问一下",
+    "我想咨询一下",
+    "想咨询一下",
+    "想问一下",
+    "请问一下",
+    "问一下",
+    "我想知道",
+    "想知道",
+    "请教一下",
+    "请问",
+    "你好",
+    "您好",
+)
+#: Sentence-final particles removed from the end of a question (after punctuation).
+_TRAILING_PARTICLES = "啊呀呢哦吧啦嘛哈呐"
+_PUNCT = re.compile(r"[^\w\s%.+\-×/]|(?<!\d)[.](?!\d)|_")
+_SPACES = re.compile(r"\s+")
+_LEADING_NOISE = re.compile(r"^[\W_]+")
+
+_converter_lock = threading.Lock()
+
+
+def has_control_chars(text: str) -> bool:
+    """True if ``text`` has control characters (tab/newline aside) or lone surrogates.
+
+    C0 and C1 controls and DEL read as nothing; lone surrogates cannot even be encoded as UTF-8.
+    """
+    return any(
+        (ord(ch) < 32 and ch not in "\t\n\r")
+        or 0x7F <= ord(ch) <= 0x9F
+        or 0xD800 <= ord(ch) <= 0xDFFF
+        for ch in text
+    )
+
+
+def fold(text: str) -> str:
+    """NFKC, case-folded, without surrounding whitespace."""
+    return unicodedata.normalize("NFKC", text or "").casefold().strip()
+
+
+def compact(text: str) -> str:
+    """:func:`fold` with all whitespace and punctuation removed (``"医保 码,"`` → ``"医保码"``)."""
+    return "".join(
+        ch for ch in fold(text) if not ch.isspace() and not unicodedata.category(ch).startswith("P")
+    )
+
+
+def char_bigrams(text: str) -> frozenset[str]:
+    """Character bigrams of ``text``'s letters, digits and ideographs (after :func:`fold`).
+
+    Example:
+        >>> sorted(char_bigrams("医保,码"))
+        ['保码', '医保']
+    """
+    chars = [c for c in fold(text) if c.isalnum()]
+    return frozenset(a + b for a, b in zip(chars, chars[1:], strict=False))
+
+
+@cache
+def _t2s() -> Any:
+    """The OpenCC traditional → simplified converter (built on first use)."""
+    with _converter_lock:
+        from opencc import OpenCC
+
+        return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional Chinese characters and phrases to simplified ones."""
+    return str(_t2s().convert(text))
+
+
+def clean_question(text: str) -> str:
+    """The question as the embedder sees it: NFKC, simplified, typos fixed, leading politeness
+    fillers dropped, punctuation and particles kept (the model reads natural questions best).
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    text = get_synonyms().fix_typos(to_simplified(text)).strip()
+    changed = True
+    while changed and text:
+        before = text
+        for filler in _LEADING_FILLERS:
+            if text.startswith(filler) and len(text) > len(filler):
+                text = text[len(filler) :]
+        text = _LEADING_NOISE.sub("", text)
+        changed = text != before
+    return text
+
+
+def normalize_question(text: str) -> str:
+    """The cleaned form of a question: width, script, typos, fillers and punctuation.
+
+    Args:
+        text: The question as asked (or already :func:`clean_question`-ed: idempotent).
+
+    Returns:
+        Simplified, half-width text without leading politeness fillers, trailing particles
+        or punctuation (inner punctuation becomes one space). May be empty.
+    """
+    text = _SPACES.sub(" ", _PUNCT.sub(" ", clean_question(text))).strip()
+    return text.rstrip(_TRAILING_PARTICLES + " ") or text

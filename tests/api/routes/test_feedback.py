@@ -1,0 +1,32 @@
+"""``POST /api/feedback``: stored with the question it rates, validated, exported by admins."""
+
+from __future__ import annotations
+
+from tests.api.support import ADMIN_KEY
+
+
+def test_feedback_stored_and_exported_as_csv(client):
+    answer_id = client.post("/api/ask", json={"question": "医保码怎么激活"}).json()["answer_id"]
+    stored = client.post(
+        "/api/feedback", json={"answer_id": answer_id, "rating": "down", "comment": "=没说线下"}
+    )
+    assert stored.status_code == 201 and stored.json()["rating"] == "down"
+    export = client.get("/api/feedback/export", headers={"X-Admin-Key": ADMIN_KEY})
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    assert export.content.startswith(b"\xef\xbb\xbf")
+    text = export.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "id,created_at,answer_id,rating,comment,question,answer"
+    assert answer_id in text and "'=没说线下" in text and "医保码怎么激活" in text
+
+
+def test_feedback_validation(client):
+    good_id = "0" * 32
+
+    def post(body):
+        return client.post("/api/feedback", json=body).status_code
+
+    assert post({"answer_id": good_id, "rating": "meh"}) == 422
+    assert post({"answer_id": "x", "rating": "up"}) == 422
+    assert post({"answer_id": good_id, "rating": "up", "comment": "长" * 2001}) == 422
+    assert post({"answer_id": good_id, "rating": "up", "comment": "a\x07"}) == 422
+    assert post({"answer_id": good_id, "rating": "up"}) == 201

@@ -1,0 +1,72 @@
+"""The embed stage: only new, distinct keys are embedded; the rest come from the old index."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ingest.pipeline import build, check, chunk, load
+from ingest.vectors import EmbedJob, embed_chunks, pending, run_jobs
+from qa.embedders.factory import FakeEmbedder
+from qa.settings import Settings
+from qa.types import Chunk
+
+
+class CountingEmbedder(FakeEmbedder):
+    def __init__(self) -> None:
+        super().__init__(16)
+        self.texts: list[str] = []
+
+    def embed_passages(self, texts):
+        self.texts += texts
+        return super().embed_passages(texts)
+
+    def embed_queries(self, texts):
+        self.texts += texts
+        return super().embed_queries(texts)
+
+
+def test_job_embeds_each_unknown_key_once() -> None:
+    known = {"k1": np.ones(16, dtype=np.float32)}
+    job = EmbedJob(["a", "b", "a2", "c"], ["k1", "k2", "k2", "k3"], known)
+    assert job.todo == [1, 3] and pending([job]) == 2
+    embedder, seen = CountingEmbedder(), []
+    (vectors,) = run_jobs([job], embedder, 16, batch=1, progress=lambda *p: seen.append(p))
+    assert embedder.texts == ["b", "c"] and seen == [(1, 2), (2, 2)]
+    assert vectors.shape == (4, 16) and np.array_equal(vectors[1], vectors[2])
+    assert np.array_equal(vectors[0], known["k1"])
+
+
+def test_nothing_to_embed_needs_no_embedder() -> None:
+    job = EmbedJob(["a"], ["k"], {"k": np.zeros(16, dtype=np.float32)}, as_query=True)
+    (vectors,) = run_jobs([job], None, 16, batch=8)
+    assert vectors.shape == (1, 16)
+    with pytest.raises(ValueError, match="no embedder"):
+        run_jobs([EmbedJob(["a"], ["k"], {})], None, 16, batch=8)
+
+
+def _chunk(title: str, text: str) -> Chunk:
+    return Chunk(title, "doc", "a.txt", "file", title, text, 0, len(text))
+
+
+def test_embed_chunks_titles_and_pieces(fake_settings: Settings) -> None:
+    chunks = [_chunk("缴费", "每年缴费。逾期补缴。"), _chunk("缴费", "线上缴费。")]
+    embedder = CountingEmbedder()
+    vectors = embed_chunks(chunks, None, embedder, fake_settings)
+    assert vectors.embedded == 2 and vectors.dim == 16
+    assert vectors.passages.shape == (2, 16) and vectors.titles.shape == (2, 16)
+    assert vectors.piece_spans == [(0, 0, 10), (1, 0, 5)]
+    assert len(set(vectors.title_keys)) == 1  # one title, embedded once
+    assert len(embedder.texts) == 2 + 1 + 2
+
+
+def test_embed_chunks_reuses_the_previous_index(fake_settings: Settings) -> None:
+    corpus = chunk(load(fake_settings), fake_settings)
+    first = embed_chunks(corpus.chunks, None, CountingEmbedder(), fake_settings)
+    fresh = check(fake_settings, "fake-char-bigram-16", corpus.loaded.file_hashes)
+    previous = build(corpus, first, "fake-char-bigram-16", fresh.digest, fake_settings)
+    embedder = CountingEmbedder()
+    again = embed_chunks(corpus.chunks, previous, embedder, fake_settings)
+    assert again.embedded == 0 and embedder.texts == []
+    assert np.array_equal(again.passages, first.passages)
+    assert np.array_equal(again.pieces, first.pieces)

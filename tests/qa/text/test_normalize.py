@@ -1,0 +1,42 @@
+"""The normaliser family: fold, compact, bigrams and the question normalisers."""
+
+import pytest
+
+from qa.text.normalize import char_bigrams, clean_question, compact, fold, normalize_question
+
+
+@pytest.mark.parametrize(
+    ("asked", "normalized"),
+    [
+        ("醫保碼怎麼激活", "医保码怎么激活"),  # traditional → simplified
+        ("異地就醫備案後怎麼報銷?", "异地就医备案后怎么报销"),
+        ("ＡＰＰ上１５５００基数扣多少？", "APP上15500基数扣多少"),  # full width → half width
+        ("请问医保码怎么激活", "医保码怎么激活"),
+        ("我想问一下，医保卡丢了怎么办啊", "医保卡丢了怎么办"),
+        ("你好,请问一下医保卡丢了去哪补办呀!", "医保卡丢了去哪补办"),
+        ("想知道居民医保几月交呢？？", "居民医保几月交"),
+        ("德州社保基数15500,养老保险每月扣多少", "德州社保基数15500 养老保险每月扣多少"),
+        ("个人缴8%是多少", "个人缴8%是多少"),
+        ("医保吗在微信里怎么开通", "医保码在微信里怎么开通"),  # typo followed by more text
+        ("这个能用医保吗", "这个能用医保吗"),  # 医保吗 at the end is a question, not a typo
+        ("家庭共记能在支付宝上弄吗", "家庭共济能在支付宝上弄吗"),
+    ],
+)
+def test_normalize_question(asked, normalized):
+    assert normalize_question(asked) == normalized
+
+
+def test_embedding_text_keeps_punctuation_but_drops_fillers():
+    assert clean_question("請問，醫保碼怎麼激活啊?") == "医保码怎么激活啊?"
+
+
+def test_normalize_question_is_idempotent_on_cleaned_text():
+    cleaned = clean_question("请问，醫保碼怎麼激活啊?")
+    assert normalize_question(cleaned) == normalize_question("请问，醫保碼怎麼激活啊?")
+
+
+def test_fold_compact_and_bigrams():
+    assert fold("  ＡＰＰ医保 ") == "app医保"
+    assert compact("医保 码，Ａ!") == "医保码a"
+    assert char_bigrams("医保,码") == frozenset({"医保", "保码"})
+    assert char_bigrams("医") == frozenset()
