@@ -40,7 +40,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from eval.gold import GoldItem, Prediction, RetrievedChunk, top_chunk_prediction
-from qa.embedders.factory import Embedder
+from qa.embedders.base import Embedder
 
 if TYPE_CHECKING:
     from langchain_huggingface import HuggingFaceEmbeddings

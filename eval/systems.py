@@ -17,7 +17,7 @@ from eval.conversations import Conversation
 from eval.gold import Citation, GoldItem, Prediction, RetrievedChunk, System, top_chunk_prediction
 from ingest.pipeline import run_ingest
 from qa.embedders.bundled import ensure_bundled_model
-from qa.embedders.factory import FakeEmbedder
+from qa.embedders.fake import FakeEmbedder
 from qa.retrieval.retriever import HybridRetriever
 from qa.service import AnswerService, load_retriever
 from qa.settings import BUNDLED_MODEL, Settings

@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ingest.segmenting import Line, Segmenter
+from ingest.segmenting import OutlineLine, Segmenter
 from qa.text.regions import find_regions
 from qa.types import Chunk, Document
 
@@ -63,7 +63,7 @@ class _Splitter:
         self.seg = Segmenter(text, size)
 
     def _tree(self) -> list[_Node]:
-        stack = [Line(0, 0, -1, -1)]
+        stack = [OutlineLine(0, 0, -1, -1)]
         for line in self.seg.lines:
             while len(stack) > 1 and not stack[-1].owns(line):
                 stack.pop()
@@ -72,7 +72,7 @@ class _Splitter:
                 stack.append(line)
         return self._nodes(stack[0].children)
 
-    def _nodes(self, lines: list[Line]) -> list[_Node]:
+    def _nodes(self, lines: list[OutlineLine]) -> list[_Node]:
         """Nodes of sibling lines: items own their children; headings glue to the next.
 
         A weak heading glues only onto a node that ``anchors`` (>= 1): text, an item or a

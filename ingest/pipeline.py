@@ -27,10 +27,12 @@ from pathlib import Path
 from ingest.chunking import chunk_documents
 from ingest.loaders import LoadResult, load_paths
 from ingest.vectors import ChunkVectors, embed_chunks
-from qa.embedders.factory import Embedder, model_id_for
-from qa.index.hybrid import HybridIndex, IndexLoadError, IndexMeta
+from qa.embedders.base import Embedder
+from qa.embedders.factory import model_id_for
+from qa.index.hybrid import HybridIndex, IndexMeta
 from qa.index.sentences import SentenceIndex
 from qa.index.titles import TitleIndex
+from qa.index.versions import IndexLoadError
 from qa.settings import Settings
 from qa.text.synonyms import SYNONYMS
 from qa.text.tokenizer import passage_terms, tokenizer_signature

@@ -42,7 +42,7 @@ _PLAIN = 4
 
 
 @dataclass
-class Line:
+class OutlineLine:
     """One non-blank line (offsets exclude its surrounding whitespace)."""
 
     start: int
@@ -51,14 +51,14 @@ class Line:
     rank: int  # list-marker rank: 0 (一、) .. 3 (•), or 4 for a plain line
     open_ended: bool = False  # does not end with sentence-end punctuation
     heading: int = 0  # 0: none, 1: weak (short, no sentence end), 2: strong (colon, 一、)
-    children: list[Line] = field(default_factory=list)
+    children: list[OutlineLine] = field(default_factory=list)
 
     @property
     def is_item(self) -> bool:
         """Whether the line starts with a list marker."""
         return self.rank < _PLAIN
 
-    def owns(self, line: Line) -> bool:
+    def owns(self, line: OutlineLine) -> bool:
         """Whether ``line`` nests under this item line."""
         if line.indent != self.indent:
             return line.indent > self.indent
@@ -119,7 +119,7 @@ class Segmenter:
             if ch in _NO_CUT_BEFORE or text[p - 1] in _NO_CUT_AFTER or unicodedata.combining(ch):
                 self.blocked[p] = 1
 
-    def _lines(self) -> list[Line]:
+    def _lines(self) -> list[OutlineLine]:
         lines = []
         for m in re.finditer(r"[^\n]+", self.text):
             raw, body = m.group(), m.group().strip()
@@ -129,7 +129,9 @@ class Segmenter:
                 indent = sum(4 if c == "\t" else 2 if c == "\u3000" else 1 for c in lead)
                 rank = _RANK[marker.lastgroup] if marker and marker.lastgroup else _PLAIN
                 start = m.start() + len(lead)
-                line = Line(start, start + len(body), indent, rank, body[-1] not in _ENDS + ".…")
+                line = OutlineLine(
+                    start, start + len(body), indent, rank, body[-1] not in _ENDS + ".…"
+                )
                 if line.rank in (0, _PLAIN) and line.open_ended:
                     strong = body[-1] in ":：" or line.rank == 0
                     line.heading = 2 if strong else int(len(body) <= _HEADING_MAX)

@@ -3,22 +3,18 @@
 Sentences (:func:`qa.text.sentences.sentence_spans`) end at ``。！？；`` (and ASCII
 ``!?;``), with their closing quotes and brackets, or at a line break; consecutive
 sentences are packed greedily into pieces of at most ``max_chars`` characters (a longer
-sentence is a piece of its own); the budget counts :func:`piece_text` characters.
+sentence is a piece of its own); the budget counts :func:`qa.index.rows.piece_text` characters.
 Offsets are relative to the text, whitespace trimmed.
 """
 
 from __future__ import annotations
 
+from qa.index.rows import piece_text
 from qa.settings import default
 from qa.text.sentences import SENTENCE_ENDS, sentence_spans
 
 #: Character budget of a piece (``Settings.piece_chars``; 40/60/120 tried on the dev split).
 PIECE_CHARS: int = default("piece_chars")
-
-
-def piece_text(raw: str) -> str:
-    """A piece as embedded: runs of whitespace (line breaks, indentation) become one space."""
-    return " ".join(raw.split())
 
 
 def sentence_pieces(text: str, max_chars: int = PIECE_CHARS) -> list[tuple[int, int]]:

@@ -9,19 +9,24 @@ for a list of chunks and returns their :class:`ChunkVectors`.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.sentences import piece_text, sentence_pieces
-from qa.embedders.factory import Embedder, build_embedder
+from ingest.sentences import sentence_pieces
+from qa.embedders.base import Embedder
+from qa.embedders.factory import build_embedder
 from qa.index.hybrid import HybridIndex
-from qa.index.sentences import sentence_input, sentence_key
-from qa.index.titles import title_key
-from qa.retrieval.retriever import embedding_input
+from qa.index.rows import (
+    passage_input,
+    passage_key,
+    piece_text,
+    sentence_input,
+    sentence_key,
+    title_key,
+)
 from qa.settings import Settings
 from qa.types import Chunk
 
@@ -173,8 +178,8 @@ def _jobs(
     query_prompt: str,
 ) -> list[EmbedJob]:
     """Chunks (as passages), titles and sentence pieces (as queries), with known vectors."""
-    texts = [embedding_input(c.title, c.text) for c in chunks]
-    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest()[:24] for t in texts]
+    texts = [passage_input(c.title, c.text) for c in chunks]
+    keys = [passage_key(t) for t in texts]
     titles = [c.title for c in chunks]
     title_keys = [title_key(t, query_prompt) for t in titles]
     pieces = [

@@ -45,7 +45,7 @@ def ask(
     ] = None,
 ) -> None:
     """回答问题:带 [n] 引用标注和来源列表,结尾附免责声明。"""
-    from qa.index.hybrid import IndexLoadError
+    from qa.index.versions import IndexLoadError
     from qa.serialization import answer_payload
     from qa.service import AnswerService, InvalidQuestionError
 

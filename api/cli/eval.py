@@ -43,7 +43,7 @@ def eval_(
     from eval.report import metric_names, write_report
     from eval.runner import run_eval
     from eval.systems import RetrieverSystem, build_systems
-    from qa.index.hybrid import IndexLoadError
+    from qa.index.versions import IndexLoadError
 
     settings = Settings()
     names = [n.strip() for n in systems.split(",") if n.strip()]

@@ -41,7 +41,7 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest.pipeline import EmptyCorpusError, run_ingest
-    from qa.index.hybrid import IndexLoadError
+    from qa.index.versions import IndexLoadError
 
     settings = Settings()
     for path in paths or []:

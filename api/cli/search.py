@@ -22,7 +22,8 @@ QUIT = {"q", "quit", "exit", "退出"}
 
 def corpus() -> None:
     """列出索引中的文档(编号、来源、类型、标题、日期、地区)。"""
-    from qa.index.hybrid import HybridIndex, IndexLoadError
+    from qa.index.hybrid import HybridIndex
+    from qa.index.versions import IndexLoadError
 
     try:
         index = HybridIndex.load(Settings().index_dir)
@@ -50,7 +51,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
 ) -> None:
     """检索与问题最相关的段落。"""
-    from qa.index.hybrid import IndexLoadError
+    from qa.index.versions import IndexLoadError
     from qa.service import load_retriever
 
     if mode not in MODES:

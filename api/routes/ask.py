@@ -28,19 +28,19 @@ from qa.types import Answer, Turn
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["问答"])
 
-MAX_PIECE_CHARS = 60
+MAX_DELTA_CHARS = 60
 _AFTER_STOP = re.compile(r"(?<=[。！？；!?;\n])(?!\[\d+\])")  # "[n]" stays with its sentence
 
 
-def stream_pieces(text: str) -> list[str]:
-    """``text`` cut after each sentence end or line break (``"".join(pieces) == text``)."""
-    pieces: list[str] = []
+def stream_deltas(text: str) -> list[str]:
+    """``text`` cut after each sentence end or line break (``"".join(deltas) == text``)."""
+    deltas: list[str] = []
     for part in _AFTER_STOP.split(text):
-        if pieces and not part.strip():
-            pieces[-1] += part  # line breaks stay with the sentence before them
+        if deltas and not part.strip():
+            deltas[-1] += part  # line breaks stay with the sentence before them
             continue
-        pieces.extend(part[i : i + MAX_PIECE_CHARS] for i in range(0, len(part), MAX_PIECE_CHARS))
-    return pieces
+        deltas.extend(part[i : i + MAX_DELTA_CHARS] for i in range(0, len(part), MAX_DELTA_CHARS))
+    return deltas
 
 
 def history_turns(history: Sequence[TurnIn] | None, max_turns: int) -> list[Turn]:
@@ -124,8 +124,8 @@ async def ask_stream(
             yield _event("error", {"message": exc.message, "status": exc.status})
             yield _event("done", {"answer_id": None})
             return
-        for piece in stream_pieces(answer.text):
-            yield _event("delta", {"text": piece})
+        for delta in stream_deltas(answer.text):
+            yield _event("delta", {"text": delta})
         info = {
             "answer_id": answer_id,
             "citations": citation_payload(answer),

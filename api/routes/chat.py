@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, get_settings
 from api.errors import ApiError, error_payload, invalid
-from api.routes.ask import answer_question, stream_pieces
+from api.routes.ask import answer_question, stream_deltas
 from api.schemas import (
     MAX_TURN_CHARS,
     SERVED_MODEL,
@@ -164,8 +164,8 @@ async def _stream(
         return [{"index": 0, "delta": content, "finish_reason": finish, "logprobs": None}]
 
     yield chunk(delta({"role": "assistant", "content": ""}))
-    for piece in stream_pieces(answer.text):
-        yield chunk(delta({"content": piece}))
+    for text in stream_deltas(answer.text):
+        yield chunk(delta({"content": text}))
     yield chunk(delta({}, "stop"), **_extra(answer_id, answer))
     if include_usage:
         yield chunk([], usage=_usage(prompt_chars, len(answer.text)))

@@ -2,11 +2,11 @@
 followed by an ``[n]`` marker citing the exact document span it quotes, then trust notes.
 
 Deterministic and model-free. Question words are jieba tokens weighted by inverse document
-frequency over the corpus. Passages are split into pieces by :mod:`qa.answering.quotes`; relevant
+frequency over the corpus. Passages are split into excerpts by :mod:`qa.answering.quotes`; relevant
 passages, the lead and at most ``answer_max_points`` points are chosen by
 :mod:`qa.answering.points`.
 
-No figure is shown that is not in a cited quote: every piece is checked with
+No figure is shown that is not in a cited quote: every excerpt is checked with
 :func:`qa.text.figures.unsupported_figures` (and dropped, logged, if it fails) and the conflict
 note too. The date note is exempt: its dates come from document metadata, not quotes.
 """
@@ -187,17 +187,19 @@ class ExtractiveComposer:
             logger.info("no relevant passage among %s hits", len(hits))
             return Composition("")
         max_points = self.settings.answer_max_points
-        pieces = select_points(
+        excerpts = select_points(
             scorer,
             passages[: self.settings.answer_passages],
             max_points,
             self.settings.answer_points_per_passage,
         )
-        if not pieces:
+        if not excerpts:
             logger.info("no quotable sentence in %s relevant passages", len(passages))
             return Composition("")
         citations = CitationList(documents)
-        lines = [f"{p.shown}[{citations.number(p.chunk, p.doc_start, p.doc_end)}]" for p in pieces]
+        lines = [
+            f"{p.shown}[{citations.number(p.chunk, p.doc_start, p.doc_end)}]" for p in excerpts
+        ]
         notes = trust_notes(question, passages, citations, "\n".join(lines))
         body = "\n\n".join(filter(None, [lines[0], "\n".join(lines[1:]), "\n".join(notes)]))
         return Composition(body, tuple(citations.items), notes)

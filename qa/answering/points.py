@@ -5,7 +5,7 @@ word with it (when some state the question's numbers, only those). The lead is t
 sentence of the best-ranked such passage (one stating an amount when the question asks
 多少/几/比例 …). Points (three per passage) are steps, bullets or sentences sharing an
 uncommon non-place word with the question and scoring at least half the lead's relevance
-(every point of a passage whose title matches the question qualifies). Every piece is checked
+(every point of a passage whose title matches the question qualifies). Every excerpt is checked
 with :func:`qa.text.figures.unsupported_figures` and dropped, logged, if it fails.
 """
 
@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Sequence
 
-from qa.answering.quotes import Piece, overlaps, same_text, split_passage
+from qa.answering.quotes import Excerpt, overlaps, same_text, split_passage
 from qa.settings import default
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.text.normalize import char_bigrams, fold
@@ -76,20 +76,20 @@ def relevant_chunks(scorer: Scorer, question: str, chunks: list[Chunk]) -> list[
     ]
 
 
-def _faithful(pieces: list[Piece]) -> list[Piece]:
-    """Drop any piece stating a figure found in no cited quote (never expected)."""
-    quotes = [p.chunk.text[p.start : p.end] for p in pieces]
+def _faithful(excerpts: list[Excerpt]) -> list[Excerpt]:
+    """Drop any excerpt stating a figure found in no cited quote (never expected)."""
+    quotes = [p.chunk.text[p.start : p.end] for p in excerpts]
     kept = []
-    for piece in pieces:
-        missing = unsupported_figures(piece.shown, quotes)
+    for excerpt in excerpts:
+        missing = unsupported_figures(excerpt.shown, quotes)
         if missing:
-            logger.error("dropped answer piece with figures %s not in cited quotes", missing)
+            logger.error("dropped answer excerpt with figures %s not in cited quotes", missing)
         else:
-            kept.append(piece)
+            kept.append(excerpt)
     return kept
 
 
-def _repeats(unit: Piece, lead: Piece, chosen: Sequence[Piece]) -> bool:
+def _repeats(unit: Excerpt, lead: Excerpt, chosen: Sequence[Excerpt]) -> bool:
     """Whether ``unit`` repeats what is chosen (a step block may contain the lead sentence)."""
     if any(same_text(unit, c) or overlaps(unit, c) for c in chosen[1:]):
         return True
@@ -101,7 +101,7 @@ def select_points(
     passages: Sequence[Chunk],
     max_points: int,
     per_passage: int = default("answer_points_per_passage"),
-) -> list[Piece]:
+) -> list[Excerpt]:
     """The lead sentence, then up to ``max_points`` relevant points.
 
     The lead comes from the best-ranked passage (one stating an amount when the question
@@ -118,16 +118,16 @@ def select_points(
     """
     split = {p.chunk_id: split_passage(p) for p in passages}
 
-    def amount_ok(piece: Piece) -> bool:
-        return not scorer.asks_amount or bool(_AMOUNT.search(piece.shown))
+    def amount_ok(excerpt: Excerpt) -> bool:
+        return not scorer.asks_amount or bool(_AMOUNT.search(excerpt.shown))
 
-    def lead_key(piece: Piece) -> tuple:
-        score = scorer.coverage(piece.shown)
-        title_match = scorer.coverage(piece.chunk.title) >= _TITLE_MATCH
-        if piece.first and piece.chunk.kind == "snippet" and title_match:
+    def lead_key(excerpt: Excerpt) -> tuple:
+        score = scorer.coverage(excerpt.shown)
+        title_match = scorer.coverage(excerpt.chunk.title) >= _TITLE_MATCH
+        if excerpt.first and excerpt.chunk.kind == "snippet" and title_match:
             score += 1.0
-        bigram = round(scorer.bigram(piece.shown), 2)
-        return (amount_ok(piece), round(score, 3), bigram, min(len(piece.shown), 80))
+        bigram = round(scorer.bigram(excerpt.shown), 2)
+        return (amount_ok(excerpt), round(score, 3), bigram, min(len(excerpt.shown), 80))
 
     leads = {
         p.chunk_id: [s for s in split[p.chunk_id][1] if s.lead_ok] or split[p.chunk_id][1]
@@ -145,7 +145,7 @@ def select_points(
     )
     lead = max(leads[best.chunk_id], key=lead_key)
 
-    def relevance(unit: Piece) -> float:
+    def relevance(unit: Excerpt) -> float:
         return scorer.coverage(unit.shown) + 0.5 * scorer.coverage(unit.chunk.title)
 
     floor = 0.5 * relevance(lead)
@@ -159,7 +159,7 @@ def select_points(
             and amount_ok(u)
             and (title_match or relevance(u) >= floor)
         ]
-        taken: list[Piece] = []
+        taken: list[Excerpt] = []
         for unit in sorted(units, key=relevance, reverse=True):
             room = max_points + 1 - len(chosen) - len(taken)
             if room <= 0 or len(taken) == per_passage:

@@ -1,6 +1,6 @@
-"""Passage parsing: a chunk split into quotable pieces with their document offsets.
+"""Passage parsing: a chunk split into quotable excerpts with their document offsets.
 
-A piece is a numbered step (with its sub-bullets), a bullet line or a sentence. Shown text is
+An excerpt is a numbered step (with its sub-bullets), a bullet line or a sentence. Shown text is
 the quoted span with whitespace folded; questions, announcements (以下是…:), orphan bullets,
 page furniture and LaTeX are left out.
 """
@@ -30,7 +30,7 @@ _FURNITURE = ("相关推荐", "大家都在搜", "本内容不能代替面诊", 
 
 
 @dataclass(frozen=True)
-class Piece:
+class Excerpt:
     """A quotable span of a chunk (offsets into ``chunk.text``) and its text as shown."""
 
     chunk: Chunk
@@ -51,14 +51,14 @@ class Piece:
         return self.chunk.start + self.end
 
 
-def overlaps(a: Piece, b: Piece) -> bool:
-    """Whether two pieces quote overlapping spans of the same document."""
+def overlaps(a: Excerpt, b: Excerpt) -> bool:
+    """Whether two excerpts quote overlapping spans of the same document."""
     same_doc = a.chunk.doc_id == b.chunk.doc_id
     return same_doc and a.doc_start < b.doc_end and b.doc_start < a.doc_end
 
 
-def same_text(a: Piece, b: Piece) -> bool:
-    """Whether two pieces show the same words, ignoring punctuation and spacing."""
+def same_text(a: Excerpt, b: Excerpt) -> bool:
+    """Whether two excerpts show the same words, ignoring punctuation and spacing."""
     return re.sub(r"\W", "", a.shown) == re.sub(r"\W", "", b.shown)
 
 
@@ -84,7 +84,7 @@ def _is_heading(line: str, title: str) -> bool:
     return line[-1] in ":：" or short or title.endswith(bare)
 
 
-def _sentences(chunk: Chunk, start: int, end: int, tail_ok: bool) -> list[Piece]:
+def _sentences(chunk: Chunk, start: int, end: int, tail_ok: bool) -> list[Excerpt]:
     """Sentences of ``chunk.text[start:end]``; an unterminated tail only if ``tail_ok`` or clean."""
     text = chunk.text
     spans = sentence_spans(text, _ENDS, closers=_CLOSERS, start=start, end=end)
@@ -96,7 +96,7 @@ def _sentences(chunk: Chunk, start: int, end: int, tail_ok: bool) -> list[Piece]
             tail = tail if len(tail.strip()) >= 12 else ""
         if tail.strip():
             spans.append((s, s + len(tail)))
-    pieces = []
+    excerpts = []
     for s, e in spans:
         s += len(text[s:e]) - len(text[s:e].lstrip())
         latex = _LATEX.search(text, s, e)
@@ -108,12 +108,12 @@ def _sentences(chunk: Chunk, start: int, end: int, tail_ok: bool) -> list[Piece]
             if shown[-1] in ":：?？" or _ANNOUNCES.search(shown[-12:]):
                 continue  # a question, or announces what follows: says nothing itself
             ok = ok and not _ANNOUNCES.search(shown) and not _REFERS_BACK.match(shown)
-            pieces.append(Piece(chunk, s, e, shown, lead_ok=ok))
-    return pieces
+            excerpts.append(Excerpt(chunk, s, e, shown, lead_ok=ok))
+    return excerpts
 
 
-def split_passage(chunk: Chunk) -> tuple[list[Piece], list[Piece]]:
-    """Split a chunk into quotable pieces.
+def split_passage(chunk: Chunk) -> tuple[list[Excerpt], list[Excerpt]]:
+    """Split a chunk into quotable excerpts.
 
     Args:
         chunk: The passage to split.
@@ -123,8 +123,8 @@ def split_passage(chunk: Chunk) -> tuple[list[Piece], list[Piece]]:
         points, and every sentence (lead candidates), each in text order.
     """
     text, lines = chunk.text, _lines(chunk.text)
-    points: list[Piece] = []
-    sentences: list[Piece] = []
+    points: list[Excerpt] = []
+    sentences: list[Excerpt] = []
     i = 0
     while i < len(lines):
         s, e, indent = lines[i]
@@ -143,7 +143,7 @@ def split_passage(chunk: Chunk) -> tuple[list[Piece], list[Piece]]:
                 for k, (a, b, _) in zip(range(first, j), block, strict=True)
             )
             sub = j > i + 1
-            points.append(Piece(chunk, block[0][0], block[-1][1], shown, block=True, sub=sub))
+            points.append(Excerpt(chunk, block[0][0], block[-1][1], shown, block=True, sub=sub))
         for a, b, _ in lines[i:j]:
             row = text[a:b]
             marker = _STEP.match(row) or _BULLET.match(row)
@@ -154,10 +154,10 @@ def split_passage(chunk: Chunk) -> tuple[list[Piece], list[Piece]]:
             sentences.extend(found)
             if bullet and not step and found:
                 shown = "• " + _fold(text[a:b])
-                points.append(Piece(chunk, a, b, shown))
+                points.append(Excerpt(chunk, a, b, shown))
             elif not marker and not step:
                 points.extend(found)
         i = j
     if sentences:
-        sentences[0] = Piece(**{**sentences[0].__dict__, "first": True})
+        sentences[0] = Excerpt(**{**sentences[0].__dict__, "first": True})
     return points, sentences

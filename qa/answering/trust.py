@@ -15,7 +15,7 @@ between passages about the same place, amounts only between passages whose title
 same numbers (a 基数15500 page and a 基数15700 page compute different cases). A conflict is
 two or more distinct values of one key from different passages, reported only when it is on
 topic: the question names the quantity (or asks for money, for a payer's amount), or an
-answer piece states one of the values.
+answer excerpt states one of the values.
 """
 
 from __future__ import annotations

@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -31,24 +28,16 @@ import numpy as np
 from qa.index.bm25 import build_bm25, load_bm25, save_bm25
 from qa.index.sentences import SentenceIndex, SentenceIndexError
 from qa.index.titles import TitleIndex, TitleIndexError
+from qa.index.versions import (
+    IndexMismatchError,
+    current_version,
+    new_version,
+)
 from qa.types import Chunk, Document, Section
 
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # 2: title BM25 + title vectors, sentence vectors
-POINTER = "CURRENT"
-
-
-class IndexLoadError(Exception):
-    """Base class for index problems (message is shown to users as is)."""
-
-
-class IndexNotFoundError(IndexLoadError):
-    """No index has been built yet."""
-
-
-class IndexMismatchError(IndexLoadError):
-    """The index was built with another model or format."""
 
 
 @dataclass(frozen=True)
@@ -116,11 +105,7 @@ class HybridIndex:
         """Write a new version under ``root`` and make it current atomically."""
         import faiss
 
-        root.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-        tmp = root / f".tmp-{stamp}"
-        tmp.mkdir()
-        try:
+        with new_version(root) as tmp:
             faiss.write_index(self.vectors, str(tmp / "faiss.index"))
             save_bm25(self.bm25, tmp / "bm25")
             self.titles.save(tmp)
@@ -135,14 +120,7 @@ class HybridIndex:
             )
             meta = asdict(self.meta) | {"created": time.strftime("%Y-%m-%dT%H:%M:%S")}
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
-            _fsync_tree(tmp)
-            final = root / f"v-{stamp}"
-            os.replace(tmp, final)
-            _publish(root, final.name)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        _prune(root, keep=final.name)
+        final = current_version(root)
         logger.info("saved index version=%s chunks=%d", final.name, len(self.chunks))
         return final
 
@@ -173,17 +151,6 @@ class HybridIndex:
         return cls(meta, documents, chunks, vectors, bm25, embed_keys, titles, sentences)
 
 
-def current_version(root: Path) -> Path:
-    """Folder of the live index version, or ``IndexNotFoundError``."""
-    pointer = root / POINTER
-    if not pointer.is_file():
-        raise IndexNotFoundError(f"还没有索引({root})。请先运行 `yibao ingest` 建立索引。")
-    folder = root / pointer.read_text("utf-8").strip()
-    if not (folder / "meta.json").is_file():
-        raise IndexNotFoundError(f"索引目录不完整({folder})。请运行 `yibao ingest --rebuild`。")
-    return folder
-
-
 def read_meta(folder: Path) -> IndexMeta:
     """Read ``meta.json`` of an index version folder."""
     raw = json.loads((folder / "meta.json").read_text("utf-8"))
@@ -204,29 +171,6 @@ def check_compatible(meta: IndexMeta, model_id: str | None) -> None:
             "请运行 `yibao ingest --rebuild` 用当前模型重建索引,"
             "或把 YIBAO_EMBEDDING_MODEL 改回原模型。"
         )
-
-
-def _publish(root: Path, name: str) -> None:
-    tmp = root / f".{POINTER}.{uuid.uuid4().hex[:6]}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, root / POINTER)
-
-
-def _prune(root: Path, keep: str) -> None:
-    """Remove older versions and temporary folders left by interrupted runs."""
-    for entry in root.iterdir():
-        if entry.is_dir() and entry.name != keep and entry.name.startswith(("v-", ".tmp-")):
-            shutil.rmtree(entry, ignore_errors=True)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with open(path, "rb") as fh:
-                os.fsync(fh.fileno())
 
 
 def _write_jsonl(path: Path, records) -> None:  # type: ignore[no-untyped-def]

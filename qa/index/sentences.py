@@ -15,7 +15,6 @@ Files, inside an index version folder (plain arrays and JSON, no pickle)::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -33,16 +32,6 @@ KEYS = "sentence_keys.json"
 
 class SentenceIndexError(ValueError):
     """The sentence files are missing or do not match the chunks (message for users)."""
-
-
-def sentence_input(title: str, piece: str) -> str:
-    """The string embedded for a piece: its chunk title, then the piece."""
-    return f"{title}\n{piece}" if title else piece
-
-
-def sentence_key(text: str, prompt: str) -> str:
-    """Cache key of a piece vector: the embedded string, prompt included."""
-    return hashlib.sha256(f"sentence|{prompt}|{text}".encode()).hexdigest()[:24]
 
 
 @dataclass

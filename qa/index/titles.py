@@ -14,7 +14,6 @@ Files, inside an index version folder (plain arrays and JSON, no pickle)::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -34,11 +33,6 @@ KEYS = "title_keys.json"
 
 class TitleIndexError(ValueError):
     """The title files are missing or do not match the chunks (message for users)."""
-
-
-def title_key(title: str, prompt: str) -> str:
-    """Cache key of a title vector: the embedded string, prompt included."""
-    return hashlib.sha256(f"title|{prompt}|{title}".encode()).hexdigest()[:24]
 
 
 @dataclass

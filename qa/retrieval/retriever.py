@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.embedders.factory import Embedder
+from qa.embedders.base import Embedder
 from qa.index.hybrid import HybridIndex
+from qa.index.rows import passage_input
 from qa.retrieval.fusion import collapse_near_duplicates, region_affinity, weighted_rrf
 from qa.retrieval.question import understand
 from qa.retrieval.rerank import PairScorer, load_cross_encoder, rerank_order
@@ -35,11 +36,6 @@ from qa.types import Hit, Question, SearchMode
 logger = logging.getLogger(__name__)
 
 Ranked = list[tuple[int, float]]  # (chunk row, raw score), best first
-
-
-def embedding_input(title: str, text: str) -> str:
-    """The string embedded for a chunk: its title (often the question) then its text."""
-    return f"{title}\n{text}" if title and not text.startswith(title) else text
 
 
 def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
@@ -180,7 +176,7 @@ class HybridRetriever:
             ranked[self.settings.rerank_candidates :],
         )
         chunks = [self.index.chunks[row] for row, _ in head]
-        passages = [embedding_input(c.title, c.text) for c in chunks]
+        passages = [passage_input(c.title, c.text) for c in chunks]
         order = rerank_order(query.text, passages, scorer)
         return [(head[i][0], score) for i, score in order] + tail
 

@@ -15,7 +15,7 @@ from eval.baselines import (
     load_pages,
 )
 from eval.gold import GoldItem
-from qa.embedders.factory import FakeEmbedder
+from qa.embedders.fake import FakeEmbedder
 
 RARE = "六位动态口令有效期为九十秒，过期后需要重新刷脸获取。"
 WINDOW = "蜀山区政务服务中心三楼设有城乡居民医保缴费专窗，周六上午照常受理。"

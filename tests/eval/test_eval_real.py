@@ -12,18 +12,29 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.slow
 
 
-def test_yibao_meets_floors_on_whole_gold_set(real_settings):
+def _out_of_bounds(scores, floors, ceilings):
+    below = {m: (scores.get(m), f) for m, f in floors.items() if (scores.get(m) or 0) < f}
+    above = {m: (scores.get(m), c) for m, c in ceilings.items() if (scores.get(m) or 0) > c}
+    return below, above
+
+
+def test_yibao_meets_floors_on_whole_gold_set_and_conversations(real_settings):
     config = tomllib.loads((ROOT / "eval" / "floors.toml").read_text("utf-8"))
     floors, ceilings = config["yibao"], config.get("ceilings", {}).get("yibao", {})
-    assert floors, "no floors configured"
-    items = load_gold(DEFAULT_GOLD)
+    talk_floors = config["conversations"]
+    assert floors and talk_floors, "no floors configured"
     system = build_systems(["yibao"], real_settings)[0]
-    run = run_eval([system], items)[0]
-    scores = {metric: run.score(metric) for metric in floors}
+    run = run_eval([system], load_gold(DEFAULT_GOLD))[0]
+
+    scores = {metric: run.score(metric) for metric in (*floors, *ceilings)}
     print("yibao scores:", scores)
-    below = {m: (s, floors[m]) for m, s in scores.items() if s is None or s < floors[m]}
+    below, above = _out_of_bounds(scores, floors, ceilings)
     assert not below, f"below floor (score, floor): {below}"
-    above = {m: (run.score(m), c) for m, c in ceilings.items() if (run.score(m) or 0) > c}
     assert not above, f"above ceiling (score, ceiling): {above}"
     if system.composes_answers:  # once answers are composed, every one carries the disclaimer
         assert run.score("disclaimer_rate") == 1.0
+
+    talk = {metric: result.score for metric, result in run.conversations.items()}
+    print("yibao conversations:", talk)
+    below, _ = _out_of_bounds(talk, talk_floors, {})
+    assert not below, f"conversations below floor (score, floor): {below}"

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from ingest.pipeline import EmptyCorpusError, is_stale, run_ingest
-from qa.embedders.factory import FakeEmbedder
+from qa.embedders.fake import FakeEmbedder
 from qa.index.hybrid import HybridIndex
 from tests.conftest import CORPUS, make_settings
 

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from ingest.sentences import PIECE_CHARS, piece_text, sentence_pieces
+from ingest.sentences import PIECE_CHARS, sentence_pieces
+from qa.index.rows import piece_text
 from qa.types import Chunk
 
 

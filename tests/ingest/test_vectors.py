@@ -7,7 +7,7 @@ import pytest
 
 from ingest.pipeline import build, check, chunk, load
 from ingest.vectors import EmbedJob, embed_chunks, pending, run_jobs
-from qa.embedders.factory import FakeEmbedder
+from qa.embedders.fake import FakeEmbedder
 from qa.settings import Settings
 from qa.types import Chunk
 

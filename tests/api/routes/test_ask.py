@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.routes.ask import stream_pieces
+from api.routes.ask import stream_deltas
 from qa.answering.disclaimer import DISCLAIMER
 from qa.serialization import answer_payload
 from qa.types import Answer
@@ -61,7 +61,7 @@ def test_stream_events_in_order_and_text_matches(client):
         events = sse_json(response.read().decode("utf-8"))
     names = [name for name, _ in events]
     assert names[-2:] == ["citations", "done"] and set(names[:-2]) == {"delta"}
-    assert len(names) > 4  # the answer arrives in several pieces
+    assert len(names) > 4  # the answer arrives in several deltas
     text = "".join(data["text"] for name, data in events if name == "delta")
     plain = client.post("/api/ask", json=question).json()
     assert text == plain["answer"] and text.endswith(DISCLAIMER)
@@ -82,11 +82,11 @@ def test_stream_invalid_body_is_422_before_streaming(client):
     assert response.status_code == 422 and "问题不能为空" in response.json()["detail"]
 
 
-def test_stream_pieces_rejoin_and_keep_markers_with_sentences():
+def test_stream_deltas_rejoin_and_keep_markers_with_sentences():
     text = "第一句。[1]第二句!\n\n" + "长" * 130
-    pieces = stream_pieces(text)
-    assert "".join(pieces) == text
-    assert pieces[0] == "第一句。[1]第二句!\n\n" and max(len(p) for p in pieces) <= 60
+    deltas = stream_deltas(text)
+    assert "".join(deltas) == text
+    assert deltas[0] == "第一句。[1]第二句!\n\n" and max(len(p) for p in deltas) <= 60
 
 
 BAD_ASK_BODIES = {

@@ -1,6 +1,7 @@
 import numpy as np
 
-from qa.embedders.factory import FakeEmbedder, build_embedder, model_id_for
+from qa.embedders.factory import build_embedder, model_id_for
+from qa.embedders.fake import FakeEmbedder
 from tests.conftest import make_settings
 
 

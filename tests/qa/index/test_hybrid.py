@@ -11,13 +11,8 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import run_ingest
-from qa.index.hybrid import (
-    FORMAT_VERSION,
-    HybridIndex,
-    IndexMismatchError,
-    IndexNotFoundError,
-    current_version,
-)
+from qa.index.hybrid import FORMAT_VERSION, HybridIndex
+from qa.index.versions import IndexMismatchError, IndexNotFoundError, current_version
 from qa.service import load_retriever
 from tests.conftest import ROOT, make_settings
 
@@ -79,7 +74,7 @@ SLOW_INGEST = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from ingest.pipeline import run_ingest
-    from qa.embedders.factory import FakeEmbedder
+    from qa.embedders.fake import FakeEmbedder
     from qa.settings import Settings
 
     class SlowEmbedder(FakeEmbedder):
@@ -123,7 +118,7 @@ def test_killed_ingest_leaves_previous_index_usable(fake_settings, sig):
 def test_crash_between_write_and_publish_keeps_old_version(fake_settings, monkeypatch):
     run_ingest(fake_settings)
     before = current_version(fake_settings.index_dir)
-    import qa.index.hybrid as index_module
+    import qa.index.versions as index_module
 
     def boom(root, name):
         raise OSError("disk full")

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from ingest.pipeline import run_ingest
-from qa.embedders.factory import FakeEmbedder
-from qa.index.hybrid import HybridIndex, IndexMismatchError, current_version
+from qa.embedders.fake import FakeEmbedder
+from qa.index.hybrid import HybridIndex
+from qa.index.rows import passage_input
+from qa.index.versions import IndexMismatchError, current_version
 from qa.retrieval.fusion import collapse_near_duplicates, region_affinity, weighted_rrf
-from qa.retrieval.retriever import HybridRetriever, embedding_input, rrf
+from qa.retrieval.retriever import HybridRetriever, rrf
 from qa.service import load_retriever
 from qa.types import Chunk
 from tests.conftest import make_settings
@@ -32,8 +34,8 @@ def test_rrf_formula():
 
 
 def test_embedding_input_prefixes_title_once():
-    assert embedding_input("标题", "正文") == "标题\n正文"
-    assert embedding_input("一、线上激活", "一、线上激活\n内容") == "一、线上激活\n内容"
+    assert passage_input("标题", "正文") == "标题\n正文"
+    assert passage_input("一、线上激活", "一、线上激活\n内容") == "一、线上激活\n内容"
 
 
 def test_modes_rank_and_score(retriever):
@@ -214,7 +216,7 @@ def test_reranker_reorders_the_top_candidates(tiny):
     result = reranked.retrieve(question, top_k=6)
     (pairs,) = scorer.calls
     assert len(pairs) == 3 and all(q == "居民医保缴费标准是多少" for q, _ in pairs)
-    assert pairs[2][1] == embedding_input(third.title, third.text)
+    assert pairs[2][1] == passage_input(third.title, third.text)
     order = [h.chunk.chunk_id for h in result.hits]
     # number 3 moves up; ties keep the fused order; the rest follow untouched
     expected = [2, 0, 1, *range(3, len(fused))]
