@@ -7,7 +7,7 @@ stands on its own is left as it is — also when it opens with 那 ("那家庭�
 A question is a follow-up when it is only a place, when it has no topic word of its own
 (its words are all generic 医保 words or ``[follow_up]`` words of ``data/intent_terms.toml``:
 the other party, a channel, materials, time), or when it opens with 那/还有/如果是 … and is
-not a full 医保 question of its own.
+not a full 医保 question of its own, or when it points back (这个, 也是, 她 …) without being one.
 
 Example:
     >>> contextualize("合肥呢", [Turn("user", "南宁居民医保怎么交")])
@@ -37,6 +37,8 @@ _GENERIC = frozenset(
 #: Words that make a question ask something (a full question has one).
 _ASKS = re.compile(r"怎么|怎样|如何|多少|哪|什么|吗|能不能|可不可以|可以|是否|几")
 _TRAILING = re.compile(r"[呢吗啊呀吧嘛的?？。!！,，\s]+$")
+#: Words that point back at the previous question ("也是这个价吗", "她能办吗").
+_REFERS_BACK = re.compile(r"这个|那个|这样|那样|也是|也能|也可以|也要|也得|同样|她|他|它")
 
 
 @dataclass(frozen=True)
@@ -46,13 +48,14 @@ class Resolved:
     Attributes:
         text: The standalone question.
         follow_up: It was resolved against an earlier user turn.
-        elliptical: Its own words name nothing but places, generic and follow-up words, so the
-            earlier topic also decides its intent ("那线下怎么办" is about 医保 too).
+        inherits: Its own words name nothing but places, generic and follow-up words, or
+            point back at the previous question, so the earlier topic also decides its intent
+            ("那线下怎么办", "大学生也是这个价吗" are about 医保 too).
     """
 
     text: str
     follow_up: bool = False
-    elliptical: bool = False
+    inherits: bool = False
 
 
 def _own_topic_terms(text: str) -> list[str]:
@@ -77,15 +80,14 @@ def _is_region_only(question: str) -> bool:
     return not _TRAILING.sub("", rest).strip("的")
 
 
+def _drop_regions(text: str) -> str:
+    for name in find_regions(text):
+        text = re.sub(f"{re.escape(name)}(市|省|自治区)?", "", text)
+    return text
+
+
 def _swap_region(previous: str, question: str) -> str:
-    new = find_regions(question)
-    old = find_regions(previous)
-    if not old:
-        return f"{new[0]}{previous}"
-    result = previous
-    for name in old:
-        result = re.sub(f"{re.escape(name)}(市|省|自治区)?", "", result)
-    return f"{new[0]}{result}"
+    return f"{find_regions(question)[0]}{_drop_regions(previous)}"
 
 
 def _is_full_question(text: str) -> bool:
@@ -108,7 +110,9 @@ def needs_context(question: str) -> bool:
     if is_elliptical(q):
         return True
     opener = _FOLLOW_UP_START.match(q)
-    return bool(opener) and not _is_full_question(q[opener.end() :])
+    if opener or _REFERS_BACK.search(q):
+        return not _is_full_question(q[opener.end() :] if opener else q)
+    return False
 
 
 def resolve(question: str, history: Sequence[Turn], max_turns: int = 6) -> Resolved:
@@ -132,8 +136,10 @@ def contextualize(question: str, history: Sequence[Turn], max_turns: int = 6) ->
 def _resolve_one(question: str, previous: str | None) -> Resolved:
     if previous is None or not needs_context(question):
         return Resolved(question)
-    elliptical = is_elliptical(fold(question))
+    inherits = is_elliptical(fold(question)) or bool(_REFERS_BACK.search(question))
     if _is_region_only(question):
-        return Resolved(_swap_region(previous, question), True, elliptical)
+        return Resolved(_swap_region(previous, question), True, inherits)
     follow = _FOLLOW_UP_START.sub("", question)
-    return Resolved(f"{previous} {follow}".strip(), True, elliptical)
+    if find_regions(follow):  # "那武汉一年交多少": the new place replaces the old one
+        previous = _drop_regions(previous)
+    return Resolved(f"{previous} {follow}".strip(), True, inherits)

@@ -107,7 +107,7 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
     regions = find_regions(text)
     keys = key_terms(terms, regions)
     own_intent = classify_intent(normalize_question(asked))
-    if resolved.follow_up and resolved.elliptical and own_intent in ("offtopic", "greeting"):
+    if resolved.follow_up and resolved.inherits and own_intent in ("offtopic", "greeting"):
         intent = classify_intent(text)
     elif resolved.follow_up:
         intent = own_intent
