@@ -44,6 +44,8 @@ test: install browser
 
 lint: install
 	$(VENV)/bin/ruff check qa ingest api eval tests
+	$(VENV)/bin/ruff format --check qa ingest api eval tests
+	$(VENV)/bin/mypy qa ingest api eval
 
 clean:
-	rm -rf .yibao .pytest_cache
+	rm -rf .yibao .pytest_cache .mypy_cache .ruff_cache

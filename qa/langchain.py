@@ -53,7 +53,7 @@ class YibaoRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[LCDocument]:
-        hits = self.retriever.search(query, top_k=self.k, mode=self.mode)  # type: ignore[union-attr]
+        hits = self.retriever.search(query, top_k=self.k, mode=self.mode)
         return [hit_to_document(h) for h in hits]
 
 

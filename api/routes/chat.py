@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse
@@ -29,7 +29,7 @@ from api.schemas import (
 )
 from qa.service import AnswerService
 from qa.text.normalize import has_control_chars
-from qa.types import Answer, Turn
+from qa.types import Answer, Role, Turn
 
 router = APIRouter(prefix="/v1", tags=["OpenAI 兼容"])
 
@@ -52,7 +52,7 @@ def split_messages(messages: Sequence[ChatMessage], max_turns: int) -> tuple[str
         question = checked_question(last.text())
     except ValueError as exc:
         raise invalid(("body", "messages", index, "content"), str(exc)) from None
-    history = [Turn(m.role, _clean(m.text())) for _, m in talk[:-1]]  # type: ignore[arg-type]
+    history = [Turn(cast(Role, m.role), _clean(m.text())) for _, m in talk[:-1]]
     return question, history[-max_turns * 2 :] if max_turns else []
 
 

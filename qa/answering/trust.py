@@ -24,6 +24,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from qa.text.figures import extract_figures
 from qa.text.regions import province_of
@@ -32,8 +33,8 @@ from qa.types import Chunk
 logger = logging.getLogger(__name__)
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
-_ITEMS = ("大病医疗保险", "养老保险", "医疗保险", "失业保险", "工伤保险", "生育保险")
-_ITEMS += ("大病保险", "公积金")
+_ITEMS: tuple[str, ...] = ("大病医疗保险", "养老保险", "医疗保险", "失业保险")
+_ITEMS += ("工伤保险", "生育保险", "大病保险", "公积金")
 _CUE = re.compile("|".join((*_ITEMS, "个人(?!账户)", "单位", "企业", "财政")))
 _VALUE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|％|元)(?!\s*[×x*])")
 _GAP_BREAK = re.compile(r"[,，。;；×*=+÷\d]|基数")  # a cue does not reach across these
@@ -135,7 +136,8 @@ def find_readings(chunk: Chunk) -> list[Reading]:
     readings: dict[str, Reading] = {}
     for m in _SENTENCE.finditer(chunk.text):
         for key, label, value in _keyed(m[0]):
-            start = chunk.start + m.start() + _MARKERS.match(m[0]).end()
+            marker = cast("re.Match[str]", _MARKERS.match(m[0]))  # all optional: always matches
+            start = chunk.start + m.start() + marker.end()
             readings.setdefault(
                 key, Reading(key, label, value, chunk, start, chunk.start + m.end())
             )
@@ -171,7 +173,7 @@ def find_conflicts(chunks: Sequence[Chunk], question: str, answer: str = "") -> 
         place = (place_of(chunk.regions) or "",)
         premise = place + tuple(sorted(set(extract_figures(chunk.title))))
         for reading in find_readings(chunk):
-            scope = () if reading.key in (BOUNDS, HOTLINE) else place
+            scope: tuple[str, ...] = () if reading.key in (BOUNDS, HOTLINE) else place
             scope = premise if reading.key.endswith("|元") else scope
             groups.setdefault((reading.key, scope), []).append(reading)
     stated = set(extract_figures(answer))

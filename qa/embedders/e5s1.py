@@ -22,6 +22,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ class _Cursor:
         self.data = data
         self.pos = 0
 
-    def read(self, fmt: str) -> tuple:
+    def read(self, fmt: str) -> tuple[Any, ...]:
         values = struct.unpack_from("<" + fmt, self.data, self.pos)
         self.pos += struct.calcsize("<" + fmt)
         return values
@@ -107,12 +108,23 @@ def _parse_header(cur: _Cursor) -> E5S1Header:
     if cur.raw(4) != MAGIC:
         raise ValueError("not an E5S1 file (bad magic)")
     (version,) = cur.read("I")
-    dims = cur.read("7i")
+    hidden, layers, heads, ffn, vocab_size, max_positions, type_vocab_size = cur.read("7i")
     (eps,) = cur.read("f")
     (block_size,) = cur.read("i")
     if block_size != QK:
         raise ValueError(f"unsupported quantisation block size {block_size}")
-    return E5S1Header(version, *dims, float(f"{eps:.7g}"), block_size)
+    return E5S1Header(
+        version,
+        hidden,
+        layers,
+        heads,
+        ffn,
+        vocab_size,
+        max_positions,
+        type_vocab_size,
+        float(f"{eps:.7g}"),
+        block_size,
+    )
 
 
 def _parse_vocab(cur: _Cursor) -> E5S1Vocab:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import bm25s
 
 #: Stands in for an empty token list: bm25s cannot index an empty document (or corpus), and
 #: the placeholder keeps rows aligned without matching any real query token.
 PLACEHOLDER = "\x00"
 
 
-def build_bm25(token_lists: Sequence[Sequence[str]]) -> object:
+def build_bm25(token_lists: Sequence[Sequence[str]]) -> bm25s.BM25:
     """A ``bm25s.BM25`` with one row per token list (empty lists allowed)."""
     import bm25s
 
@@ -20,12 +24,12 @@ def build_bm25(token_lists: Sequence[Sequence[str]]) -> object:
     return bm25
 
 
-def save_bm25(bm25: object, folder: Path) -> None:
+def save_bm25(bm25: bm25s.BM25, folder: Path) -> None:
     """Write the arrays (``.npy`` without pickle) and vocab/params JSON into ``folder``."""
-    bm25.save(str(folder), show_progress=False)  # type: ignore[attr-defined]
+    bm25.save(str(folder), show_progress=False)
 
 
-def load_bm25(folder: Path) -> object:
+def load_bm25(folder: Path) -> bm25s.BM25:
     """Read an index written by :func:`save_bm25`; never unpickles."""
     import bm25s
 

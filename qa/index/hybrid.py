@@ -20,8 +20,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -34,6 +36,10 @@ from qa.index.versions import (
     new_version,
 )
 from qa.types import Chunk, Document, Section
+
+if TYPE_CHECKING:
+    import bm25s
+    import faiss
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +76,8 @@ class HybridIndex:
     meta: IndexMeta
     documents: list[Document]
     chunks: list[Chunk]
-    vectors: object  # faiss.IndexFlatIP
-    bm25: object  # bm25s.BM25
+    vectors: faiss.Index  # an IndexFlatIP
+    bm25: bm25s.BM25
     embed_keys: list[str]
     titles: TitleIndex
     sentences: SentenceIndex
@@ -99,7 +105,8 @@ class HybridIndex:
 
     def vector_of(self, row: int) -> np.ndarray:
         """The stored (normalised) vector of chunk ``row``."""
-        return self.vectors.reconstruct(row)  # type: ignore[attr-defined]
+        # faiss's stub picks its torch overload when no output array is passed
+        return cast(np.ndarray, self.vectors.reconstruct(row))
 
     def save(self, root: Path) -> Path:
         """Write a new version under ``root`` and make it current atomically."""
@@ -173,7 +180,7 @@ def check_compatible(meta: IndexMeta, model_id: str | None) -> None:
         )
 
 
-def _write_jsonl(path: Path, records) -> None:  # type: ignore[no-untyped-def]
+def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")

@@ -19,10 +19,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.index.bm25 import build_bm25, load_bm25, save_bm25
+
+if TYPE_CHECKING:
+    import bm25s
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ class TitleIndex:
         keys: Embedding cache key per row (see :func:`title_key`).
     """
 
-    bm25: object
+    bm25: bm25s.BM25
     vectors: np.ndarray
     keys: list[str]
 
@@ -63,7 +67,7 @@ class TitleIndex:
         n = len(self.vectors)
         if not tokens or n == 0:
             return np.zeros(n, dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(list(tokens)))[:n]  # type: ignore[attr-defined]
+        return np.asarray(self.bm25.get_scores(list(tokens)))[:n]
 
     def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of every title vector with a unit query vector."""

@@ -3,7 +3,8 @@
 The disclaimer is NOT part of these texts: the caller appends it (``qa.answering.disclaimer``).
 
 Example:
-    >>> refusal_text(decision, "北京门诊报销起付线是多少", suggest_questions(q, index.chunks))
+    >>> q = understand("北京门诊报销起付线是多少")
+    >>> refusal_text(decision, q, suggest_questions(q, index.chunks))
     '资料库中没有找到关于“北京门诊起付线”的内容。…'
 """
 
@@ -154,12 +155,12 @@ def _not_found(decision: RefusalDecision, question: Question) -> str:
     return text + ASK_LOCAL
 
 
-def refusal_text(decision: RefusalDecision, question: str, suggestions: Sequence[str]) -> str:
+def refusal_text(decision: RefusalDecision, question: Question, suggestions: Sequence[str]) -> str:
     """The refusal shown to the user, without the disclaimer.
 
     Args:
         decision: A refusing decision from ``qa.refusal.decision.decide``.
-        question: The user's question as asked.
+        question: The user's question, understood (``qa.retrieval.question.understand``).
         suggestions: Questions the corpus can answer (``suggest_questions``).
 
     Returns:

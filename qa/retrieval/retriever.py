@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,6 +33,9 @@ from qa.retrieval.question import understand
 from qa.retrieval.rerank import PairScorer, load_cross_encoder, rerank_order
 from qa.settings import Settings
 from qa.types import Hit, Question, SearchMode
+
+if TYPE_CHECKING:
+    import bm25s
 
 logger = logging.getLogger(__name__)
 
@@ -105,15 +109,15 @@ class HybridRetriever:
             self._reranker = load_cross_encoder(self.settings.reranker_model)
         return self._reranker
 
-    def _bm25(self, model: object, query: Question) -> np.ndarray:
+    def _bm25(self, model: bm25s.BM25, query: Question) -> np.ndarray:
         """BM25 scores of the question's terms plus its synonyms at ``synonym_weight``."""
         n = len(self.index.chunks)
         scores = np.zeros(n, dtype=np.float32)
         if query.terms:
-            scores += np.asarray(model.get_scores(list(query.terms)))[:n]  # type: ignore[attr-defined]
+            scores += np.asarray(model.get_scores(list(query.terms)))[:n]
         extra = [t for t in query.expanded if t not in query.terms]
         if extra and self.settings.synonym_weight > 0:
-            found = np.asarray(model.get_scores(extra))[:n]  # type: ignore[attr-defined]
+            found = np.asarray(model.get_scores(extra))[:n]
             scores += self.settings.synonym_weight * found
         return scores
 
@@ -123,7 +127,7 @@ class HybridRetriever:
         if mode in ("dense", "hybrid"):
             vector = self.embedder.embed_queries([query.embedding_text or query.text])
             watch.lap("embed")
-            scores, rows = self.index.vectors.search(vector, min(k, n))  # type: ignore[attr-defined]
+            scores, rows = self.index.vectors.search(vector, min(k, n))
             out["dense"] = [
                 (int(r), float(v)) for r, v in zip(rows[0], scores[0], strict=True) if r >= 0
             ]
