@@ -16,8 +16,9 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 import numpy as np
 
 from eval.gold import GoldItem, ItemScore, MetricResult, Prediction
-from eval.metrics import make_result, normalise
+from eval.metrics import make_result
 from qa.text.figures import extract_figures, figure_supported
+from qa.text.normalize import without_spaces
 
 DISCLAIMER = "本内容不能代替面诊"
 """Phrase every answer must carry, checked verbatim by :func:`disclaimer_rate`."""
@@ -46,7 +47,7 @@ _DISCLAIMER_SENTENCE = re.compile(r"(?:提示:)?本内容不能代替面诊[^。
 
 def strip_answer(text: str) -> str:
     """Normalise ``text`` and drop ``[n]`` citation markers and the 面诊 disclaimer sentence."""
-    text = _MARKER.sub("", normalise(text))
+    text = _MARKER.sub("", without_spaces(text))
     return _DISCLAIMER_SENTENCE.sub("", text)
 
 
@@ -64,7 +65,7 @@ def _answered(
 
 def _facts_found(facts: Sequence[str], answer: str) -> list[str]:
     text = strip_answer(answer)
-    return [f for f in facts if normalise(f) and normalise(f) in text]
+    return [f for f in facts if without_spaces(f) and without_spaces(f) in text]
 
 
 def key_fact_recall(items: Sequence[GoldItem], preds: Mapping[str, Prediction]) -> MetricResult:
@@ -108,13 +109,13 @@ def citation_precision(items: Sequence[GoldItem], preds: Mapping[str, Prediction
     """
     out = []
     for item, pred, _ in _answered(items, preds, _GROUNDED):
-        needles = [normalise(s) for s in (*item.key_facts, item.anchor) if normalise(s)]
+        needles = [without_spaces(s) for s in (*item.key_facts, item.anchor) if without_spaces(s)]
         if not needles:
             continue
         if not pred.citations:
             out.append(ItemScore(item.id, 0.0, "no citation"))
             continue
-        good = sum(any(n in normalise(c.text) for n in needles) for c in pred.citations)
+        good = sum(any(n in without_spaces(c.text) for n in needles) for c in pred.citations)
         n = len(pred.citations)
         out.append(ItemScore(item.id, good / n, f"{good}/{n} cited chunks hold a key fact"))
     return make_result("citation_precision", out)
@@ -188,7 +189,7 @@ def conflict_flag_rate(items: Sequence[GoldItem], preds: Mapping[str, Prediction
         found = _facts_found(item.key_facts, answer)
         need = min(2, len(item.key_facts))
         text = strip_answer(answer)
-        cue = next((c for c in CONFLICT_CUES if normalise(c) in text), None)
+        cue = next((c for c in CONFLICT_CUES if without_spaces(c) in text), None)
         if len(found) < need:
             reason = f"only {len(found)}/{len(item.key_facts)} differing facts stated"
             out.append(ItemScore(item.id, 0.0, reason))

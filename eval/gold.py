@@ -1,7 +1,7 @@
 """The gold set and the records of an evaluation.
 
 Records: a hand-written :class:`GoldItem`, what a system returned (:class:`Prediction` with its
-:class:`RetrievedChunk` and :class:`Citation` lists), a metric's :class:`MetricResult` of
+:class:`RetrievedChunk` and :class:`CitedPassage` lists), a metric's :class:`MetricResult` of
 :class:`ItemScore` values, and the :class:`System` protocol every system under evaluation
 follows. Loading: :func:`load_gold` parses and validates ``gold.jsonl``; :func:`split_items`
 selects the fixed dev / test split.
@@ -56,7 +56,7 @@ class RetrievedChunk:
 
 
 @dataclass(frozen=True)
-class Citation:
+class CitedPassage:
     """A source an answer cites with marker ``[n]``."""
 
     n: int
@@ -80,7 +80,7 @@ class Prediction:
     question: str
     retrieved: list[RetrievedChunk]
     answer: str | None = None
-    citations: list[Citation] = field(default_factory=list)
+    citations: list[CitedPassage] = field(default_factory=list)
     refused: bool = False
     timings_ms: dict[str, float] = field(default_factory=dict)
     reason: str = ""
@@ -127,7 +127,7 @@ def top_chunk_prediction(
     if not retrieved:
         return Prediction(item.id, item.question, [], "", [], True, timings_ms)
     top = retrieved[0]
-    citation = Citation(1, top.text, top.source, top.chunk_id, top.title)
+    citation = CitedPassage(1, top.text, top.source, top.chunk_id, top.title)
     return Prediction(item.id, item.question, retrieved, top.text, [citation], False, timings_ms)
 
 

@@ -6,7 +6,8 @@ item id to the system's :class:`~eval.gold.Prediction`. A metric yields one
 ``score`` = mean of those values, or None when no item applies. An item without a prediction
 in ``preds`` is skipped (it is not scored as a miss).
 
-Matching is done on normalised text (see :func:`normalise`). Answer metrics live in
+Matching is done on NFKC text without whitespace (:func:`qa.text.normalize.without_spaces`).
+Answer metrics live in
 :mod:`eval.answer_metrics`; :func:`eval.runner.evaluate` runs them all.
 """
 
@@ -14,28 +15,17 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from eval.gold import GoldItem, ItemScore, MetricResult, Prediction, RetrievedChunk
+from qa.text.normalize import without_spaces
 
 RETRIEVAL_KINDS = frozenset({"answerable", "conflict"})
 """Kinds the retrieval metrics apply to (and only when the item has an anchor)."""
 
 _WHITESPACE = re.compile(r"\s+")
-
-
-def normalise(text: str) -> str:
-    """Return ``text`` in Unicode NFKC with all whitespace removed.
-
-    NFKC folds full-width digits, letters and ASCII punctuation (``４００`` → ``400``,
-    ``：`` → ``:``, ``，`` → ``,``, ``％`` → ``%``) so that anchors, key facts and figures
-    match whatever width the corpus or the model used; removing whitespace makes line
-    breaks and stray spaces inside Chinese text irrelevant.
-    """
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
 
 
 def make_result(name: str, scores: Iterable[ItemScore]) -> MetricResult:
@@ -64,7 +54,7 @@ def is_hit(chunk_text: str, anchor: str) -> bool:
     holding at least half of it (for both when split exactly in half). An empty anchor
     never hits.
     """
-    text, anc = normalise(chunk_text), normalise(anchor)
+    text, anc = without_spaces(chunk_text), without_spaces(anchor)
     if not anc:
         return False
     if anc in text:

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eval.conversations import Conversation
-from eval.gold import Citation, GoldItem, Prediction, RetrievedChunk, System, top_chunk_prediction
+from eval.gold import (
+    CitedPassage,
+    GoldItem,
+    Prediction,
+    RetrievedChunk,
+    System,
+    top_chunk_prediction,
+)
 from ingest.pipeline import run_ingest
 from qa.embedders.bundled import ensure_bundled_model
 from qa.embedders.fake import FakeEmbedder
@@ -82,7 +89,7 @@ class AnswerSystem:
         chunk_text = {h.chunk.chunk_id: h.chunk.text for h in answer.hits}
         # A cited source is its chunk plus its date: the answer's 资料日期 note quotes the date.
         citations = [
-            Citation(
+            CitedPassage(
                 c.n,
                 f"{chunk_text.get(c.chunk_id, c.quote)}\n资料日期:{c.date or '未注明'}",
                 c.source,

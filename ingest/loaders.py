@@ -20,10 +20,10 @@ from ingest.markdown_text import md_headings, md_sections
 from ingest.pages import (
     looks_like_page,
     make_document,
-    normalise,
     parse_page,
     split_lines,
 )
+from qa.text.normalize import compact
 from qa.types import Document, SkippedFile
 
 logger = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def _plain(raw: str, source: str, suffix: str, title: str | None) -> list[Docume
             rest = next((i for i in filled if lines[i].start > heads[0].end), len(lines))
         else:
             heading = first.text.lstrip("#").strip()
-    if title is None or normalise(title) == normalise(heading):
+    if title is None or compact(title) == compact(heading):
         title, body = title or heading or first.text, lines[rest:]
     else:
         body = lines

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.text.normalize import compact
 from qa.text.regions import find_regions
 from qa.types import DocKind, Document, Section
 
@@ -58,17 +59,9 @@ def split_lines(raw: str) -> list[Line]:
     return lines
 
 
-def normalise(text: str) -> str:
-    """NFKC, lower-cased, with all whitespace and punctuation removed."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(
-        ch for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("P")
-    )
-
-
 def doc_id_for(title: str, text: str) -> str:
     """Content id: equal for texts that differ only in spacing, punctuation or width."""
-    key = normalise(title) + "\x1f" + normalise(text)
+    key = compact(title) + "\x1f" + compact(text)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 

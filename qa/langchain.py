@@ -22,22 +22,9 @@ from qa.types import Answer, Hit, Turn
 
 
 def hit_to_document(hit: Hit) -> LCDocument:
-    """A LangChain document for a hit; metadata keeps what a citation needs."""
-    c = hit.chunk
-    return LCDocument(
-        page_content=c.text,
-        metadata={
-            "chunk_id": c.chunk_id,
-            "doc_id": c.doc_id,
-            "source": c.source,
-            "title": c.title,
-            "date": c.date,
-            "start": c.start,
-            "end": c.end,
-            "rank": hit.rank,
-            "score": hit.score,
-        },
-    )
+    """A LangChain document for a hit; metadata is :meth:`qa.types.Hit.to_dict` without text."""
+    record = hit.to_dict()
+    return LCDocument(page_content=record.pop("text"), metadata=record)
 
 
 class YibaoRetriever(BaseRetriever):

@@ -121,6 +121,8 @@ class Hit:
             "title": c.title,
             "date": c.date,
             "text": c.text,
+            "start": c.start,
+            "end": c.end,
             "score": round(self.score, 6),
             "scores": {k: round(v, 6) for k, v in self.scores.items()},
         }

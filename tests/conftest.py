@@ -1,9 +1,14 @@
-"""Shared fixtures: settings that point at a temporary data dir and the real corpus."""
+"""Shared fixtures: settings that point at a temporary data dir and the real corpus.
+
+Also the rules-only service helpers (``rules_only_settings``, ``build_service``,
+``rules_only_service``) and the corpus loaded and chunked once per session.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -11,6 +16,9 @@ from ingest.chunking import chunk_documents
 from ingest.loaders import load_paths
 from qa.settings import Settings
 from qa.types import Chunk, Document
+
+if TYPE_CHECKING:
+    from qa.service import AnswerService
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -24,6 +32,37 @@ def make_settings(tmp_path: Path, **overrides) -> Settings:
     values = {"embedder": "fake", "data_dir": tmp_path / "data", "corpus_dir": CORPUS}
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+def rules_only_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """``make_settings`` with a rules-only refusal model saved to ``tmp_path/calibration.json``.
+
+    The model is ``FALLBACK_MODEL`` (never refuses on scores): the scores of fake vectors
+    mean nothing, so only the refusal rules decide.
+    """
+    from qa.refusal.calibration import FALLBACK_MODEL, save_model
+
+    calibration = tmp_path / "calibration.json"
+    save_model(FALLBACK_MODEL, calibration)
+    return make_settings(tmp_path, **({"calibration_path": calibration} | overrides))
+
+
+def build_service(settings: Settings) -> AnswerService:
+    """Ingest ``settings.corpus_dir`` into ``settings.data_dir`` and load an ``AnswerService``."""
+    from ingest.pipeline import run_ingest
+    from qa.service import AnswerService
+
+    run_ingest(settings)
+    return AnswerService.load(settings)
+
+
+def rules_only_service(tmp_path: Path, **overrides: Any) -> AnswerService:
+    """An indexed fake-embedder ``AnswerService`` over ``rules_only_settings(tmp_path, ...)``."""
+    from qa.refusal.calibration import FALLBACK_MODEL
+
+    service = build_service(rules_only_settings(tmp_path, **overrides))
+    assert service.refusal_model == FALLBACK_MODEL  # loaded from the saved calibration
+    return service
 
 
 @pytest.fixture

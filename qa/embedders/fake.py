@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa.embedders.base import normalise_rows
+from qa.embedders.base import unit_rows
 from qa.text.normalize import fold
 
 
@@ -35,7 +35,7 @@ class FakeEmbedder:
                 bucket = int.from_bytes(digest[:4], "little") % self.dim
                 sign = 1.0 if digest[4] & 1 else -1.0
                 out[row, bucket] += sign * (2.0 if len(feature) == 2 else 1.0)
-        return normalise_rows(out)
+        return unit_rows(out)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(texts)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from qa.settings import DATA_DIR
 from qa.text.normalize import fold
+from qa.text.synonyms import get_synonyms
 from qa.types import Intent
 
 logger = logging.getLogger(__name__)
@@ -51,20 +52,11 @@ class Vocabulary:
     generic: tuple[str, ...]
     follow_up: tuple[str, ...]
     local_cues: tuple[str, ...]
-    synonyms: dict[str, tuple[str, ...]]
 
     def variants(self, term: str) -> tuple[str, ...]:
-        """``term`` and the words the corpus may use instead (``[synonyms]``)."""
-        return self.synonyms.get(term, (term,))
-
-
-def _synonyms(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:
-    table: dict[str, tuple[str, ...]] = {}
-    for group in groups:
-        words = tuple(fold(word) for word in group if word.strip())
-        for word in words:
-            table[word] = tuple(dict.fromkeys((word, *table.get(word, ()), *words)))
-    return table
+        """``term`` and the words the corpus may use instead (groups of ``data/synonyms.toml``)."""
+        groups = [g for g in get_synonyms().groups if term in map(fold, g)]
+        return tuple(dict.fromkeys((term, *(fold(w) for g in groups for w in g))))
 
 
 def _terms(table: dict, key: str) -> tuple[str, ...]:
@@ -89,7 +81,6 @@ def load_vocabulary(path: Path = INTENT_TERMS) -> Vocabulary:
         generic=_terms(data.get("generic", {}), "terms"),
         follow_up=_terms(data.get("follow_up", {}), "terms"),
         local_cues=_terms(data.get("region", {}), "local_cues"),
-        synonyms=_synonyms(data.get("synonyms", {}).get("groups", [])),
     )
     logger.debug("intent vocabulary loaded from %s", path)
     return vocab

@@ -26,7 +26,7 @@ _WHITESPACE = re.compile(r"\s+")
 _BOUNDARY = "|"  # never part of a figure
 
 
-def normalise_for_figures(text: str) -> str:
+def figure_text(text: str) -> str:
     """``text`` as figures are matched in: NFKC, no markers, separators and whitespace."""
     text = unicodedata.normalize("NFKC", text or "")
     text = _MARKER.sub(_BOUNDARY, text)
@@ -42,7 +42,7 @@ def extract_figures(text: str) -> list[str]:
         >>> extract_figures("个人缴费400元[1],比例0.3%~1%,１２３３３")
         ['400', '0.3%~1%', '12333']
     """
-    return _FIGURE.findall(normalise_for_figures(text))
+    return _FIGURE.findall(figure_text(text))
 
 
 def _appears(figure: str, sources: Sequence[str]) -> bool:
@@ -58,7 +58,7 @@ def figure_supported(figure: str, quotes: Sequence[str]) -> bool:
         figure: One figure as returned by :func:`extract_figures`.
         quotes: Texts that may support it (normalised here).
     """
-    return _supported(figure, [normalise_for_figures(q) for q in quotes])
+    return _supported(figure, [figure_text(q) for q in quotes])
 
 
 def _supported(figure: str, sources: Sequence[str]) -> bool:
@@ -75,6 +75,6 @@ def unsupported_figures(text: str, quotes: Sequence[str]) -> list[str]:
         >>> unsupported_figures("每人400元,补助670元", ["个人缴费400元/人"])
         ['670']
     """
-    sources = [normalise_for_figures(q) for q in quotes]
+    sources = [figure_text(q) for q in quotes]
     missing = [f for f in extract_figures(text) if not _supported(f, sources)]
     return list(dict.fromkeys(missing))

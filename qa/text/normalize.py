@@ -64,6 +64,11 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").casefold().strip()
 
 
+def without_spaces(text: str) -> str:
+    """NFKC with all whitespace removed (case and punctuation kept): how quotes are matched."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
 def compact(text: str) -> str:
     """:func:`fold` with all whitespace and punctuation removed (``"医保 码,"`` → ``"医保码"``)."""
     return "".join(

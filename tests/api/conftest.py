@@ -4,7 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.api.support import LiveServer, shared
+from tests.api.support import shared
+from tests.live_server import LiveServer
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The embeddable 医保问答 widget in a real (headless Debian) Chromium, against the real app.
 
 The server is ``api.app.create_app`` over a fake-embedder index of a copy of the corpus plus
-one hostile document, served by uvicorn on a free loopback port (``tests.api.support.LiveServer``).
+one hostile document, served by uvicorn on a free loopback port (``tests.live_server.LiveServer``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.support import LiveServer, free_port
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import CORPUS, rules_only_service
+from tests.live_server import LiveServer, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -46,18 +46,15 @@ QUESTION = "家庭共济怎么绑定家人"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from api.app import create_app
-    from ingest.pipeline import run_ingest
-    from qa.refusal.calibration import FALLBACK_MODEL
-    from qa.service import AnswerService
 
     tmp = tmp_path_factory.mktemp("widget")
     corpus = tmp / "corpus"
     shutil.copytree(CORPUS, corpus)
     (corpus / "900_xss_test.txt").write_text(XSS_DOC, encoding="utf-8")
-    settings = make_settings(tmp, corpus_dir=corpus, admin_key=ADMIN_KEY, rate_limit_per_minute=0)
-    run_ingest(settings)
-    service = AnswerService.load(settings)
-    service.refusal_model = FALLBACK_MODEL
+    service = rules_only_service(
+        tmp, corpus_dir=corpus, admin_key=ADMIN_KEY, rate_limit_per_minute=0
+    )
+    settings = service.settings
     with LiveServer(create_app(settings, service)) as live:
         live.settings, live.service = settings, service
         yield live

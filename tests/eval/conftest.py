@@ -14,11 +14,12 @@ from functools import cache
 import pytest
 
 from eval.conversations import Conversation
-from eval.gold import Citation, GoldItem, MetricResult, Prediction, RetrievedChunk, System
+from eval.gold import CitedPassage, GoldItem, MetricResult, Prediction, RetrievedChunk, System
 from eval.runner import SystemRun, run_eval
 from eval.systems import build_systems
-from ingest.pages import normalise, parse_page
+from ingest.pages import parse_page
 from qa.settings import Settings
+from qa.text.normalize import compact
 from qa.types import Document, Turn
 from tests.conftest import CORPUS, make_settings
 
@@ -71,12 +72,12 @@ def forbidden_questions() -> frozenset[str]:
     keys: set[str] = set()
     for source in SEEDS:
         for doc in documents(source):
-            keys.add(normalise(doc.title))
-            keys.update(normalise(sec.heading) for sec in doc.sections)
-        keys.update(normalise(ln) for ln in raw(source).splitlines() if len(ln.strip()) <= 40)
+            keys.add(compact(doc.title))
+            keys.update(compact(sec.heading) for sec in doc.sections)
+        keys.update(compact(ln) for ln in raw(source).splitlines() if len(ln.strip()) <= 40)
     for title in link_list_titles():
         undated = _TRAILING_DATE.sub("", title)
-        keys.update(normalise(t) for t in (title, undated, *re.split(r"[??!!]", undated)))
+        keys.update(compact(t) for t in (title, undated, *re.split(r"[??!!]", undated)))
     keys.discard("")
     return frozenset(keys)
 
@@ -88,8 +89,8 @@ def chunk(text: str, source: str = "a.md") -> RetrievedChunk:
     return RetrievedChunk(text=text, source=source)
 
 
-def cite(n: int, text: str, source: str = "a.md") -> Citation:
-    return Citation(n=n, text=text, source=source)
+def cite(n: int, text: str, source: str = "a.md") -> CitedPassage:
+    return CitedPassage(n=n, text=text, source=source)
 
 
 def miss() -> RetrievedChunk:

@@ -22,7 +22,7 @@ from eval.conversations import (
     score_conversations,
 )
 from eval.metrics import index_predictions
-from ingest.pages import normalise
+from qa.text.normalize import compact
 from qa.types import Turn
 from tests.eval.conftest import DISC, SEEDS, documents, forbidden_questions, pred, raw
 
@@ -66,7 +66,7 @@ def test_messages_are_not_copied_titles():
     texts = [c.question for c in CONVERSATIONS] + [
         t.content for c in CONVERSATIONS for t in c.turns if t.role == "user"
     ]
-    assert not [t for t in texts if normalise(t) in forbidden]
+    assert not [t for t in texts if compact(t) in forbidden]
 
 
 def test_ids_unique_and_every_record_has_a_note():

@@ -19,7 +19,7 @@ from eval.gold import (
     split_items,
     top_chunk_prediction,
 )
-from ingest.pages import normalise
+from qa.text.normalize import compact
 from tests.conftest import CORPUS
 from tests.eval.conftest import SEEDS, documents, forbidden_questions, link_list_titles, raw
 
@@ -105,7 +105,7 @@ def test_conflict_key_facts_are_indexed_somewhere(item: GoldItem) -> None:
 
 def test_questions_are_not_copied_titles() -> None:
     forbidden = forbidden_questions()
-    copied = [it.question for it in gold() if normalise(it.question) in forbidden]
+    copied = [it.question for it in gold() if compact(it.question) in forbidden]
     assert not copied
 
 
@@ -113,7 +113,7 @@ def test_ids_and_questions_unique() -> None:
     ids = [it.id for it in gold()]
     assert len(ids) == len(set(ids))
     assert all(re.fullmatch(r"q\d{3}", i) for i in ids)
-    questions = [normalise(it.question) for it in gold()]
+    questions = [compact(it.question) for it in gold()]
     assert len(questions) == len(set(questions))
 
 

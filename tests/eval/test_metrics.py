@@ -13,15 +13,15 @@ from eval.metrics import (
     latency_summary,
     mrr_at_k,
     ndcg_at_k,
-    normalise,
 )
+from qa.text.normalize import without_spaces
 from tests.eval.conftest import ANCHOR, assert_reasons, hit, item, miss, pred
 
-# --------------------------------------------------------------------------- normalise / is_hit
+# --------------------------------------------------------------------------- matching / is_hit
 
 
-def test_normalise_nfkc_and_whitespace():
-    assert normalise("４００ 元，\n每年") == "400元,每年"
+def test_matching_text_is_nfkc_without_whitespace():
+    assert without_spaces("４００ 元，\n每年") == "400元,每年"
 
 
 def test_is_hit_contained_with_width_and_whitespace():

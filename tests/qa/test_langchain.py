@@ -4,21 +4,15 @@ import pytest
 from langchain_core.documents import Document as LCDocument
 from langchain_core.runnables import RunnableLambda
 
-from ingest.pipeline import run_ingest
 from qa.answering.disclaimer import DISCLAIMER
 from qa.langchain import YibaoAnswerRunnable, YibaoRetriever
-from qa.refusal.calibration import FALLBACK_MODEL
-from qa.service import AnswerService
-from tests.conftest import make_settings
+from tests.conftest import rules_only_service
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    settings = make_settings(tmp_path_factory.mktemp("lc"))
-    run_ingest(settings)
-    svc = AnswerService.load(settings)
-    svc.refusal_model = FALLBACK_MODEL
-    return svc
+    """Rules only: the scores of fake vectors mean nothing."""
+    return rules_only_service(tmp_path_factory.mktemp("lc"))
 
 
 def test_retriever_returns_documents_with_citation_metadata(service):

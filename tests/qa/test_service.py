@@ -4,21 +4,16 @@ import re
 
 import pytest
 
-from ingest.pipeline import run_ingest
 from qa.answering.disclaimer import DISCLAIMER
-from qa.refusal.calibration import FALLBACK_MODEL
-from qa.service import AnswerService, InvalidQuestionError
+from qa.service import InvalidQuestionError
 from qa.types import Turn
-from tests.conftest import make_settings
+from tests.conftest import rules_only_service
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    settings = make_settings(tmp_path_factory.mktemp("service"))
-    run_ingest(settings)
-    svc = AnswerService.load(settings)
-    svc.refusal_model = FALLBACK_MODEL  # rules only: scores of fake vectors mean nothing
-    return svc
+    """Rules only: the scores of fake vectors mean nothing."""
+    return rules_only_service(tmp_path_factory.mktemp("service"))
 
 
 def _check_citations(service, answer):

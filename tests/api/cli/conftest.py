@@ -4,7 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli.main import app
-from tests.conftest import CORPUS
+from tests.conftest import rules_only_settings
 
 
 @pytest.fixture
@@ -14,15 +14,15 @@ def runner():
 
 @pytest.fixture
 def cli_env(tmp_path, monkeypatch):
-    """``YIBAO_*`` variables for a fake-embedder data dir in ``tmp_path``, rules-only refusal."""
-    from qa.refusal.calibration import FALLBACK_MODEL, save_model
+    """``YIBAO_*`` variables for a fake-embedder data dir in ``tmp_path``, rules-only refusal.
 
-    calibration = tmp_path / "calibration.json"
-    save_model(FALLBACK_MODEL, calibration)
-    monkeypatch.setenv("YIBAO_EMBEDDER", "fake")
-    monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("YIBAO_CORPUS_DIR", str(CORPUS))
-    monkeypatch.setenv("YIBAO_CALIBRATION_PATH", str(calibration))
+    They spell out ``rules_only_settings(tmp_path)`` (the command reads its settings itself).
+    """
+    settings = rules_only_settings(tmp_path)
+    monkeypatch.setenv("YIBAO_EMBEDDER", settings.embedder)
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("YIBAO_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("YIBAO_CALIBRATION_PATH", str(settings.calibration_path))
     return tmp_path
 
 

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from qa.answering.disclaimer import DISCLAIMER
 from qa.service import AnswerService
-from tests.api.support import ADMIN_KEY, build_service, rules_only_settings
+from tests.api.support import ADMIN_KEY, api_settings
+from tests.conftest import build_service
 
 ADMIN = {"X-Admin-Key": ADMIN_KEY}
 
@@ -51,7 +52,7 @@ def _wait_for(client, status, timeout=60.0):
 
 
 def test_reindex_swaps_service_while_requests_keep_succeeding(tmp_path):
-    settings = rules_only_settings(tmp_path)
+    settings = api_settings(tmp_path)
     old = build_service(settings)
     release = threading.Event()
     loads = []
@@ -97,7 +98,7 @@ def test_failed_reindex_keeps_old_service(env, tmp_path):
 
 
 def test_reindex_recovers_from_a_failed_start(tmp_path):
-    settings = rules_only_settings(tmp_path)  # no index yet: the first load fails
+    settings = api_settings(tmp_path)  # no index yet: the first load fails
     with TestClient(create_app(settings)) as client:
         deadline = time.monotonic() + 30
         while client.get("/readyz").json()["status"] != "failed":

@@ -49,8 +49,20 @@ def test_follow_up_uses_history(client):
     ]
     alone = client.post("/api/ask", json={"question": "那线下怎么办"}).json()
     body = client.post("/api/ask", json={"question": "那线下怎么办", "history": history}).json()
-    assert body["answer"] != alone["answer"] and body["answer"].endswith(DISCLAIMER)
-    assert "共济" in body["answer"]
+    assert alone["refused"]  # alone it names nothing to answer
+    assert not body["refused"] and body["answer"].endswith(DISCLAIMER)
+    assert any("共济" in c["title"] for c in body["citations"])
+
+
+@pytest.mark.parametrize(
+    ("question", "before", "cited"),
+    [("那线下怎么办", "怎么激活医保码", "激活"), ("合肥呢", "南宁居民医保怎么交", "合肥")],
+)
+def test_elliptical_follow_ups_are_answered_with_citations(client, question, before, cited):
+    history = [{"role": "user", "content": before}]
+    body = client.post("/api/ask", json={"question": question, "history": history}).json()
+    assert not body["refused"] and body["reason"] != "offtopic", body["answer"]
+    assert any(cited in c["title"] or cited in c["quote"] for c in body["citations"])
 
 
 def test_stream_events_in_order_and_text_matches(client):

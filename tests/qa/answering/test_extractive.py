@@ -6,21 +6,20 @@ from dataclasses import replace
 import pytest
 
 from ingest.chunking import chunk_documents
-from ingest.loaders import load_paths
 from qa.answering.disclaimer import DISCLAIMER
 from qa.answering.extractive import Composition, ExtractiveComposer
 from qa.retrieval.question import understand
 from qa.text.figures import unsupported_figures
 from qa.types import Document, Hit
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import make_settings
 
 MARKER = re.compile(r"\[(\d+)\]")
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    documents = load_paths([CORPUS], 2_000_000).documents
-    return {d.doc_id: d for d in documents}, chunk_documents(documents)
+def corpus(corpus_documents, corpus_chunks):
+    """``({doc_id: document}, chunks)`` of the bundled corpus."""
+    return {d.doc_id: d for d in corpus_documents}, corpus_chunks
 
 
 @pytest.fixture(scope="module")

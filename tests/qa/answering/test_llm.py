@@ -1,25 +1,21 @@
 """LlmComposer (official ``openai`` client) against a fake OpenAI-compatible server
-(FastAPI + uvicorn on 127.0.0.1)."""
+(FastAPI served on 127.0.0.1 by ``tests.live_server.LiveServer``)."""
 
 import asyncio
 import re
-import socket
-import threading
 import time
 
 import openai
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from ingest.chunking import chunk_documents
-from ingest.loaders import load_paths
 from qa.answering.extractive import ExtractiveComposer
 from qa.answering.llm import SYSTEM_PROMPT, LlmComposer
 from qa.retrieval.question import understand
 from qa.types import Hit
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import make_settings
+from tests.live_server import LiveServer, free_port
 
 ACTIVATE = [
     ("医保从来没用过怎么激活 一、线上激活方式", ""),
@@ -40,12 +36,8 @@ class FakeChatServer:
         self.requests: list[dict] = []
         app = FastAPI()
         app.post("/v1/chat/completions")(self._chat)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
-        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, args=([self.sock],), daemon=True)
+        self.live = LiveServer(app)
+        self.url = f"{self.live.url}/v1"
 
     async def _chat(self, request: Request):
         self.requests.append({"json": await request.json(), "headers": dict(request.headers)})
@@ -61,17 +53,11 @@ class FakeChatServer:
         return {"object": "chat.completion", "choices": [{"index": 0, "message": message}]}
 
     def __enter__(self) -> "FakeChatServer":
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "fake server down"
-            time.sleep(0.02)
+        self.live.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
+        self.live.stop()
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +67,9 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def corpus():
-    documents = load_paths([CORPUS], 2_000_000).documents
-    return {d.doc_id: d for d in documents}, chunk_documents(documents)
+def corpus(corpus_documents, corpus_chunks):
+    """``({doc_id: document}, chunks)`` of the bundled corpus."""
+    return {d.doc_id: d for d in corpus_documents}, corpus_chunks
 
 
 @pytest.fixture
@@ -192,9 +178,7 @@ def test_timeout_is_retried_then_falls_back(server, tmp_path, corpus):
 
 
 def test_unreachable_endpoint_falls_back(tmp_path, corpus):
-    with socket.socket() as sock:  # a port nothing listens on once closed
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nothing listens on it once the probe socket is closed
     settings = make_settings(tmp_path, llm_base_url=f"http://127.0.0.1:{port}/v1", llm_model="m")
     documents, chunks = corpus
     composer = LlmComposer(settings, ExtractiveComposer(settings))

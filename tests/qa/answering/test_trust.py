@@ -1,9 +1,5 @@
 """Trust notes on real corpus passages: conflicting figures, region, dates."""
 
-import pytest
-
-from ingest.chunking import chunk_documents
-from ingest.loaders import load_paths
 from qa.answering.trust import (
     conflict_note,
     date_note,
@@ -13,12 +9,6 @@ from qa.answering.trust import (
     region_note,
 )
 from qa.text.figures import extract_figures
-from tests.conftest import CORPUS
-
-
-@pytest.fixture(scope="module")
-def chunks():
-    return chunk_documents(load_paths([CORPUS], 2_000_000).documents)
 
 
 def chunk_of(chunks, title: str, text: str = ""):
@@ -30,9 +20,9 @@ def values(conflict) -> set[str]:
     return {r.value for r in conflict.readings}
 
 
-def test_dezhou_base_limits_conflict(chunks):
-    a = chunk_of(chunks, "山东德州社保基数15500是什么标准")  # 2850元(60%下限)至14250元
-    b = chunk_of(chunks, "山东德州社保基数15500是几档")  # 上限 :22078元 下限 :4416元
+def test_dezhou_base_limits_conflict(corpus_chunks):
+    a = chunk_of(corpus_chunks, "山东德州社保基数15500是什么标准")  # 2850元(60%下限)至14250元
+    b = chunk_of(corpus_chunks, "山东德州社保基数15500是几档")  # 上限 :22078元 下限 :4416元
     (conflict,) = find_conflicts([a, b], "德州社保缴费基数上下限是多少")
     assert conflict.label == "缴费基数上下限"
     assert values(conflict) == {"2850元至14250元", "4416元至22078元"}
@@ -41,67 +31,67 @@ def test_dezhou_base_limits_conflict(chunks):
         assert set(extract_figures(reading.value)) <= set(extract_figures(sentence))
 
 
-def test_hefei_personal_contribution_conflict(chunks):
-    child = chunk_of(chunks, "合肥儿童医保网上缴费")  # 个人年缴标准为380元
-    city = chunk_of(chunks, "合肥市医保缴费")  # 个人缴费400元/人
+def test_hefei_personal_contribution_conflict(corpus_chunks):
+    child = chunk_of(corpus_chunks, "合肥儿童医保网上缴费")  # 个人年缴标准为380元
+    city = chunk_of(corpus_chunks, "合肥市医保缴费")  # 个人缴费400元/人
     conflicts = find_conflicts([city, child], "合肥居民医保一年交多少钱")
     by_label = {c.label: values(c) for c in conflicts}
     assert by_label["个人缴费金额"] == {"400元", "380元"}
     assert by_label["财政补助金额"] == {"670元", "1800元"}
 
 
-def test_unemployment_rate_conflict(chunks):
-    low = chunk_of(chunks, "山东德州社保基数15500每个月扣多少")  # 失业保险0.3%
-    high = chunk_of(chunks, "山东德州社保基数15800个人扣多少")  # 失业保险1%
+def test_unemployment_rate_conflict(corpus_chunks):
+    low = chunk_of(corpus_chunks, "山东德州社保基数15500每个月扣多少")  # 失业保险0.3%
+    high = chunk_of(corpus_chunks, "山东德州社保基数15800个人扣多少")  # 失业保险1%
     (conflict,) = find_conflicts([low, high], "德州失业保险个人交几个点")
     assert conflict.label == "失业保险个人缴费比例"
     assert values(conflict) == {"0.3%", "1%"}
 
 
-def test_hotline_conflict(chunks):
-    article = chunk_of(chunks, "医保从来没用过怎么激活", "12333")
-    records = chunk_of(chunks, "汕头医疗保险从哪里查询缴费记录明细", "12393")
+def test_hotline_conflict(corpus_chunks):
+    article = chunk_of(corpus_chunks, "医保从来没用过怎么激活", "12333")
+    records = chunk_of(corpus_chunks, "汕头医疗保险从哪里查询缴费记录明细", "12393")
     (conflict,) = find_conflicts([article, records], "医保咨询热线是多少")
     assert values(conflict) == {"12333", "12393"}
 
 
-def test_different_quantities_are_no_conflict(chunks):
-    city = chunk_of(chunks, "合肥市医保缴费")  # 个人缴费400元, 财政补助670元
-    how = chunk_of(chunks, "合肥居民医保怎么缴费")  # the same two figures
+def test_different_quantities_are_no_conflict(corpus_chunks):
+    city = chunk_of(corpus_chunks, "合肥市医保缴费")  # 个人缴费400元, 财政补助670元
+    how = chunk_of(corpus_chunks, "合肥居民医保怎么缴费")  # the same two figures
     readings = {r.key: r.value for r in find_readings(city)}
     assert readings == {"|个人|元": "400元", "|财政|元": "670元"}
     assert find_conflicts([city], "合肥居民医保一年交多少钱") == []
     assert find_conflicts([city, how], "合肥居民医保一年交多少钱") == []
 
 
-def test_off_topic_and_other_cases_are_no_conflict(chunks):
-    low = chunk_of(chunks, "山东德州社保基数15500每个月扣多少")
-    high = chunk_of(chunks, "山东德州社保基数15800个人扣多少")
+def test_off_topic_and_other_cases_are_no_conflict(corpus_chunks):
+    low = chunk_of(corpus_chunks, "山东德州社保基数15500每个月扣多少")
+    high = chunk_of(corpus_chunks, "山东德州社保基数15800个人扣多少")
     assert find_conflicts([low, high], "德州养老保险个人交几个点") == []  # 8% in both
     # 1705元 and 1584元 are for different bases (titles 15500 vs 15800): not comparable.
     assert find_conflicts([low, high], "德州社保个人每月扣多少钱") == []
     # The same rate in another place is a different quantity …
-    dezhou = chunk_of(chunks, "山东德州社保基数15700医保卡每月多少")  # 单位缴费比例为7%
-    langfang = chunk_of(chunks, "河北廊坊社保基数9600社保缴费多少")  # 单位缴费比例:8%
+    dezhou = chunk_of(corpus_chunks, "山东德州社保基数15700医保卡每月多少")  # 单位缴费比例为7%
+    langfang = chunk_of(corpus_chunks, "河北廊坊社保基数9600社保缴费多少")  # 单位缴费比例:8%
     assert find_conflicts([dezhou, langfang], "医疗保险单位交多少比例") == []
     # … while in the same place it conflicts (单位和个人缴费比例分别为8%和2%).
-    levels = chunk_of(chunks, "山东德州社保基数15500是几档")
+    levels = chunk_of(corpus_chunks, "山东德州社保基数15500是几档")
     (conflict,) = find_conflicts([dezhou, levels], "医疗保险单位交多少比例")
     assert conflict.label == "医疗保险单位缴费比例" and values(conflict) == {"7%", "8%"}
 
 
-def test_a_stated_value_puts_its_quantity_on_topic(chunks):
-    low = chunk_of(chunks, "山东德州社保基数15500每个月扣多少")
-    high = chunk_of(chunks, "山东德州社保基数15800个人扣多少")
+def test_a_stated_value_puts_its_quantity_on_topic(corpus_chunks):
+    low = chunk_of(corpus_chunks, "山东德州社保基数15500每个月扣多少")
+    high = chunk_of(corpus_chunks, "山东德州社保基数15800个人扣多少")
     question = "德州社保怎么交"
     assert find_conflicts([low, high], question) == []
     (conflict,) = find_conflicts([low, high], question, answer="失业保险0.3%[1]")
     assert values(conflict) == {"0.3%", "1%"}
 
 
-def test_conflict_note_shows_values_with_markers(chunks):
-    a = chunk_of(chunks, "山东德州社保基数15500是什么标准")
-    b = chunk_of(chunks, "山东德州社保基数15500是几档")
+def test_conflict_note_shows_values_with_markers(corpus_chunks):
+    a = chunk_of(corpus_chunks, "山东德州社保基数15500是什么标准")
+    b = chunk_of(corpus_chunks, "山东德州社保基数15500是几档")
     conflicts = find_conflicts([a, b], "德州社保缴费基数上下限是多少")
     note = conflict_note(conflicts, [[3, 2]])
     assert note == (

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from ingest.loaders import load_paths
 from qa.answering.disclaimer import DISCLAIMER
 from qa.refusal.decision import RefusalDecision, decide
 from qa.refusal.messages import (
@@ -15,13 +12,7 @@ from qa.refusal.messages import (
 )
 from qa.retrieval.question import understand
 from qa.types import Hit, Section
-from tests.conftest import CORPUS
 from tests.qa.refusal.hits import ACTIVATE, FAMILY, HOSPITAL, HOSPITAL_TEXT, NEVER, hit
-
-
-@pytest.fixture(scope="module")
-def documents():
-    return load_paths([CORPUS], max_bytes=2_000_000).documents
 
 
 def _refusal(question: str, hits: list[Hit], documents) -> tuple[RefusalDecision, str]:
@@ -37,29 +28,29 @@ def _numbered(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("• ")]
 
 
-def test_not_found_text_names_what_is_missing(documents):
-    decision, text = _refusal("北京门诊报销起付线是多少", [ACTIVATE, FAMILY], documents)
+def test_not_found_text_names_what_is_missing(corpus_documents):
+    decision, text = _refusal("北京门诊报销起付线是多少", [ACTIVATE, FAMILY], corpus_documents)
     assert decision.kind == "region"
     assert "资料库中没有找到关于“北京门诊起付线”的内容。" in text
     assert "北京" in text and 2 <= len(_numbered(text)) <= 3
     assert DISCLAIMER not in text and "不能代替面诊" not in text
-    _, text = _refusal("工伤认定一般要多久", [ACTIVATE], documents)
+    _, text = _refusal("工伤认定一般要多久", [ACTIVATE], corpus_documents)
     assert "“工伤认定”" in text and 2 <= len(_numbered(text)) <= 3
 
 
-def test_medical_text_recommends_no_hospital(documents):
+def test_medical_text_recommends_no_hospital(corpus_documents):
     lure = hit(HOSPITAL, HOSPITAL_TEXT, 0.95, 12.0, ("鹤壁", "河南"))
-    decision, text = _refusal("鹤壁腋下疼痛去哪家医院好", [lure], documents)
+    decision, text = _refusal("鹤壁腋下疼痛去哪家医院好", [lure], corpus_documents)
     assert decision.kind == "medical"
     assert "这属于医疗健康问题,建议尽快到正规医院就诊,咨询医生。" in text
     assert "鹤壁" not in text and "人民医院" not in text and "整形" not in text
     assert 2 <= len(_numbered(text)) <= 3 and DISCLAIMER not in text
 
 
-def test_greeting_and_offtopic_texts(documents):
-    _, text = _refusal("你好", [], documents)
+def test_greeting_and_offtopic_texts(corpus_documents):
+    _, text = _refusal("你好", [], corpus_documents)
     assert text.startswith("您好") and "医保码" in text and len(_numbered(text)) == 3
-    _, text = _refusal("茅台股票现在能买吗", [ACTIVATE], documents)
+    _, text = _refusal("茅台股票现在能买吗", [ACTIVATE], corpus_documents)
     assert "不在我能回答的范围" in text and len(_numbered(text)) == 3
     assert DISCLAIMER not in text
 
@@ -67,24 +58,24 @@ def test_greeting_and_offtopic_texts(documents):
 # --------------------------------------------------------------------------- suggestions
 
 
-def test_suggestions_are_question_titles_never_hospital_ads(documents):
-    candidates = candidate_questions(documents)
+def test_suggestions_are_question_titles_never_hospital_ads(corpus_documents):
+    candidates = candidate_questions(corpus_documents)
     assert "医保从来没用过怎么激活" in candidates
     assert "汕头手机上怎么更换医疗保险参保地" in candidates  # a section heading
     assert "如果医疗保险想更换参保地该如何更换?" in candidates  # date suffix removed
     assert not any("鹤壁" in c or "医院" in c for c in candidates)
     for question in ("鹤壁腋下疼痛去哪家医院好", "排尿困难去哪家医院", "医保断交了怎么补", "你好"):
-        suggestions = suggest_questions(understand(question), documents)
+        suggestions = suggest_questions(understand(question), corpus_documents)
         assert 2 <= len(suggestions) <= 3
         assert not any("鹤壁" in s or "医院" in s for s in suggestions)
 
 
-def test_suggestions_nearest_first_then_fallback(documents):
+def test_suggestions_nearest_first_then_fallback(corpus_documents):
     assert (
-        suggest_questions(understand("医保漏交一个月怎么办"), documents)[0]
+        suggest_questions(understand("医保漏交一个月怎么办"), corpus_documents)[0]
         == "医保中间漏交一个月要紧吗"
     )
-    assert suggest_questions(understand("你好"), documents) == list(FALLBACK_SUGGESTIONS[:3])
+    assert suggest_questions(understand("你好"), corpus_documents) == list(FALLBACK_SUGGESTIONS[:3])
     assert suggest_questions(understand("你好"), [], k=2) == list(FALLBACK_SUGGESTIONS[:2])
 
 
