@@ -10,6 +10,9 @@ DocKind = Literal["article", "snippet", "file"]
 SearchMode = Literal["hybrid", "dense", "bm25"]
 Role = Literal["user", "assistant"]
 Intent = Literal["insurance", "medical", "offtopic", "greeting"]
+#: What a question asks for: a procedure, the materials, an amount, a date or duration, a
+#: yes/no verdict, a place or channel, or something else.
+QuestionKind = Literal["how", "materials", "amount", "time", "yesno", "where", "other"]
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,13 @@ class Question:
         content_terms: ``terms`` without greetings and thanks; empty for small talk.
         regions: Places named, most specific first.
         intent: ``insurance``, ``medical``, ``offtopic`` or ``greeting``.
+        kind: What it asks for (``qa.types.QuestionKind``), what the answer should lead with.
         key_terms: Content words of 2+ characters an answering passage should contain
             (generic 医保 words and places left out, longest of nested words kept).
         concepts: Specific 医保 concepts named (起付线, 工伤认定 …).
-        asks_local: It asks for a local figure or rule (多少, 比例, 标准 …).
+        asks_local: It asks for a local figure or rule (多少, 比例, 标准 …) of one place (a
+            question across places — 在深圳参保去广州看病 — asks about 异地就医 instead).
+        cross_region: It names two places neither of which contains the other.
         topic: A short name for what it asks about (``北京门诊起付线``), for refusals.
         follow_up: It was resolved against earlier turns.
     """
@@ -161,9 +167,11 @@ class Question:
     content_terms: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     intent: Intent = "insurance"
+    kind: QuestionKind = "other"
     key_terms: tuple[str, ...] = ()
     concepts: tuple[str, ...] = ()
     asks_local: bool = False
+    cross_region: bool = False
     topic: str = ""
     follow_up: bool = False
 

@@ -22,15 +22,16 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from qa.refusal.intent import classify_intent, load_vocabulary
 from qa.retrieval.followups import resolve
 from qa.text.normalize import clean_question, normalize_question
-from qa.text.regions import find_regions
+from qa.text.regions import find_regions, province_of
 from qa.text.synonyms import get_synonyms
 from qa.text.tokenizer import get_tokenizer, outermost, synonym_terms
-from qa.types import Question, Turn
+from qa.types import Question, QuestionKind, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ SMALL_TALK = frozenset(
 )  # fmt: skip
 _SUFFIXES = "金费险卡证线率额"  # single-char tokens that finish a term (失业+金 = 失业金)
 _TOPIC_CHARS = 12
+#: What a question across two places is about (在深圳参保去广州看病 → 异地就医备案).
+CROSS_REGION_TERMS = ("异地就医", "备案")
 
 
 def key_terms(terms: Sequence[str], regions: Sequence[str] = ()) -> tuple[str, ...]:
@@ -82,6 +85,38 @@ def topic_phrase(text: str, regions: Sequence[str], keys: Sequence[str]) -> str:
     return phrase if len(phrase) <= _TOPIC_CHARS else "、".join(shown[:4])
 
 
+#: Cues of each question kind, tried in order (the first that matches wins).
+_KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
+    (
+        "materials",
+        re.compile(r"材料|证件|资料|带什么|带啥|带哪些|准备什么|准备啥|提供什么|需要什么证"),
+    ),
+    ("time", re.compile(r"什么时候|何时|几号|几月|哪天|多久|多长时间|几天|期限|截止|时间|到账")),
+    ("where", re.compile(r"电话|热线|号码|客服")),
+    ("amount", re.compile(r"多少|几成|比例|标准|金额|费用|价格|价钱|多钱")),
+    ("where", re.compile(r"哪里|在哪|去哪|哪儿|哪个部门|哪个窗口|什么地方|渠道|入口")),
+    ("yesno", re.compile(r"能不能|可不可以|可以吗|是否|行不行|要不要|会不会|有没有|[吗么]$")),
+    ("how", re.compile(r"怎么|如何|怎样|咋|步骤|流程|操作|办理|方法")),
+)
+
+
+def question_kind(text: str) -> QuestionKind:
+    """What ``text`` (normalised) asks for; see ``_KIND_CUES`` for the order of the rules."""
+    for kind, cue in _KIND_CUES:
+        if cue.search(text):
+            return kind
+    return "other"
+
+
+def crosses_regions(regions: Sequence[str]) -> bool:
+    """Two places named, neither containing the other (深圳 and 广州; not 德州 and 山东)."""
+    return any(
+        a != b and province_of(a) != b and province_of(b) != a
+        for i, a in enumerate(regions)
+        for b in regions[i + 1 :]
+    )
+
+
 def domain_concepts(text: str) -> tuple[str, ...]:
     """The specific 医保 concepts ``text`` names (longest of nested ones)."""
     return outermost([t for t in load_vocabulary().concepts if t in text])
@@ -104,8 +139,11 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
     tokenizer = get_tokenizer()
     terms = tuple(tokenizer.tokenize(text))
     extra = synonym_terms(get_synonyms().related(text))
+    if crosses_regions(find_regions(text)):  # insured in one place, treated in another
+        extra += synonym_terms(CROSS_REGION_TERMS)
     regions = find_regions(text)
     keys = key_terms(terms, regions)
+    cross = crosses_regions(regions)
     own_intent = classify_intent(normalize_question(asked))
     if resolved.follow_up and resolved.inherits and own_intent in ("offtopic", "greeting"):
         intent = classify_intent(text)
@@ -123,9 +161,11 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
         content_terms=tuple(t for t in terms if t not in SMALL_TALK),
         regions=regions,
         intent=intent,
+        kind=question_kind(text),
         key_terms=keys,
         concepts=domain_concepts(text),
-        asks_local=any(cue in text for cue in load_vocabulary().local_cues),
+        asks_local=not cross and any(cue in text for cue in load_vocabulary().local_cues),
+        cross_region=cross,
         topic=topic_phrase(text, regions, keys),
         follow_up=resolved.follow_up,
     )

@@ -167,7 +167,7 @@ class HybridRetriever:
                 del fused[row]
                 continue
             chunk = self.index.chunks[row]
-            affinity = region_affinity(query.regions, chunk.regions)
+            affinity = 0.0 if query.cross_region else region_affinity(query.regions, chunk.regions)
             fused[row] += s.region_boost * affinity / (s.rrf_k + 1)
             if len(chunk.text.strip()) < s.thin_chunk_chars:
                 fused[row] *= s.thin_chunk_factor  # an intro matches its title, answers nothing
@@ -228,7 +228,9 @@ class HybridRetriever:
             if row in rerank_scores:
                 scores["rerank"] = rerank_scores[row]
             if mode == "hybrid" and (
-                bonus := region_affinity(info.regions, self.index.chunks[row].regions)
+                bonus := 0.0
+                if info.cross_region
+                else region_affinity(info.regions, self.index.chunks[row].regions)
             ):
                 scores["region"] = bonus
             hits.append(Hit(self.index.chunks[row], rank, float(score), scores))

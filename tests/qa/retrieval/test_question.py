@@ -52,3 +52,29 @@ def test_empty_question():
 )
 def test_regions_of_the_question(question, regions):
     assert understand(question).regions == regions
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("医保码咋激活", "how"),
+        ("换参保地要带什么材料", "materials"),
+        ("合肥居民医保一年交多少钱", "amount"),
+        ("居民医保几月交", "time"),
+        ("异地就医备案多久能办好", "time"),
+        ("医保码能在微信激活吗", "yesno"),
+        ("医保卡丢了去哪补办", "where"),
+        ("医保咨询热线是多少", "where"),
+        ("你好", "other"),
+    ],
+)
+def test_question_kind_says_what_the_answer_should_lead_with(question, kind):
+    assert understand(question).kind == kind
+
+
+def test_a_question_across_two_places_is_not_a_local_one():
+    across = understand("我在深圳交的医保去广州看病能报多少")
+    assert across.cross_region and not across.asks_local
+    assert {"异地就医", "备案"} <= set(across.expanded)
+    local = understand("山东德州社保基数是多少")
+    assert not local.cross_region and local.asks_local
