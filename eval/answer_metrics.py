@@ -5,7 +5,8 @@ scoring only predictions whose ``answer`` is not None (refusal metrics also scor
 prediction with ``refused=True`` and no answer). Text is compared after
 :func:`eval.metrics.normalise` (NFKC + no whitespace) and, for the answer, after
 :func:`strip_answer` (citation markers and the 面诊 disclaimer removed). Figures are those of
-:mod:`qa.text.figures`, the definition the answer composer checks its own output with.
+:mod:`qa.text.figures`, the definition the answer composer checks its own output with. How
+readable an answer is (repeats, headings, lead, order, length): :mod:`eval.answers.readability`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ CONFLICT_CUES: tuple[str, ...] = (
 )
 """Words by which an answer signals that its sources disagree (matched after normalising)."""
 
-_GROUNDED = frozenset({"answerable", "conflict"})
+GROUNDED = frozenset({"answerable", "conflict"})
 _MARKER = re.compile(r"\[\d+\]")
 # The disclaimer sentence, e.g. "提示:本内容不能代替面诊,如有不适请尽快就医。" (normalised).
 _DISCLAIMER_SENTENCE = re.compile(r"(?:提示:)?本内容不能代替面诊[^。]*。?")
@@ -51,7 +52,7 @@ def strip_answer(text: str) -> str:
     return _DISCLAIMER_SENTENCE.sub("", text)
 
 
-def _answered(
+def answered(
     items: Sequence[GoldItem], preds: Mapping[str, Prediction], kinds: Collection[str] | None
 ) -> Iterator[tuple[GoldItem, Prediction, str]]:
     """(item, prediction, answer) for items of ``kinds`` (all if None) that got an answer."""
@@ -63,7 +64,7 @@ def _answered(
             yield item, pred, pred.answer
 
 
-def _facts_found(facts: Sequence[str], answer: str) -> list[str]:
+def facts_found(facts: Sequence[str], answer: str) -> list[str]:
     text = strip_answer(answer)
     return [f for f in facts if without_spaces(f) and without_spaces(f) in text]
 
@@ -74,10 +75,10 @@ def key_fact_recall(items: Sequence[GoldItem], preds: Mapping[str, Prediction]) 
     Applies to answered ``answerable`` / ``conflict`` items with key facts.
     """
     out = []
-    for item, _, answer in _answered(items, preds, _GROUNDED):
+    for item, _, answer in answered(items, preds, GROUNDED):
         if not item.key_facts:
             continue
-        found = _facts_found(item.key_facts, answer)
+        found = facts_found(item.key_facts, answer)
         missing = [f for f in item.key_facts if f not in found]
         reason = f"{len(found)}/{len(item.key_facts)} key facts"
         if missing:
@@ -89,10 +90,10 @@ def key_fact_recall(items: Sequence[GoldItem], preds: Mapping[str, Prediction]) 
 def all_facts_rate(items: Sequence[GoldItem], preds: Mapping[str, Prediction]) -> MetricResult:
     """All-facts rate = 1[every key fact is contained in the answer] (same items as recall)."""
     out = []
-    for item, _, answer in _answered(items, preds, _GROUNDED):
+    for item, _, answer in answered(items, preds, GROUNDED):
         if not item.key_facts:
             continue
-        missing = [f for f in item.key_facts if f not in _facts_found(item.key_facts, answer)]
+        missing = [f for f in item.key_facts if f not in facts_found(item.key_facts, answer)]
         if missing:
             out.append(ItemScore(item.id, 0.0, f"missing key fact '{missing[0]}'"))
         else:
@@ -108,7 +109,7 @@ def citation_precision(items: Sequence[GoldItem], preds: Mapping[str, Prediction
     items with key facts or an anchor.
     """
     out = []
-    for item, pred, _ in _answered(items, preds, _GROUNDED):
+    for item, pred, _ in answered(items, preds, GROUNDED):
         needles = [without_spaces(s) for s in (*item.key_facts, item.anchor) if without_spaces(s)]
         if not needles:
             continue
@@ -127,7 +128,7 @@ def source_hit(items: Sequence[GoldItem], preds: Mapping[str, Prediction]) -> Me
     Applies to answered ``answerable`` / ``conflict`` items with a source.
     """
     out = []
-    for item, pred, _ in _answered(items, preds, _GROUNDED):
+    for item, pred, _ in answered(items, preds, GROUNDED):
         if not item.source:
             continue
         cited = [c.n for c in pred.citations if c.source == item.source]
@@ -146,7 +147,7 @@ def disclaimer_rate(items: Sequence[GoldItem], preds: Mapping[str, Prediction]) 
         ItemScore(item.id, 1.0, "disclaimer present")
         if DISCLAIMER in answer
         else ItemScore(item.id, 0.0, "disclaimer missing")
-        for item, _, answer in _answered(items, preds, None)
+        for item, _, answer in answered(items, preds, None)
     ]
     return make_result("disclaimer_rate", out)
 
@@ -185,8 +186,8 @@ def conflict_flag_rate(items: Sequence[GoldItem], preds: Mapping[str, Prediction
     Cue words are :data:`CONFLICT_CUES`. Applies to answered ``conflict`` items.
     """
     out = []
-    for item, _, answer in _answered(items, preds, {"conflict"}):
-        found = _facts_found(item.key_facts, answer)
+    for item, _, answer in answered(items, preds, {"conflict"}):
+        found = facts_found(item.key_facts, answer)
         need = min(2, len(item.key_facts))
         text = strip_answer(answer)
         cue = next((c for c in CONFLICT_CUES if without_spaces(c) in text), None)
@@ -210,7 +211,7 @@ def figure_faithfulness(items: Sequence[GoldItem], preds: Mapping[str, Predictio
     chunk's text. An answer with no figures scores 1.0. All kinds.
     """
     out = []
-    for item, pred, answer in _answered(items, preds, None):
+    for item, pred, answer in answered(items, preds, None):
         figures = extract_figures(_DISCLAIMER_SENTENCE.sub("", answer))
         if not figures:
             out.append(ItemScore(item.id, 1.0, "no figures"))
@@ -247,7 +248,7 @@ def rouge_l_f1(items: Sequence[GoldItem], preds: Mapping[str, Prediction]) -> Me
     items with a reference, all kinds.
     """
     out = []
-    for item, _, answer in _answered(items, preds, None):
+    for item, _, answer in answered(items, preds, None):
         ref = strip_answer(item.reference)
         if not ref:
             continue
@@ -272,7 +273,7 @@ def semantic_similarity(
     L2-normalised here too. The answer is :func:`strip_answer`-ed; the reference is used as
     written. Applies to answered items with a reference, all kinds.
     """
-    pairs = [(item, strip_answer(a)) for item, _, a in _answered(items, preds, None)]
+    pairs = [(item, strip_answer(a)) for item, _, a in answered(items, preds, None)]
     pairs = [(item, a) for item, a in pairs if item.reference.strip()]
     if not pairs:
         return make_result("semantic_similarity", [])

@@ -3,8 +3,8 @@
 Records: a hand-written :class:`GoldItem`, what a system returned (:class:`Prediction` with its
 :class:`RetrievedChunk` and :class:`CitedPassage` lists), a metric's :class:`MetricResult` of
 :class:`ItemScore` values, and the :class:`System` protocol every system under evaluation
-follows. Loading: :func:`load_gold` parses and validates ``gold.jsonl``; :func:`split_items`
-selects the fixed dev / test split.
+follows. Loading: :func:`load_gold` parses and validates ``gold.jsonl`` (sealed items only on
+request); :func:`split_items` selects the fixed dev / test split, or the sealed split.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ class GoldItem:
             values for ``conflict`` items).
         reference: The gold answer a careful human would give (a refusal for unanswerable).
         note: Why the item exists / what it tests.
+        split: ``"sealed"`` for the held-out split that is run once at the end and reported
+            as it came out; empty for the fixed dev/test rule of :func:`split_items`.
     """
 
     id: str
@@ -42,6 +44,7 @@ class GoldItem:
     key_facts: tuple[str, ...] = ()
     reference: str = ""
     note: str = ""
+    split: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,8 @@ def top_chunk_prediction(
 # --------------------------------------------------------------------------- gold.jsonl
 
 DEFAULT_GOLD = Path(__file__).with_name("gold.jsonl")
-SPLITS = ("all", "dev", "test")
+SEALED = "sealed"
+SPLITS = ("all", "dev", "test", SEALED)
 KINDS: tuple[str, ...] = get_args(GoldKind)
 _REQUIRED = ("id", "question", "kind", "source", "anchor", "key_facts", "reference", "note")
 _TEXT_FIELDS = ("id", "question", "kind", "source", "anchor", "reference", "note")
@@ -144,14 +148,18 @@ class GoldFormatError(ValueError):
     """A gold file line that cannot be turned into a valid :class:`GoldItem`."""
 
 
-def load_gold(path: Path = DEFAULT_GOLD) -> list[GoldItem]:
+def load_gold(path: Path = DEFAULT_GOLD, *, include_sealed: bool = False) -> list[GoldItem]:
     """Parse and validate a gold JSONL file.
 
     Each non-blank line must be a JSON object with the fields ``id``, ``question``,
-    ``kind``, ``source``, ``anchor``, ``key_facts``, ``reference`` and ``note``.
+    ``kind``, ``source``, ``anchor``, ``key_facts``, ``reference`` and ``note``, and
+    optionally ``split`` (only ``"sealed"``; absent = the fixed dev/test rule). Every line
+    is validated, sealed or not, but sealed items are returned only on request, so code
+    that tunes, calibrates or tests on the gold set never sees them.
 
     Args:
         path: The JSONL file to read.
+        include_sealed: Also return the ``"sealed"`` items (for ``split_items(..., "sealed")``).
 
     Returns:
         The items in file order.
@@ -173,18 +181,20 @@ def load_gold(path: Path = DEFAULT_GOLD) -> list[GoldItem]:
                 )
             seen[item.id] = lineno
             items.append(item)
-    return items
+    return [it for it in items if include_sealed or it.split != SEALED]
 
 
 def split_items(items: Iterable[GoldItem], split: str) -> list[GoldItem]:
-    """Select the ``all``, ``dev`` or ``test`` part of the gold items.
+    """Select the ``all``, ``dev``, ``test`` or ``sealed`` part of the gold items.
 
-    The split is fixed and stratified by kind: within each kind, items are sorted by
-    id and every third one (index % 3 == 2) goes to ``test``, the rest to ``dev``.
+    Items marked ``split: "sealed"`` form the ``sealed`` split and belong to no other:
+    ``all`` is dev + test. The dev/test split is fixed and stratified by kind: within each
+    kind, the unsealed items are sorted by id and every third one (index % 3 == 2) goes to
+    ``test``, the rest to ``dev``.
 
     Args:
         items: Gold items (any order).
-        split: ``"all"``, ``"dev"`` or ``"test"``.
+        split: ``"all"``, ``"dev"``, ``"test"`` or ``"sealed"``.
 
     Returns:
         The selected items, sorted by id.
@@ -195,6 +205,9 @@ def split_items(items: Iterable[GoldItem], split: str) -> list[GoldItem]:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; valid values: {', '.join(SPLITS)}")
     ordered = sorted(items, key=lambda it: it.id)
+    if split == SEALED:
+        return [it for it in ordered if it.split == SEALED]
+    ordered = [it for it in ordered if it.split != SEALED]
     if split == "all":
         return ordered
     want_test = split == "test"
@@ -229,6 +242,11 @@ def _parse_line(line: str, path: Path, lineno: int) -> GoldItem:
     if kind != "unanswerable":
         if not record["source"] or not record["anchor"] or not facts:
             raise _error(path, lineno, f"a {kind} item needs a source, an anchor and a key fact")
+    split = record.get("split", "")
+    if "split" in record and split != SEALED:
+        raise _error(
+            path, lineno, f"bad split {split!r}; only {SEALED!r} may be given (absent = dev/test)"
+        )
     return GoldItem(
         id=record["id"],
         question=record["question"],
@@ -238,6 +256,7 @@ def _parse_line(line: str, path: Path, lineno: int) -> GoldItem:
         key_facts=tuple(facts),
         reference=record["reference"],
         note=record["note"],
+        split=split,
     )
 
 

@@ -1,7 +1,6 @@
-"""Write an evaluation run to disk: ``report.json``, ``predictions.jsonl``, ``report.html``.
-
-The HTML is self-contained (inline CSS and SVG, no scripts), so it opens anywhere offline.
-Conversations (:mod:`eval.conversations`) are their own slice in every file.
+"""Write an evaluation run to disk: ``report.json``, ``predictions.jsonl``, ``report.html`` and
+``answers.html`` (:mod:`eval.answers.page`). The pages are self-contained (inline CSS and SVG, no
+scripts), so they open anywhere offline. Conversations are their own slice in every file.
 """
 
 from __future__ import annotations
@@ -14,31 +13,24 @@ from functools import partial
 from html import escape
 from pathlib import Path
 
+from eval.answers.page import render_answers
 from eval.conversations import SLICE
 from eval.gold import GoldItem, Prediction
-from eval.runner import SystemRun
-
-RETRIEVAL_METRICS = ("hit@1", "hit@5", "mrr@10", "ndcg@5")
-ANSWER_METRICS = (
-    "key_fact_recall",
-    "all_facts",
-    "citation_precision",
-    "source_hit",
-    "disclaimer_rate",
-    "refusal_rate",
-    "false_refusal_rate",
-    "conflict_flag_rate",
-    "figure_faithfulness",
-    "rouge_l_f1",
-    "semantic_similarity",
+from eval.runner import (
+    ANSWER_METRICS,
+    LOWER_IS_BETTER,
+    NO_DIRECTION,
+    NOT_A_RATE,
+    RETRIEVAL_METRICS,
+    SystemRun,
 )
+
 CONVERSATION_METRICS = (
     "answered_when_should",
     "refused_when_should",
     "refusal_kind",
     "answered_key_fact_recall",
 )
-LOWER_IS_BETTER = frozenset({"false_refusal_rate"})
 Pick = Callable[[SystemRun, str], float | None]
 COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563")
 
@@ -112,12 +104,13 @@ def _prediction_record(system: str, pred: Prediction, **about: object) -> dict:
 def write_report(
     runs: Sequence[SystemRun], items: Sequence[GoldItem], out: Path, info: dict
 ) -> dict[str, Path]:
-    """Write the three report files into ``out`` and return their paths."""
+    """Write the four report files into ``out`` and return their paths."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "json": out / "report.json",
         "predictions": out / "predictions.jsonl",
         "html": out / "report.html",
+        "answers": out / "answers.html",
     }
     report = report_dict(runs, items, info)
     paths["json"].write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
@@ -134,6 +127,7 @@ def write_report(
     with open(paths["predictions"], "w", encoding="utf-8") as fh:
         fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     paths["html"].write_text(render_html(runs, items, info), "utf-8")
+    paths["answers"].write_text(render_answers(runs, items, info), "utf-8")
     return paths
 
 
@@ -142,9 +136,10 @@ def _bar_chart(
 ) -> str:
     """Grouped vertical bars: one group per label, one bar per series (system)."""
     width = max(420, 24 * len(groups) * max(1, len(series)) + 120)
-    height, pad, top = 260, 56, 30
-    inner_w, inner_h = width - 2 * pad, height - pad - top
-    group_w = inner_w / max(1, len(groups))
+    pad, top, inner_h, longest = 56, 30, 174, max(map(len, groups), default=0)
+    group_w = (width - 2 * pad) / max(1, len(groups))
+    slant = longest * 6.5 > group_w  # labels wider than their group are slanted
+    height = top + inner_h + pad + (5 * longest if slant else 0)
     bar_w = group_w * 0.8 / max(1, len(series))
     parts = [
         f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
@@ -166,17 +161,17 @@ def _bar_chart(
             value = values[g]
             if value is None:
                 continue
-            h = inner_h * min(value / vmax, 1.0) if vmax else 0
+            h = inner_h * min(max(value / vmax, 0.0), 1.0) if vmax else 0
             x, y = x0 + s * bar_w, top + inner_h - h
             colour = COLOURS[s % len(COLOURS)]
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.92:.1f}" height="{h:.1f}" '
                 f'fill="{colour}"><title>{escape(name)} {escape(label)}: {value:.3f}</title></rect>'
             )
-        parts.append(
-            f'<text x="{x0 + group_w * 0.4:.1f}" y="{height - pad + 16}" class="label" '
-            f'text-anchor="middle">{escape(label)}</text>'
-        )
+        x, y = x0 + group_w * 0.4, top + inner_h + 16
+        place = f'text-anchor="end" transform="rotate(-35 {x:.1f} {y})"'
+        place = place if slant else 'text-anchor="middle"'
+        parts.append(f'<text x="{x:.1f}" y="{y}" class="label" {place}>{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -189,16 +184,20 @@ def _legend(names: Sequence[str]) -> str:
     )
 
 
+def _label(metric: str) -> str:
+    return f"{metric} ↓" if metric in LOWER_IS_BETTER else metric
+
+
 def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
 def _table(runs: Sequence[SystemRun], metrics: Sequence[str], pick: Pick) -> str:
-    head = "".join(f"<th>{escape(m)}</th>" for m in metrics)
+    head = "".join(f"<th>{escape(_label(m))}</th>" for m in metrics)
     best = {}
     for m in metrics:
         values = [v for run in runs if (v := pick(run, m)) is not None]
-        if values:
+        if values and m not in NO_DIRECTION:
             best[m] = min(values) if m in LOWER_IS_BETTER else max(values)
     rows = []
     for run in runs:
@@ -253,11 +252,10 @@ def render_html(runs: Sequence[SystemRun], items: Sequence[GoldItem], info: dict
     sources = sorted({i.source for i in items if i.source})
     charts = ""
     for group in (RETRIEVAL_METRICS, ANSWER_METRICS):
-        shown = [m for m in metrics if m in group]
+        shown = [m for m in metrics if m in group and m not in NOT_A_RATE]
         if shown:
-            charts += _bar_chart(
-                "metrics", shown, {r.name: [r.score(m) for m in shown] for r in runs}
-            )
+            values = {r.name: [r.score(m) for m in shown] for r in runs}
+            charts += _bar_chart("metrics (↓ lower is better)", [_label(m) for m in shown], values)
     source_chart = _bar_chart(
         "hit@5 per source",
         [s[:3] for s in sources],
@@ -280,6 +278,7 @@ def render_html(runs: Sequence[SystemRun], items: Sequence[GoldItem], info: dict
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>yibao-qa 评测报告</title><style>{_CSS}</style></head><body>
 <h1>yibao-qa 评测报告</h1><ul>{meta}<li><b>items</b>: {len(items)}</li></ul>
+<p><a href="answers.html">answers.html</a>: every answer with its reference and failed checks</p>
 <p>{_legend([run.name for run in runs])}</p>
 <h2>Summary</h2>{_table(runs, metrics, lambda run, m: run.score(m))}
 <h2>Metrics</h2>{charts}

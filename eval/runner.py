@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from eval import answer_metrics as am
+from eval.answers import readability as rd
 from eval.conversations import (
     SLICE,
     Conversation,
@@ -30,6 +31,35 @@ logger = logging.getLogger(__name__)
 Embed = Callable[[list[str]], np.ndarray]
 OnItem = Callable[[str, int, int], None]
 
+RETRIEVAL_METRICS = ("hit@1", "hit@5", "mrr@10", "ndcg@5")
+ANSWER_METRICS = (
+    "key_fact_recall",
+    "all_facts",
+    "citation_precision",
+    "source_hit",
+    "disclaimer_rate",
+    "refusal_rate",
+    "false_refusal_rate",
+    "conflict_flag_rate",
+    "figure_faithfulness",
+    "rouge_l_f1",
+    "semantic_similarity",
+    "lead_key_fact",
+    "key_fact_gain",
+    "duplicate_sentence_rate",
+    "heading_line_rate",
+    "source_order",
+    "body_chars",
+    "body_chars_p90",
+)
+"""Answer metrics in display order (:func:`evaluate` runs them)."""
+LOWER_IS_BETTER = frozenset({"false_refusal_rate", "duplicate_sentence_rate", "heading_line_rate"})
+"""Metrics where 0 is perfect: ceilings, not floors; the lowest value is best."""
+NO_DIRECTION = frozenset({"body_chars", "body_chars_p90"})
+"""Metrics with no better direction (body length in characters)."""
+NOT_A_RATE = NO_DIRECTION | {"key_fact_gain"}
+"""Metrics outside [0, 1], left out of the 0–1 bar charts."""
+
 
 def evaluate(
     items: Sequence[GoldItem],
@@ -41,8 +71,9 @@ def evaluate(
     """Run every metric and key the results by name.
 
     Retrieval metrics (``hit@1``, ``hit@5``, ``mrr@10``, ``ndcg@5``) always run. Answer
-    metrics run when ``answers`` is true and at least one prediction for these items has an
-    answer; ``semantic_similarity`` only when ``embed`` is given.
+    metrics (:data:`ANSWER_METRICS`, from :mod:`eval.answer_metrics` and
+    :mod:`eval.answers.readability`) run when ``answers`` is true and at least one prediction
+    for these items has an answer; ``semantic_similarity`` only when ``embed`` is given.
     """
     results = [
         hit_at_k(items, preds, 1),
@@ -63,6 +94,13 @@ def evaluate(
             am.conflict_flag_rate(items, preds),
             am.figure_faithfulness(items, preds),
             am.rouge_l_f1(items, preds),
+            rd.lead_key_fact(items, preds),
+            rd.key_fact_gain(items, preds),
+            rd.duplicate_sentence_rate(items, preds),
+            rd.heading_line_rate(items, preds),
+            rd.source_order(items, preds),
+            rd.body_chars(items, preds),
+            rd.body_chars_p90(items, preds),
         ]
         if embed is not None:
             results.append(am.semantic_similarity(items, preds, embed))

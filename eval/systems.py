@@ -68,6 +68,14 @@ class RetrieverSystem:
         return top_chunk_prediction(item, to_retrieved(result.hits), timings)
 
 
+def _cited_text(chunk: str, quote: str, date: str | None) -> str:
+    """The cited chunk, the quoted span when it reaches past the chunk, and the date line."""
+    parts = [chunk] if chunk else []
+    if quote not in chunk:
+        parts.append(quote)
+    return "\n".join([*parts, f"资料日期:{date or '未注明'}"])
+
+
 class AnswerSystem:
     """yibao end to end: retrieval, refusal decision and the cited answer composer."""
 
@@ -87,11 +95,12 @@ class AnswerSystem:
     def _ask(self, item_id: str, question: str, history: Sequence[Turn]) -> Prediction:
         answer = self.service.ask(question, history)
         chunk_text = {h.chunk.chunk_id: h.chunk.text for h in answer.hits}
-        # A cited source is its chunk plus its date: the answer's 资料日期 note quotes the date.
+        # A cited source is its chunk, the exact span quoted (it may reach past the chunk, when
+        # a whole section is quoted) and its date (the answer's 资料日期 note quotes the date).
         citations = [
             CitedPassage(
                 c.n,
-                f"{chunk_text.get(c.chunk_id, c.quote)}\n资料日期:{c.date or '未注明'}",
+                _cited_text(chunk_text.get(c.chunk_id, ""), c.quote, c.date),
                 c.source,
                 c.doc_id,
                 c.title,

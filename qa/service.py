@@ -16,8 +16,9 @@ import time
 from collections.abc import Sequence
 
 from qa.answering.disclaimer import with_disclaimer
-from qa.answering.extractive import ExtractiveComposer
+from qa.answering.extractive import Composer, ExtractiveComposer
 from qa.answering.llm import LlmComposer
+from qa.answering.unit_answer import UnitComposer
 from qa.embedders.factory import build_embedder, model_id_for
 from qa.index.hybrid import HybridIndex
 from qa.refusal.calibration import load_calibration
@@ -71,7 +72,9 @@ class AnswerService:
         self.retriever = retriever
         self.documents: dict[str, Document] = {d.doc_id: d for d in retriever.index.documents}
         self.refusal_model = load_calibration(settings.calibration_path)
-        self.composer = ExtractiveComposer(settings)
+        self.composer: Composer = ExtractiveComposer(settings)
+        if settings.composer == "units":
+            self.composer = UnitComposer(settings)
         self.llm = LlmComposer(settings, fallback=self.composer) if settings.llm_base_url else None
 
     @classmethod

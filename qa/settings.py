@@ -119,6 +119,11 @@ class Settings(BaseSettings):
     # --- end retrieval tuning --------------------------------------------------------------
 
     # --- answers ---------------------------------------------------------------------------
+    composer: Literal["points", "units"] = Field(
+        "points",
+        description="Extractive composer: `points` (a lead and relevant points) or `units` (the "
+        "answering section or snippet quoted in source order; experimental, see README).",
+    )
     answer_max_points: int = Field(6, ge=1, le=20, description="Most points/steps in an answer.")
     answer_considered_hits: int = Field(
         8, ge=1, description="Hits the composer reads (relevance, conflicting figures)."

@@ -22,7 +22,12 @@ def eval_(
     systems: Annotated[
         str, typer.Option("--systems", help="逗号分隔:yibao,langchain-default,chatchat,bm25,dense")
     ] = SYSTEMS,
-    split: Annotated[str, typer.Option("--split", help="all | dev | test")] = "all",
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split", help="all(=dev+test) | dev | test | sealed(封存集:只在最后跑一次,如实报告)"
+        ),
+    ] = "all",
     gold: Annotated[
         Path | None, typer.Option("--gold", help="金标 JSONL(默认 eval/gold.jsonl)")
     ] = None,
@@ -49,7 +54,7 @@ def eval_(
     names = [n.strip() for n in systems.split(",") if n.strip()]
     gold_path = gold or DEFAULT_GOLD
     try:
-        items = split_items(load_gold(gold_path), split)
+        items = split_items(load_gold(gold_path, include_sealed=split == "sealed"), split)
     except (GoldFormatError, OSError, ValueError) as exc:
         fail(str(exc))
     if not items:
@@ -70,7 +75,11 @@ def eval_(
     ) as bar:
         tasks = {s.name: bar.add_task(s.name, total=len(items)) for s in built}
         runs = run_eval(
-            built, items, embed, lambda name, n, _: bar.update(tasks[name], completed=n)
+            built,
+            items,
+            embed,
+            lambda name, n, _: bar.update(tasks[name], completed=n),
+            conversations=() if split == "sealed" else None,  # sealed: only sealed items
         )
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out_dir = out or Path("eval/reports") / stamp
@@ -84,7 +93,8 @@ def eval_(
     }
     paths = write_report(runs, items, out_dir, info)
     print_tables(runs, metric_names(runs))
-    console.print(f"报告已写入:{paths['html']}、{paths['json'].name}、{paths['predictions'].name}")
+    written = "、".join(paths[k].name for k in ("json", "predictions", "answers"))
+    console.print(f"报告已写入:{paths['html']}、{written}")
 
 
 def _fmt(value: float | None) -> str:

@@ -19,6 +19,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from qa.answering.points import Scorer, relevant_chunks, select_points
 from qa.answering.trust import conflict_note, date_note, find_conflicts, region_note
@@ -69,6 +70,14 @@ def usable_chunks(
         seen.add(chunk.chunk_id)
         chunks.append(chunk)
     return chunks
+
+
+class Composer(Protocol):
+    """Anything that composes a cited answer body (extractive, units, LLM)."""
+
+    def compose(
+        self, question: Question, hits: Sequence[Hit], documents: Mapping[str, Document]
+    ) -> Composition: ...
 
 
 class CitationList:
@@ -166,6 +175,11 @@ class ExtractiveComposer:
                 weights[token] = idf if len(token) > 1 else idf / 2
         return weights
 
+    def scorer(self, question: Question, documents: Mapping[str, Document]) -> Scorer:
+        """Scores texts against ``question`` by IDF-weighted words and character bigrams."""
+        rare = min(_INFORMATIVE, 0.5 * math.log((len(documents) + 1) / 1.5))  # tiny corpora
+        return Scorer(question.text, self._weights(question, documents), rare)
+
     def compose(
         self, question: Question, hits: Sequence[Hit], documents: Mapping[str, Document]
     ) -> Composition:
@@ -179,8 +193,7 @@ class ExtractiveComposer:
         Returns:
             The composition; its body is empty when no hit is relevant.
         """
-        rare = min(_INFORMATIVE, 0.5 * math.log((len(documents) + 1) / 1.5))  # tiny corpora
-        scorer = Scorer(question.text, self._weights(question, documents), rare)
+        scorer = self.scorer(question, documents)
         usable = usable_chunks(hits, documents, self.settings.answer_considered_hits)
         passages = relevant_chunks(scorer, question.text, usable)
         if not passages:

@@ -32,8 +32,8 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from qa.answering.extractive import (
     CitationList,
+    Composer,
     Composition,
-    ExtractiveComposer,
     trust_notes,
     usable_chunks,
 )
@@ -93,7 +93,7 @@ class LlmComposer:
     def __init__(
         self,
         settings: Settings,
-        fallback: ExtractiveComposer,
+        fallback: Composer,
         client: openai.OpenAI | None = None,
     ) -> None:
         self.settings = settings

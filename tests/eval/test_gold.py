@@ -1,4 +1,8 @@
-"""The hand-written gold set checked against the corpus; its loader, split and records."""
+"""The hand-written gold set checked against the corpus; its loader, splits and records.
+
+The corpus checks cover the sealed items too (strings only: nothing here retrieves or
+answers them); the split tests make sure they never leak into dev, test or all.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from api.cli.main import app
 from eval.gold import (
     DEFAULT_GOLD,
+    SEALED,
     GoldFormatError,
     GoldItem,
     RetrievedChunk,
@@ -19,6 +26,7 @@ from eval.gold import (
     split_items,
     top_chunk_prediction,
 )
+from qa.settings import Settings
 from qa.text.normalize import compact
 from tests.conftest import CORPUS
 from tests.eval.conftest import SEEDS, documents, forbidden_questions, link_list_titles, raw
@@ -26,7 +34,16 @@ from tests.eval.conftest import SEEDS, documents, forbidden_questions, link_list
 
 @cache
 def gold() -> tuple[GoldItem, ...]:
-    return tuple(load_gold(DEFAULT_GOLD))
+    """Every item in the file, sealed ones included."""
+    return tuple(load_gold(DEFAULT_GOLD, include_sealed=True))
+
+
+def unsealed() -> list[GoldItem]:
+    return [it for it in gold() if it.split != SEALED]
+
+
+def sealed() -> list[GoldItem]:
+    return [it for it in gold() if it.split == SEALED]
 
 
 def _item_id(item: GoldItem) -> str:
@@ -45,17 +62,33 @@ def test_corpus_seeds_exist() -> None:
 
 
 def test_counts_per_kind() -> None:
-    counts = Counter(it.kind for it in gold())
+    counts = Counter(it.kind for it in unsealed())
     assert counts["answerable"] >= 65
     assert counts["unanswerable"] >= 20
     assert counts["conflict"] >= 6
-    assert len(gold()) >= 95
+    assert len(unsealed()) >= 95
 
 
-def test_every_seed_answers_at_least_eight() -> None:
-    per_seed = Counter(it.source for it in answered("answerable"))
+def test_sealed_counts_per_kind() -> None:
+    counts = Counter(it.kind for it in sealed())
+    assert counts["answerable"] >= 45
+    assert counts["unanswerable"] >= 15
+    assert len(sealed()) >= 60
+
+
+@pytest.mark.parametrize("part", [unsealed, sealed], ids=["dev+test", "sealed"])
+def test_every_seed_answers_at_least_eight(part) -> None:
+    per_seed = Counter(it.source for it in part() if it.kind == "answerable")
     for seed in SEEDS:
         assert per_seed[seed] >= 8, (seed, per_seed[seed])
+
+
+def test_sealed_questions_are_new() -> None:
+    """Sealed questions neither repeat nor share an anchor with a dev/test question."""
+    seen = {compact(it.question) for it in unsealed()}
+    anchors = {(it.source, it.anchor) for it in unsealed() if it.anchor}
+    assert not [it.id for it in sealed() if compact(it.question) in seen]
+    assert not [it.id for it in sealed() if it.anchor and (it.source, it.anchor) in anchors]
 
 
 def test_sources_are_seeds_or_empty() -> None:
@@ -66,9 +99,10 @@ def test_sources_are_seeds_or_empty() -> None:
             assert it.source in SEEDS, it.id
 
 
-def test_article_and_snippet_passages_are_covered() -> None:
+@pytest.mark.parametrize("part", [unsealed, sealed], ids=["dev+test", "sealed"])
+def test_article_and_snippet_passages_are_covered(part) -> None:
     kinds = set()
-    for it in gold():
+    for it in part():
         if it.anchor:
             kinds.update(d.kind for d in documents(it.source) if it.anchor in d.text)
     assert {"article", "snippet"} <= kinds
@@ -112,7 +146,8 @@ def test_questions_are_not_copied_titles() -> None:
 def test_ids_and_questions_unique() -> None:
     ids = [it.id for it in gold()]
     assert len(ids) == len(set(ids))
-    assert all(re.fullmatch(r"q\d{3}", i) for i in ids)
+    assert all(re.fullmatch(r"q\d{3}", it.id) for it in unsealed())
+    assert all(re.fullmatch(r"s\d{3}", it.id) for it in sealed())
     questions = [compact(it.question) for it in gold()]
     assert len(questions) == len(set(questions))
 
@@ -126,20 +161,38 @@ def test_every_item_has_reference_and_note() -> None:
 
 
 def test_split_partitions_each_kind() -> None:
-    items = list(gold())
+    items, kept = list(gold()), unsealed()
     dev, test = split_items(items, "dev"), split_items(items, "test")
-    assert split_items(items, "all") == sorted(items, key=lambda it: it.id)
-    assert {it.id for it in dev} | {it.id for it in test} == {it.id for it in items}
+    assert split_items(items, "all") == sorted(kept, key=lambda it: it.id)
+    assert {it.id for it in dev} | {it.id for it in test} == {it.id for it in kept}
     assert not {it.id for it in dev} & {it.id for it in test}
     for kind in ("answerable", "unanswerable", "conflict"):
-        n = sum(it.kind == kind for it in items)
+        n = sum(it.kind == kind for it in kept)
         assert sum(it.kind == kind for it in test) == n // 3
+
+
+def test_sealed_items_stay_out_of_dev_test_and_all() -> None:
+    items = list(gold())
+    held = split_items(items, "sealed")
+    assert held == sorted(sealed(), key=lambda it: it.id) and held
+    ids = {it.id for it in held}
+    for name in ("all", "dev", "test"):
+        assert not ids & {it.id for it in split_items(items, name)}, name
+    assert split_items(unsealed(), "test") == split_items(items, "test")  # unchanged by them
+
+
+def test_load_gold_holds_sealed_items_back_unless_asked() -> None:
+    default = load_gold(DEFAULT_GOLD)
+    assert [it.id for it in default] == [it.id for it in unsealed()]
+    assert split_items(default, "sealed") == []
+    assert len(load_gold(DEFAULT_GOLD, include_sealed=True)) == len(gold())
 
 
 def test_split_is_deterministic() -> None:
     items = list(gold())
     shuffled = items[::-1]
-    assert split_items(items, "test") == split_items(shuffled, "test")
+    for name in ("dev", "test", "sealed"):
+        assert split_items(items, name) == split_items(shuffled, name)
     assert split_items(items, "dev") == split_items(list(load_gold(DEFAULT_GOLD)), "dev")
 
 
@@ -148,8 +201,17 @@ def test_split_rule_on_small_set() -> None:
     assert [it.id for it in split_items(items, "test")] == ["q003", "q006"]
 
 
+def test_split_rule_ignores_sealed_items() -> None:
+    items = [GoldItem(f"q{i:03d}", f"问题{i}", "unanswerable") for i in range(1, 7)]
+    held = [GoldItem(f"s{i:03d}", f"封存{i}", "unanswerable", split=SEALED) for i in (1, 2)]
+    mixed = [*held, *items]
+    assert [it.id for it in split_items(mixed, "test")] == ["q003", "q006"]
+    assert [it.id for it in split_items(mixed, "all")] == [it.id for it in items]
+    assert [it.id for it in split_items(mixed, "sealed")] == ["s001", "s002"]
+
+
 def test_unknown_split() -> None:
-    with pytest.raises(ValueError, match="all, dev, test"):
+    with pytest.raises(ValueError, match="all, dev, test, sealed"):
         split_items(gold(), "train")
 
 
@@ -184,6 +246,14 @@ def test_load_valid_file_with_blank_lines(tmp_path: Path) -> None:
     items = load_gold(path)
     assert [it.id for it in items] == ["q001", "q002"]
     assert items[0].key_facts == ("刷脸激活",)
+    assert items[0].split == ""
+
+
+def test_load_sealed_items(tmp_path: Path) -> None:
+    path = _write(tmp_path, [_line(), _line(id="s001", question="医保码怎么弄", split="sealed")])
+    assert [it.id for it in load_gold(path)] == ["q001"]
+    items = load_gold(path, include_sealed=True)
+    assert [(it.id, it.split) for it in items] == [("q001", ""), ("s001", "sealed")]
 
 
 @pytest.mark.parametrize(
@@ -196,6 +266,9 @@ def test_load_valid_file_with_blank_lines(tmp_path: Path) -> None:
         (_line(id="q009", key_facts="刷脸激活"), "key_facts"),
         (_line(id="q009", anchor=""), "anchor"),
         ("[1, 2]", "object"),
+        (_line(id="q009", split="test"), "split"),
+        (_line(id="q009", split=""), "split"),
+        (_line(id="s001", split="sealed", kind="maybe"), "kind"),
     ],
 )
 def test_load_errors_name_file_and_line(tmp_path: Path, bad: str, needle: str) -> None:
@@ -217,3 +290,41 @@ def test_top_chunk_prediction_cites_the_top_chunk():
     assert [(c.n, c.source, c.doc_id) for c in pred.citations] == [(1, "a.txt", "c1")]
     empty = top_chunk_prediction(item, [], {})
     assert empty.refused and empty.answer == "" and not empty.citations
+
+
+# ---------------------------------------------------------------- yibao eval --split
+
+
+@pytest.fixture
+def tiny_gold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, eval_settings: Settings) -> Path:
+    """A two-item gold file (one dev/test, one sealed) and the fake-embedder environment."""
+    monkeypatch.setenv("YIBAO_EMBEDDER", "fake")
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(eval_settings.data_dir))
+    monkeypatch.setenv("YIBAO_CORPUS_DIR", str(eval_settings.corpus_dir))
+    held = _line(
+        id="s001",
+        question="家里人怎么绑定家庭共济",
+        source="001_5a948301c2343ca9.txt",
+        anchor="进入【地方专区】→【门诊共济】→【家庭成员绑定】",
+        key_facts=["家庭成员绑定"],
+        split="sealed",
+    )
+    return _write(tmp_path, [_line(), held])
+
+
+@pytest.mark.parametrize(("split", "ids"), [("sealed", {"s001"}), ("all", {"q001"})])
+def test_cli_eval_split_sealed(tiny_gold: Path, tmp_path: Path, split: str, ids: set) -> None:
+    out = tmp_path / f"report-{split}"
+    args = ["eval", "--systems", "bm25", "--split", split, "--gold", str(tiny_gold)]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = (out / "predictions.jsonl").read_text("utf-8").splitlines()
+    assert {json.loads(line)["id"] for line in lines} == ids
+    report = json.loads((out / "report.json").read_text("utf-8"))
+    assert (report["split"], report["n_items"]) == (split, 1)
+
+
+def test_cli_eval_split_help_and_errors(tiny_gold: Path) -> None:
+    assert "sealed" in CliRunner().invoke(app, ["eval", "--help"]).output
+    bad = CliRunner().invoke(app, ["eval", "--split", "train", "--gold", str(tiny_gold)])
+    assert bad.exit_code == 1 and "sealed" in bad.output

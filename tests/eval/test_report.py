@@ -17,10 +17,12 @@ def _write_gold(path, items):
     with open(path, "w", encoding="utf-8") as fh:
         for i in items:
             record = {**i.__dict__, "key_facts": list(i.key_facts)}
+            if not record.get("split"):  # absent = the fixed dev/test rule
+                record.pop("split", None)
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def test_writes_three_files_with_the_conversation_slice(fake_runs, tmp_path):
+def test_writes_four_files_with_the_conversation_slice(fake_runs, tmp_path):
     paths = write_report(fake_runs, TINY_GOLD, tmp_path / "out", {"split": "all"})
     report = json.loads(paths["json"].read_text("utf-8"))
     assert set(report["systems"]) == {"yibao", "bm25", "dense"}
@@ -47,6 +49,13 @@ def test_writes_three_files_with_the_conversation_slice(fake_runs, tmp_path):
     assert html.startswith("<!doctype html>") and html.count("<svg") >= 3
     assert "<script" not in html and "hit@5" in html
     assert "Conversations (3" in html and "answered_when_should" in html
+    assert 'href="answers.html"' in html and "duplicate_sentence_rate ↓" in html
+    assert "body_chars_p90" in html and "key_fact_gain" in yibao["per_item"]
+
+    answers = paths["answers"].read_text("utf-8")
+    assert paths["answers"].name == "answers.html" and "<script" not in answers
+    assert all(f"{run.name}: " in answers for run in fake_runs)
+    assert all(f"{i.id} · " in answers for i in TINY_GOLD)
 
 
 def test_metric_names_include_the_conversation_metrics_of_slices(fake_runs):
@@ -72,7 +81,9 @@ def test_cli_eval_prints_the_conversation_table(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "评测结果" in result.output and "hit@5" in result.output
     assert f"按题型:{SLICE}" in result.output and "answered_when_should" in result.output
-    assert {p.name for p in out.iterdir()} == {"report.json", "predictions.jsonl", "report.html"}
+    assert "duplicate_sentence_rate" in result.output and "body_chars_p90" in result.output
+    files = {p.name for p in out.iterdir()}
+    assert files == {"report.json", "predictions.jsonl", "report.html", "answers.html"}
 
 
 def test_cli_eval_bad_gold_file(tmp_path, monkeypatch):

@@ -6,7 +6,15 @@ import numpy as np
 
 from eval.conversations import SLICE, load_conversations
 from eval.metrics import index_predictions
-from eval.runner import evaluate, run_eval, slice_by
+from eval.runner import (
+    ANSWER_METRICS,
+    LOWER_IS_BETTER,
+    NOT_A_RATE,
+    RETRIEVAL_METRICS,
+    evaluate,
+    run_eval,
+    slice_by,
+)
 from tests.eval.conftest import DISC, TINY_GOLD, assert_reasons, cite, hit, item, miss, pred
 
 
@@ -31,8 +39,14 @@ def test_evaluate_and_slice_by():
         "hit@1", "hit@5", "mrr@10", "ndcg@5", "key_fact_recall", "all_facts",
         "citation_precision", "source_hit", "disclaimer_rate", "refusal_rate",
         "false_refusal_rate", "conflict_flag_rate", "figure_faithfulness", "rouge_l_f1",
-        "semantic_similarity",
+        "semantic_similarity", "lead_key_fact", "key_fact_gain", "duplicate_sentence_rate",
+        "heading_line_rate", "source_order", "body_chars", "body_chars_p90",
     }  # fmt: skip
+    assert set(full) == {*RETRIEVAL_METRICS, *ANSWER_METRICS}
+    assert LOWER_IS_BETTER <= set(ANSWER_METRICS) and NOT_A_RATE <= set(ANSWER_METRICS)
+    assert full["lead_key_fact"].score == 0.5  # "400元,670元" leads; "不一致" does not
+    assert full["key_fact_gain"].score == 0.0  # the answer says what the top chunk says
+    assert full["duplicate_sentence_rate"].score == 0.0
     assert all(name == r.name for name, r in full.items())
     assert full["refusal_rate"].score == 1.0
     assert full["rouge_l_f1"].score is None  # no references
@@ -47,6 +61,10 @@ def test_evaluate_and_slice_by():
     assert sliced["unanswerable"]["refusal_rate"].score == 1.0
     assert sliced["answerable"]["hit@1"].score == 1.0
     assert sliced["conflict"]["hit@1"].score == 0.0
+    assert (
+        sliced["conflict"]["key_fact_gain"].items[0].reason == "answer 0/2 key facts, top chunk 0/2"
+    )
+    assert sliced["unanswerable"]["heading_line_rate"].score is None  # refused: not scored
 
 
 def test_runs_score_each_system(fake_runs):

@@ -7,7 +7,7 @@ import pytest
 from eval.conversations import Conversation
 from eval.gold import GoldItem
 from eval.systems import AnswerSystem, build_systems
-from qa.types import Answer, Citation, Turn
+from qa.types import Answer, Chunk, Citation, Hit, Turn
 
 
 class StubService:
@@ -46,3 +46,17 @@ def test_converse_passes_the_earlier_turns_and_the_refusal_reason():
 def test_unknown_system_is_a_clear_error(eval_settings):
     with pytest.raises(ValueError, match="未知系统"):
         build_systems(["yibao", "magic"], eval_settings)
+
+
+def test_a_citation_reaching_past_its_chunk_is_scored_on_the_quote_too():
+    chunk = Chunk("c1", "d1", "a.txt", "snippet", "标题", "个人缴费400元", 0, 7)
+    quote = "个人缴费400元,财政补助670元"
+    cited = Citation(1, "c1", "d1", "a.txt", "标题", None, quote, 0, len(quote))
+
+    class Service:
+        def ask(self, question: str, history=()) -> Answer:
+            return Answer(question, f"{quote}[1]", (cited,), hits=(Hit(chunk, 1, 1.0),))
+
+    system = AnswerSystem("yibao", Service())  # type: ignore[arg-type]
+    text = system.predict(GoldItem("q1", "合肥居民医保交多少", "answerable")).citations[0].text
+    assert text == f"个人缴费400元\n{quote}\n资料日期:未注明"

@@ -1,5 +1,7 @@
-"""Trust notes on real corpus passages: conflicting figures, region, dates."""
+"""Trust notes on real corpus passages and hand-made ones: conflicting figures, figures for
+different groups or years, region, dates."""
 
+from qa.answering.cohorts import cohort_of, same_cohort
 from qa.answering.trust import (
     conflict_note,
     date_note,
@@ -8,7 +10,8 @@ from qa.answering.trust import (
     place_of,
     region_note,
 )
-from qa.text.figures import extract_figures
+from qa.text.figures import extract_figures, unsupported_figures
+from qa.types import Chunk
 
 
 def chunk_of(chunks, title: str, text: str = ""):
@@ -31,13 +34,22 @@ def test_dezhou_base_limits_conflict(corpus_chunks):
         assert set(extract_figures(reading.value)) <= set(extract_figures(sentence))
 
 
-def test_hefei_personal_contribution_conflict(corpus_chunks):
-    child = chunk_of(corpus_chunks, "合肥儿童医保网上缴费")  # 个人年缴标准为380元
-    city = chunk_of(corpus_chunks, "合肥市医保缴费")  # 个人缴费400元/人
-    conflicts = find_conflicts([city, child], "合肥居民医保一年交多少钱")
-    by_label = {c.label: values(c) for c in conflicts}
-    assert by_label["个人缴费金额"] == {"400元", "380元"}
-    assert by_label["财政补助金额"] == {"670元", "1800元"}
+def test_hefei_children_and_residents_differ_without_conflict(corpus_chunks):
+    child = chunk_of(corpus_chunks, "合肥儿童医保网上缴费")  # 2025年合肥儿童…个人年缴标准为380元
+    city = chunk_of(corpus_chunks, "合肥市医保缴费")  # 普通居民 :个人缴费400元/人; 大学生 350元
+    question = "合肥居民医保一年交多少钱"
+    conflicts = find_conflicts([city, child], question)
+    assert not any(c.conflicting for c in conflicts)
+    groups = {c.label: {(r.group, r.value) for r in c.readings} for c in conflicts}
+    assert groups == {
+        "个人缴费金额": {("普通居民", "400元"), ("大学生", "350元"), ("儿童", "380元")},
+        "财政补助金额": {("普通居民", "670元"), ("大学生", "50元"), ("儿童", "1800元")},
+    }
+    note = conflict_note(conflicts, [[2, 2, 1], [2, 2, 1]])
+    assert note == (
+        "注意:不同人群标准不同:儿童个人缴费380元、财政补助1800元[1];"
+        "普通居民个人缴费400元、财政补助670元[2];大学生个人缴费350元、财政补助50元[2]。"
+    )
 
 
 def test_unemployment_rate_conflict(corpus_chunks):
@@ -58,8 +70,13 @@ def test_hotline_conflict(corpus_chunks):
 def test_different_quantities_are_no_conflict(corpus_chunks):
     city = chunk_of(corpus_chunks, "合肥市医保缴费")  # 个人缴费400元, 财政补助670元
     how = chunk_of(corpus_chunks, "合肥居民医保怎么缴费")  # the same two figures
-    readings = {r.key: r.value for r in find_readings(city)}
-    assert readings == {"|个人|元": "400元", "|财政|元": "670元"}
+    readings = {(r.key, r.group): r.value for r in find_readings(city)}
+    assert readings == {
+        ("|个人|元", "普通居民"): "400元",
+        ("|财政|元", "普通居民"): "670元",
+        ("|个人|元", "大学生"): "350元",  # 在肥高校大学生 :个人实际缴费350元/人(市财政补助50元)
+        ("|财政|元", "大学生"): "50元",
+    }
     assert find_conflicts([city], "合肥居民医保一年交多少钱") == []
     assert find_conflicts([city, how], "合肥居民医保一年交多少钱") == []
 
@@ -131,3 +148,85 @@ def test_date_note():
     )
     assert date_note([None], True) == "医保政策每年可能调整,请以当地最新规定为准。"
     assert date_note([None], False) is None
+
+
+def passage(title: str, text: str, doc: str = "d") -> Chunk:
+    """A hand-made passage about 合肥."""
+    return Chunk(
+        f"{doc}-{title}", doc, f"{doc}.txt", "article", title, text, 0, len(text), None, ("合肥",)
+    )
+
+
+def test_cohort_of_reads_group_and_year_near_the_value_or_in_the_title():
+    sentence = "2025年合肥少儿个人缴费380元,成年居民个人缴费400元(2024年为380元)"
+    assert cohort_of(sentence, sentence.index("380"), "") == ("儿童", "2025")
+    assert cohort_of(sentence, sentence.index("400"), "") == ("普通居民", "2025")
+    assert cohort_of("个人缴费300元(60岁以上老人)", 4, "") == ("老年人", "")  # after, same clause
+    assert cohort_of("个人缴费300元", 4, "2024年低保对象参保") == ("低保对象", "2024")
+    assert cohort_of("个人缴费300元", 4, "儿童和成年人的标准") == ("", "")  # two in the title
+    assert same_cohort(("儿童", ""), ("儿童", "2025")) and same_cohort(("", ""), ("儿童", "2025"))
+    assert not same_cohort(("儿童", ""), ("普通居民", "")) and not same_cohort(
+        ("", "2024"), ("", "2025")
+    )
+
+
+def test_children_and_general_rates_are_a_group_note_not_a_conflict():
+    general = passage("居民医保缴费标准", "普通居民个人缴费400元/人,各级财政补助670元/人。", "a")
+    child = passage("少儿参保", "中小学生和儿童:个人年缴标准为380元。", "b")
+    (difference,) = find_conflicts([general, child], "合肥居民医保一年交多少钱")
+    assert not difference.conflicting and values(difference) == {"400元", "380元"}
+    note = conflict_note([difference], [[1, 2]])
+    assert note == "注意:不同人群标准不同:普通居民个人缴费400元[1];儿童个人缴费380元[2]。"
+    quotes = [general.text, child.text]
+    assert "不一致" not in note and unsupported_figures(note, quotes) == []
+
+
+def test_same_group_different_values_conflict():
+    a = passage("合肥儿童医保", "儿童个人缴费380元。", "a")
+    b = passage("合肥少儿医保怎么交", "少儿个人年缴标准为400元。", "b")
+    c = passage("合肥居民医保", "普通居民个人缴费400元。", "c")  # another group: no part of it
+    (conflict,) = find_conflicts([a, b, c], "合肥儿童医保交多少钱")
+    assert conflict.conflicting and [r.chunk for r in conflict.readings] == [a, b]
+    assert conflict_note([conflict], [[1, 2]]) == (
+        "注意:不同资料给出的数字不一致:个人缴费金额有的为380元[1],有的为400元[2],"
+        "以当地医保部门核定为准。"
+    )
+
+
+def test_different_years_are_a_year_note():
+    old = passage("合肥居民医保", "2024年合肥居民医保个人缴费380元。", "a")
+    new = passage("合肥居民医保标准", "2025年个人缴费标准为400元。", "b")
+    (difference,) = find_conflicts([old, new], "合肥居民医保一年交多少钱")
+    assert not difference.conflicting
+    note = conflict_note([difference], [[1, 2]])
+    assert note == "注意:不同年份标准不同:2024年个人缴费380元[1];2025年个人缴费400元[2]。"
+    assert unsupported_figures(note, [old.text, new.text]) == []
+    # A year only the title states is compared but not shown: the note quotes no figure from it.
+    titled = passage("2025年合肥居民医保标准", "个人缴费标准为400元。", "c")
+    (difference,) = find_conflicts([old, titled], "合肥居民医保一年交多少钱")
+    note = conflict_note([difference], [[1, 2]])
+    assert note == "注意:不同年份标准不同:2024年个人缴费380元[1];个人缴费400元[2]。"
+
+
+def test_unknown_group_compares_as_before():
+    child = passage("合肥儿童医保", "儿童个人缴费380元。", "a")
+    plain = passage(
+        "合肥医保", "个人缴费标准为400元。", "b"
+    )  # no group, no year: compares with any
+    (conflict,) = find_conflicts([child, plain], "合肥医保一年交多少钱")
+    assert conflict.conflicting and values(conflict) == {"380元", "400元"}
+    # Both groups and a conflict in one answer: the conflict first, then the difference.
+    general = passage("合肥居民医保", "普通居民个人缴费400元,财政补助670元。", "c")
+    other = passage("合肥居民医保标准", "成年居民个人缴费400元,财政补助600元。", "d")
+    kid = passage("合肥少儿", "少儿个人缴费380元,财政补助1800元。", "e")
+    conflicts = find_conflicts([general, other, kid], "合肥居民医保一年交多少钱")
+    assert [(c.label, c.conflicting) for c in conflicts] == [
+        ("财政补助金额", True),
+        ("个人缴费金额", False),
+    ]
+    note = conflict_note(conflicts, [[1, 2, 3][: len(c.readings)] for c in conflicts])
+    assert note == (
+        "注意:不同资料给出的数字不一致:财政补助金额有的为670元[1],有的为600元[2],"
+        "以当地医保部门核定为准。注意:不同人群标准不同:普通居民个人缴费400元[1];"
+        "儿童个人缴费380元[2]。"
+    )

@@ -1,0 +1,57 @@
+"""Whom and which year a figure is for: 儿童 or 普通居民, 2024 or 2025.
+
+A figure's *group* and *year* are the ones named last before it in its sentence, else the first
+right after it in its clause, else the only one its passage title names. Several words name one
+group (少儿, 未成年人 → 儿童; 成年居民 → 普通居民; 60岁以上 → 老年人). Figures for different
+known groups or years are for different cases, so they never conflict.
+
+Example:
+    >>> cohort_of("2025年合肥儿童医保个人年缴标准为380元", 18, "")
+    ('儿童', '2025')
+"""
+
+from __future__ import annotations
+
+import re
+
+_GROUPS = {  # a group word → the name of the group
+    **dict.fromkeys("儿童 少儿 小孩 未成年人 未成年 婴幼儿".split(), "儿童"),
+    **dict.fromkeys("普通居民 成年居民 一般居民 成年人 成人 成年".split(), "普通居民"),
+    **dict.fromkeys("老年人 老年 老人".split(), "老年人"),
+    **{w: w for w in "大学生 中小学生 学生 新生儿 特困人员 低保对象 残疾人 退休人员".split()},
+    **{w[:2]: w for w in "特困人员 低保对象 残疾人 退休人员".split()},
+}
+_GROUP = re.compile("|".join(sorted(_GROUPS, key=len, reverse=True)) + r"|\d{2}周?岁以上")
+_YEAR = re.compile(r"(?<![\d.])20\d\d(?:\s*[-–—至~]\s*20\d\d)?(?=\s*年)")
+_CLAUSE_END = re.compile("[,，;；。]")
+
+
+def _named(pattern: re.Pattern[str], sentence: str, at: int, title: str) -> str:
+    """What ``pattern`` names for the figure at ``at`` (see the module docstring), or ""."""
+    clause = _CLAUSE_END.split(sentence[at:], maxsplit=1)[0]
+    near = pattern.findall(sentence, 0, at)[-1:] or pattern.findall(clause)[:1]
+    named = {_GROUPS.get(word, word) for word in pattern.findall(title)}
+    return near[0] if near else named.pop() if len(named) == 1 else ""
+
+
+def cohort_of(sentence: str, at: int, title: str) -> tuple[str, str]:
+    """(group, year) of the figure at offset ``at`` of ``sentence``; "" where unknown.
+
+    Args:
+        sentence: The sentence stating the figure.
+        at: Offset of the figure in ``sentence``.
+        title: Title of the passage (with its heading).
+    """
+    group = _named(_GROUP, sentence, at, title)
+    year = re.sub(r"\s", "", _named(_YEAR, sentence, at, title))
+    return (_GROUPS.get(group, "老年人") if group else "", year)
+
+
+def same_cohort(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Whether two (group, year) may be the same: no different known group or year."""
+    return all(not x or not y or x == y for x, y in zip(a, b, strict=True))
+
+
+def without_years(text: str) -> str:
+    """``text`` without the years it names (``2025年`` → ``年``)."""
+    return _YEAR.sub("", text)

@@ -1,0 +1,158 @@
+"""Answer units: the part of a document a person would quote — a section of an article
+(heading + body) or one snippet — split into lines that keep the source's list structure.
+
+A unit's lines carry their document offsets, nesting depth and whether they are a heading,
+so an answer can quote them in source order, show headings as headings (never cited as a
+point) and keep numbered steps and bullets with their sub-points.
+
+Example:
+    >>> unit = unit_of(chunk, document)
+    >>> [line.shown for line in unit.lines][:2]
+    ['二、线下激活方式', '1. 医保经办机构办理']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.text.normalize import compact
+from qa.text.sentences import sentence_spans
+from qa.types import Chunk, Document
+
+_CN_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+_STEP = re.compile(r"^\d{1,2}[.、．)）](?!\d)\s*")
+_BULLET = re.compile(r"^[•·●○◦▪■◆►▶➢✓]\s*")
+_ENDS = "。！？!?；;"
+_CLEAN_END = _ENDS + '”）)】」』"%％元'
+_FURNITURE = ("相关推荐", "大家都在搜", "本内容不能代替面诊", "首页 顶部")
+#: A line that only announces what follows ("以下是详细说明:") says nothing itself.
+_ANNOUNCES = re.compile(r"以下[是为将]|如下[:：]?$|下面[将随]")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a unit: ``doc.text[start:end]`` shown with whitespace folded.
+
+    Attributes:
+        start: Offset of the line's text in ``Document.text``.
+        end: Offset just past it.
+        shown: The text as shown (list markers kept, whitespace folded).
+        depth: Nesting depth (0 = top level of the unit).
+        heading: A heading (``二、线下激活方式``, a short line without a sentence end, or one
+            ending with a colon): shown as a heading, never cited as a point.
+    """
+
+    start: int
+    end: int
+    shown: str
+    depth: int = 0
+    heading: bool = False
+
+    @property
+    def key(self) -> str:
+        """Content identity (for spotting the same sentence twice)."""
+        return compact(_STEP.sub("", _BULLET.sub("", self.shown)))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A quotable part of a document: a section, or the whole of a snippet or file."""
+
+    doc: Document
+    start: int
+    end: int
+    heading: str
+    lines: tuple[Line, ...]
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.doc.doc_id, self.start
+
+
+def _is_heading(body: str) -> bool:
+    if _CN_HEADING.match(body):
+        return True
+    if body.endswith((":", "：")):
+        return True
+    bare = _STEP.sub("", _BULLET.sub("", body))
+    return len(bare) <= 14 and bare[-1:] not in _ENDS + "”）)"
+
+
+def _sentence_lines(doc: Document, start: int, end: int, depth: int) -> list[Line]:
+    """A long line of prose (a snippet is often one) as one line per sentence."""
+    out = []
+    for s, e in sentence_spans(doc.text, _ENDS, start=start, end=end):
+        shown = " ".join(doc.text[s:e].split())
+        if len(shown) >= 4 and not _ANNOUNCES.search(shown[-12:]):
+            out.append(Line(s, e, shown, depth))
+    return out
+
+
+def split_lines(doc: Document, start: int, end: int) -> list[Line]:
+    """The lines of ``doc.text[start:end]``, with depth from indentation and list markers."""
+    lines: list[Line] = []
+    indents: list[int] = []
+    pos = start
+    for raw in doc.text[start:end].split("\n"):
+        body = raw.strip()
+        lead = len(raw) - len(raw.lstrip())
+        s = pos + lead
+        pos += len(raw) + 1
+        if not body or any(f in body for f in _FURNITURE):
+            continue
+        while indents and indents[-1] > lead:
+            indents.pop()
+        if not indents or indents[-1] < lead:
+            indents.append(lead)
+        depth = len(indents) - 1
+        e = s + len(body)
+        if len(body) > 80 and not (_STEP.match(body) or _BULLET.match(body)):
+            lines.extend(_sentence_lines(doc, s, e, depth))
+        elif not _ANNOUNCES.search(body):
+            lines.append(Line(s, e, " ".join(body.split()), depth, _is_heading(body)))
+    return _mark_item_titles(lines)
+
+
+def _clean_end(doc: Document, lines: list[Line]) -> list[Line]:
+    """A snippet is a preview cut off mid-sentence: end its last line at its last clean stop."""
+    if doc.kind != "snippet" or not lines or lines[-1].shown[-1:] in _CLEAN_END:
+        return lines
+    last = lines[-1]
+    raw = doc.text[last.start : last.end]
+    cut = max(raw.rfind(ch) for ch in _CLEAN_END) + 1
+    if cut < 12:
+        return lines[:-1]
+    return [
+        *lines[:-1],
+        Line(last.start, last.start + cut, " ".join(raw[:cut].split()), last.depth),
+    ]
+
+
+def _mark_item_titles(lines: list[Line]) -> list[Line]:
+    """A line with deeper lines under it and no sentence end is a title (``1. 经办机构办理``)."""
+    out = []
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        titled = nxt is not None and nxt.depth > line.depth and line.shown[-1:] not in _CLEAN_END
+        out.append(Line(line.start, line.end, line.shown, line.depth, True) if titled else line)
+    return out
+
+
+def unit_of(chunk: Chunk, doc: Document) -> Unit:
+    """The unit holding ``chunk``: its section of ``doc``, or all of ``doc``."""
+    for section in doc.sections:
+        if section.start <= chunk.start < section.end:
+            lines = split_lines(doc, section.start, section.end)
+            return Unit(doc, section.start, section.end, section.heading, tuple(lines))
+    lines = _clean_end(doc, split_lines(doc, 0, len(doc.text)))
+    return Unit(doc, 0, len(doc.text), doc.title, tuple(lines))
+
+
+def sibling_units(unit: Unit) -> list[Unit]:
+    """Every section unit of ``unit``'s document, in source order (itself included)."""
+    doc = unit.doc
+    return [
+        Unit(doc, s.start, s.end, s.heading, tuple(split_lines(doc, s.start, s.end)))
+        for s in doc.sections
+    ] or [unit]
