@@ -106,15 +106,15 @@ def _sentence_lead(question: Question, unit: Unit, scorer: Scorer) -> Line | Non
 
 
 def _repeats(key: str, shown: set[str]) -> bool:
-    """``key`` says what a shown line says: the same, contained, or ≥ 60% of its bigrams."""
+    """``key`` says what a shown line says: the same, contained in it, or ≥ 60% of its own
+    character bigrams already shown in one line."""
     if key in shown:
         return True
     grams = char_bigrams(key)
     for k in shown:
-        if len(key) >= 12 and len(k) >= 12 and (key in k or k in key):
+        if len(key) >= 12 and key in k:
             return True
-        other = char_bigrams(k)
-        if grams and other and len(grams & other) / min(len(grams), len(other)) >= 0.6:
+        if grams and len(grams & char_bigrams(k)) / len(grams) >= 0.6:
             return True
     return False
 
@@ -188,10 +188,11 @@ def _take(lines: Sequence[Line], budget: int, skip: set[str]) -> list[Line]:
     out: list[Line] = []
     used = 0
     seen = set(skip)
+    headings: set[str] = set()
     for line in lines:
-        if _repeats(line.key, seen):
+        if line.heading and line.key in headings or not line.heading and _repeats(line.key, seen):
             continue
-        seen.add(line.key)
+        (headings if line.heading else seen).add(line.key)
         if out and used + len(line.shown) > budget:
             break
         out.append(line)
