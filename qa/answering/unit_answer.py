@@ -58,6 +58,7 @@ _KIND_CUES = {
 }
 _NUMERALS = "零一两三四五六七八九十"
 _PROCEDURE_BUDGET, _FACT_BUDGET = 600, 300
+_EXTRA_UNITS = 2  # other units that may add a point the primary lacks
 
 
 def _route_name(heading: str) -> str:
@@ -271,7 +272,10 @@ class UnitComposer:
         shown |= {ln.key for ln in span}
         used = sum(len(ln.shown) for ln in span)
         floor = 0.5 * max((scorer.coverage(ln.shown) for ln in span), default=0.0)
+        extras: list[str] = []
         for unit, chunk in units.values():
+            if len(extras) == _EXTRA_UNITS:
+                break
             if unit.key == primary.key or used >= budget:
                 continue
             if question.regions and not set(question.regions) & set(unit.doc.regions):
@@ -286,10 +290,11 @@ class UnitComposer:
             if not extra:
                 continue
             m = citations.number(chunk, extra[0].start, extra[-1].end)
-            blocks.append("另外:\n" + "\n".join(_render(extra, m)))
+            extras.extend(_render(extra, m))
             shown |= {ln.key for ln in extra}
             used += sum(len(ln.shown) for ln in extra)
-            break
+        if extras:
+            blocks.append("另外:\n" + "\n".join(extras))
         text = "\n\n".join(blocks)
         missing = unsupported_figures(text, [c.quote for c in citations.items])
         if missing:
