@@ -167,7 +167,11 @@ class ExtractiveComposer:
                 self._texts = [fold(f"{d.title}\n{d.text}") for d in documents.values()]
             texts, df = self._texts, self._df
         weights = {}
-        for token in dict.fromkeys(question.terms):
+        tokens: tuple[str, ...] = question.terms
+        if question.cross_region:  # 异地就医: the passages name no city of the question
+            places = question.regions
+            tokens = tuple(t for t in question.expanded if not any(t in p for p in places))
+        for token in dict.fromkeys(tokens):
             if token not in df:
                 df[token] = sum(token in text for text in texts)
             if df[token]:  # one character matches inside unrelated words: half weight

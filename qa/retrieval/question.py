@@ -144,6 +144,9 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
     regions = find_regions(text)
     keys = key_terms(terms, regions)
     cross = crosses_regions(regions)
+    if cross:  # the question is about 异地就医 even when it does not say so
+        cleaned = f"{cleaned} {CROSS_REGION_TERMS[0]}"
+        keys = outermost([*keys, CROSS_REGION_TERMS[0]])
     own_intent = classify_intent(normalize_question(asked))
     if resolved.follow_up and resolved.inherits and own_intent in ("offtopic", "greeting"):
         intent = classify_intent(text)

@@ -116,3 +116,11 @@ def test_a_new_full_question_is_not_polluted_by_the_previous_one(service):
     assert question.standalone == "家庭共济怎么绑定" and not question.follow_up
     answer = service.ask("那异地就医怎么备案", [Turn("user", "怎么激活医保码")])
     assert "激活" not in " ".join(h.chunk.title for h in answer.hits[:3])
+
+
+def test_a_question_across_two_cities_is_answered_from_the_remote_care_passages(service):
+    """在A地参保去B地看病 is an 异地就医 question, not a local figure of an unknown place."""
+    answer = service.ask("我在深圳交的医保去广州看病能报吗")
+    assert not answer.refused, answer.text
+    assert any("异地就医" in c.quote for c in answer.citations)
+    assert "深圳" in answer.text  # the region note says the sources are not about 深圳
