@@ -22,7 +22,7 @@ from qa.answering.unit_answer import UnitComposer
 from qa.embedders.factory import build_embedder, model_id_for
 from qa.index.hybrid import HybridIndex
 from qa.refusal.calibration import load_calibration
-from qa.refusal.decision import RefusalDecision, decide
+from qa.refusal.decision import RefusalDecision, decide, route_away
 from qa.refusal.messages import refusal_text, suggest_questions
 from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever
@@ -100,6 +100,10 @@ class AnswerService:
         return answer
 
     def _answer(self, question: Question, top_k: int) -> Answer:
+        routed = route_away(question)  # medical, off-topic, greeting: no encoder, no search
+        if routed is not None:
+            logger.info("refused kind=%s before retrieval", routed.kind)
+            return self._refusal(question, routed, (), {})
         retrieval = self.retriever.retrieve(question, top_k=max(top_k, self.settings.refusal_hits))
         hits, timings = tuple(retrieval.hits), dict(retrieval.timings_ms)
         s = self.settings

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli import ask, ingest, model, search, serve
+from api.cli import ask, bench, ingest, model, search, serve
 from api.cli import eval as eval_cmd
 
 app = typer.Typer(help="医保问答 yibao-qa:基于医保文章的检索问答。", no_args_is_help=True)
@@ -36,5 +36,6 @@ app.command()(ingest.ingest)
 app.command()(search.corpus)
 app.command()(search.search)
 app.command("eval")(eval_cmd.eval_)
+app.command()(bench.bench)
 app.command()(ask.ask)
 app.command()(serve.serve)

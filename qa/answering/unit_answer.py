@@ -29,10 +29,16 @@ from qa.answering.extractive import (
     usable_chunks,
 )
 from qa.answering.points import Scorer, relevant_chunks
-from qa.answering.units import Line, Unit, sibling_units, unit_of
+from qa.answering.units import (
+    Line,
+    Unit,
+    render_lines,
+    sibling_units,
+    take_lines,
+    unit_of,
+)
 from qa.settings import Settings
 from qa.text.figures import unsupported_figures
-from qa.text.normalize import char_bigrams
 from qa.types import Chunk, Document, Hit, Question
 
 logger = logging.getLogger(__name__)
@@ -106,20 +112,6 @@ def _sentence_lead(question: Question, unit: Unit, scorer: Scorer) -> Line | Non
     return best if scorer.coverage(best.shown) > 0 or unit.doc.kind == "snippet" else None
 
 
-def _repeats(key: str, shown: set[str]) -> bool:
-    """``key`` says what a shown line says: the same, contained in it, or ≥ 60% of its own
-    character bigrams already shown in one line."""
-    if key in shown:
-        return True
-    grams = char_bigrams(key)
-    for k in shown:
-        if len(key) >= 12 and key in k:
-            return True
-        if grams and len(grams & char_bigrams(k)) / len(grams) >= 0.6:
-            return True
-    return False
-
-
 def _block(lines: Sequence[Line], at: int, related: Callable[[Line], bool]) -> list[Line]:
     """The item ``lines[at]`` belongs to.
 
@@ -184,41 +176,6 @@ def _fits(question: Question, scorer: Scorer, line: Line) -> bool:
     return cue is None or question.kind in ("how", "yesno", "where") or bool(cue.search(line.shown))
 
 
-def _take(lines: Sequence[Line], budget: int, skip: set[str]) -> list[Line]:
-    """Lines in source order within ``budget`` chars: none shown before, no trailing heading."""
-    out: list[Line] = []
-    used = 0
-    seen = set(skip)
-    headings: set[str] = set()
-    for line in lines:
-        if line.heading and line.key in headings or not line.heading and _repeats(line.key, seen):
-            continue
-        (headings if line.heading else seen).add(line.key)
-        if out and used + len(line.shown) > budget:
-            break
-        out.append(line)
-        used += len(line.shown)
-    while out and (out[-1].heading or _fragment(out[-1])):
-        out.pop()
-    return out
-
-
-def _fragment(line: Line) -> bool:
-    """A short piece without a sentence end (where a snippet's preview was cut off)."""
-    bare = _LIST_ITEM.sub("", line.shown).strip()
-    return len(bare) <= 14 and bare[-1:] not in '。！？!?；;)）”"%元'
-
-
-def _render(lines: Sequence[Line], number: int) -> list[str]:
-    base = min((ln.depth for ln in lines), default=0)
-    shown = ["  " * (ln.depth - base) + ln.shown for ln in lines]
-    for i in range(len(lines) - 1, -1, -1):
-        if not lines[i].heading:
-            shown[i] += f"[{number}]"
-            break
-    return shown
-
-
 class UnitComposer:
     """Composes an answer from answer units (see the module docstring)."""
 
@@ -258,7 +215,7 @@ class UnitComposer:
                 if ln.end > anchor.start and ln.start < anchor.end and not _ASKS.search(ln.shown)
             ] or _focus(question, primary, scorer, False)
         body = [ln for ln in focus if ln is not lead_line]
-        quoted = _take(body, budget, {lead_line.key} if lead_line else set())
+        quoted = take_lines(body, budget, {lead_line.key} if lead_line else set())
         if not quoted and lead_line is None:
             return Composition("")
         span = [ln for ln in (lead_line, *quoted) if ln is not None]
@@ -268,7 +225,7 @@ class UnitComposer:
         elif lead:
             blocks.append(lead)
         if quoted:
-            blocks.append("\n".join(_render(quoted, n)))
+            blocks.append("\n".join(render_lines(quoted, n)))
         shown |= {ln.key for ln in span}
         used = sum(len(ln.shown) for ln in span)
         floor = 0.5 * max((scorer.coverage(ln.shown) for ln in span), default=0.0)
@@ -286,11 +243,11 @@ class UnitComposer:
                 for ln in unit.lines
                 if _fits(question, scorer, ln) and scorer.coverage(ln.shown) >= floor
             ]
-            extra = _take(extra, budget - used, shown)[:3]
+            extra = take_lines(extra, budget - used, shown)[:3]
             if not extra:
                 continue
             m = citations.number(chunk, extra[0].start, extra[-1].end)
-            extras.extend(_render(extra, m))
+            extras.extend(render_lines(extra, m))
             shown |= {ln.key for ln in extra}
             used += sum(len(ln.shown) for ln in extra)
         if extras:

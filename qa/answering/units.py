@@ -14,12 +14,14 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.text.normalize import compact
+from qa.text.normalize import char_bigrams, compact
 from qa.text.sentences import sentence_spans
 from qa.types import Chunk, Document
 
+_LIST_MARK = re.compile(r"^(\d{1,2}[.、．)）]|[•·●])")
 _CN_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _STEP = re.compile(r"^\d{1,2}[.、．)）](?!\d)\s*")
 _BULLET = re.compile(r"^[•·●○◦▪■◆►▶➢✓]\s*")
@@ -156,3 +158,52 @@ def sibling_units(unit: Unit) -> list[Unit]:
         Unit(doc, s.start, s.end, s.heading, tuple(split_lines(doc, s.start, s.end)))
         for s in doc.sections
     ] or [unit]
+
+
+def repeats(key: str, shown: set[str]) -> bool:
+    """``key`` says what a shown line says: the same, contained in it, or ≥ 60% of its own
+    character bigrams already shown in one line."""
+    if key in shown:
+        return True
+    grams = char_bigrams(key)
+    for k in shown:
+        if len(key) >= 12 and key in k:
+            return True
+        if grams and len(grams & char_bigrams(k)) / len(grams) >= 0.6:
+            return True
+    return False
+
+
+def take_lines(lines: Sequence[Line], budget: int, skip: set[str]) -> list[Line]:
+    """Lines in source order within ``budget`` chars: none shown before, no trailing heading."""
+    out: list[Line] = []
+    used = 0
+    seen = set(skip)
+    headings: set[str] = set()
+    for line in lines:
+        if line.heading and line.key in headings or not line.heading and repeats(line.key, seen):
+            continue
+        (headings if line.heading else seen).add(line.key)
+        if out and used + len(line.shown) > budget:
+            break
+        out.append(line)
+        used += len(line.shown)
+    while out and (out[-1].heading or _fragment(out[-1])):
+        out.pop()
+    return out
+
+
+def _fragment(line: Line) -> bool:
+    """A short piece without a sentence end (where a snippet's preview was cut off)."""
+    bare = _LIST_MARK.sub("", line.shown).strip()
+    return len(bare) <= 14 and bare[-1:] not in '。！？!?；;)）”"%元'
+
+
+def render_lines(lines: Sequence[Line], number: int) -> list[str]:
+    base = min((ln.depth for ln in lines), default=0)
+    shown = ["  " * (ln.depth - base) + ln.shown for ln in lines]
+    for i in range(len(lines) - 1, -1, -1):
+        if not lines[i].heading:
+            shown[i] += f"[{number}]"
+            break
+    return shown

@@ -33,7 +33,15 @@ from qa.types import Hit, Question
 
 logger = logging.getLogger(__name__)
 
-_RULE_KINDS: frozenset[str] = frozenset({"medical", "offtopic", "greeting"})
+#: Intents refused whatever the passages say: decided before retrieval (no encoder call).
+ROUTED_AWAY: frozenset[str] = frozenset({"medical", "offtopic", "greeting"})
+
+
+def route_away(question: Question) -> RefusalDecision | None:
+    """The refusal for a medical, off-topic or greeting question, before any retrieval."""
+    if question.intent not in ROUTED_AWAY:
+        return None
+    return RefusalDecision(True, question.intent, 1.0)
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ def decide(
     """
     features = compute_features(question, hits, coverage_hits, context_hits)
     facts = features.as_dict()
-    if features.intent in _RULE_KINDS:
+    if features.intent in ROUTED_AWAY:
         return RefusalDecision(True, features.intent, 1.0, (), facts)
     if not hits:
         return RefusalDecision(True, "not_found", 1.0, features.key_terms, facts)

@@ -1,0 +1,109 @@
+"""``yibao bench``: how fast yibao is next to a bare query encode and the LangChain default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from api.cli.console import console, fail
+from qa.settings import Settings
+
+#: Operation name → its Chinese label in the table.
+LABELS = {
+    "encode": "查询编码(下限)",
+    "retrieval": "yibao 检索",
+    "answer": "yibao 完整回答",
+    "langchain": "LangChain 默认检索",
+}
+RATIO_LABELS = {
+    "answer/encode": "完整回答 / 查询编码",
+    "retrieval/encode": "检索 / 查询编码",
+    "answer/langchain": "完整回答 / LangChain",
+    "retrieval/langchain": "检索 / LangChain",
+}
+
+
+def bench(
+    questions: Annotated[
+        int | None, typer.Option("--questions", min=1, help="题数(默认全部 dev+test 金标题)")
+    ] = None,
+    repeat: Annotated[int, typer.Option("--repeat", min=1, help="每题重复轮数")] = 3,
+    warmup: Annotated[int, typer.Option("--warmup", min=0, help="不计时的预热步数")] = 5,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="结果目录(默认 eval/reports/bench-<时间>/)")
+    ] = None,
+) -> None:
+    """在真实模型上交替计时:查询编码、检索、完整回答与 LangChain 默认检索,写出 bench.json。"""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from eval.bench.report import run_bench, write_bench
+    from eval.bench.targets import bench_questions, build_targets
+    from eval.gold import GoldFormatError
+    from qa.index.versions import IndexLoadError
+
+    settings = Settings()
+    try:
+        items = bench_questions(questions)
+    except (GoldFormatError, OSError) as exc:
+        fail(str(exc))
+    try:
+        with console.status("正在准备索引、模型与 LangChain 基线…"):
+            targets = build_targets(settings)
+    except (ValueError, IndexLoadError) as exc:
+        fail(str(exc))
+    command = f"yibao bench --questions {len(items)} --repeat {repeat} --warmup {warmup}"
+    with Progress(
+        TextColumn("[bold]交替计时"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        task = bar.add_task("bench", total=len(items) * repeat)
+        report = run_bench(
+            targets.service,
+            targets.baseline,
+            items,
+            repeat,
+            warmup,
+            baseline_chunks=targets.baseline_chunks,
+            command=command,
+            progress=lambda done, _: bar.update(task, completed=done),
+        )
+    out_dir = out or Path("eval/reports") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}"
+    path = write_bench(report, out_dir)
+    print_report(report)
+    console.print(f"结果已写入:{path}")
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """Two tables: latency per operation, then the ratios of medians; then the machine."""
+    ops = Table(title=f"耗时(毫秒,{report['questions']['count']} 题 × {report['repeat']} 轮)")
+    for column in ("操作", "p50", "p95", "平均", "次数"):
+        ops.add_column(column, justify="left" if column == "操作" else "right")
+    for name, stats in report["operations"].items():
+        ops.add_row(
+            LABELS.get(name, name),
+            _ms(stats["p50_ms"]),
+            _ms(stats["p95_ms"]),
+            _ms(stats["mean_ms"]),
+            str(stats["n"]),
+        )
+    console.print(ops)
+    table = Table(title="中位数之比(p50)")
+    table.add_column("比值")
+    table.add_column("倍数", justify="right")
+    for name, value in report["ratios_p50"].items():
+        table.add_row(RATIO_LABELS.get(name, name), "—" if value is None else f"{value:.2f}")
+    console.print(table)
+    env, model = report["environment"], report["model"]
+    console.print(
+        f"模型 {model['id']} · 段落 yibao {report['corpus']['yibao_chunks']} / LangChain "
+        f"{report['corpus']['langchain_chunks']} · torch 线程 {env['torch_threads']} · "
+        f"CPU {env['cpu_count']} · 提交 {env['git_commit'] or '—'}"
+    )

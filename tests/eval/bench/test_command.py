@@ -1,0 +1,39 @@
+"""`yibao bench` end to end on the fake embedder: the table and bench.json (nothing timed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli.main import app
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def fake_env(tmp_path, monkeypatch):
+    settings = make_settings(tmp_path)
+    monkeypatch.setenv("YIBAO_EMBEDDER", settings.embedder)
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("YIBAO_CORPUS_DIR", str(settings.corpus_dir))
+    return tmp_path
+
+
+def test_bench_builds_both_systems_and_writes_the_report(fake_env):
+    out = fake_env / "bench"
+    args = ["bench", "--questions", "3", "--repeat", "1", "--warmup", "1", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for label in ("查询编码(下限)", "yibao 完整回答", "LangChain 默认检索", "完整回答 / 查询编码"):
+        assert label in result.output
+    data = json.loads((out / "bench.json").read_text("utf-8"))
+    assert data["command"] == "yibao bench --questions 3 --repeat 1 --warmup 1"
+    assert data["questions"]["ids"] == ["q001", "q002", "q003"]
+    assert data["corpus"]["langchain_chunks"] > 0  # the real LangChain-default index was built
+    assert all(stats["n"] == 3 for stats in data["operations"].values())
+
+
+def test_bench_is_listed_in_help():
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0 and "bench" in result.output
