@@ -182,7 +182,7 @@ class ExtractiveComposer:
     def scorer(self, question: Question, documents: Mapping[str, Document]) -> Scorer:
         """Scores texts against ``question`` by IDF-weighted words and character bigrams."""
         rare = min(_INFORMATIVE, 0.5 * math.log((len(documents) + 1) / 1.5))  # tiny corpora
-        return Scorer(question.text, self._weights(question, documents), rare)
+        return Scorer(question.text, self._weights(question, documents), rare, question.kind)
 
     def compose(
         self, question: Question, hits: Sequence[Hit], documents: Mapping[str, Document]

@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 
 _PASSAGE_MIN = 0.2  # share of the question's weight a passage must cover
 _TITLE_MATCH = 0.6
+#: What a lead should state for a time or materials question (``Question.kind``).
+_KIND_FIT = {
+    "time": re.compile(r"\d+\s*个?(?:工作日|天|月|日|号)|截止|期限|之前|以内|即时|当天"),
+    "materials": re.compile(r"身份证|户口|材料|证明|照片|复印件"),
+}
 _ASKS_AMOUNT = re.compile(r"多少|几|比例|标准|金额|上下限|上限|下限|号码")
 _AMOUNT = re.compile(
     r"\d+(?:\.\d+)?\s*(?:%|％|万?元|个月|个工作日|天|周岁|岁)|(?<!\d)\d{1,2}\s*[年月](?![\d度])|123\d\d"
@@ -35,12 +40,15 @@ _AMOUNT = re.compile(
 class Scorer:
     """Overlap of a text with the question: IDF-weighted tokens, then character bigrams."""
 
-    def __init__(self, question: str, weights: dict[str, float], rare: float) -> None:
+    def __init__(
+        self, question: str, weights: dict[str, float], rare: float, kind: str = "other"
+    ) -> None:
         self.weights = weights
         self.rare = rare  # weight from which a token is uncommon enough to show relevance
         self.total = sum(weights.values()) or 1.0
         self.bigrams = char_bigrams(question)
         self.asks_amount = bool(_ASKS_AMOUNT.search(question))
+        self.kind_fit = _KIND_FIT.get(kind)
         self.places = {t for t in weights if find_regions(t)}
 
     def coverage(self, text: str) -> float:
@@ -127,7 +135,8 @@ def select_points(
         if excerpt.first and excerpt.chunk.kind == "snippet" and title_match:
             score += 1.0
         bigram = round(scorer.bigram(excerpt.shown), 2)
-        return (amount_ok(excerpt), round(score, 3), bigram, min(len(excerpt.shown), 80))
+        fits = scorer.kind_fit is None or bool(scorer.kind_fit.search(excerpt.shown))
+        return (amount_ok(excerpt), fits, round(score, 3), bigram, min(len(excerpt.shown), 80))
 
     leads = {
         p.chunk_id: [s for s in split[p.chunk_id][1] if s.lead_ok] or split[p.chunk_id][1]
