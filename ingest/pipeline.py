@@ -28,7 +28,7 @@ from ingest.chunking import chunk_documents
 from ingest.loaders import LoadResult, load_paths
 from ingest.vectors import ChunkVectors, embed_chunks
 from qa.embedders.base import Embedder
-from qa.embedders.factory import model_id_for
+from qa.embedders.factory import backend_for, model_id_for
 from qa.index.hybrid import HybridIndex, IndexMeta
 from qa.index.sentences import SentenceIndex
 from qa.index.titles import TitleIndex
@@ -97,12 +97,13 @@ class Freshness:
 
 
 def corpus_hash(file_hashes: dict[str, str], settings: Settings, model_id: str) -> str:
-    """Hash of everything an index depends on: files, chunker settings, model, code version."""
+    """Hash of everything an index depends on: files, chunker settings, model and backend, code."""
     payload = {
         "files": sorted(file_hashes.items()),
         "chunk": [settings.chunk_size, settings.chunk_overlap, settings.max_file_bytes],
         "pieces": settings.piece_chars,
         "model": model_id,
+        "backend": backend_for(settings),
         "prompt": settings.passage_prompt,
         "query_prompt": settings.query_prompt,  # titles are embedded as queries
         "tokenizer": tokenizer_signature(),
@@ -130,7 +131,9 @@ def check(
     previous = None
     if not rebuild:
         try:
-            previous = HybridIndex.load(settings.index_dir, model_id=model_id)
+            previous = HybridIndex.load(
+                settings.index_dir, model_id=model_id, backend=backend_for(settings)
+            )
         except IndexLoadError as exc:
             logger.info("no reusable index: %s", exc)
     return Freshness(previous, corpus_hash(file_hashes, settings, model_id))
@@ -152,6 +155,7 @@ def build(
         n_documents=len(documents),
         n_chunks=len(chunks),
         file_hashes=corpus.loaded.file_hashes,
+        embedding_backend=backend_for(settings),
     )
     title_terms = [passage_terms(c.title) for c in chunks]
     titles = TitleIndex.build(title_terms, vectors.titles, vectors.title_keys)

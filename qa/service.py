@@ -19,7 +19,7 @@ from qa.answering.disclaimer import with_disclaimer
 from qa.answering.extractive import Composer, ExtractiveComposer
 from qa.answering.llm import LlmComposer
 from qa.answering.unit_answer import UnitComposer
-from qa.embedders.factory import build_embedder, model_id_for
+from qa.embedders.factory import backend_for, build_embedder, model_id_for
 from qa.index.hybrid import HybridIndex
 from qa.refusal.calibration import load_calibration
 from qa.refusal.decision import RefusalDecision, decide, route_away
@@ -38,7 +38,9 @@ ERROR_TEXT = "抱歉,生成回答时出现了问题,请稍后再试或换个问�
 
 def load_retriever(settings: Settings) -> HybridRetriever:
     """Load the live index (refusing a model mismatch before loading the model) and its embedder."""
-    index = HybridIndex.load(settings.index_dir, model_id=model_id_for(settings))
+    index = HybridIndex.load(
+        settings.index_dir, model_id=model_id_for(settings), backend=backend_for(settings)
+    )
     embedder = build_embedder(settings)
     return HybridRetriever(index, embedder, settings)
 

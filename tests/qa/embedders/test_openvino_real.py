@@ -1,0 +1,87 @@
+"""The OpenVINO export of the bundled model gives the torch backend's vectors and rankings.
+
+Texts: the gold dev questions (queries; never the sealed split) and every corpus chunk
+(passages). Torch passage vectors come from the index the real-model tests build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from eval.gold import load_gold, split_items
+from ingest.pipeline import run_ingest
+from qa.embedders.factory import build_embedder
+from qa.embedders.openvino_encoder import OpenVinoEmbedder
+from qa.index.hybrid import HybridIndex
+from qa.index.rows import passage_input
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Vectors:
+    torch_queries: np.ndarray
+    ov_queries: np.ndarray
+    torch_passages: np.ndarray
+    ov_passages: np.ndarray
+
+
+@pytest.fixture(scope="module")
+def torch_embedder(real_settings):
+    return build_embedder(real_settings)
+
+
+@pytest.fixture(scope="module")
+def ov_embedder(real_settings):
+    settings = real_settings.model_copy(update={"embedding_backend": "openvino"})
+    embedder = build_embedder(settings)  # exports into the shared .yibao/models once
+    assert isinstance(embedder, OpenVinoEmbedder)
+    return embedder
+
+
+@pytest.fixture(scope="module")
+def vectors(real_settings, torch_embedder, ov_embedder) -> Vectors:
+    run_ingest(real_settings)  # may already be built by another real-model test
+    index = HybridIndex.load(real_settings.index_dir, model_id=torch_embedder.model_id)
+    assert index.meta.embedding_backend == "torch"
+    questions = [item.question for item in split_items(load_gold(), "dev")]
+    passages = [passage_input(c.title, c.text) for c in index.chunks]
+    return Vectors(
+        torch_embedder.embed_queries(questions),
+        ov_embedder.embed_queries(questions),
+        np.stack([index.vector_of(row) for row in range(len(index.chunks))]),
+        ov_embedder.embed_passages(passages),
+    )
+
+
+def test_openvino_vectors_match_torch(vectors, torch_embedder, ov_embedder):
+    assert ov_embedder.model_id == torch_embedder.model_id and ov_embedder.dim == 384
+    cosines = np.concatenate(
+        [
+            (vectors.torch_queries * vectors.ov_queries).sum(axis=1),
+            (vectors.torch_passages * vectors.ov_passages).sum(axis=1),
+        ]
+    )
+    assert len(cosines) >= 150
+    assert cosines.min() >= 0.9999, (cosines.min(), cosines.mean())
+    assert vectors.ov_passages.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors.ov_passages, axis=1), 1.0, rtol=1e-5)
+
+
+def test_openvino_ranks_like_torch(vectors):
+    torch_top = (vectors.torch_queries @ vectors.torch_passages.T).argmax(axis=1)
+    ov_top = (vectors.ov_queries @ vectors.ov_passages.T).argmax(axis=1)
+    assert np.mean(torch_top == ov_top) == 1.0
+
+
+def test_batching_padding_and_truncation(torch_embedder, ov_embedder):
+    texts = ["医保码", "异地就医怎么备案？需要哪些材料？", "门诊慢特病" * 300]  # ~1500 chars
+    together = ov_embedder.embed_passages(texts)
+    alone = np.concatenate([ov_embedder.embed_passages([t]) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    cosines = (together * torch_embedder.embed_passages(texts)).sum(axis=1)
+    assert cosines.min() >= 0.9999, cosines  # the long text is truncated at 512 tokens alike
+    assert ov_embedder.embed_queries([]).shape == (0, 384)
