@@ -3,7 +3,6 @@
 
 import asyncio
 import re
-import time
 
 import openai
 import pytest
@@ -168,12 +167,10 @@ def test_server_errors_are_retried_then_fall_back(server, settings, corpus):
 def test_timeout_is_retried_then_falls_back(server, tmp_path, corpus):
     settings = make_settings(tmp_path, llm_base_url=server.url, llm_model="m", llm_timeout=0.3)
     server.requests.clear()
-    started = time.monotonic()
     result = ask(server, settings, corpus, ("sleep", 2.0))
+    # the client gave up (the reason names the timeout), retried, then fell back
     assert result.composer == "extractive" and "timed out after 0.3s" in result.reason
     assert len(server.requests) == 1 + settings.llm_max_retries
-    # never waited for a reply:
-    assert time.monotonic() - started < 2.0 * (1 + settings.llm_max_retries)
     assert result.body and result.citations
 
 
