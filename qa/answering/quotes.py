@@ -11,6 +11,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from qa.answering.units import REFERS_BACK
 from qa.text.sentences import sentence_spans
 from qa.types import Chunk
 
@@ -25,7 +26,6 @@ _TERMINATED = re.compile(f"[{_ENDS}][{re.escape(_ENDS + _CLOSERS)}]*$")
 _CLEAN_END = tuple('。！？!?；;)）】」』”"%％元')
 _LATEX = re.compile(r"\\[a-zA-Z]+|\$\$")
 _ANNOUNCES = re.compile(r"以下[是为将]|如下|下面[将随]|详细(?:的)?(?:解答|介绍|说明)")
-_REFERS_BACK = re.compile(r"(?:通过)?(?:以上|上述|综上|总之|总的来说)")
 _FURNITURE = ("相关推荐", "大家都在搜", "本内容不能代替面诊", "首页 顶部")
 
 
@@ -107,7 +107,7 @@ def _sentences(chunk: Chunk, start: int, end: int, tail_ok: bool) -> list[Excerp
             ok = shown.endswith(tuple(_ENDS + "”）)")) or bool(latex)
             if shown[-1] in ":：?？" or _ANNOUNCES.search(shown[-12:]):
                 continue  # a question, or announces what follows: says nothing itself
-            ok = ok and not _ANNOUNCES.search(shown) and not _REFERS_BACK.match(shown)
+            ok = ok and not _ANNOUNCES.search(shown) and not REFERS_BACK.match(shown)
             excerpts.append(Excerpt(chunk, s, e, shown, lead_ok=ok))
     return excerpts
 

@@ -30,6 +30,8 @@ from qa.answering.extractive import (
 )
 from qa.answering.points import Scorer, relevant_chunks
 from qa.answering.units import (
+    LIST_MARK,
+    REFERS_BACK,
     Line,
     Unit,
     render_lines,
@@ -51,8 +53,6 @@ _OFFLINE = re.compile(
 _ASKS = re.compile(r"[?？]\s*$|(?:怎么办|怎么[^,，。]{0,8}|吗|多少)$")
 #: Questions answered by a whole unit (a comparison reads the whole list).
 _WHOLE = re.compile(r"区别|不一样|不同|差别|差异|有啥不|有什么不")
-_LIST_ITEM = re.compile(r"^(\d{1,2}[.、．)）]|[•·●])")
-_REFERS_BACK = re.compile(r"^(?:通过)?(?:以上|上述|综上|总之|总的来说)")
 _ONLINE = re.compile(r"线上|网上|手机|app|微信|支付宝|小程序|公众号")
 _ROUTE = re.compile(r"方式|渠道|途径")
 _KIND_CUES = {
@@ -104,8 +104,8 @@ def _route_lead(question: Question, primary: Unit) -> str | None:
 def _sentence_lead(question: Question, unit: Unit, scorer: Scorer) -> Line | None:
     """The unit's best prose line for the question's kind (not a list item or heading)."""
     prose = [ln for ln in unit.lines if not ln.heading and ln.depth == 0]
-    prose = [ln for ln in prose if not _LIST_ITEM.match(ln.shown)]
-    prose = [ln for ln in prose if not _REFERS_BACK.match(ln.shown) and not _ASKS.search(ln.shown)]
+    prose = [ln for ln in prose if not LIST_MARK.match(ln.shown)]
+    prose = [ln for ln in prose if not REFERS_BACK.match(ln.shown) and not _ASKS.search(ln.shown)]
     if not prose:
         return None
     best = max(prose, key=lambda ln: (*_line_score(question, scorer, ln.shown), -ln.start))
@@ -126,7 +126,7 @@ def _block(lines: Sequence[Line], at: int, related: Callable[[Line], bool]) -> l
         while end < len(lines) and not (lines[end].heading and lines[end].depth <= line.depth):
             end += 1
         return list(lines[at:end])
-    if line.depth > 0 or _LIST_ITEM.match(line.shown):
+    if line.depth > 0 or LIST_MARK.match(line.shown):
         parent = next(
             (i for i in range(at - 1, -1, -1) if lines[i].depth < line.depth or lines[i].heading),
             at,
@@ -157,7 +157,7 @@ def _line_score(question: Question, scorer: Scorer, text: str) -> tuple[float, .
 
 def _focus(question: Question, unit: Unit, scorer: Scorer, whole: bool) -> list[Line]:
     """What to quote of ``unit``: all of it for a procedure, else the block answering the kind."""
-    lines = [ln for ln in unit.lines if not _REFERS_BACK.match(ln.shown)]
+    lines = [ln for ln in unit.lines if not REFERS_BACK.match(ln.shown)]
     if whole or not lines:
         return lines
     best = max(
@@ -207,7 +207,7 @@ class UnitComposer:
         lead_line = None if lead else _sentence_lead(question, primary, scorer)
         whole = lead is not None or question.kind == "how" or bool(_WHOLE.search(question.text))
         if whole:
-            focus = [ln for ln in primary.lines if not _REFERS_BACK.match(ln.shown)]
+            focus = [ln for ln in primary.lines if not REFERS_BACK.match(ln.shown)]
         else:  # a fact: the lines of the unit that the retrieved chunk holds, in order
             focus = [
                 ln

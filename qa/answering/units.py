@@ -21,7 +21,10 @@ from qa.text.normalize import char_bigrams, compact
 from qa.text.sentences import sentence_spans
 from qa.types import Chunk, Document
 
-_LIST_MARK = re.compile(r"^(\d{1,2}[.、．)）]|[•·●])")
+#: A list item's marker (``1.``, ``2、``, ``•``).
+LIST_MARK = re.compile(r"^(\d{1,2}[.、．)）]|[•·●])")
+#: A sentence that only refers back to what was said (通过以上方式…, 综上…).
+REFERS_BACK = re.compile(r"^(?:通过)?(?:以上|上述|综上|总之|总的来说)")
 _CN_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _STEP = re.compile(r"^\d{1,2}[.、．)）](?!\d)\s*")
 _BULLET = re.compile(r"^[•·●○◦▪■◆►▶➢✓]\s*")
@@ -195,7 +198,7 @@ def take_lines(lines: Sequence[Line], budget: int, skip: set[str]) -> list[Line]
 
 def _fragment(line: Line) -> bool:
     """A short piece without a sentence end (where a snippet's preview was cut off)."""
-    bare = _LIST_MARK.sub("", line.shown).strip()
+    bare = LIST_MARK.sub("", line.shown).strip()
     return len(bare) <= 14 and bare[-1:] not in '。！？!?；;)）”"%元'
 
 

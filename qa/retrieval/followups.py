@@ -38,7 +38,7 @@ _GENERIC = frozenset(
 _ASKS = re.compile(r"怎么|怎样|如何|多少|哪|什么|吗|能不能|可不可以|可以|是否|几")
 _TRAILING = re.compile(r"[呢吗啊呀吧嘛的?？。!！,，\s]+$")
 #: Words that point back at the previous question ("也是这个价吗", "她能办吗").
-_REFERS_BACK = re.compile(r"这个|那个|这样|那样|也是|也能|也可以|也要|也得|同样|她|他|它")
+_POINTS_BACK = re.compile(r"这个|那个|这样|那样|也是|也能|也可以|也要|也得|同样|她|他|它")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def needs_context(question: str) -> bool:
     if is_elliptical(q):
         return True
     opener = _FOLLOW_UP_START.match(q)
-    if opener or _REFERS_BACK.search(q):
+    if opener or _POINTS_BACK.search(q):
         return not _is_full_question(q[opener.end() :] if opener else q)
     return False
 
@@ -136,7 +136,7 @@ def contextualize(question: str, history: Sequence[Turn], max_turns: int = 6) ->
 def _resolve_one(question: str, previous: str | None) -> Resolved:
     if previous is None or not needs_context(question):
         return Resolved(question)
-    inherits = is_elliptical(fold(question)) or bool(_REFERS_BACK.search(question))
+    inherits = is_elliptical(fold(question)) or bool(_POINTS_BACK.search(question))
     if _is_region_only(question):
         return Resolved(_swap_region(previous, question), True, inherits)
     follow = _FOLLOW_UP_START.sub("", question)
