@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from qa.refusal.intent import classify_intent, load_vocabulary
 from qa.text.normalize import fold
@@ -58,12 +59,17 @@ class Resolved:
     inherits: bool = False
 
 
+@cache
+def _plain_words() -> tuple[str, ...]:
+    """Generic and follow-up words, longest first (so 多长时间 goes before 时间)."""
+    vocab = load_vocabulary()
+    return tuple(sorted({*vocab.follow_up, *vocab.generic, *_GENERIC}, key=len, reverse=True))
+
+
 def _own_topic_terms(text: str) -> list[str]:
     """Words of 2+ characters left in ``text`` once places, generic and follow-up words go."""
-    vocab = load_vocabulary()
-    plain = sorted({*vocab.follow_up, *vocab.generic, *_GENERIC}, key=len, reverse=True)
     rest = fold(text)
-    for word in (*find_regions(rest), *plain):
+    for word in (*find_regions(rest), *_plain_words()):
         rest = rest.replace(word, " ")
     return [t for t in get_tokenizer().tokenize(rest) if len(t) > 1]
 

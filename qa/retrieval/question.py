@@ -147,13 +147,11 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
     if cross:  # the question is about 异地就医 even when it does not say so
         cleaned = f"{cleaned} {CROSS_REGION_TERMS[0]}"
         keys = outermost([*keys, CROSS_REGION_TERMS[0]])
-    own_intent = classify_intent(normalize_question(asked))
-    if resolved.follow_up and resolved.inherits and own_intent in ("offtopic", "greeting"):
-        intent = classify_intent(text)
-    elif resolved.follow_up:
-        intent = own_intent
-    else:
-        intent = classify_intent(text)
+    intent = classify_intent(text)
+    if resolved.follow_up:  # the user's own words decide unless they only continue the topic
+        own_intent = classify_intent(normalize_question(asked))
+        if not (resolved.inherits and own_intent in ("offtopic", "greeting")):
+            intent = own_intent
     question = Question(
         asked=asked,
         standalone=resolved.text,
