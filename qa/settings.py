@@ -131,9 +131,9 @@ class Settings(BaseSettings):
 
     # --- answers ---------------------------------------------------------------------------
     composer: Literal["points", "units"] = Field(
-        "points",
-        description="Extractive composer: `points` (a lead and relevant points) or `units` (the "
-        "answering section or snippet quoted in source order; experimental, see README).",
+        "units",
+        description="Extractive composer: `units` (the answering section or snippet quoted in "
+        "source order with its list structure) or `points` (a lead and relevant points).",
     )
     answer_max_points: int = Field(6, ge=1, le=20, description="Most points/steps in an answer.")
     answer_considered_hits: int = Field(

@@ -28,6 +28,16 @@ from qa.answering.extractive import (
     trust_notes,
     usable_chunks,
 )
+from qa.answering.leads import (
+    ASKS,
+    ROUTE,
+    group_lead,
+    kind_cue,
+    line_score,
+    materials_lead,
+    route_lead,
+    sentence_lead,
+)
 from qa.answering.points import Scorer, relevant_chunks
 from qa.answering.units import (
     LIST_MARK,
@@ -49,67 +59,40 @@ _OFFLINE = re.compile(
     r"线下|窗口|柜台|现场|大厅|没有智能手机|不会用手机|没手机|老人|年纪大|腿脚|行动不便"
     r"|[6-9]\d多?岁|[6-9]\d多了|[六七八九]十多?岁?"
 )
-#: A line that asks rather than tells (a snippet's own question, a FAQ heading).
-_ASKS = re.compile(r"[?？]\s*$|(?:怎么办|怎么[^,，。]{0,8}|吗|多少)$")
 #: Questions answered by a whole unit (a comparison reads the whole list).
 _WHOLE = re.compile(r"区别|不一样|不同|差别|差异|有啥不|有什么不")
 _ONLINE = re.compile(r"线上|网上|手机|app|微信|支付宝|小程序|公众号")
-_ROUTE = re.compile(r"方式|渠道|途径")
-_KIND_CUES = {
-    "materials": re.compile(r"材料|身份证|户口|证件|复印件|照片"),
-    "amount": re.compile(r"\d+(?:\.\d+)?\s*(?:%|元|万)"),
-    "time": re.compile(r"\d+\s*[月日号天]|个工作日|截止|期限|之前|以内"),
-    "where": re.compile(r"窗口|经办机构|服务中心|APP|微信|支付宝|电话|热线|网点|银行"),
-    "yesno": re.compile(r"^[^。]{0,30}(?:可以|不可以|能|不能|是|不是|需要|无需|不需要)"),
+#: Section headings that answer a kind of question (a sibling section is quoted instead).
+_HEADING_CUES = {
+    "time": re.compile(r"时间|期限|日期|截止"),
+    "materials": re.compile(r"材料|证件"),
 }
-_NUMERALS = "零一两三四五六七八九十"
 _PROCEDURE_BUDGET, _FACT_BUDGET = 600, 300
 _EXTRA_UNITS = 2  # other units that may add a point the primary lacks
 
 
-def _route_name(heading: str) -> str:
-    return re.sub(r"^[一二三四五六七八九十]+[、.．]\s*", "", heading).strip(" :：")
-
-
 def _primary(question: Question, units: Sequence[Unit]) -> Unit:
     """The unit to quote: the best-ranked one, moved to the section the question points at
-    (or, for a materials or amount question, to the first of the top three that states one)."""
+    (线下 / 线上 route; a section headed 时间 / 材料 for a time / materials question) or, for a
+    materials or amount question, to the first of the top three that states one."""
     best = units[0]
     wants = _OFFLINE if _OFFLINE.search(question.text) else None
     wants = wants or (_ONLINE if _ONLINE.search(question.text) else None)
     if wants is not None and question.kind in ("how", "where", "other", "yesno"):
         for sibling in sibling_units(best):
-            if wants.search(sibling.heading) and _ROUTE.search(sibling.heading):
+            if wants.search(sibling.heading) and ROUTE.search(sibling.heading):
                 return sibling
-    cue = _KIND_CUES.get(question.kind)
+    heading, cue = _HEADING_CUES.get(question.kind), kind_cue(question)
+    states = cue is not None and any(cue.search(ln.shown) for ln in best.lines if not ln.heading)
+    if heading is not None and not heading.search(best.heading) and not states:
+        for sibling in sibling_units(best):  # 缴费时间和待遇享受期 for 什么时候交
+            if heading.search(sibling.heading) and not ASKS.search(sibling.heading):
+                return sibling
     if cue is not None and question.kind in ("materials", "amount"):
         for unit in units[:3]:
             if any(cue.search(line.shown) for line in unit.lines if not line.heading):
                 return unit
     return best
-
-
-def _route_lead(question: Question, primary: Unit) -> str | None:
-    """``共有两种方式:线上激活方式、线下激活方式。`` when the article offers several routes."""
-    if question.kind not in ("how", "where"):
-        return None
-    routes = [u.heading for u in sibling_units(primary) if _ROUTE.search(u.heading)]
-    if len(routes) < 2 or len(routes) >= len(_NUMERALS) or primary.heading not in routes:
-        return None
-    names = "、".join(_route_name(r) for r in routes)
-    word = m.group() if (m := _ROUTE.search(routes[0])) else "方式"
-    return f"共有{_NUMERALS[len(routes)]}种{word}:{names}。"
-
-
-def _sentence_lead(question: Question, unit: Unit, scorer: Scorer) -> Line | None:
-    """The unit's best prose line for the question's kind (not a list item or heading)."""
-    prose = [ln for ln in unit.lines if not ln.heading and ln.depth == 0]
-    prose = [ln for ln in prose if not LIST_MARK.match(ln.shown)]
-    prose = [ln for ln in prose if not REFERS_BACK.match(ln.shown) and not _ASKS.search(ln.shown)]
-    if not prose:
-        return None
-    best = max(prose, key=lambda ln: (*_line_score(question, scorer, ln.shown), -ln.start))
-    return best if scorer.coverage(best.shown) > 0 or unit.doc.kind == "snippet" else None
 
 
 def _block(lines: Sequence[Line], at: int, related: Callable[[Line], bool]) -> list[Line]:
@@ -145,35 +128,47 @@ def _block(lines: Sequence[Line], at: int, related: Callable[[Line], bool]) -> l
     return out
 
 
-def _line_score(question: Question, scorer: Scorer, text: str) -> tuple[float, ...]:
-    """How well a line answers the question's kind: cue matches, then question words."""
-    cue = _KIND_CUES.get(question.kind)
-    hits = len(cue.findall(text)) if cue else 0
-    coverage = round(scorer.coverage(text), 2)
-    if question.kind in ("materials", "amount", "time"):
-        return float(hits > 0), coverage, float(hits)
-    return coverage, float(hits > 0)
-
-
 def _focus(question: Question, unit: Unit, scorer: Scorer, whole: bool) -> list[Line]:
     """What to quote of ``unit``: all of it for a procedure, else the block answering the kind."""
     lines = [ln for ln in unit.lines if not REFERS_BACK.match(ln.shown)]
     if whole or not lines:
         return lines
-    best = max(
-        range(len(lines)), key=lambda i: (*_line_score(question, scorer, lines[i].shown), -i)
-    )
+    best = max(range(len(lines)), key=lambda i: (*line_score(question, scorer, lines[i].shown), -i))
     return _block(lines, best, lambda ln: _fits(question, scorer, ln))
 
 
 def _fits(question: Question, scorer: Scorer, line: Line) -> bool:
     """A line worth adding: it holds a question word, and for a fact question the kind's cue."""
-    if line.heading or _ASKS.search(line.shown):
+    if line.heading or ASKS.search(line.shown):
         return False
     if not scorer.informative(line.shown, places=False):
         return False
-    cue = _KIND_CUES.get(question.kind)
+    cue = kind_cue(question)
     return cue is None or question.kind in ("how", "yesno", "where") or bool(cue.search(line.shown))
+
+
+def _kept(
+    question: Question, scorer: Scorer, chunk: Chunk, documents: Mapping[str, Document]
+) -> bool:
+    """The best-ranked chunk is quoted although the word overlap finds it weak (other words for
+    the same thing: 家里人 / 家庭成员) when it shares some wording with the question and is
+    about a place the question names (or about none)."""
+    if scorer.bigram(f"{chunk.title}\n{chunk.text}") == 0:
+        return False
+    regions = documents[chunk.doc_id].regions
+    return not question.regions or not regions or bool(set(question.regions) & set(regions))
+
+
+def _window(lines: list[Line], anchor: Chunk, budget: int) -> list[Line]:
+    """A unit longer than ``budget`` quoted from the top-level item holding the anchor chunk's
+    start (a long snippet is answered where the retrieved chunk is, not from its beginning)."""
+    if sum(len(ln.shown) for ln in lines) <= budget:
+        return lines
+    at = next((i for i, ln in enumerate(lines) if ln.end > anchor.start), 0)
+    top = min((ln.depth for ln in lines), default=0)
+    while at > 0 and lines[at].depth > top:
+        at -= 1
+    return lines[at:]
 
 
 class UnitComposer:
@@ -190,6 +185,9 @@ class UnitComposer:
         scorer = self.extractive.scorer(question, documents)
         chunks = usable_chunks(hits, documents, self.settings.answer_considered_hits)
         passages = relevant_chunks(scorer, question.text, chunks)
+        top = chunks[0] if chunks else None
+        if top and top not in passages and _kept(question, scorer, top, documents):
+            passages.insert(0, top)  # the fused ranking's best, kept by the refusal check
         if not passages:
             return Composition("")
         units: dict[tuple[str, int], tuple[Unit, Chunk]] = {}
@@ -203,23 +201,28 @@ class UnitComposer:
         citations = CitationList(documents)
         blocks: list[str] = []
         shown: set[str] = set()
-        lead = _route_lead(question, primary)
-        lead_line = None if lead else _sentence_lead(question, primary, scorer)
-        whole = lead is not None or question.kind == "how" or bool(_WHOLE.search(question.text))
-        if whole:
+        whole = question.kind == "how" or bool(_WHOLE.search(question.text))
+        lead = route_lead(question, primary)
+        if whole or lead:
             focus = [ln for ln in primary.lines if not REFERS_BACK.match(ln.shown)]
+            focus = _window(focus, anchor, budget)
         else:  # a fact: the lines of the unit that the retrieved chunk holds, in order
             focus = [
                 ln
                 for ln in primary.lines
-                if ln.end > anchor.start and ln.start < anchor.end and not _ASKS.search(ln.shown)
+                if ln.end > anchor.start and ln.start < anchor.end and not ASKS.search(ln.shown)
             ] or _focus(question, primary, scorer, False)
+        lead = lead or group_lead(question, take_lines(focus, budget, set()))
+        snippet = primary.doc.kind == "snippet"
+        lead_line = None if lead else sentence_lead(question, focus, scorer, snippet)
         body = [ln for ln in focus if ln is not lead_line]
         quoted = take_lines(body, budget, {lead_line.key} if lead_line else set())
         if not quoted and lead_line is None:
             return Composition("")
         span = [ln for ln in (lead_line, *quoted) if ln is not None]
         n = citations.number(anchor, min(ln.start for ln in span), max(ln.end for ln in span))
+        if lead_line is None and not lead and (listed := materials_lead(question, quoted)):
+            lead = listed.replace("。", f"。[{n}]")  # it names what the quote says
         if lead_line is not None:
             blocks.append(f"{lead_line.shown}[{n}]")
         elif lead:
@@ -230,8 +233,9 @@ class UnitComposer:
         used = sum(len(ln.shown) for ln in span)
         floor = 0.5 * max((scorer.coverage(ln.shown) for ln in span), default=0.0)
         extras: list[str] = []
+        added = 0
         for unit, chunk in units.values():
-            if len(extras) == _EXTRA_UNITS:
+            if added == _EXTRA_UNITS:
                 break
             if unit.key == primary.key or used >= budget:
                 continue
@@ -244,8 +248,9 @@ class UnitComposer:
                 if _fits(question, scorer, ln) and scorer.coverage(ln.shown) >= floor
             ]
             extra = take_lines(extra, budget - used, shown)[:3]
-            if not extra:
+            if not extra or used + len(extra[0].shown) > budget:
                 continue
+            added += 1
             m = citations.number(chunk, extra[0].start, extra[-1].end)
             extras.extend(render_lines(extra, m))
             shown |= {ln.key for ln in extra}
@@ -257,6 +262,6 @@ class UnitComposer:
         if missing:
             logger.error("unit answer states figures %s not in its quotes; using points", missing)
             return self.extractive.compose(question, hits, documents)
-        notes = trust_notes(question, passages, citations, text)
+        notes = trust_notes(question, passages, citations, f"{text}\n{anchor.text}")
         body_text = "\n\n".join(filter(None, [text, "\n".join(notes)]))
         return Composition(body_text, tuple(citations.items), notes)

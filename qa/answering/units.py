@@ -33,6 +33,14 @@ _CLEAN_END = _ENDS + '”）)】」』"%％元'
 _FURNITURE = ("相关推荐", "大家都在搜", "本内容不能代替面诊", "首页 顶部")
 #: A line that only announces what follows ("以下是详细说明:") says nothing itself.
 _ANNOUNCES = re.compile(r"以下[是为将]|如下[:：]?$|下面[将随]")
+#: A sentence's opening that announces what follows, up to its colon.
+_ANNOUNCE_PREFIX = re.compile(
+    r"\s*[^。：:]{0,40}(?:(?:以下|下面)[是为将][^。：:]{0,40}|如下|供您参考)[:：]\s*"
+)
+#: A list item written inside a line of prose: a step number after a space (`` 2.补缴方式``).
+_INLINE_ITEM = re.compile(r"(?<=\s)(?=\d{1,2}[.、．](?!\d)\S)")
+#: Where a cut-off preview may be ended when it has no sentence end late enough.
+_SOFT_ENDS = "，,、:："
 
 
 @dataclass(frozen=True)
@@ -84,13 +92,27 @@ def _is_heading(body: str) -> bool:
     return len(bare) <= 14 and bare[-1:] not in _ENDS + "”）)"
 
 
+def _announces(shown: str) -> bool:
+    """The sentence only announces what follows (``以下是关于…的详细解释:``)."""
+    if _ANNOUNCES.search(shown[-12:]) or shown[-1:] in ":：" and _ANNOUNCES.search(shown):
+        return True
+    return len(shown) <= 40 and bool(re.match(r"(?:以下|下面)[是为将]", shown))  # 以下是详细的…。
+
+
 def _sentence_lines(doc: Document, start: int, end: int, depth: int) -> list[Line]:
-    """A long line of prose (a snippet is often one) as one line per sentence."""
+    """A long line of prose (a snippet is often one) as one line per sentence, and one per
+    list item written inline (``补缴政策 1.补缴条件:… 2.补缴方式:…``)."""
     out = []
     for s, e in sentence_spans(doc.text, _ENDS, start=start, end=end):
-        shown = " ".join(doc.text[s:e].split())
-        if len(shown) >= 4 and not _ANNOUNCES.search(shown[-12:]):
-            out.append(Line(s, e, shown, depth))
+        cuts = [s] + [s + m.start() for m in _INLINE_ITEM.finditer(doc.text[s:e])] + [e]
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            if m := _ANNOUNCE_PREFIX.match(doc.text, a, b):  # 以下是…的详细信息: 补缴政策
+                a = m.end()
+            shown = " ".join(doc.text[a:b].split())
+            if len(shown) >= 4 and not _announces(shown):
+                end = a + len(doc.text[a:b].rstrip())
+                titled = bool(m) and len(shown) <= 14 and _is_heading(shown)  # 补缴政策
+                out.append(Line(a, end, shown, depth, titled))
     return out
 
 
@@ -120,18 +142,22 @@ def split_lines(doc: Document, start: int, end: int) -> list[Line]:
 
 
 def _clean_end(doc: Document, lines: list[Line]) -> list[Line]:
-    """A snippet is a preview cut off mid-sentence: end its last line at its last clean stop."""
+    """A snippet is a preview cut off mid-sentence: end its last line at its last sentence end;
+    when that would drop much of the line, at its last comma, else where the preview stops,
+    marked ``……`` (cut off in the source)."""
     if doc.kind != "snippet" or not lines or lines[-1].shown[-1:] in _CLEAN_END:
         return lines
     last = lines[-1]
     raw = doc.text[last.start : last.end]
-    cut = max(raw.rfind(ch) for ch in _CLEAN_END) + 1
+    cut = max(raw.rfind(ch) for ch in _ENDS) + 1
+    shown = " ".join(raw[:cut].split())
+    if cut < 0.6 * len(raw):
+        soft = max(raw.rfind(ch) for ch in _SOFT_ENDS)
+        cut = soft if soft >= 0.6 * len(raw) else len(raw)
+        shown = " ".join(raw[:cut].split()).rstrip(_SOFT_ENDS) + "……"
     if cut < 12:
         return lines[:-1]
-    return [
-        *lines[:-1],
-        Line(last.start, last.start + cut, " ".join(raw[:cut].split()), last.depth),
-    ]
+    return [*lines[:-1], Line(last.start, last.start + cut, shown, last.depth)]
 
 
 def _mark_item_titles(lines: list[Line]) -> list[Line]:

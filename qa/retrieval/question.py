@@ -76,6 +76,8 @@ def topic_phrase(text: str, regions: Sequence[str], keys: Sequence[str]) -> str:
     """A short name for what the question asks about, e.g. ``北京门诊起付线`` or ``失业金``."""
     shown = []
     for part in [*regions[:1], *keys]:
+        if any(ch.isdigit() for ch in part):  # a year or sum is not a topic (东莞农村2025年交)
+            continue
         at = text.find(part)
         end = at + len(part)
         if at >= 0 and end < len(text) and text[end] in _SUFFIXES:
@@ -93,7 +95,8 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
     ),
     ("time", re.compile(r"什么时候|何时|几号|几月|哪天|多久|多长时间|几天|期限|截止|时间|到账")),
     ("where", re.compile(r"电话|热线|号码|客服")),
-    ("amount", re.compile(r"多少|几成|比例|标准|金额|费用|价格|价钱|多钱")),
+    ("how", re.compile(r"(?:怎么|咋|如何|怎样|在哪|哪里)(?:查|看|找)")),  # 咋查交了多少钱的记录
+    ("amount", re.compile(r"多少|几成|几个点|百分之|费率|比例|标准|金额|费用|价格|价钱|多钱")),
     ("where", re.compile(r"哪里|在哪|去哪|哪儿|哪个部门|哪个窗口|什么地方|渠道|入口")),
     ("yesno", re.compile(r"能不能|可不可以|可以吗|是否|行不行|要不要|会不会|有没有|[吗么]$")),
     ("how", re.compile(r"怎么|如何|怎样|咋|步骤|流程|操作|办理|方法")),

@@ -45,14 +45,29 @@ def test_a_unit_is_the_section_with_its_list_structure(corpus):
     assert headings[:2] == ["一、线上激活方式", "二、线下激活方式"]
 
 
-def test_a_cut_off_snippet_ends_at_its_last_clean_stop(corpus):
+def test_a_cut_off_snippet_ends_at_a_clean_stop_or_says_it_is_cut_off(corpus):
     documents, chunks = corpus
     snippets = [d for d in documents.values() if d.kind == "snippet" and not d.sections]
+    marked = 0
     for doc in snippets:
         chunk = next(c for c in chunks if c.doc_id == doc.doc_id)
         lines = unit_of(chunk, doc).lines
         if lines:
-            assert lines[-1].shown[-1] in '。！？!?；;”）)】」』"%％元', lines[-1].shown
+            last = lines[-1].shown
+            assert last[-1] in '。！？!?；;”）)】」』"%％元' or last.endswith("……"), last
+            marked += last.endswith("……")
+    assert marked  # some previews stop mid-sentence in the corpus
+
+
+def test_a_preview_keeps_its_last_item_rather_than_losing_most_of_a_line(corpus):
+    documents, chunks = corpus
+    chunk = _chunk(chunks, "张家口城乡居民养老保险能补缴吗", "补缴")
+    lines = [ln.shown for ln in unit_of(chunk, documents[chunk.doc_id]).lines]
+    items = [ln for ln in lines if re.match(r"\d\.", ln)]  # inline 1.… 2.… became lines
+    assert [i[:2] for i in items] == ["1.", "2."]
+    assert any("不超过15年" in ln for ln in lines)  # kept, though the preview has no 。 after it
+    assert lines[-1].endswith("……")
+    assert not any(ln.startswith("以下是") for ln in lines)  # announcements are dropped
 
 
 def test_an_older_user_gets_the_in_person_route_in_source_order(composer, corpus):
@@ -98,3 +113,70 @@ def test_nothing_relevant_gives_an_empty_body(composer, corpus):
     chunk = _chunk(chunks, ACTIVATE, "线上激活方式")
     result = composer.compose(understand("茅台股票能买吗"), [Hit(chunk, 1, 1.0)], documents)
     assert result.body == "" and not result.citations
+
+
+def test_the_best_ranked_chunk_is_quoted_though_it_words_things_differently(composer, corpus):
+    documents, chunks = corpus
+    bind = _chunk(chunks, "家庭共济", "家庭成员绑定")
+    other = _chunk(chunks, ACTIVATE, "线上激活方式")
+    question = understand("怎么把家里人绑到我的医保上一起用")  # 家里人 is not in the corpus
+    result = composer.compose(question, [Hit(bind, 1, 0.9), Hit(other, 2, 0.5)], documents)
+    assert "家庭成员绑定" in result.body
+    assert result.citations[0].title.startswith("怎样设置医保家庭共济账户")
+
+
+def test_a_long_snippet_is_quoted_where_the_retrieved_chunk_is(composer, corpus):
+    documents, chunks = corpus
+    chunk = _chunk(chunks, "汕头职工医保卡没激活怎么激活", "异地就医激活")
+    doc = documents[chunk.doc_id]
+    assert len(doc.text) > 1000 and chunk.start > 300  # the chunk is deep in a long snippet
+    question = understand("医保卡还没激活,下个月要去外地看病怎么办")
+    result = composer.compose(question, [Hit(chunk, 1, 1.0)], documents)
+    assert "参保地" in result.body and "异地就医激活" in result.body
+    assert "向银行工作人员说明" not in result.body  # the snippet's start is not quoted
+    assert_well_cited(result, documents)
+
+
+def test_a_materials_question_leads_with_the_materials(composer, corpus):
+    documents, chunks = corpus
+    chunk = _chunk(chunks, "普通人怎么交医保缴费", "所需材料")
+    result = composer.compose(understand("交医保要带哪些材料"), [Hit(chunk, 1, 1.0)], documents)
+    lead = result.body.splitlines()[0]
+    assert lead.startswith("需要准备:身份证、户口本") and lead.endswith("[1]"), lead
+    assert not unsupported_figures(body_without_date_note(result), [result.citations[0].quote])
+
+
+def test_channels_under_their_own_headings_lead_as_routes(composer, corpus):
+    documents, chunks = corpus
+    chunk = _chunk(chunks, "汕头医疗保险从哪里查询缴费记录明细", "第三方支付平台")
+    question = understand("汕头咋查自己医保交了多少钱的记录")
+    assert question.kind == "how"  # a question how to look up, not an amount
+    result = composer.compose(question, [Hit(chunk, 1, 1.0)], documents)
+    lines = result.body.splitlines()
+    assert lines[0].startswith("共有") and "种途径:医保局网站、医保APP或微信公众号、" in lines[0]
+    routes = lines[0].split(":", 1)[1].rstrip("。").split("、")
+    for route in routes:  # every route named is quoted, as a heading line
+        assert any(ln.strip().rstrip(":：") == route for ln in lines[1:]), route
+
+
+def test_a_when_question_is_answered_from_the_section_about_time(composer, corpus):
+    documents, chunks = corpus
+    register = _chunk(chunks, "首次缴纳城乡居民医疗保险怎么交", "线下登记")
+    question = understand("南宁居民医保什么时候交")
+    result = composer.compose(question, [Hit(register, 1, 1.0)], documents)
+    lead = result.body.splitlines()[0]
+    assert re.search(r"\d+月\d+日至\d+月\d+日", lead), lead  # the dates lead
+    assert "线下登记" not in result.body
+
+
+def test_announcing_openings_are_not_quoted(corpus):
+    documents, _ = corpus
+    shown = [
+        ln.shown
+        for doc in documents.values()
+        for chunk in [c for c in corpus[1] if c.doc_id == doc.doc_id][:1]
+        for ln in unit_of(chunk, doc).lines
+    ]
+    assert shown
+    assert not [ln for ln in shown if re.match(r"^(以下|下面)[是为将]", ln)]
+    assert not [ln for ln in shown if re.search(r"(具体流程|步骤)如下[:：]", ln)]

@@ -1,0 +1,129 @@
+"""The first sentence of a unit answer: one short line that answers the question's kind.
+
+- how-to / where, when the article offers several routes (sections ``一、线上激活方式``
+  ``二、线下激活方式``, or headed groups inside one unit ``医保局网站:`` ``医保APP:`` …):
+  ``共有两种方式:线上激活方式、线下激活方式。``
+- materials: the materials the quoted lines name, ``需要准备:身份证、户口本、1寸照片。``
+- otherwise: the quoted lines' best prose sentence for the kind (a date for *when*, an amount
+  for *how much*, the verdict for yes/no), never a list item, heading or question; for a
+  how-to only an opening summary (steps are read in order, not from the middle).
+
+Example:
+    >>> materials_lead(lines)
+    '需要准备:身份证、户口本、1寸照片。'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qa.answering.points import Scorer
+from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, sibling_units
+from qa.types import Question
+
+#: A line that asks rather than tells (a snippet's own question, a FAQ heading).
+ASKS = re.compile(
+    r"[?？]\s*$|(?:怎么办|怎么[^,，。]{0,8}|吗|多少|是什么|有哪些|哪些|如何[^,，。]{0,6})$"
+)
+#: What a line should state to answer each kind of question.
+KIND_CUES = {
+    "materials": re.compile(r"材料|身份证|户口|证件|复印件|照片"),
+    "amount": re.compile(r"\d+(?:\.\d+)?\s*(?:%|元|万)"),
+    "time": re.compile(r"\d+\s*个?[月日号天]|个工作日|截止|期限|之前|以内|次月|当月"),
+    "where": re.compile(r"窗口|经办机构|服务中心|APP|微信|支付宝|电话|热线|网点|银行"),
+    "yesno": re.compile(r"^[^。]{0,30}(?:可以|不可以|能|不能|是|不是|需要|无需|不需要)"),
+}
+_ASKS_RATE = re.compile(r"几个点|百分之|比例|费率|几成")
+_RATE = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
+ROUTE = re.compile(r"方式|渠道|途径")
+_NUMERALS = "零一两三四五六七八九十"
+#: Headed groups that are not routes (a group of notes, steps or conditions).
+_NOT_ROUTE = re.compile(r"操作|注意|事项|场景|步骤|流程|准备|说明|提示|示例|原因|条件|材料|建议|后")
+_MATERIAL = re.compile(
+    r"(?:居民)?身份证(?:原件)?|户口[本簿]|社保卡|医保卡|医疗保险卡|医保电子凭证"
+    r"|\d寸(?:免冠)?(?:彩色)?照片|(?:近期)?(?:免冠)?照片|银行(?:卡|存折)|存折|结婚证|出生(?:医学)?证明"
+    r"|(?:劳动关系|离职|无业|居住|在校|学籍|户籍|参保|就业|亲属关系|婚姻|收入)证明"
+    r"|《[^》]{2,24}》|[\u4e00-\u9fff]{2,8}(?:申请表|登记表)"
+)
+
+
+def kind_cue(question: Question) -> re.Pattern[str] | None:
+    """What a line should state to answer ``question`` (a percentage when it asks a rate)."""
+    if question.kind == "amount" and _ASKS_RATE.search(question.text):
+        return _RATE
+    return KIND_CUES.get(question.kind)
+
+
+def _route_name(heading: str) -> str:
+    return re.sub(r"^(?:[一二三四五六七八九十]+|\d{1,2})[、.．]\s*", "", heading).strip(" :：")
+
+
+def _routes_sentence(names: Sequence[str], word: str) -> str | None:
+    if not 2 <= len(names) < len(_NUMERALS):
+        return None
+    return f"共有{_NUMERALS[len(names)]}种{word}:{'、'.join(names)}。"
+
+
+def route_lead(question: Question, primary: Unit) -> str | None:
+    """``共有两种方式:线上激活方式、线下激活方式。`` when the article offers several routes."""
+    if question.kind not in ("how", "where"):
+        return None
+    routes = [u.heading for u in sibling_units(primary) if ROUTE.search(u.heading)]
+    if primary.heading not in routes:
+        return None
+    word = m.group() if (m := ROUTE.search(routes[0])) else "方式"
+    return _routes_sentence([_route_name(r) for r in routes], word)
+
+
+def group_lead(question: Question, lines: Sequence[Line]) -> str | None:
+    """``共有三种途径:医保局网站、医保APP或微信公众号、第三方支付平台。`` when the quoted
+    lines are groups under short top-level headings that name channels, not notes or steps."""
+    if question.kind not in ("how", "where") or not lines:
+        return None
+    top = min(ln.depth for ln in lines)
+    heads = [
+        ln
+        for i, ln in enumerate(lines)
+        if ln.heading and ln.depth == top and i + 1 < len(lines) and not lines[i + 1].heading
+    ]
+    names = [_route_name(ln.shown) for ln in heads if not ASKS.search(ln.shown)]
+    if len(set(names)) < len(names) or any(_NOT_ROUTE.search(n) or len(n) > 16 for n in names):
+        return None
+    return _routes_sentence(names, "途径")
+
+
+def materials_lead(question: Question, lines: Sequence[Line]) -> str | None:
+    """``需要准备:身份证、户口本、1寸照片。`` from the materials the lines name."""
+    if question.kind != "materials":
+        return None
+    found = [m.group() for ln in lines if not ln.heading for m in _MATERIAL.finditer(ln.shown)]
+    names = list(dict.fromkeys(found))[:6]
+    return f"需要准备:{'、'.join(names)}。" if len(names) >= 2 else None
+
+
+def line_score(question: Question, scorer: Scorer, text: str) -> tuple[float, ...]:
+    """How well a line answers the question's kind: cue matches, then question words."""
+    cue = kind_cue(question)
+    hits = len(cue.findall(text)) if cue else 0
+    coverage = round(scorer.coverage(text), 2)
+    if question.kind in ("materials", "amount", "time"):
+        return float(hits > 0), coverage, float(hits)
+    return coverage, float(hits > 0)
+
+
+def sentence_lead(
+    question: Question, lines: Sequence[Line], scorer: Scorer, snippet: bool
+) -> Line | None:
+    """The best prose line of ``lines`` for the question's kind (not a list item or heading)."""
+    prose = [ln for ln in lines if not ln.heading and ln.depth == 0]
+    prose = [ln for ln in prose if not LIST_MARK.match(ln.shown)]
+    prose = [ln for ln in prose if not REFERS_BACK.match(ln.shown) and not ASKS.search(ln.shown)]
+    if not prose:
+        return None
+    if question.kind == "how":  # steps are read in order: only an opening summary leads
+        prose = [ln for ln in prose if ln is next(x for x in lines if not x.heading)]
+        if not prose:
+            return None
+    best = max(prose, key=lambda ln: (*line_score(question, scorer, ln.shown), -ln.start))
+    return best if scorer.coverage(best.shown) > 0 or snippet else None
