@@ -25,6 +25,7 @@ from qa.types import Question
 #: A line that asks rather than tells (a snippet's own question, a FAQ heading).
 ASKS = re.compile(
     r"[?？]\s*$|(?:怎么办|怎么[^,，。]{0,8}|吗|多少|是什么|有哪些|哪些|如何[^,，。]{0,6})$"
+    r"|^[^。！!；;,，]{0,24}(?:怎么|怎样|如何|哪里|在哪|什么|多少)[^。！!；;,，]*$"
 )
 #: What a line should state to answer each kind of question.
 KIND_CUES = {
@@ -40,6 +41,11 @@ ROUTE = re.compile(r"方式|渠道|途径")
 _NUMERALS = "零一两三四五六七八九十"
 #: Headed groups that are not routes (a group of notes, steps or conditions).
 _NOT_ROUTE = re.compile(r"操作|注意|事项|场景|步骤|流程|准备|说明|提示|示例|原因|条件|材料|建议|后")
+#: What a channel is called (a group under such a heading is a route).
+_CHANNEL = re.compile(
+    r"网站|官网|app|APP|微信|支付宝|小程序|公众号|平台|窗口|大厅|经办|机构|银行|电话|热线|网点"
+    r"|线上|线下|网上|现场|柜台|医院|药店|社区|街道|服务点|中心|政务"
+)
 _MATERIAL = re.compile(
     r"(?:居民)?身份证(?:原件)?|户口[本簿]|社保卡|医保卡|医疗保险卡|医保电子凭证"
     r"|\d寸(?:免冠)?(?:彩色)?照片|(?:近期)?(?:免冠)?照片|银行(?:卡|存折)|存折|结婚证|出生(?:医学)?证明"
@@ -89,6 +95,8 @@ def group_lead(question: Question, lines: Sequence[Line]) -> str | None:
     ]
     names = [_route_name(ln.shown) for ln in heads if not ASKS.search(ln.shown)]
     if len(set(names)) < len(names) or any(_NOT_ROUTE.search(n) or len(n) > 16 for n in names):
+        return None
+    if not all(_CHANNEL.search(n) for n in names):  # 缴费年限 / 办理时限 are not routes
         return None
     return _routes_sentence(names, "途径")
 

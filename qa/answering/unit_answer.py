@@ -79,9 +79,10 @@ def _primary(question: Question, units: Sequence[Unit]) -> Unit:
     wants = _OFFLINE if _OFFLINE.search(question.text) else None
     wants = wants or (_ONLINE if _ONLINE.search(question.text) else None)
     if wants is not None and question.kind in ("how", "where", "other", "yesno"):
-        for sibling in sibling_units(best):
-            if wants.search(sibling.heading) and ROUTE.search(sibling.heading):
-                return sibling
+        for unit in units[:3]:  # the best unit's article first, then the next ones'
+            for sibling in sibling_units(unit):
+                if wants.search(sibling.heading) and ROUTE.search(sibling.heading):
+                    return sibling
     heading, cue = _HEADING_CUES.get(question.kind), kind_cue(question)
     states = cue is not None and any(cue.search(ln.shown) for ln in best.lines if not ln.heading)
     if heading is not None and not heading.search(best.heading) and not states:
@@ -216,6 +217,10 @@ class UnitComposer:
         snippet = primary.doc.kind == "snippet"
         lead_line = None if lead else sentence_lead(question, focus, scorer, snippet)
         body = [ln for ln in focus if ln is not lead_line]
+        if lead_line is not None:  # a heading whose only line leads is not left empty
+            k = focus.index(lead_line)
+            if k and focus[k - 1].heading and (k + 1 == len(focus) or focus[k + 1].heading):
+                body.remove(focus[k - 1])
         quoted = take_lines(body, budget, {lead_line.key} if lead_line else set())
         if not quoted and lead_line is None:
             return Composition("")
@@ -239,20 +244,30 @@ class UnitComposer:
                 break
             if unit.key == primary.key or used >= budget:
                 continue
+            if (
+                unit.doc is primary.doc
+                and ROUTE.search(unit.heading)
+                and ROUTE.search(primary.heading)
+            ):
+                continue  # the other route of the article: the question chose this one
             if question.regions and not set(question.regions) & set(unit.doc.regions):
                 if unit.doc.regions:  # another place's figures answer nothing here
                     continue
-            extra = [
+            extra = [  # from the retrieved chunk, not from anywhere in a long unit
                 ln
                 for ln in unit.lines
-                if _fits(question, scorer, ln) and scorer.coverage(ln.shown) >= floor
+                if ln.end > chunk.start
+                and ln.start < chunk.end
+                and _fits(question, scorer, ln)
+                and scorer.coverage(ln.shown) >= floor
             ]
             extra = take_lines(extra, budget - used, shown)[:3]
             if not extra or used + len(extra[0].shown) > budget:
                 continue
             added += 1
             m = citations.number(chunk, extra[0].start, extra[-1].end)
-            extras.extend(render_lines(extra, m))
+            head = unit.lines[0] if unit.doc.sections and unit.lines[0].heading else None
+            extras.extend(render_lines([head, *extra] if head else extra, m))
             shown |= {ln.key for ln in extra}
             used += sum(len(ln.shown) for ln in extra)
         if extras:

@@ -32,7 +32,7 @@ _ENDS = "。！？!?；;"
 _CLEAN_END = _ENDS + '”）)】」』"%％元'
 _FURNITURE = ("相关推荐", "大家都在搜", "本内容不能代替面诊", "首页 顶部")
 #: A line that only announces what follows ("以下是详细说明:") says nothing itself.
-_ANNOUNCES = re.compile(r"以下[是为将]|如下[:：]?$|下面[将随]")
+_ANNOUNCES = re.compile(r"以下[是为将]|如下[:：]?$|下面[将随]|^有以下(?:这些|几种)?[^。，,]{0,6}$")
 #: A sentence's opening that announces what follows, up to its colon.
 _ANNOUNCE_PREFIX = re.compile(
     r"\s*[^。：:]{0,40}(?:(?:以下|下面)[是为将][^。：:]{0,40}|如下|供您参考)[:：]\s*"

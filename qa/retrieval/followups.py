@@ -35,6 +35,9 @@ _GENERIC = frozenset(
     "流程 步骤 材料 时间 费用 钱 的 是 还 也 都 去 办 弄 交 带 准备 用 有 拿 找 查 问 几 "
     "哪些 条件 要求 东西 证件 多久 一下 具体".split()
 )
+#: Single-character verbs that name a topic of their own ("医保卡丢了怎么办", "转医保要多久",
+#: "老婆的医保能和我的绑一起用吗" are new questions, not follow-ups).
+_TOPIC_VERBS = frozenset("丢转绑补退停断迁挂领取扣续冻解")
 #: Words that make a question ask something (a full question has one).
 _ASKS = re.compile(r"怎么|怎样|如何|多少|哪|什么|吗|能不能|可不可以|可以|是否|几")
 _TRAILING = re.compile(r"[呢吗啊呀吧嘛的?？。!！,，\s]+$")
@@ -67,11 +70,14 @@ def _plain_words() -> tuple[str, ...]:
 
 
 def _own_topic_terms(text: str) -> list[str]:
-    """Words of 2+ characters left in ``text`` once places, generic and follow-up words go."""
+    """Words left in ``text`` once places, generic and follow-up words go: of 2+ characters,
+    or a topic verb in a question that names 医保 itself ("绑我儿子有啥要求" stays a follow-up)."""
     rest = fold(text)
     for word in (*find_regions(rest), *_plain_words()):
         rest = rest.replace(word, " ")
-    return [t for t in get_tokenizer().tokenize(rest) if len(t) > 1]
+    tokens = get_tokenizer().tokenize(rest)
+    verbs = _TOPIC_VERBS if classify_intent(text) == "insurance" else frozenset()
+    return [t for t in tokens if len(t) > 1 or t in verbs]
 
 
 def _is_region_only(question: str) -> bool:

@@ -16,13 +16,25 @@ NANNING = [Turn("user", "南宁居民医保怎么交"), Turn("assistant", "可�
         ("换成天津", "天津居民医保怎么交"),
         ("那线下怎么办", "南宁居民医保怎么交 线下怎么办"),
         ("需要什么材料", "南宁居民医保怎么交 需要什么材料"),
+        ("绑我儿子有啥要求", "南宁居民医保怎么交 绑我儿子有啥要求"),  # names no 医保 itself
     ],
 )
 def test_follow_ups_are_resolved(question, expected):
     assert contextualize(question, NANNING) == expected
 
 
-@pytest.mark.parametrize("question", ["医保码怎么激活", "家庭共济怎么绑定", "异地就医备案怎么办理"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "医保码怎么激活",
+        "家庭共济怎么绑定",
+        "异地就医备案怎么办理",
+        # a new question in the same chat, its topic a one-character verb (丢 / 转 / 绑)
+        "医保卡丢了怎么办",
+        "转医保要多久能办好",
+        "老婆的医保能和我的绑一起用吗",
+    ],
+)
 def test_standalone_questions_are_untouched(question):
     assert not needs_context(question)
     assert contextualize(question, NANNING) == question
