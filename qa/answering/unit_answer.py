@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from qa.answering.extractive import (
     CitationList,
@@ -40,14 +41,15 @@ from qa.answering.leads import (
 )
 from qa.answering.points import Scorer, relevant_chunks
 from qa.answering.units import (
-    LIST_MARK,
     REFERS_BACK,
     Line,
     Unit,
+    block_of,
     render_lines,
     sibling_units,
     take_lines,
     unit_of,
+    window,
 )
 from qa.settings import Settings
 from qa.text.figures import unsupported_figures
@@ -56,8 +58,8 @@ from qa.types import Chunk, Document, Hit, Question
 logger = logging.getLogger(__name__)
 
 _OFFLINE = re.compile(
-    r"线下|窗口|柜台|现场|大厅|没有智能手机|不会用手机|没手机|老人|年纪大|腿脚|行动不便"
-    r"|[6-9]\d多?岁|[6-9]\d多了|[六七八九]十多?岁?"
+    r"线下|窗口|柜台|现场|大厅|没有智能手机|不会[用弄玩使]?手机|不懂手机|没手机|老人|年纪大|腿脚"
+    r"|行动不便|[6-9]\d多?岁|[6-9]\d多?了|[六七八九]十多?岁?"
 )
 #: Questions answered by a whole unit (a comparison reads the whole list).
 _WHOLE = re.compile(r"区别|不一样|不同|差别|差异|有啥不|有什么不")
@@ -96,46 +98,13 @@ def _primary(question: Question, units: Sequence[Unit]) -> Unit:
     return best
 
 
-def _block(lines: Sequence[Line], at: int, related: Callable[[Line], bool]) -> list[Line]:
-    """The item ``lines[at]`` belongs to.
-
-    A list item or nested line: its parent item or heading and all the parent's children. A
-    heading: itself and what follows up to the next heading of its level. A line of prose: the
-    heading it stands under (if any) and, in a run of prose, itself and up to two following
-    lines that are ``related`` to the question.
-    """
-    line = lines[at]
-    if line.heading:
-        end = at + 1
-        while end < len(lines) and not (lines[end].heading and lines[end].depth <= line.depth):
-            end += 1
-        return list(lines[at:end])
-    if line.depth > 0 or LIST_MARK.match(line.shown):
-        parent = next(
-            (i for i in range(at - 1, -1, -1) if lines[i].depth < line.depth or lines[i].heading),
-            at,
-        )
-        end = parent + 1
-        while end < len(lines) and lines[end].depth > lines[parent].depth:
-            end += 1
-        return list(lines[parent : max(end, at + 1)])
-    out = [line]
-    for nxt in lines[at + 1 : at + 3]:
-        if nxt.heading or not related(nxt):
-            break
-        out.append(nxt)
-    if at > 0 and lines[at - 1].heading and lines[at - 1].shown.endswith((":", "：")):
-        out.insert(0, lines[at - 1])
-    return out
-
-
 def _focus(question: Question, unit: Unit, scorer: Scorer, whole: bool) -> list[Line]:
     """What to quote of ``unit``: all of it for a procedure, else the block answering the kind."""
     lines = [ln for ln in unit.lines if not REFERS_BACK.match(ln.shown)]
     if whole or not lines:
         return lines
     best = max(range(len(lines)), key=lambda i: (*line_score(question, scorer, lines[i].shown), -i))
-    return _block(lines, best, lambda ln: _fits(question, scorer, ln))
+    return block_of(lines, best, lambda ln: _fits(question, scorer, ln))
 
 
 def _fits(question: Question, scorer: Scorer, line: Line) -> bool:
@@ -160,16 +129,24 @@ def _kept(
     return not question.regions or not regions or bool(set(question.regions) & set(regions))
 
 
-def _window(lines: list[Line], anchor: Chunk, budget: int) -> list[Line]:
-    """A unit longer than ``budget`` quoted from the top-level item holding the anchor chunk's
-    start (a long snippet is answered where the retrieved chunk is, not from its beginning)."""
-    if sum(len(ln.shown) for ln in lines) <= budget:
-        return lines
-    at = next((i for i, ln in enumerate(lines) if ln.end > anchor.start), 0)
-    top = min((ln.depth for ln in lines), default=0)
-    while at > 0 and lines[at].depth > top:
-        at -= 1
-    return lines[at:]
+def _other_places_only(
+    question: Question, passages: Sequence[Chunk], documents: Mapping[str, Document]
+) -> bool:
+    """A local figure asked for a place (北京医保报销比例多少) that no passage is about: other
+    places' figures would answer nothing (an 异地就医 question across two places is not one)."""
+    if question.kind != "amount" or not question.asks_local or question.cross_region:
+        return False
+    asked = set(question.regions)
+    return bool(asked) and not any(asked & set(documents[c.doc_id].regions) for c in passages)
+
+
+def _section_chunk(unit: Unit, passages: Sequence[Chunk]) -> Chunk:
+    """A chunk standing for the whole of ``unit`` (cited under its own section title)."""
+    doc = unit.doc
+    near = next(c for c in passages if c.doc_id == doc.doc_id)
+    title = f"{doc.title} {unit.heading}".strip() if unit.heading != doc.title else doc.title
+    text = doc.text[unit.start : unit.end]
+    return replace(near, title=title, text=text, start=unit.start, end=unit.end)
 
 
 class UnitComposer:
@@ -189,7 +166,7 @@ class UnitComposer:
         top = chunks[0] if chunks else None
         if top and top not in passages and _kept(question, scorer, top, documents):
             passages.insert(0, top)  # the fused ranking's best, kept by the refusal check
-        if not passages:
+        if not passages or _other_places_only(question, passages, documents):
             return Composition("")
         units: dict[tuple[str, int], tuple[Unit, Chunk]] = {}
         for chunk in passages:
@@ -197,16 +174,17 @@ class UnitComposer:
             units.setdefault(unit.key, (unit, chunk))
         ordered = [u for u, _ in units.values()]
         primary = _primary(question, ordered)
-        anchor = units.get(primary.key, (primary, passages[0]))[1]
+        moved = primary.key not in units  # a sibling section the question points at
+        anchor = units[primary.key][1] if not moved else _section_chunk(primary, passages)
         budget = _PROCEDURE_BUDGET if question.kind in ("how", "materials") else _FACT_BUDGET
         citations = CitationList(documents)
         blocks: list[str] = []
         shown: set[str] = set()
-        whole = question.kind == "how" or bool(_WHOLE.search(question.text))
+        whole = moved or question.kind == "how" or bool(_WHOLE.search(question.text))
         lead = route_lead(question, primary)
         if whole or lead:
             focus = [ln for ln in primary.lines if not REFERS_BACK.match(ln.shown)]
-            focus = _window(focus, anchor, budget)
+            focus = window(focus, anchor, budget)
         else:  # a fact: the lines of the unit that the retrieved chunk holds, in order
             focus = [
                 ln
@@ -237,6 +215,7 @@ class UnitComposer:
         shown |= {ln.key for ln in span}
         used = sum(len(ln.shown) for ln in span)
         floor = 0.5 * max((scorer.coverage(ln.shown) for ln in span), default=0.0)
+        offline = bool(_OFFLINE.search(question.text))
         extras: list[str] = []
         added = 0
         for unit, chunk in units.values():
@@ -253,13 +232,21 @@ class UnitComposer:
             if question.regions and not set(question.regions) & set(unit.doc.regions):
                 if unit.doc.regions:  # another place's figures answer nothing here
                     continue
-            extra = [  # from the retrieved chunk, not from anywhere in a long unit
-                ln
-                for ln in unit.lines
-                if ln.end > chunk.start
-                and ln.start < chunk.end
-                and _fits(question, scorer, ln)
+            inside = [ln for ln in unit.lines if ln.end > chunk.start and ln.start < chunk.end]
+            fitting = [  # from the retrieved chunk, not from anywhere in a long unit
+                i
+                for i, ln in enumerate(inside)
+                if _fits(question, scorer, ln)
                 and scorer.coverage(ln.shown) >= floor
+                and not (offline and _ONLINE.search(ln.shown))  # 不会弄手机: no app steps
+            ]
+            if not fitting:
+                continue
+            best = max(fitting, key=lambda i: (*line_score(question, scorer, inside[i].shown), -i))
+            extra = [  # one coherent block around the best line, not scattered lines
+                ln
+                for ln in block_of(inside, best, lambda ln: _fits(question, scorer, ln))
+                if not ln.heading
             ]
             extra = take_lines(extra, budget - used, shown)[:3]
             if not extra or used + len(extra[0].shown) > budget:

@@ -180,3 +180,35 @@ def test_announcing_openings_are_not_quoted(corpus):
     assert shown
     assert not [ln for ln in shown if re.match(r"^(以下|下面)[是为将]", ln)]
     assert not [ln for ln in shown if re.search(r"(具体流程|步骤)如下[:：]", ln)]
+
+
+def test_a_moved_primary_is_quoted_whole_and_cited_under_its_own_heading(composer, corpus):
+    documents, chunks = corpus
+    other = _chunk(chunks, "首次缴纳城乡居民医疗保险怎么交", "线下登记")
+    question = understand("居民医保交了多久可以报销")
+    result = composer.compose(question, [Hit(other, 1, 1.0)], documents)
+    assert result.citations[0].title.endswith("缴费时间和待遇享受期")
+    assert "待遇等待期3个月" in result.body  # the whole section, not one line of it
+    assert_well_cited(result, documents)
+
+
+def test_someone_who_cannot_use_a_phone_gets_the_in_person_route(composer, corpus):
+    documents, chunks = corpus
+    online = _chunk(chunks, ACTIVATE, "线上激活方式")
+    result = composer.compose(
+        understand("我爸70了不会弄手机 医保卡咋激活"), [Hit(online, 1, 1.0)], documents
+    )
+    assert "二、线下激活方式" in result.body and "一、线上激活方式" not in result.body
+
+
+def test_another_places_figures_do_not_answer_a_local_amount(composer, corpus):
+    documents, chunks = corpus
+    hefei = _chunk(chunks, "合肥", "400")
+    question = understand("天津居民医保一年交多少钱")
+    assert question.asks_local and not question.cross_region
+    result = composer.compose(question, [Hit(hefei, 1, 1.0)], documents)
+    assert result.body == "" and not result.citations
+    same_place = composer.compose(
+        understand("合肥居民医保一年交多少钱"), [Hit(hefei, 1, 1.0)], documents
+    )
+    assert "400" in same_place.body
