@@ -161,7 +161,8 @@ def embed_chunks(
     if embedder is None and previous is not None and not pending(jobs):
         dim = previous.meta.dim  # every vector is known: no need to load a model
     else:
-        embedder = embedder or build_embedder(settings)
+        batch_settings = settings.model_copy(update={"encoder_threads": settings.ingest_threads})
+        embedder = embedder or build_embedder(batch_settings)
         dim = embedder.dim
     batch = settings.embedding_batch_size
     passages, titles, pieces = run_jobs(jobs, embedder, dim, batch, progress)

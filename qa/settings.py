@@ -41,15 +41,21 @@ class Settings(BaseSettings):
         ),
     )
     embedding_backend: Literal["torch", "openvino"] = Field(
-        "torch",
-        description="Runtime of the encoder: `torch` (sentence-transformers) or `openvino` "
-        "(exported once into `<data_dir>/models/<name>-openvino/`; a change needs a rebuild).",
+        "openvino",
+        description="Runtime of the encoder: `openvino` (exported once into "
+        "`<data_dir>/models/<name>-openvino/`, fp32) or `torch` (sentence-transformers); a "
+        "change needs a rebuild.",
     )
     encoder_threads: int = Field(
+        1,
+        ge=0,
+        description="CPU threads of the query encoder (torch or OpenVINO); 0 = the library's "
+        "default (one per core). 1 holds under load: see README 'Benchmark'.",
+    )
+    ingest_threads: int = Field(
         0,
         ge=0,
-        description="CPU threads of the encoder (torch or OpenVINO); 0 = the library's default "
-        "(torch: one per core). Measure before changing: see README 'Embedding model'.",
+        description="CPU threads of the encoder while ingesting (batches): 0 = one per core.",
     )
     query_prompt: str = Field("query: ", description="Prefix for queries (e5 convention).")
     passage_prompt: str = Field("passage: ", description="Prefix for passages (e5 convention).")
@@ -167,6 +173,12 @@ class Settings(BaseSettings):
     )
     admin_key: str = Field("", description="Key for admin routes; empty = admin disabled (403).")
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS.")
+    answer_workers: int = Field(
+        0,
+        ge=0,
+        description="Answers computed at once by the server (its thread pool); 0 = one per CPU "
+        "core, so concurrent answers do not oversubscribe the cores.",
+    )
     rate_limit_per_minute: int = Field(
         60, ge=0, description="Requests per minute per client (API key or IP); 0 = no limit."
     )

@@ -35,6 +35,12 @@ def bench(
     out: Annotated[
         Path | None, typer.Option("--out", help="结果目录(默认 eval/reports/bench-<时间>/)")
     ] = None,
+    busy: Annotated[
+        bool, typer.Option("--busy/--no-busy", help="另一个核心满载时再计时一遍")
+    ] = True,
+    callers: Annotated[
+        int, typer.Option("--callers", min=0, help="并发调用者数,测吞吐(0 = 不测)")
+    ] = 4,
 ) -> None:
     """在真实模型上交替计时:查询编码、检索、完整回答与 LangChain 默认检索,写出 bench.json。"""
     import time
@@ -56,11 +62,21 @@ def bench(
             targets = build_targets(settings)
     except (ValueError, IndexLoadError) as exc:
         fail(str(exc))
-    command = f"yibao bench --questions {len(items)} --repeat {repeat} --warmup {warmup}"
+    command = (
+        f"yibao bench --questions {len(items)} --repeat {repeat} --warmup {warmup}"
+        f" {'--busy' if busy else '--no-busy'} --callers {callers}"
+    )
     with Progress(
         TextColumn("[bold]交替计时"), BarColumn(), MofNCompleteColumn(), console=console
     ) as bar:
-        task = bar.add_task("bench", total=len(items) * repeat)
+        task = bar.add_task("bench", total=len(items) * repeat * (2 if busy else 1))
+        runs = {"done": 0}
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=runs["done"] + done)
+            if done == total:
+                runs["done"] += total
+
         report = run_bench(
             targets.service,
             targets.baseline,
@@ -69,7 +85,9 @@ def bench(
             warmup,
             baseline_chunks=targets.baseline_chunks,
             command=command,
-            progress=lambda done, _: bar.update(task, completed=done),
+            progress=advance,
+            busy=busy,
+            callers=callers,
         )
     out_dir = out or Path("eval/reports") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}"
     path = write_bench(report, out_dir)
@@ -82,18 +100,23 @@ def _ms(value: float) -> str:
 
 
 def print_report(report: dict[str, Any]) -> None:
-    """Two tables: latency per operation, then the ratios of medians; then the machine."""
+    """Latency per operation (and with a busy neighbour core), the ratios of medians,
+    concurrent throughput, then the machine."""
+    busy = report.get("busy")
     ops = Table(title=f"耗时(毫秒,{report['questions']['count']} 题 × {report['repeat']} 轮)")
-    for column in ("操作", "p50", "p95", "平均", "次数"):
+    columns = ["操作", "p50", "p95", "平均", "次数"] + (
+        ["邻核满载 p50", "满载/空闲"] if busy else []
+    )
+    for column in columns:
         ops.add_column(column, justify="left" if column == "操作" else "right")
     for name, stats in report["operations"].items():
-        ops.add_row(
-            LABELS.get(name, name),
-            _ms(stats["p50_ms"]),
-            _ms(stats["p95_ms"]),
-            _ms(stats["mean_ms"]),
-            str(stats["n"]),
-        )
+        cells = [_ms(stats["p50_ms"]), _ms(stats["p95_ms"]), _ms(stats["mean_ms"]), str(stats["n"])]
+        if busy:
+            cells += [
+                _ms(busy["operations"][name]["p50_ms"]),
+                f"{busy['busy_over_quiet_p50'][name]:.2f}",
+            ]
+        ops.add_row(LABELS.get(name, name), *cells)
     console.print(ops)
     table = Table(title="中位数之比(p50)")
     table.add_column("比值")
@@ -101,9 +124,15 @@ def print_report(report: dict[str, Any]) -> None:
     for name, value in report["ratios_p50"].items():
         table.add_row(RATIO_LABELS.get(name, name), "—" if value is None else f"{value:.2f}")
     console.print(table)
+    if load := report.get("concurrency"):
+        console.print(
+            f"并发吞吐:{load['callers']} 个调用者 {load['concurrent_per_s']:.1f} 问/秒,"
+            f"逐个 {load['sequential_per_s']:.1f} 问/秒,{load['speedup']:.2f} 倍"
+        )
     env, model = report["environment"], report["model"]
     console.print(
-        f"模型 {model['id']} · 段落 yibao {report['corpus']['yibao_chunks']} / LangChain "
-        f"{report['corpus']['langchain_chunks']} · torch 线程 {env['torch_threads']} · "
+        f"模型 {model['id']} · 后端 {model.get('backend', '—')} · 编码线程 "
+        f"{model.get('encoder_threads', '—')} · 段落 yibao {report['corpus']['yibao_chunks']} / "
+        f"LangChain {report['corpus']['langchain_chunks']} · torch 线程 {env['torch_threads']} · "
         f"CPU {env['cpu_count']} · 提交 {env['git_commit'] or '—'}"
     )

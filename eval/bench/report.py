@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from eval.bench.load import busy_neighbour, throughput
 from eval.bench.targets import Invokable, environment, operations
 from eval.bench.timing import OPERATIONS, RATIOS, ratios, run_interleaved, summarize
 from eval.gold import GoldItem
@@ -32,6 +33,8 @@ def run_bench(
     command: str = "",
     clock: Callable[[], int] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    busy: bool = False,
+    callers: int = 0,
 ) -> dict[str, Any]:
     """Time the four operations on ``items`` and return the ``bench.json`` record.
 
@@ -44,7 +47,9 @@ def run_bench(
         baseline_chunks: Number of chunks in the baseline's index, when known.
         command: The command line that produced the run (recorded as is).
         clock: Nanosecond clock (default ``time.perf_counter_ns``).
-        progress: Called with ``(done, total)`` timed steps.
+        progress: Called with ``(done, total)`` timed steps (of both runs when ``busy``).
+        busy: Time everything again with a CPU burner on another core (``busy`` block).
+        callers: Also measure throughput with this many concurrent callers (0: skip).
     """
     ops = operations(service, baseline)
     questions = [it.question for it in items]
@@ -52,6 +57,24 @@ def run_bench(
     samples = run_interleaved(ops, questions, repeat, warmup, clock, progress)
     summaries = {op.name: summarize(samples.ns[op.name]) for op in ops}
     settings = service.settings
+    extra: dict[str, Any] = {}
+    if busy:
+        with busy_neighbour() as core:
+            loaded = run_interleaved(ops, questions, repeat, warmup, clock, progress)
+        busy_stats = {op.name: summarize(loaded.ns[op.name]) for op in ops}
+        extra["busy"] = {
+            "burner_core": core,
+            "operations": busy_stats,
+            "ratios_p50": ratios(busy_stats),
+            "busy_over_quiet_p50": {
+                name: round(busy_stats[name]["p50_ms"] / summaries[name]["p50_ms"], 3)
+                for name in summaries
+                if summaries[name]["p50_ms"]
+            },
+            "seconds": round(loaded.seconds, 2),
+        }
+    if callers > 0:
+        extra["concurrency"] = throughput(service.ask, questions, callers)
     return {
         "created": datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": command,
@@ -61,6 +84,8 @@ def run_bench(
             "embedder": settings.embedder,
             "dim": service.retriever.embedder.dim,
             "composer": settings.composer,
+            "backend": settings.embedding_backend,
+            "encoder_threads": settings.encoder_threads,
             "llm": bool(settings.llm_base_url),
         },
         "corpus": {
@@ -80,6 +105,7 @@ def run_bench(
         "ratios_p50": ratios(summaries),
         "ratio_definitions": {name: f"p50({a}) / p50({b})" for name, (a, b) in RATIOS.items()},
         "seconds": round(samples.seconds, 2),
+        **extra,
     }
 
 

@@ -23,3 +23,22 @@ def test_module_imports_first_in_a_fresh_interpreter(module):
         [sys.executable, "-c", f"import {module}"], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(("workers", "expected"), [(3, 3), (0, None)])
+def test_the_thread_pool_is_sized_to_the_cores(tmp_path, workers, expected):
+    import os
+
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.conftest import rules_only_service
+
+    service = rules_only_service(tmp_path, answer_workers=workers)
+    with TestClient(create_app(service.settings, service)) as client:
+        tokens = client.portal.call(
+            lambda: anyio.to_thread.current_default_thread_limiter().total_tokens
+        )
+        assert client.post("/api/ask", json={"question": "怎么激活医保码"}).status_code == 200
+    assert tokens == (expected or os.cpu_count())

@@ -28,7 +28,13 @@ def test_bench_builds_both_systems_and_writes_the_report(fake_env):
     for label in ("查询编码(下限)", "yibao 完整回答", "LangChain 默认检索", "完整回答 / 查询编码"):
         assert label in result.output
     data = json.loads((out / "bench.json").read_text("utf-8"))
-    assert data["command"] == "yibao bench --questions 3 --repeat 1 --warmup 1"
+    assert data["command"] == "yibao bench --questions 3 --repeat 1 --warmup 1 --busy --callers 4"
+    busy = data["busy"]  # timed again with a CPU burner on another core
+    assert all(stats["n"] == 3 for stats in busy["operations"].values())
+    assert set(busy["busy_over_quiet_p50"]) == set(data["operations"])
+    load = data["concurrency"]
+    assert load["callers"] == 4 and load["questions"] == 3 and load["speedup"] > 0
+    assert "邻核满载 p50" in result.output and "并发吞吐" in result.output
     assert data["questions"]["ids"] == ["q001", "q002", "q003"]
     assert data["corpus"]["langchain_chunks"] > 0  # the real LangChain-default index was built
     assert all(stats["n"] == 3 for stats in data["operations"].values())
@@ -37,3 +43,13 @@ def test_bench_builds_both_systems_and_writes_the_report(fake_env):
 def test_bench_is_listed_in_help():
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0 and "bench" in result.output
+
+
+def test_bench_without_load_runs(fake_env):
+    out = fake_env / "quiet"
+    args = ["bench", "--questions", "2", "--repeat", "1", "--warmup", "0", "--no-busy"]
+    result = CliRunner().invoke(app, [*args, "--callers", "0", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "bench.json").read_text("utf-8"))
+    assert "busy" not in data and "concurrency" not in data
+    assert data["model"]["backend"] == "openvino" and data["model"]["encoder_threads"] == 1

@@ -61,13 +61,17 @@ def test_factory_builds_the_openvino_backend_with_the_same_model_id(tmp_path, fa
     assert emb.kwargs["threads"] == 3 and emb.kwargs["max_seq_length"] == 512
     assert emb.model_id == model_id_for(settings) == "bundled:multilingual-e5-small"
     assert backend_for(settings) == "openvino"
-    torch_settings = make_settings(tmp_path, embedder="sentence-transformers")
+    torch_settings = make_settings(
+        tmp_path, embedder="sentence-transformers", embedding_backend="torch"
+    )
     assert model_id_for(torch_settings) == emb.model_id and backend_for(torch_settings) == "torch"
 
 
 def test_prepare_model_exports_only_for_the_openvino_backend(tmp_path, fake_model_dirs):
     assert prepare_model(make_settings(tmp_path)) is None  # fake embedder: nothing to prepare
-    torch_settings = make_settings(tmp_path, embedder="sentence-transformers")
+    torch_settings = make_settings(
+        tmp_path, embedder="sentence-transformers", embedding_backend="torch"
+    )
     assert prepare_model(torch_settings) == torch_settings.models_dir / MODEL_DIR_NAME
     assert fake_model_dirs == []
     ov_settings = torch_settings.model_copy(update={"embedding_backend": "openvino"})

@@ -30,8 +30,16 @@ class Vectors:
 
 
 @pytest.fixture(scope="module")
-def torch_embedder(real_settings):
-    return build_embedder(real_settings)
+def torch_settings(real_settings, tmp_path_factory):
+    """The torch backend with its own index folder (the shared one is built on OpenVINO)."""
+    data = tmp_path_factory.mktemp("torch-index")
+    (data / "models").symlink_to(real_settings.models_dir.resolve(), target_is_directory=True)
+    return real_settings.model_copy(update={"embedding_backend": "torch", "data_dir": data})
+
+
+@pytest.fixture(scope="module")
+def torch_embedder(torch_settings):
+    return build_embedder(torch_settings)
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +51,9 @@ def ov_embedder(real_settings):
 
 
 @pytest.fixture(scope="module")
-def vectors(real_settings, torch_embedder, ov_embedder) -> Vectors:
-    run_ingest(real_settings)  # may already be built by another real-model test
-    index = HybridIndex.load(real_settings.index_dir, model_id=torch_embedder.model_id)
+def vectors(torch_settings, torch_embedder, ov_embedder) -> Vectors:
+    run_ingest(torch_settings, embedder=torch_embedder)
+    index = HybridIndex.load(torch_settings.index_dir, model_id=torch_embedder.model_id)
     assert index.meta.embedding_backend == "torch"
     questions = [item.question for item in split_items(load_gold(), "dev")]
     passages = [passage_input(c.title, c.text) for c in index.chunks]
@@ -85,3 +93,24 @@ def test_batching_padding_and_truncation(torch_embedder, ov_embedder):
     cosines = (together * torch_embedder.embed_passages(texts)).sum(axis=1)
     assert cosines.min() >= 0.9999, cosines  # the long text is truncated at 512 tokens alike
     assert ov_embedder.embed_queries([]).shape == (0, 384)
+
+
+def test_concurrent_callers_get_their_own_vectors(ov_embedder):
+    """One compiled model serves many threads: each call gets its own infer request."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [item.question for item in split_items(load_gold(), "dev")][:24]
+    alone = [ov_embedder.embed_queries([q])[0] for q in questions]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(lambda q: ov_embedder.embed_queries([q])[0], questions * 3))
+    for i, vector in enumerate(together):
+        assert np.allclose(vector, alone[i % len(questions)], atol=1e-5), questions[i % 24]
+
+
+def test_one_stream_per_core_with_one_thread_each(ov_embedder, real_settings):
+    import os
+
+    assert real_settings.encoder_threads == 1  # the measured default
+    streams = ov_embedder._model.get_property("NUM_STREAMS")
+    assert int(streams) == (os.cpu_count() or 1)
+    assert ov_embedder._model.get_property("INFERENCE_NUM_THREADS") == int(streams)

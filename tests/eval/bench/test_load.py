@@ -1,0 +1,35 @@
+"""Load conditions of `yibao bench`: the busy neighbour really burns a core; throughput."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from eval.bench.load import busy_neighbour, throughput
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs Linux /proc")
+def test_busy_neighbour_burns_cpu_while_the_block_runs():
+    with busy_neighbour():
+        burners = multiprocessing.active_children()
+        assert burners and all(p.is_alive() for p in burners)
+        pid = burners[0].pid
+        time.sleep(0.5)
+        with open(f"/proc/{pid}/stat") as f:
+            user_ticks = int(f.read().split()[13])
+        assert user_ticks / os.sysconf("SC_CLK_TCK") > 0.3  # it spins, not sleeps
+    assert not any(p.pid == pid and p.is_alive() for p in multiprocessing.active_children())
+
+
+def test_throughput_counts_answers_per_second_both_ways():
+    def ask(question: str) -> str:
+        time.sleep(0.01)  # sleeping releases the GIL: threads overlap
+        return question
+
+    load = throughput(ask, ["q"] * 20, callers=4)
+    assert load["questions"] == 20 and load["callers"] == 4
+    assert load["sequential_per_s"] < 100.5
+    assert load["speedup"] > 2  # 4 sleepers at once
