@@ -23,7 +23,7 @@ from qa.embedders.factory import backend_for, build_embedder, model_id_for
 from qa.index.hybrid import HybridIndex
 from qa.refusal.calibration import load_calibration
 from qa.refusal.decision import RefusalDecision, decide, route_away
-from qa.refusal.messages import refusal_text, suggest_questions
+from qa.refusal.messages import SuggestionPool, refusal_text, suggest_questions
 from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever
 from qa.settings import Settings
@@ -74,6 +74,7 @@ class AnswerService:
         self.retriever = retriever
         self.documents: dict[str, Document] = {d.doc_id: d for d in retriever.index.documents}
         self.refusal_model = load_calibration(settings.calibration_path)
+        self.suggestions = SuggestionPool.build(retriever.index.chunks)  # once per index
         self.composer: Composer = ExtractiveComposer(settings)
         if settings.composer == "units":
             self.composer = UnitComposer(settings)
@@ -139,7 +140,7 @@ class AnswerService:
         timings: dict[str, float],
     ) -> Answer:
         suggestions = suggest_questions(
-            question, self.retriever.index.chunks, self.settings.refusal_suggestions
+            question, self.suggestions, self.settings.refusal_suggestions
         )
         return Answer(
             question=question.asked,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from qa.refusal.decision import RefusalDecision
@@ -100,9 +102,36 @@ def candidate_questions(source: Any) -> list[str]:
     return list(seen)
 
 
-def _similarity(question: str, title: str) -> float:
-    q, t = char_bigrams(question), char_bigrams(title)
-    return 2 * len(q & t) / (len(q) + len(t)) if q and t else 0.0
+@dataclass(frozen=True)
+class SuggestionPool:
+    """The question-like titles of an index, with their character bigrams and an inverted
+    index from bigram to titles: built once per index, so a refusal scores only the titles
+    that share a bigram with the question instead of rescanning every chunk title."""
+
+    candidates: tuple[str, ...]
+    grams: tuple[frozenset[str], ...]
+    postings: Mapping[str, tuple[int, ...]]
+
+    @classmethod
+    def build(cls, source: Any) -> SuggestionPool:
+        """From a ``HybridIndex``, documents or chunks (see :func:`candidate_questions`)."""
+        candidates = tuple(candidate_questions(source))
+        grams = tuple(frozenset(char_bigrams(fold(c))) for c in candidates)
+        postings: dict[str, list[int]] = {}
+        for i, gram_set in enumerate(grams):
+            for gram in gram_set:
+                postings.setdefault(gram, []).append(i)
+        return cls(candidates, grams, {g: tuple(ids) for g, ids in postings.items()})
+
+    def ranked(self, asked: str) -> list[tuple[float, int]]:
+        """``(similarity, index)`` of the titles sharing a bigram with ``asked``, best first."""
+        q = char_bigrams(asked)
+        shared: dict[int, int] = {}
+        for gram in q:
+            for i in self.postings.get(gram, ()):
+                shared[i] = shared.get(i, 0) + 1
+        scored = [(2 * n / (len(q) + len(self.grams[i])), i) for i, n in shared.items()]
+        return sorted(scored, key=lambda item: (-item[0], item[1]))
 
 
 def suggest_questions(
@@ -112,23 +141,29 @@ def suggest_questions(
 
     Args:
         question: The understood question.
-        index_or_chunks: A ``HybridIndex`` or a sequence of ``Chunk``/``Document`` objects.
+        index_or_chunks: A :class:`SuggestionPool` (built once per index: the fast path), or
+            a ``HybridIndex`` or a sequence of ``Chunk``/``Document`` objects.
         k: How many to return (2–3 make a good refusal).
 
     Returns:
         Question-like titles ranked by character-bigram overlap with ``question``, padded
         with good general titles (those present in the corpus when one is given).
     """
-    candidates = candidate_questions(index_or_chunks)
+    pool = index_or_chunks
+    if not isinstance(pool, SuggestionPool):
+        pool = SuggestionPool.build(index_or_chunks)
+    candidates = pool.candidates
     asked = fold(question.text)
-    scored = sorted(
-        ((_similarity(asked, c), i, c) for i, c in enumerate(candidates)),
-        key=lambda item: (-item[0], item[1]),
-    )
-    chosen = [c for score, _, c in scored if score >= _MIN_OVERLAP and fold(c) != asked]
+    ranked = pool.ranked(asked)
+    chosen = [
+        candidates[i]
+        for score, i in ranked
+        if score >= _MIN_OVERLAP and fold(candidates[i]) != asked
+    ]
     known = set(candidates)
     fallback = [s for s in FALLBACK_SUGGESTIONS if not candidates or s in known]
-    for extra in (*fallback, *(c for _, _, c in scored)):
+    rest = (candidates[i] for i in chain((i for _, i in ranked), range(len(candidates))))
+    for extra in (*fallback, *rest):
         if len(chosen) >= k:
             break
         if extra not in chosen and fold(extra) != asked:

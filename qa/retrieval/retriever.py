@@ -75,7 +75,18 @@ class _Stopwatch:
 
 
 def _top(scores: np.ndarray, k: int, floor: float | None = None) -> Ranked:
-    order = np.argsort(-scores, kind="stable")[:k]
+    """The ``k`` best rows, best first (ties: lower row first), above ``floor``.
+
+    ``argpartition`` keeps it linear in the corpus; only the k best are sorted.
+    """
+    if k <= 0 or not len(scores):
+        return []
+    if k < len(scores):
+        kth = -np.partition(-scores, k - 1)[k - 1]  # the k-th best score
+        rows = np.flatnonzero(scores >= kth)  # all rows tied with it too, for a stable cut
+    else:
+        rows = np.arange(len(scores))
+    order = rows[np.lexsort((rows, -scores[rows]))][:k]
     return [(int(r), float(scores[r])) for r in order if floor is None or scores[r] > floor]
 
 

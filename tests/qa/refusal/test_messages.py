@@ -91,3 +91,17 @@ def test_suggestions_from_chunks_and_sections():
         sections = (Section("错过了城乡居民医疗保险的缴费期限怎么办", 0, 1),)
 
     assert "错过了城乡居民医疗保险的缴费期限怎么办" in candidate_questions([Doc()])
+
+
+def test_a_pool_built_once_suggests_what_the_chunks_do(corpus_chunks):
+    from qa.refusal.messages import SuggestionPool
+
+    pool = SuggestionPool.build(corpus_chunks)
+    assert pool.candidates == tuple(candidate_questions(corpus_chunks))
+    for text in ["医保码怎么激活", "北京门诊报销起付线是多少", "你好", "家庭共济", "合肥居民医保"]:
+        question = understand(text)
+        assert suggest_questions(question, pool) == suggest_questions(question, corpus_chunks)
+    ranked = pool.ranked("家庭共济怎么绑")
+    assert ranked and all(score > 0 for score, _ in ranked)  # only titles sharing a bigram
+    assert [s for s, _ in ranked] == sorted((s for s, _ in ranked), reverse=True)
+    assert len(ranked) < len(pool.candidates)

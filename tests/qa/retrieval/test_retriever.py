@@ -312,3 +312,15 @@ def test_reingest_embeds_only_the_changed_titles_and_sentences(tmp_path):
     again = CountingQueries()
     run_ingest(settings, embedder=again)
     assert again.queries == 2  # the new title and the one sentence of the edited file
+
+
+def test_top_k_by_partition_matches_a_full_stable_sort():
+    from qa.retrieval.retriever import _top
+
+    rng = np.random.default_rng(7)
+    for trial in range(500):
+        n, k = int(rng.integers(1, 80)), int(rng.integers(0, 90))
+        scores = rng.integers(0, 4, n).astype(float) if trial % 2 else rng.random(n)
+        full = [(int(r), float(scores[r])) for r in np.argsort(-scores, kind="stable")[:k]]
+        assert _top(scores, k) == full
+    assert _top(np.array([0.5, 0.1, 0.9]), 2, floor=0.4) == [(2, 0.9), (0, 0.5)]
