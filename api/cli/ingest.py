@@ -76,8 +76,13 @@ def ingest(
     print_report(report)
 
 
+#: Most source files (and skipped files) listed one per row; the totals cover all of them.
+MAX_ROWS = 20
+
+
 def print_report(report: IngestReport) -> None:
-    """The ingest numbers as a table, then one row per source file and the skipped files."""
+    """The ingest totals as a table, then the source files (the largest :data:`MAX_ROWS` when
+    there are more) and the skipped files (likewise capped, with a count of the rest)."""
     table = Table(title="索引结果" + ("(语料未变化,未重新嵌入)" if report.up_to_date else ""))
     for col in REPORT_COLUMNS:
         table.add_column(col, justify="right")
@@ -94,12 +99,19 @@ def print_report(report: IngestReport) -> None:
     )
     console.print(table)
     if report.per_source:
-        per = Table(title="按来源文件")
+        sources = sorted(report.per_source.items(), key=lambda item: (-item[1][1], item[0]))
+        shown = sources if len(sources) <= MAX_ROWS else sources[:MAX_ROWS]
+        title = "按来源文件" if shown is sources else f"段落最多的 {MAX_ROWS} 个来源文件"
+        per = Table(title=title)
         per.add_column("来源")
         per.add_column("文档", justify="right")
         per.add_column("段落", justify="right")
-        for source, (docs, chunks) in sorted(report.per_source.items()):
+        for source, (docs, chunks) in shown:
             per.add_row(source, str(docs), str(chunks))
         console.print(per)
-    for skipped in report.skipped:
+        if len(sources) > len(shown):
+            console.print(f"另有 {len(sources) - len(shown)} 个来源文件未列出(合计见上表)。")
+    for skipped in report.skipped[:MAX_ROWS]:
         console.print(f"[yellow]已跳过[/yellow] {escape(skipped.path)}:{escape(skipped.reason)}")
+    if len(report.skipped) > MAX_ROWS:
+        console.print(f"[yellow]另有 {len(report.skipped) - MAX_ROWS} 个文件被跳过。[/yellow]")

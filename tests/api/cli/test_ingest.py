@@ -24,3 +24,22 @@ def test_ingest_empty_folder_explains(cli_env, runner):
     empty.mkdir()
     result = runner.invoke(app, ["ingest", str(empty)])
     assert result.exit_code == 1 and "错误" in result.output
+
+
+def test_many_files_print_totals_and_the_largest_sources_not_one_row_each(cli_env, runner):
+    folder = cli_env / "many"
+    folder.mkdir()
+    for i in range(45):
+        (folder / f"{i:03d}_doc.md").write_text(
+            f"# 第{i}号说明\n\n医保码可以在国家医保服务平台APP激活。" + "补充说明。" * (i % 7),
+            encoding="utf-8",
+        )
+    for i in range(23):
+        (folder / f"bad_{i:02d}.bin").write_bytes(b"\x00\x01")
+    result = runner.invoke(app, ["ingest", str(folder)])
+    assert result.exit_code == 0, result.output
+    listed = [n for n in range(45) if f"{n:03d}_doc.md" in result.output]
+    assert len(listed) == 20  # the 20 largest sources
+    assert "另有 25 个来源文件未列出" in result.output
+    assert result.output.count("已跳过") == 20 and "另有 3 个文件被跳过" in result.output
+    assert "45" in result.output  # the totals still count every file
