@@ -191,10 +191,8 @@ def _jobs(
     if previous is not None:
         old = [
             known_vectors(keys, previous.embed_keys, previous.vector_of),
-            known_vectors(title_keys, previous.titles.keys, previous.titles.vectors.__getitem__),
-            known_vectors(
-                piece_keys, previous.sentences.keys, previous.sentences.vectors.__getitem__
-            ),
+            known_vectors(title_keys, previous.titles.keys, previous.titles.vector_of),
+            known_vectors(piece_keys, previous.sentences.keys, previous.sentences.vector_of),
         ]
     return [
         EmbedJob(texts, keys, old[0]),

@@ -6,7 +6,7 @@ Layout of ``<data_dir>/index/``::
     v-<stamp>/meta.json     format version, model id and backend, dim, chunker settings, corpus hash
     v-<stamp>/chunks.jsonl  one Chunk per line (row i = FAISS id i = BM25 doc i)
     v-<stamp>/documents.jsonl
-    v-<stamp>/faiss.index   IndexFlatIP over L2-normalised passage vectors
+    v-<stamp>/faiss.index   fp16 inner-product store of the L2-normalised passage vectors
     v-<stamp>/bm25/         bm25s arrays (.npy, allow_pickle=False) + vocab/params JSON
     v-<stamp>/title_*       title BM25, title vectors and their keys (``qa.index.titles``)
     v-<stamp>/sentence_*    sentence-piece vectors, spans and keys (``qa.index.sentences``)
@@ -23,13 +23,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.index.bm25 import build_bm25, load_bm25, save_bm25
 from qa.index.sentences import SentenceIndex, SentenceIndexError
 from qa.index.titles import TitleIndex, TitleIndexError
+from qa.index.vectorstore import build_store, read_store, vector, write_store
 from qa.index.versions import (
     IndexMismatchError,
     current_version,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: title BM25 + title vectors, sentence vectors
+FORMAT_VERSION = 3  # 2: title BM25 + title vectors, sentence vectors; 3: fp16 vector stores
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class HybridIndex:
     meta: IndexMeta
     documents: list[Document]
     chunks: list[Chunk]
-    vectors: faiss.Index  # an IndexFlatIP
+    vectors: faiss.Index  # fp16 store (qa.index.vectorstore)
     bm25: bm25s.BM25
     embed_keys: list[str]
     titles: TitleIndex
@@ -96,25 +97,18 @@ class HybridIndex:
         sentences: SentenceIndex,
     ) -> HybridIndex:
         """Assemble an index from chunks, their vectors, BM25 tokens, titles and sentences."""
-        import faiss
-
-        flat = faiss.IndexFlatIP(meta.dim)
-        if len(vectors):
-            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        store = build_store(vectors, meta.dim)
         bm25 = build_bm25(chunk_tokens)
-        return cls(meta, documents, chunks, flat, bm25, embed_keys, titles, sentences)
+        return cls(meta, documents, chunks, store, bm25, embed_keys, titles, sentences)
 
     def vector_of(self, row: int) -> np.ndarray:
         """The stored (normalised) vector of chunk ``row``."""
-        # faiss's stub picks its torch overload when no output array is passed
-        return cast(np.ndarray, self.vectors.reconstruct(row))
+        return vector(self.vectors, row)
 
     def save(self, root: Path) -> Path:
         """Write a new version under ``root`` and make it current atomically."""
-        import faiss
-
         with new_version(root) as tmp:
-            faiss.write_index(self.vectors, str(tmp / "faiss.index"))
+            write_store(self.vectors, tmp / "faiss.index")
             save_bm25(self.bm25, tmp / "bm25")
             self.titles.save(tmp)
             self.sentences.save(tmp)
@@ -137,7 +131,6 @@ class HybridIndex:
         cls, root: Path, model_id: str | None = None, backend: str | None = None
     ) -> HybridIndex:
         """Load the current version; refuse one built by another model, backend or format."""
-        import faiss
 
         folder = current_version(root)
         meta = read_meta(folder)
@@ -146,7 +139,12 @@ class HybridIndex:
         records = _read_jsonl(folder / "chunks.jsonl")
         embed_keys = [rec.pop("embed_key") for rec in records]
         chunks = [Chunk(**{**rec, "regions": tuple(rec["regions"])}) for rec in records]
-        vectors = faiss.read_index(str(folder / "faiss.index"))
+        try:
+            vectors = read_store(folder / "faiss.index")
+        except RuntimeError as exc:
+            raise IndexMismatchError(
+                f"向量文件损坏({exc})。请运行 `yibao ingest --rebuild`。"
+            ) from exc
         bm25 = load_bm25(folder / "bm25")
         if vectors.ntotal != len(chunks):
             raise IndexMismatchError(

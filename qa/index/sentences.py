@@ -8,7 +8,7 @@ cosine of its best piece.
 
 Files, inside an index version folder (plain arrays and JSON, no pickle)::
 
-    sentence_vectors.npy  float32 (n_pieces, dim), L2-normalised
+    sentence_vectors.faiss fp16 inner-product store (n_pieces, dim), L2-normalised
     sentence_spans.npy    int32 (n_pieces, 3): chunk row, start, end (offsets in chunk text)
     sentence_keys.json    embedding cache key per piece
 """
@@ -20,12 +20,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from qa.index.vectorstore import build_store, read_store, search, vector, write_store
+
 logger = logging.getLogger(__name__)
 
-VECTORS = "sentence_vectors.npy"
+VECTORS = "sentence_vectors.faiss"
 SPANS = "sentence_spans.npy"
 KEYS = "sentence_keys.json"
 
@@ -39,14 +42,18 @@ class SentenceIndex:
     """Piece vectors and where each piece lies.
 
     Attributes:
-        vectors: ``(n_pieces, dim)`` float32 unit vectors.
+        vectors: fp16 store of the pieces' unit vectors (``qa.index.vectorstore``).
         spans: ``(n_pieces, 3)`` int32 rows ``(chunk row, start, end)``.
         keys: Embedding cache key per piece (see :func:`sentence_key`).
     """
 
-    vectors: np.ndarray
+    vectors: Any  # faiss.Index
     spans: np.ndarray
     keys: list[str]
+
+    def __post_init__(self) -> None:
+        counts = np.bincount(self.spans[:, 0]) if len(self.spans) else np.zeros(0, dtype=int)
+        self.most_pieces = int(counts.max()) if len(counts) else 0
 
     @classmethod
     def build(
@@ -56,19 +63,30 @@ class SentenceIndex:
         if len(spans) != len(vectors) or len(keys) != len(vectors):
             raise ValueError("sentence vectors, spans and keys must have one row per piece")
         array = np.asarray(spans, dtype=np.int32).reshape(-1, 3)
-        return cls(np.ascontiguousarray(vectors, dtype=np.float32), array, list(keys))
+        dim = vectors.shape[1] if vectors.ndim == 2 else 0
+        return cls(build_store(vectors, dim), array, list(keys))
 
-    def best_scores(self, query_vector: np.ndarray, n_chunks: int) -> np.ndarray:
-        """Per chunk, the best cosine of its pieces with a unit query vector (-inf if none)."""
-        best = np.full(n_chunks, -np.inf, dtype=np.float32)
-        if len(self.vectors):
-            sims = self.vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
-            np.maximum.at(best, self.spans[:, 0], sims)
-        return best
+    def best_top(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The ``k`` chunks whose best piece is most similar to a unit query vector.
+
+        Only the ``k × (most pieces of one chunk)`` best pieces are searched: the k best
+        chunks' best pieces are always among them (every piece ranked above the k-th chunk's
+        best one belongs to one of the k − 1 chunks before it), so the result is exact.
+        """
+        best: dict[int, float] = {}
+        for piece, score in search(self.vectors, query_vector, k * max(self.most_pieces, 1)):
+            row = int(self.spans[piece, 0])
+            if row not in best:  # pieces come best first
+                best[row] = score
+        return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+    def vector_of(self, piece: int) -> np.ndarray:
+        """Vector of piece ``piece`` (float32)."""
+        return vector(self.vectors, piece)
 
     def save(self, folder: Path) -> None:
         """Write the sentence files into an index version folder."""
-        np.save(folder / VECTORS, self.vectors, allow_pickle=False)
+        write_store(self.vectors, folder / VECTORS)
         np.save(folder / SPANS, self.spans, allow_pickle=False)
         (folder / KEYS).write_text(json.dumps(self.keys), "utf-8")
 
@@ -76,13 +94,14 @@ class SentenceIndex:
     def load(cls, folder: Path, n_chunks: int, dim: int) -> SentenceIndex:
         """Read the sentence files; refuse ones that do not fit the chunks or ``dim``."""
         try:
-            vectors = np.load(folder / VECTORS, allow_pickle=False)
+            vectors = read_store(folder / VECTORS)
             spans = np.load(folder / SPANS, allow_pickle=False)
             keys = json.loads((folder / KEYS).read_text("utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RuntimeError) as exc:
             raise SentenceIndexError(f"句子索引缺失或损坏({exc})。") from exc
-        fits = vectors.ndim == 2 and vectors.shape[1] == dim and spans.shape == (len(vectors), 3)
-        if not fits or len(keys) != len(vectors) or (len(spans) and spans[:, 0].max() >= n_chunks):
-            raise SentenceIndexError(f"句子索引与段落不一致:{vectors.shape} 对 {n_chunks} 段。")
-        logger.debug("loaded sentence index pieces=%d", len(vectors))
-        return cls(vectors.astype(np.float32, copy=False), spans.astype(np.int32), keys)
+        n = vectors.ntotal
+        fits = vectors.d == dim and spans.shape == (n, 3) and len(keys) == n
+        if not fits or (len(spans) and spans[:, 0].max() >= n_chunks):
+            raise SentenceIndexError(f"句子索引与段落不一致:{(n, vectors.d)} 对 {n_chunks} 段。")
+        logger.debug("loaded sentence index pieces=%d", n)
+        return cls(vectors, spans.astype(np.int32), keys)

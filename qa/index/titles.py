@@ -8,7 +8,7 @@ Row ``i`` of both belongs to chunk ``i`` of the index.
 Files, inside an index version folder (plain arrays and JSON, no pickle)::
 
     title_bm25/          bm25s arrays (.npy) + vocab/params JSON
-    title_vectors.npy    float32 (n_chunks, dim), L2-normalised
+    title_vectors.faiss  fp16 inner-product store (n_chunks, dim), L2-normalised (vectorstore)
     title_keys.json      embedding cache key per row (reused by incremental ingestion)
 """
 
@@ -19,11 +19,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.index.bm25 import build_bm25, load_bm25, save_bm25
+from qa.index.vectorstore import build_store, read_store, search, vector, write_store
 
 if TYPE_CHECKING:
     import bm25s
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BM25_DIR = "title_bm25"
-VECTORS = "title_vectors.npy"
+VECTORS = "title_vectors.faiss"
 KEYS = "title_keys.json"
 
 
@@ -45,12 +46,12 @@ class TitleIndex:
 
     Attributes:
         bm25: A ``bm25s.BM25`` over each chunk's title tokens.
-        vectors: ``(n_chunks, dim)`` float32 unit vectors of the titles.
+        vectors: fp16 store of the titles' unit vectors, one row per chunk.
         keys: Embedding cache key per row (see :func:`title_key`).
     """
 
     bm25: bm25s.BM25
-    vectors: np.ndarray
+    vectors: Any  # faiss.Index (qa.index.vectorstore)
     keys: list[str]
 
     @classmethod
@@ -60,39 +61,42 @@ class TitleIndex:
         """Index title tokens (one list per chunk) next to their vectors."""
         if len(tokens) != len(vectors) or len(keys) != len(vectors):
             raise ValueError("title tokens, vectors and keys must have one row per chunk")
-        return cls(build_bm25(tokens), np.ascontiguousarray(vectors, dtype=np.float32), list(keys))
+        dim = vectors.shape[1] if vectors.ndim == 2 else 0
+        return cls(build_bm25(tokens), build_store(vectors, dim), list(keys))
 
     def bm25_scores(self, tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every title for the query tokens (zeros without tokens)."""
-        n = len(self.vectors)
+        n = self.vectors.ntotal
         if not tokens or n == 0:
             return np.zeros(n, dtype=np.float32)
         return np.asarray(self.bm25.get_scores(list(tokens)))[:n]
 
-    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Cosine similarity of every title vector with a unit query vector."""
-        if len(self.vectors) == 0:
-            return np.zeros(0, dtype=np.float32)
-        return self.vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    def dense_top(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The ``k`` titles most similar to a unit query vector: ``(row, cosine)``, best first."""
+        return search(self.vectors, query_vector, k)
+
+    def vector_of(self, row: int) -> np.ndarray:
+        """Title vector of chunk ``row`` (float32)."""
+        return vector(self.vectors, row)
 
     def save(self, folder: Path) -> None:
         """Write the title files into an index version folder."""
         save_bm25(self.bm25, folder / BM25_DIR)
-        np.save(folder / VECTORS, self.vectors, allow_pickle=False)
+        write_store(self.vectors, folder / VECTORS)
         (folder / KEYS).write_text(json.dumps(self.keys), "utf-8")
 
     @classmethod
     def load(cls, folder: Path, n_chunks: int, dim: int) -> TitleIndex:
         """Read the title files; refuse ones that do not fit ``n_chunks`` × ``dim``."""
         try:
-            vectors = np.load(folder / VECTORS, allow_pickle=False)
+            vectors = read_store(folder / VECTORS)
             keys = json.loads((folder / KEYS).read_text("utf-8"))
             bm25 = load_bm25(folder / BM25_DIR)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RuntimeError) as exc:
             raise TitleIndexError(f"标题索引缺失或损坏({exc})。") from exc
-        if vectors.shape != (n_chunks, dim) or len(keys) != n_chunks:
+        if (vectors.ntotal, vectors.d) != (n_chunks, dim) or len(keys) != n_chunks:
             raise TitleIndexError(
-                f"标题索引与段落不一致:{vectors.shape} 对 {n_chunks} 段 × {dim} 维。"
+                f"标题索引与段落不一致:{(vectors.ntotal, vectors.d)} 对 {n_chunks} 段 × {dim} 维。"
             )
         logger.debug("loaded title index rows=%d", n_chunks)
-        return cls(bm25, vectors.astype(np.float32, copy=False), keys)
+        return cls(bm25, vectors, keys)

@@ -28,6 +28,7 @@ import numpy as np
 from qa.embedders.base import Embedder
 from qa.index.hybrid import HybridIndex
 from qa.index.rows import passage_input
+from qa.index.vectorstore import search
 from qa.retrieval.fusion import collapse_near_duplicates, region_affinity, weighted_rrf
 from qa.retrieval.question import understand
 from qa.retrieval.rerank import PairScorer, load_cross_encoder, rerank_order
@@ -138,15 +139,11 @@ class HybridRetriever:
         if mode in ("dense", "hybrid"):
             vector = self.embedder.embed_queries([query.embedding_text or query.text])
             watch.lap("embed")
-            scores, rows = self.index.vectors.search(vector, min(k, n))
-            out["dense"] = [
-                (int(r), float(v)) for r, v in zip(rows[0], scores[0], strict=True) if r >= 0
-            ]
+            out["dense"] = search(self.index.vectors, vector[0], min(k, n))
             if mode == "hybrid" and s.title_dense_weight > 0:
-                out["title_dense"] = _top(self.index.titles.dense_scores(vector[0]), k)
+                out["title_dense"] = self.index.titles.dense_top(vector[0], k)
             if mode == "hybrid" and s.sentence_dense_weight > 0:
-                best = self.index.sentences.best_scores(vector[0], n)
-                out["sentence_dense"] = _top(best, k, floor=-np.inf)
+                out["sentence_dense"] = self.index.sentences.best_top(vector[0], k)
         if mode in ("bm25", "hybrid"):
             out["bm25"] = _top(self._bm25(self.index.bm25, query), k, s.min_bm25_score)
             if mode == "hybrid" and s.title_bm25_weight > 0:

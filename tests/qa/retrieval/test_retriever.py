@@ -252,16 +252,19 @@ def test_index_round_trip_keeps_title_and_sentence_data(tiny):
     settings = tiny.settings
     folder = current_version(settings.index_dir)
     names = {p.name for p in folder.iterdir()}
-    assert {"title_bm25", "title_vectors.npy", "title_keys.json"} <= names
-    assert {"sentence_vectors.npy", "sentence_spans.npy", "sentence_keys.json"} <= names
+    assert {"title_bm25", "title_vectors.faiss", "title_keys.json"} <= names
+    assert {"sentence_vectors.faiss", "sentence_spans.npy", "sentence_keys.json"} <= names
     loaded = HybridIndex.load(settings.index_dir, model_id="fake-char-bigram-256")
     n = len(loaded.chunks)
-    assert loaded.titles.vectors.shape == (n, 256) and len(loaded.titles.keys) == n
-    np.testing.assert_allclose(loaded.titles.vectors, tiny.index.titles.vectors)
+    titles = loaded.titles.vectors
+    assert (titles.ntotal, titles.d) == (n, 256) and len(loaded.titles.keys) == n
     embedder = FakeEmbedder(256)
     for row, chunk in enumerate(loaded.chunks):  # row i is chunk i's title, as a query
         expected = embedder.embed_queries([chunk.title])[0]
-        np.testing.assert_allclose(loaded.titles.vectors[row], expected, atol=1e-6)
+        kept = loaded.titles.vector_of(row)
+        np.testing.assert_array_equal(kept, tiny.index.titles.vector_of(row))
+        # stored in half precision: the float32 value rounded to float16, exactly
+        np.testing.assert_array_equal(kept, expected.astype(np.float16).astype(np.float32))
     spans = loaded.sentences.spans
     assert len(spans) >= n and set(spans[:, 0]) == set(range(n))
     for row, start, end in spans:
@@ -283,7 +286,7 @@ def test_missing_title_data_asks_for_a_rebuild(tmp_path):
     docs.mkdir()
     (docs / "a.txt").write_text(TINY["lost.txt"], "utf-8")
     run_ingest(settings, paths=[docs])
-    (current_version(settings.index_dir) / "title_vectors.npy").unlink()
+    (current_version(settings.index_dir) / "title_vectors.faiss").unlink()
     with pytest.raises(IndexMismatchError, match="yibao ingest --rebuild"):
         HybridIndex.load(settings.index_dir)
 
