@@ -18,6 +18,16 @@ LABELS = {
     "answer": "yibao 完整回答",
     "langchain": "LangChain 默认检索",
 }
+SCALE_COLUMNS = (
+    "段落",
+    "入库秒",
+    "入库峰值内存 MB",
+    "索引 kB/段",
+    "加载秒",
+    "检索 p50",
+    "回答 p50",
+    "拒答 p50",
+)
 RATIO_LABELS = {
     "answer/encode": "完整回答 / 查询编码",
     "retrieval/encode": "检索 / 查询编码",
@@ -41,6 +51,10 @@ def bench(
     callers: Annotated[
         int, typer.Option("--callers", min=0, help="并发调用者数,测吞吐(0 = 不测)")
     ] = 4,
+    chunks: Annotated[
+        list[int] | None,
+        typer.Option("--chunks", min=1, help="合成语料规模(段落数,可多次给出),测索引侧"),
+    ] = None,
 ) -> None:
     """在真实模型上交替计时:查询编码、检索、完整回答与 LangChain 默认检索,写出 bench.json。"""
     import time
@@ -89,6 +103,12 @@ def bench(
             busy=busy,
             callers=callers,
         )
+    if chunks:
+        from eval.bench.scale import scale_report
+
+        with console.status("合成语料:入库与查询计时(每个规模两个子进程)…"):
+            report["scale"] = scale_report(chunks)
+        report["command"] += "".join(f" --chunks {n}" for n in chunks)
     out_dir = out or Path("eval/reports") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}"
     path = write_bench(report, out_dir)
     print_report(report)
@@ -124,6 +144,22 @@ def print_report(report: dict[str, Any]) -> None:
     for name, value in report["ratios_p50"].items():
         table.add_row(RATIO_LABELS.get(name, name), "—" if value is None else f"{value:.2f}")
     console.print(table)
+    if scale := report.get("scale"):
+        sizes = Table(title="合成语料规模(假嵌入,384 维;不含查询编码)")
+        for column in SCALE_COLUMNS:
+            sizes.add_column(column, justify="right")
+        for row in scale["sizes"]:
+            sizes.add_row(
+                str(row["chunks"]),
+                f"{row['ingest_seconds']:.1f}",
+                f"{row['ingest_peak_rss_mb']:.0f}",
+                f"{row['index_bytes_per_chunk'] / 1024:.1f}",
+                f"{row['load_seconds']:.2f}",
+                f"{row['retrieval_p50_ms']:.1f}",
+                f"{row['answer_p50_ms']:.1f}",
+                f"{row['refusal_p50_ms']:.1f}",
+            )
+        console.print(sizes)
     if load := report.get("concurrency"):
         console.print(
             f"并发吞吐:{load['callers']} 个调用者 {load['concurrent_per_s']:.1f} 问/秒,"

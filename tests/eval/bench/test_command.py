@@ -53,3 +53,15 @@ def test_bench_without_load_runs(fake_env):
     data = json.loads((out / "bench.json").read_text("utf-8"))
     assert "busy" not in data and "concurrency" not in data
     assert data["model"]["backend"] == "openvino" and data["model"]["encoder_threads"] == 1
+
+
+def test_bench_with_synthetic_sizes_adds_the_scale_table(fake_env):
+    out = fake_env / "scale"
+    args = ["bench", "--questions", "1", "--repeat", "1", "--warmup", "0", "--no-busy"]
+    args += ["--callers", "0", "--chunks", "240", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "bench.json").read_text("utf-8"))
+    assert data["command"].endswith("--chunks 240")
+    assert [row["target_chunks"] for row in data["scale"]["sizes"]] == [120, 240]
+    assert "合成语料规模" in result.output

@@ -1,0 +1,187 @@
+"""``yibao bench --chunks N``: the index side at scale, on a synthetic corpus from the seeds.
+
+For each size a fresh process (so its peak RSS is its own) writes ``copies`` variants of the
+five seed pages — the first sentence of every line tagged with its copy number, so the
+pages parse as the seeds do, chunks are not duplicates and the vocabulary grows — ingests
+them with the fake embedder (hashed character bigrams, 384-d like e5-small: the index costs,
+not the model's), then a second
+process loads the index and times questions and a refusal. The real query encode is not
+in these numbers; add ``encode`` p50 from the same bench run for an end-to-end estimate.
+
+Run one size by hand::
+
+    python -m eval.bench.scale --chunks 10000 --out /tmp/scale-10k.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_CHUNKS = 120  # chunks of the five seed pages with the default chunker
+QUESTIONS = (
+    "怎么激活医保码",
+    "家庭共济怎么绑定家人",
+    "合肥居民医保一年交多少钱",
+    "换参保地要带什么材料",
+    "错过了居民医保缴费期怎么办",
+    "医保卡丢了怎么办",
+)
+REFUSED = "北京门诊报销起付线是多少"  # answered by no page: the refusal path, suggestions included
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+
+
+def write_corpus(folder: Path, chunks: int, seeds: Path = ROOT / "corpus") -> int:
+    """Variants of the seed pages, about ``chunks`` chunks in all; returns the file count."""
+    pages = sorted(seeds.glob("*.txt"))
+    copies = max(1, round(chunks / SEED_CHUNKS))
+    folder.mkdir(parents=True, exist_ok=True)
+    for copy in range(copies):
+        for page in pages:
+            lines = page.read_text("utf-8").splitlines()
+            tagged = [line.replace("。", f"(第{copy}份)。", 1) for line in lines]
+            (folder / f"{copy:05d}_{page.name}").write_text("\n".join(tagged), "utf-8")
+    return copies * len(pages)
+
+
+def _settings(data: Path, corpus: Path) -> Any:
+    from qa.settings import Settings
+
+    return Settings(_env_file=None, embedder="fake", fake_dim=384, data_dir=data, corpus_dir=corpus)
+
+
+def run_ingest_phase(data: Path, corpus: Path) -> dict[str, Any]:
+    from ingest.pipeline import run_ingest
+
+    started = time.perf_counter()
+    report = run_ingest(_settings(data, corpus), rebuild=True)
+    seconds = time.perf_counter() - started
+    size = sum(p.stat().st_size for p in (data / "index").rglob("*") if p.is_file())
+    return {
+        "files": report.files,
+        "chunks": report.chunks,
+        "ingest_seconds": round(seconds, 2),
+        "ingest_peak_rss_mb": round(_peak_mb(), 1),
+        "index_bytes": size,
+        "index_bytes_per_chunk": round(size / max(report.chunks, 1), 1),
+    }
+
+
+def run_query_phase(data: Path, corpus: Path, repeat: int) -> dict[str, Any]:
+    from qa.service import AnswerService
+
+    before = _peak_mb()
+    started = time.perf_counter()
+    service = AnswerService.load(_settings(data, corpus))
+    load_seconds = time.perf_counter() - started
+    service.ask(QUESTIONS[0])  # jieba and caches warm
+    answer_ms, retrieval_ms, refusal_ms = [], [], []
+    for _ in range(repeat):
+        for question in QUESTIONS:
+            t = time.perf_counter_ns()
+            service.retriever.retrieve(service.understand(question))
+            retrieval_ms.append((time.perf_counter_ns() - t) / 1e6)
+            t = time.perf_counter_ns()
+            service.ask(question)
+            answer_ms.append((time.perf_counter_ns() - t) / 1e6)
+        t = time.perf_counter_ns()
+        refused = service.ask(REFUSED)
+        refusal_ms.append((time.perf_counter_ns() - t) / 1e6)
+    return {
+        "load_seconds": round(load_seconds, 2),
+        "serve_rss_mb": round(_peak_mb(), 1),
+        "rss_before_load_mb": round(before, 1),
+        "retrieval_p50_ms": round(float(np.percentile(retrieval_ms, 50)), 2),
+        "retrieval_p95_ms": round(float(np.percentile(retrieval_ms, 95)), 2),
+        "answer_p50_ms": round(float(np.percentile(answer_ms, 50)), 2),
+        "answer_p95_ms": round(float(np.percentile(answer_ms, 95)), 2),
+        "refusal_p50_ms": round(float(np.percentile(refusal_ms, 50)), 2),
+        "refused": bool(refused.refused),
+    }
+
+
+def measure(chunks: int, repeat: int = 5, keep: Path | None = None) -> dict[str, Any]:
+    """Both phases for one size, each in its own Python process."""
+    work = Path(tempfile.mkdtemp(prefix=f"yibao-scale-{chunks}-"))
+    try:
+        corpus, data = work / "corpus", work / "data"
+        files = write_corpus(corpus, chunks)
+        out: dict[str, Any] = {"target_chunks": chunks, "generated_files": files}
+        for phase in ("ingest", "query"):
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "eval.bench.scale",
+                    "--phase",
+                    phase,
+                    "--data",
+                    str(data),
+                    "--corpus",
+                    str(corpus),
+                    "--repeat",
+                    str(repeat),
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            out |= json.loads(done.stdout.strip().splitlines()[-1])
+        return out
+    finally:
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def scale_report(sizes: list[int], repeat: int = 5) -> dict[str, Any]:
+    """The seeds' own size first, then each of ``sizes``; ratios of query p50 to the seeds'."""
+    rows = [measure(n, repeat) for n in [SEED_CHUNKS, *sizes]]
+    base = rows[0]
+    return {
+        "embedder": "fake (hashed character bigrams), 384-d",
+        "sizes": rows,
+        "retrieval_p50_vs_seeds": {
+            str(r["chunks"]): round(r["retrieval_p50_ms"] / base["retrieval_p50_ms"], 2)
+            for r in rows
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chunks", type=int, default=10_000)
+    parser.add_argument("--phase", choices=("ingest", "query"))
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    if args.phase == "ingest":
+        print(json.dumps(run_ingest_phase(args.data, args.corpus)))
+    elif args.phase == "query":
+        print(json.dumps(run_query_phase(args.data, args.corpus, args.repeat)))
+    else:
+        result = measure(args.chunks, args.repeat)
+        text = json.dumps(result, ensure_ascii=False, indent=2)
+        if args.out:
+            args.out.write_text(text + "\n", "utf-8")
+        print(text)
+
+
+if __name__ == "__main__":
+    main()

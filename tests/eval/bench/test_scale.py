@@ -1,0 +1,30 @@
+"""The synthetic-corpus side of `yibao bench` (`--chunks`): real subprocesses, small sizes."""
+
+from __future__ import annotations
+
+from eval.bench.scale import SEED_CHUNKS, measure, scale_report, write_corpus
+
+
+def test_the_synthetic_corpus_parses_like_the_seeds(tmp_path):
+    files = write_corpus(tmp_path / "c", 3 * SEED_CHUNKS)
+    assert files == 15
+    texts = [p.read_text("utf-8") for p in sorted((tmp_path / "c").iterdir())]
+    assert len(set(texts)) == 15  # every copy differs
+    assert "(第2份)。" in texts[-1] and "健康新闻 2025-" in texts[-1]  # dates lines kept
+
+
+def test_one_size_is_ingested_and_queried_in_their_own_processes():
+    row = measure(2 * SEED_CHUNKS, repeat=1)
+    assert 0.9 * 2 * SEED_CHUNKS <= row["chunks"] <= 1.1 * 2 * SEED_CHUNKS
+    assert row["files"] == row["generated_files"] == 10
+    assert row["index_bytes"] > 0 and row["ingest_peak_rss_mb"] > 0
+    assert row["refused"] is True  # the refusal question is refused at any size
+    assert 0 < row["retrieval_p50_ms"] <= row["retrieval_p95_ms"]
+
+
+def test_the_report_compares_each_size_with_the_seeds():
+    report = scale_report([2 * SEED_CHUNKS], repeat=1)
+    seeds, bigger = report["sizes"]
+    assert seeds["chunks"] < bigger["chunks"]
+    assert set(report["retrieval_p50_vs_seeds"]) == {str(seeds["chunks"]), str(bigger["chunks"])}
+    assert report["retrieval_p50_vs_seeds"][str(seeds["chunks"])] == 1.0
