@@ -81,7 +81,8 @@ def run_jobs(
     batch: int,
     progress: Progress | None = None,
 ) -> list[np.ndarray]:
-    """Vectors for every job, ``(len(job.texts), dim)`` float32 each, embedding only new keys.
+    """Vectors for every job, ``(len(job.texts), dim)`` float16 each (the index keeps half
+    precision), embedding only new keys; rows with the same key share one embedding.
 
     Raises:
         ValueError: Something must be embedded but no embedder was given.
@@ -90,20 +91,25 @@ def run_jobs(
     if total and embedder is None:
         raise ValueError("texts to embed but no embedder")
     for job in jobs:
-        fresh: dict[str, np.ndarray] = {}
+        # Half precision, as the index stores them, written in place: no second full copy.
+        vectors = np.zeros((len(job.texts), dim), dtype=np.float16)
+        rows_of: dict[str, list[int]] = {}
+        for row, key in enumerate(job.keys):
+            rows_of.setdefault(key, []).append(row)
+        for key, rows in rows_of.items():
+            if key in job.known:
+                vectors[rows] = job.known[key]
         todo = job.todo
         if todo and embedder is not None:  # (todo without an embedder was refused above)
             embed = embedder.embed_queries if job.as_query else embedder.embed_passages
             for start in range(0, len(todo), batch):
                 rows = todo[start : start + batch]
-                texts = [job.texts[i] for i in rows]
-                fresh.update(zip((job.keys[i] for i in rows), embed(texts), strict=True))
+                embedded = embed([job.texts[i] for i in rows])
+                for i, row in enumerate(rows):
+                    vectors[rows_of[job.keys[row]]] = embedded[i]
                 done += len(rows)
                 if progress:
                     progress(done, total)
-        vectors = np.zeros((len(job.texts), dim), dtype=np.float32)
-        for row, key in enumerate(job.keys):
-            vectors[row] = fresh[key] if key in fresh else job.known[key]
         out.append(vectors)
     logger.debug("embedded texts=%d jobs=%d", total, len(jobs))
     return out

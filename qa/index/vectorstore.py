@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     import faiss
 
 
+_ADD_ROWS = 16_384  # rows converted to float32 at a time while building
+
+
 def build_store(vectors: np.ndarray, dim: int) -> faiss.Index:
     """A half-precision inner-product index over ``vectors`` (rows in order)."""
     import faiss
@@ -32,8 +35,9 @@ def build_store(vectors: np.ndarray, dim: int) -> faiss.Index:
     store = faiss.IndexScalarQuantizer(
         dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
     )
-    if len(vectors):
-        store.add(np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dim))
+    for start in range(0, len(vectors), _ADD_ROWS):  # float32 one slice at a time
+        part = np.ascontiguousarray(vectors[start : start + _ADD_ROWS], dtype=np.float32)
+        store.add(part.reshape(-1, dim))
     return store
 
 
