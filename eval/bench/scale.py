@@ -28,6 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from ingest.pipeline import run_ingest
+from qa.service import AnswerService
+from qa.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 SEED_CHUNKS = 120  # chunks of the five seed pages with the default chunker
 QUESTIONS = (
@@ -58,15 +62,11 @@ def write_corpus(folder: Path, chunks: int, seeds: Path = ROOT / "corpus") -> in
     return copies * len(pages)
 
 
-def _settings(data: Path, corpus: Path) -> Any:
-    from qa.settings import Settings
-
+def _settings(data: Path, corpus: Path) -> Settings:
     return Settings(_env_file=None, embedder="fake", fake_dim=384, data_dir=data, corpus_dir=corpus)
 
 
 def run_ingest_phase(data: Path, corpus: Path) -> dict[str, Any]:
-    from ingest.pipeline import run_ingest
-
     started = time.perf_counter()
     report = run_ingest(_settings(data, corpus), rebuild=True)
     seconds = time.perf_counter() - started
@@ -82,8 +82,6 @@ def run_ingest_phase(data: Path, corpus: Path) -> dict[str, Any]:
 
 
 def run_query_phase(data: Path, corpus: Path, repeat: int) -> dict[str, Any]:
-    from qa.service import AnswerService
-
     before = _peak_mb()
     started = time.perf_counter()
     service = AnswerService.load(_settings(data, corpus))
