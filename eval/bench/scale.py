@@ -46,6 +46,18 @@ REFUSED = "北京门诊报销起付线是多少"  # answered by no page: the ref
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    ``VmHWM`` from ``/proc/self/status`` where there is one: ``ru_maxrss`` survives
+    ``execve`` on Linux, so a child of a big process (``yibao bench`` with the model loaded)
+    would report its parent's peak instead of its own.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
 
 

@@ -28,3 +28,17 @@ def test_the_report_compares_each_size_with_the_seeds():
     assert seeds["chunks"] < bigger["chunks"]
     assert set(report["retrieval_p50_vs_seeds"]) == {str(seeds["chunks"]), str(bigger["chunks"])}
     assert report["retrieval_p50_vs_seeds"][str(seeds["chunks"])] == 1.0
+
+
+def test_peak_memory_is_this_process_own(tmp_path):
+    """A child of a big process reports its own peak, not the parent's (ru_maxrss would)."""
+    import json
+    import subprocess
+    import sys
+
+    code = "import json; from eval.bench.scale import _peak_mb; print(json.dumps(_peak_mb()))"
+    ballast = bytearray(400 * 1024 * 1024)  # the parent grows by 400 MB
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) < 300  # a bare interpreter + numpy, far below the parent
+    del ballast
