@@ -51,6 +51,9 @@ def bench(
     callers: Annotated[
         int, typer.Option("--callers", min=0, help="并发调用者数,测吞吐(0 = 不测)")
     ] = 4,
+    ingest: Annotated[
+        bool, typer.Option("--ingest/--no-ingest", help="测入库吞吐与纯段落编码之比")
+    ] = True,
     chunks: Annotated[
         list[int] | None,
         typer.Option("--chunks", min=1, help="合成语料规模(段落数,可多次给出),测索引侧"),
@@ -103,6 +106,12 @@ def bench(
             busy=busy,
             callers=callers,
         )
+    if ingest:
+        from eval.bench.ingest_rate import ingest_rate
+
+        with console.status("入库吞吐:纯段落编码与完整重建…"):
+            report["ingest"] = ingest_rate(settings)
+        report["command"] += " --ingest"
     if chunks:
         from eval.bench.scale import scale_report
 
@@ -160,6 +169,11 @@ def print_report(report: dict[str, Any]) -> None:
                 f"{row['refusal_p50_ms']:.1f}",
             )
         console.print(sizes)
+    if rate := report.get("ingest"):
+        console.print(
+            f"入库吞吐:{rate['chunks']} 段完整重建 {rate['ingest_chunks_per_s']:.1f} 段/秒,"
+            f"纯段落编码 {rate['encode_chunks_per_s']:.1f} 段/秒,比值 {rate['ratio']:.2f}"
+        )
     if load := report.get("concurrency"):
         console.print(
             f"并发吞吐:{load['callers']} 个调用者 {load['concurrent_per_s']:.1f} 问/秒,"

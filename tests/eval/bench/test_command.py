@@ -28,7 +28,14 @@ def test_bench_builds_both_systems_and_writes_the_report(fake_env):
     for label in ("查询编码(下限)", "yibao 完整回答", "LangChain 默认检索", "完整回答 / 查询编码"):
         assert label in result.output
     data = json.loads((out / "bench.json").read_text("utf-8"))
-    assert data["command"] == "yibao bench --questions 3 --repeat 1 --warmup 1 --busy --callers 4"
+    expected = "yibao bench --questions 3 --repeat 1 --warmup 1 --busy --callers 4 --ingest"
+    assert data["command"] == expected
+    rate = data["ingest"]  # a full rebuild next to the bare passage encode
+    assert rate["chunks"] > 100 and rate["chunks_embedded"] == rate["chunks"]
+    assert rate["ratio"] == pytest.approx(
+        rate["ingest_chunks_per_s"] / rate["encode_chunks_per_s"], rel=0.01
+    )
+    assert "入库吞吐" in result.output
     busy = data["busy"]  # timed again with a CPU burner on another core
     assert all(stats["n"] == 3 for stats in busy["operations"].values())
     assert set(busy["busy_over_quiet_p50"]) == set(data["operations"])
@@ -48,10 +55,10 @@ def test_bench_is_listed_in_help():
 def test_bench_without_load_runs(fake_env):
     out = fake_env / "quiet"
     args = ["bench", "--questions", "2", "--repeat", "1", "--warmup", "0", "--no-busy"]
-    result = CliRunner().invoke(app, [*args, "--callers", "0", "--out", str(out)])
+    result = CliRunner().invoke(app, [*args, "--callers", "0", "--no-ingest", "--out", str(out)])
     assert result.exit_code == 0, result.output
     data = json.loads((out / "bench.json").read_text("utf-8"))
-    assert "busy" not in data and "concurrency" not in data
+    assert "busy" not in data and "concurrency" not in data and "ingest" not in data
     assert data["model"]["backend"] == "openvino" and data["model"]["encoder_threads"] == 1
 
 
