@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # 2: title BM25 + title vectors, sentence vectors; 3: fp16 vector stores
+FORMAT_VERSION = 4  # 2: titles, sentence pieces; 3: fp16 stores; 4: chunk text not repeated
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,8 @@ class HybridIndex:
             _write_jsonl(tmp / "documents.jsonl", (asdict(d) for d in self.documents))
             _write_jsonl(
                 tmp / "chunks.jsonl",
-                (
-                    {**asdict(c), "embed_key": k}
+                (  # a chunk's text is its document's span: stored once, in documents.jsonl
+                    {**asdict(c), "embed_key": k, "text": None}
                     for c, k in zip(self.chunks, self.embed_keys, strict=True)
                 ),
             )
@@ -138,7 +138,22 @@ class HybridIndex:
         documents = [_document_from(rec) for rec in _read_jsonl(folder / "documents.jsonl")]
         records = _read_jsonl(folder / "chunks.jsonl")
         embed_keys = [rec.pop("embed_key") for rec in records]
-        chunks = [Chunk(**{**rec, "regions": tuple(rec["regions"])}) for rec in records]
+        texts = {d.doc_id: d.text for d in documents}
+        try:
+            chunks = [
+                Chunk(
+                    **{
+                        **rec,
+                        "text": texts[rec["doc_id"]][rec["start"] : rec["end"]],
+                        "regions": tuple(rec["regions"]),
+                    }
+                )
+                for rec in records
+            ]
+        except KeyError as exc:
+            raise IndexMismatchError(
+                f"索引已损坏:段落所属文档 {exc} 不存在。请运行 `yibao ingest --rebuild` 重建索引。"
+            ) from exc
         try:
             vectors = read_store(folder / "faiss.index")
         except RuntimeError as exc:

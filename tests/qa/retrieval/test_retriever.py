@@ -327,3 +327,40 @@ def test_top_k_by_partition_matches_a_full_stable_sort():
         full = [(int(r), float(scores[r])) for r in np.argsort(-scores, kind="stable")[:k]]
         assert _top(scores, k) == full
     assert _top(np.array([0.5, 0.1, 0.9]), 2, floor=0.4) == [(2, 0.9), (0, 0.5)]
+
+
+def test_each_distinct_title_is_stored_once_and_ranks_like_one_per_chunk():
+    from qa.index.titles import TitleIndex
+    from qa.index.vectorstore import build_store, search
+
+    embedder = FakeEmbedder(256)
+    names = [
+        "医保卡丢了哪里去补办",
+        "医保码怎么激活",
+        "医保卡丢了哪里去补办",
+        "家庭共济",
+        "医保码怎么激活",
+    ]
+    names = names * 3  # chunks of one section or snippet share their title
+    titles = TitleIndex.build(
+        [list(t) for t in names], embedder.embed_queries(names), [f"k:{t}" for t in names]
+    )
+    n = len(names)
+    assert titles.vectors.ntotal == 3 and len(titles.owner) == n
+    per_row = np.stack([titles.vector_of(r) for r in range(n)])  # one vector per chunk again
+    assert np.array_equal(per_row[0], per_row[2]) and not np.array_equal(per_row[0], per_row[1])
+    flat = build_store(per_row, per_row.shape[1])
+    query = embedder.embed_queries(["医保卡丢了去哪补"])[0]
+    for k in (1, 3, 7, n, n + 5):
+        full = sorted(search(flat, query, n), key=lambda item: (-item[1], item[0]))[:k]
+        assert titles.dense_top(query, k) == full
+
+
+def test_chunk_text_is_stored_once_and_rebuilt_from_its_document(tiny):
+    folder = current_version(tiny.settings.index_dir)
+    records = [json.loads(line) for line in (folder / "chunks.jsonl").open(encoding="utf-8")]
+    assert records and all(rec["text"] is None for rec in records)
+    loaded = HybridIndex.load(tiny.settings.index_dir)
+    docs = {d.doc_id: d for d in loaded.documents}
+    for chunk, original in zip(loaded.chunks, tiny.index.chunks, strict=True):
+        assert chunk.text == original.text == docs[chunk.doc_id].text[chunk.start : chunk.end]
