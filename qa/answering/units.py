@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qa.text.normalize import char_bigrams, compact
 from qa.text.sentences import sentence_spans
@@ -170,23 +171,27 @@ def _mark_item_titles(lines: list[Line]) -> list[Line]:
     return out
 
 
+@lru_cache(maxsize=1024)
+def _section_units(doc: Document) -> tuple[Unit, ...]:
+    """The section units of ``doc``, split once (every question that quotes it reuses them)."""
+    return tuple(
+        Unit(doc, s.start, s.end, s.heading, tuple(split_lines(doc, s.start, s.end)))
+        for s in doc.sections
+    )
+
+
 def unit_of(chunk: Chunk, doc: Document) -> Unit:
     """The unit holding ``chunk``: its section of ``doc``, or all of ``doc``."""
-    for section in doc.sections:
-        if section.start <= chunk.start < section.end:
-            lines = split_lines(doc, section.start, section.end)
-            return Unit(doc, section.start, section.end, section.heading, tuple(lines))
+    for unit in _section_units(doc):
+        if unit.start <= chunk.start < unit.end:
+            return unit
     lines = _clean_end(doc, split_lines(doc, 0, len(doc.text)))
     return Unit(doc, 0, len(doc.text), doc.title, tuple(lines))
 
 
 def sibling_units(unit: Unit) -> list[Unit]:
     """Every section unit of ``unit``'s document, in source order (itself included)."""
-    doc = unit.doc
-    return [
-        Unit(doc, s.start, s.end, s.heading, tuple(split_lines(doc, s.start, s.end)))
-        for s in doc.sections
-    ] or [unit]
+    return list(_section_units(unit.doc)) or [unit]
 
 
 def repeats(key: str, shown: set[str]) -> bool:
