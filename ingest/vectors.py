@@ -17,7 +17,7 @@ import numpy as np
 
 from ingest.sentences import sentence_pieces
 from qa.embedders.base import Embedder
-from qa.embedders.factory import build_embedder
+from qa.embedders.factory import build_ingest_embedder
 from qa.index.hybrid import HybridIndex
 from qa.index.rows import (
     passage_input,
@@ -167,8 +167,7 @@ def embed_chunks(
     if embedder is None and previous is not None and not pending(jobs):
         dim = previous.meta.dim  # every vector is known: no need to load a model
     else:
-        batch_settings = settings.model_copy(update={"encoder_threads": settings.ingest_threads})
-        embedder = embedder or build_embedder(batch_settings)
+        embedder = embedder or build_ingest_embedder(settings)
         dim = embedder.dim
     batch = settings.embedding_batch_size
     passages, titles, pieces = run_jobs(jobs, embedder, dim, batch, progress)

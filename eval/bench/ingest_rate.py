@@ -20,15 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from ingest.pipeline import chunk, load, run_ingest
-from qa.embedders.factory import build_embedder
+from qa.embedders.factory import build_ingest_embedder
 from qa.index.rows import passage_input
 from qa.settings import Settings
 
 
 def ingest_rate(settings: Settings) -> dict[str, Any]:
     """Chunks per second of the raw passage encode and of a full rebuild, and their ratio."""
-    batch_settings = settings.model_copy(update={"encoder_threads": settings.ingest_threads})
-    embedder = build_embedder(batch_settings)
+    embedder = build_ingest_embedder(settings)
     corpus = chunk(load(settings), settings)
     texts = [passage_input(c.title, c.text) for c in corpus.chunks]
     embedder.embed_passages(texts[:8])  # warm

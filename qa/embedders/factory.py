@@ -59,6 +59,11 @@ def prepare_model(settings: Settings) -> Path | None:
     return Path(folder) if settings.embedding_model == BUNDLED_MODEL else None
 
 
+def build_ingest_embedder(settings: Settings) -> Embedder:
+    """The embedder ingestion uses: the configured one, on ``ingest_threads`` (batches)."""
+    return build_embedder(settings.model_copy(update={"encoder_threads": settings.ingest_threads}))
+
+
 def build_embedder(settings: Settings) -> Embedder:
     """Create the embedder the settings ask for (converting / exporting the model if needed)."""
     match settings.embedder, settings.embedding_backend:
