@@ -130,7 +130,8 @@ def sentence_lead(
     if not prose:
         return None
     if question.kind == "how":  # steps are read in order: only an opening summary leads
-        prose = [ln for ln in prose if ln is next(x for x in lines if not x.heading)]
+        opening = next(ln for ln in lines if not ln.heading)
+        prose = [ln for ln in prose if ln is opening]
         if not prose:
             return None
     best = max(prose, key=lambda ln: (*line_score(question, scorer, ln.shown), -ln.start))

@@ -125,8 +125,12 @@ def _kept(
     about a place the question names (or about none)."""
     if scorer.bigram(f"{chunk.title}\n{chunk.text}") == 0:
         return False
-    regions = documents[chunk.doc_id].regions
-    return not question.regions or not regions or bool(set(question.regions) & set(regions))
+    return _about_asked_place(question, documents[chunk.doc_id])
+
+
+def _about_asked_place(question: Question, doc: Document) -> bool:
+    """``doc`` is about a place the question names, or the question or ``doc`` names none."""
+    return not question.regions or not doc.regions or bool(set(question.regions) & set(doc.regions))
 
 
 def _other_places_only(
@@ -191,15 +195,16 @@ class UnitComposer:
                 for ln in primary.lines
                 if ln.end > anchor.start and ln.start < anchor.end and not ASKS.search(ln.shown)
             ] or _focus(question, primary, scorer, False)
-        lead = lead or group_lead(question, take_lines(focus, budget, set()))
+        quoted = take_lines(focus, budget, set())  # what is quoted unless a line leads
+        lead = lead or group_lead(question, quoted)
         snippet = primary.doc.kind == "snippet"
         lead_line = None if lead else sentence_lead(question, focus, scorer, snippet)
-        body = [ln for ln in focus if ln is not lead_line]
-        if lead_line is not None:  # a heading whose only line leads is not left empty
-            k = focus.index(lead_line)
+        if lead_line is not None:
+            body = [ln for ln in focus if ln is not lead_line]
+            k = focus.index(lead_line)  # a heading whose only line leads is not left empty
             if k and focus[k - 1].heading and (k + 1 == len(focus) or focus[k + 1].heading):
                 body.remove(focus[k - 1])
-        quoted = take_lines(body, budget, {lead_line.key} if lead_line else set())
+            quoted = take_lines(body, budget, {lead_line.key})
         if not quoted and lead_line is None:
             return Composition("")
         span = [ln for ln in (lead_line, *quoted) if ln is not None]
@@ -229,9 +234,8 @@ class UnitComposer:
                 and ROUTE.search(primary.heading)
             ):
                 continue  # the other route of the article: the question chose this one
-            if question.regions and not set(question.regions) & set(unit.doc.regions):
-                if unit.doc.regions:  # another place's figures answer nothing here
-                    continue
+            if not _about_asked_place(question, unit.doc):
+                continue  # another place's figures answer nothing here
             inside = [ln for ln in unit.lines if ln.end > chunk.start and ln.start < chunk.end]
             fitting = [  # from the retrieved chunk, not from anywhere in a long unit
                 i
