@@ -109,7 +109,7 @@ class SuggestionPool:
     that share a bigram with the question instead of rescanning every chunk title."""
 
     candidates: tuple[str, ...]
-    grams: tuple[frozenset[str], ...]
+    sizes: tuple[int, ...]  # number of character bigrams of each candidate
     postings: Mapping[str, tuple[int, ...]]
 
     @classmethod
@@ -121,7 +121,8 @@ class SuggestionPool:
         for i, gram_set in enumerate(grams):
             for gram in gram_set:
                 postings.setdefault(gram, []).append(i)
-        return cls(candidates, grams, {g: tuple(ids) for g, ids in postings.items()})
+        sizes = tuple(len(g) for g in grams)
+        return cls(candidates, sizes, {g: tuple(ids) for g, ids in postings.items()})
 
     def ranked(self, asked: str) -> list[tuple[float, int]]:
         """``(similarity, index)`` of the titles sharing a bigram with ``asked``, best first."""
@@ -130,7 +131,7 @@ class SuggestionPool:
         for gram in q:
             for i in self.postings.get(gram, ()):
                 shared[i] = shared.get(i, 0) + 1
-        scored = [(2 * n / (len(q) + len(self.grams[i])), i) for i, n in shared.items()]
+        scored = [(2 * n / (len(q) + self.sizes[i]), i) for i, n in shared.items()]
         return sorted(scored, key=lambda item: (-item[0], item[1]))
 
 

@@ -78,7 +78,8 @@ class _Stopwatch:
 def _top(scores: np.ndarray, k: int, floor: float | None = None) -> Ranked:
     """The ``k`` best rows, best first (ties: lower row first), above ``floor``.
 
-    ``argpartition`` keeps it linear in the corpus; only the k best are sorted.
+    ``np.partition`` finds the k-th best score in linear time; only the rows scoring at
+    least that much are sorted.
     """
     if k <= 0 or not len(scores):
         return []
