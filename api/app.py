@@ -27,6 +27,7 @@ from api.feedback import FeedbackStore, RecentAnswers
 from api.middleware import install_middleware
 from api.routes import admin, ask, chat, documents, feedback, health, pages
 from api.state import ServiceState
+from qa.embedders.base import Embedder
 from qa.service import AnswerService
 from qa.settings import Settings
 
@@ -34,9 +35,12 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 ROUTERS = (health, pages, documents, feedback, ask, chat, admin)
 
 
-def load_service(settings: Settings) -> AnswerService:
-    """``AnswerService.load`` plus one warm-up question (jieba and the model load lazily)."""
-    service = AnswerService.load(settings)
+def load_service(settings: Settings, embedder: Embedder | None = None) -> AnswerService:
+    """``AnswerService.load`` plus one warm-up question (jieba and the model load lazily).
+
+    ``embedder``: the live service's model, reused by reloads (one model in memory).
+    """
+    service = AnswerService.load(settings, embedder)
     service.ask("医保码怎么激活")
     return service
 
@@ -56,14 +60,20 @@ def create_app(
         loader: Builds a service from settings (startup and reindex); default ``load_service``.
         static_dir: Folder with ``index.html`` / ``widget.js`` (default ``api/static``).
     """
-    state = ServiceState(settings, loader or load_service, service=service)
+
+    def reload(current: Settings) -> AnswerService:  # reuses the live model, if any
+        return load_service(current, embedder=state.live_embedder())
+
+    state = ServiceState(settings, loader or reload, service=service)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.answer_workers or os.cpu_count() or 1
         state.start_loading()
+        state.start_watching()
         yield
+        state.stop_watching()
 
     app = FastAPI(
         title="医保问答 yibao-qa API",

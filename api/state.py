@@ -1,8 +1,11 @@
-"""The app's swappable answer service, its readiness, and the background reindex job.
+"""The app's swappable answer service, its readiness, the reindex job and the version watcher.
 
 The service is loaded in a background thread so ``/healthz`` answers at once; a reindex builds
 a new index version and a new service while requests keep using the old one, then swaps it in
-with one assignment under a lock.
+with one assignment under a lock. A reindex rebuilds the paths the live version was ingested
+from (recorded in its ``meta.json``), never silently another folder. A watcher thread notices a
+version published by another process (``yibao ingest``) and swaps it in the same way. Reloads
+reuse the live service's embedding model, so memory does not grow with reindexes.
 
 Example:
     >>> state = ServiceState(settings, AnswerService.load)
@@ -12,20 +15,26 @@ Example:
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from ingest.pipeline import run_ingest
+from qa.index.hybrid import recorded_sources
+from qa.index.lock import IndexBusyError, writer_lock
+from qa.index.versions import live_name, remove_leftovers
 from qa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 Loader = Callable[[Settings], Any]
-Ingest = Callable[[Settings], Any]
+Ingest = Callable[..., Any]  # run_ingest(settings, paths=…)
 LoadStatus = Literal["loading", "ready", "failed"]
 JobStatus = Literal["idle", "running", "done", "failed"]
 
@@ -34,6 +43,10 @@ _REPORT_FIELDS = ("files", "documents", "chunks", "duplicates", "embedded", "reu
 
 class ReindexBusyError(RuntimeError):
     """A reindex is already running."""
+
+
+class SourcesMissingError(RuntimeError):
+    """A path the live index was built from no longer exists (message in Chinese)."""
 
 
 @dataclass
@@ -46,6 +59,7 @@ class ReindexStatus:
     seconds: float | None = None
     report: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    sources: list[str] = field(default_factory=list)
 
     def public(self) -> dict[str, Any]:
         """JSON shape returned by ``GET /api/admin/reindex``."""
@@ -56,6 +70,7 @@ class ReindexStatus:
             "seconds": self.seconds,
             "report": dict(self.report),
             "error": self.error,
+            "sources": list(self.sources),
         }
 
 
@@ -81,6 +96,10 @@ class ServiceState:
         self.load_status: LoadStatus = "ready" if service is not None else "loading"
         self.load_error = ""
         self.reindex = ReindexStatus()
+        self.version = _version_of(service)  # of the live service; "" when unknown
+        self._skip_version = ""  # a version that failed to load: not retried until it changes
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @property
     def service(self) -> Any:
@@ -92,12 +111,20 @@ class ServiceState:
         """True once a service is loaded and answering."""
         return self._service is not None
 
+    def live_embedder(self) -> Any:
+        """The live service's embedding model (reused by reloads), or ``None``."""
+        return getattr(getattr(self._service, "retriever", None), "embedder", None)
+
     def swap(self, service: Any) -> None:
         """Make ``service`` live; requests already running keep the one they hold."""
         with self._lock:
-            self._service = service
+            old, self._service = self._service, service
+            self.version = _version_of(service) or live_name(self.settings.index_dir)
             self.load_status = "ready"
             self.load_error = ""
+        if old is not None and old is not service:
+            del old
+            release_memory()
 
     def start_loading(self) -> threading.Thread | None:
         """Load the service in a daemon thread, unless one is already live."""
@@ -109,16 +136,71 @@ class ServiceState:
 
     def _load(self) -> None:
         started = time.perf_counter()
+        _remove_leftovers_if_idle(self.settings)
+        pointed = live_name(self.settings.index_dir)
         try:
             service = self.loader(self.settings)
-        except Exception as exc:  # shown by /readyz; the admin can reindex to recover
-            logger.exception("service load failed")
+        except Exception as exc:  # shown by /readyz; the watcher or a reindex recovers
+            logger.error("service load failed: %s", exc)
+            logger.debug("service load failure", exc_info=True)
             with self._lock:
                 self.load_status = "failed"
                 self.load_error = str(exc)
+                self._skip_version = pointed
             return
         self.swap(service)
-        logger.info("service ready seconds=%.2f", time.perf_counter() - started)
+        logger.info(
+            "service ready version=%s seconds=%.2f", self.version, time.perf_counter() - started
+        )
+
+    def start_watching(self) -> threading.Thread | None:
+        """Poll ``CURRENT`` every ``index_watch_seconds`` and swap in a new version (0 = off)."""
+        interval = self.settings.index_watch_seconds
+        if interval <= 0 or self._watcher is not None:
+            return None
+        self._stop.clear()
+        self._watcher = threading.Thread(
+            target=self._watch, args=(interval,), name="yibao-watch", daemon=True
+        )
+        self._watcher.start()
+        return self._watcher
+
+    def stop_watching(self) -> None:
+        """Stop the watcher thread (at shutdown)."""
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+            self._watcher = None
+
+    def _watch(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.pick_up_new_version()
+            except Exception:  # the watcher must outlive any one failure
+                logger.exception("index watcher failed")
+
+    def pick_up_new_version(self) -> bool:
+        """Load and swap in the version ``CURRENT`` names, if it is new; True when swapped.
+
+        Skipped while the first load or a reindex runs (they swap in their own result). A
+        version that fails to load is logged once and not retried until ``CURRENT`` changes.
+        """
+        pointed = live_name(self.settings.index_dir)
+        busy = self.load_status == "loading" or self.reindex.status == "running"
+        if not pointed or busy or pointed in (self.version, self._skip_version):
+            return False
+        started = time.perf_counter()
+        try:
+            service = self.loader(self.settings)
+        except Exception as exc:  # the live service stays
+            logger.error("new index version=%s could not be loaded: %s", pointed, exc)
+            self._skip_version = pointed
+            return False
+        self.swap(service)
+        logger.info(
+            "swapped in index version=%s seconds=%.2f", self.version, time.perf_counter() - started
+        )
+        return True
 
     def start_reindex(self) -> ReindexStatus:
         """Start ingest + reload in a daemon thread; ``ReindexBusyError`` if one runs."""
@@ -137,14 +219,61 @@ class ServiceState:
         started = time.perf_counter()
         outcome: JobStatus = "done"
         try:
-            report = self.ingest(self.settings)
+            sources = self.reindex_sources()
+            status.sources = [str(p) for p in sources]
+            # The ingestion loads its own model copy (batch threads), freed when it returns;
+            # reusing the live one instead keeps its large batch buffers for good (+400 MB).
+            report = self.ingest(self.settings, paths=sources)
             status.report = {k: getattr(report, k) for k in _REPORT_FIELDS if hasattr(report, k)}
             self.swap(self.loader(self.settings))
         except Exception as exc:  # the old service stays live
-            logger.exception("reindex failed")
+            logger.error("reindex failed: %s", exc)
+            logger.debug("reindex failure", exc_info=True)
             status.error = str(exc)
             outcome = "failed"
         status.seconds = round(time.perf_counter() - started, 3)
         status.finished = _now()
         status.status = outcome  # last, so a poller seeing "done" also sees the numbers
         logger.info("reindex status=%s seconds=%.2f", outcome, status.seconds)
+
+    def reindex_sources(self) -> list[Path]:
+        """What a reindex rebuilds: the live version's recorded paths, else the corpus folder.
+
+        Raises:
+            SourcesMissingError: A recorded path is gone (rebuilding without it would
+                silently drop its documents).
+        """
+        sources = recorded_sources(self.settings.index_dir) or [self.settings.corpus_dir]
+        missing = [str(p) for p in sources if not p.exists()]
+        if missing:
+            raise SourcesMissingError(
+                f"当前索引来自 {'、'.join(missing)},该路径已不存在,重建已取消,原索引继续使用。"
+                "请恢复这些文件,或用 `yibao ingest 路径…` 指定新的语料。"
+            )
+        return sources
+
+
+def _version_of(service: Any) -> str:
+    return str(getattr(service, "index_version", "") or "")
+
+
+def _remove_leftovers_if_idle(settings: Settings) -> None:
+    """Remove what killed ingestions left behind, unless an ingestion is running now."""
+    try:
+        with writer_lock(settings.index_dir, timeout=0):
+            remove_leftovers(settings.index_dir)
+    except (IndexBusyError, OSError) as exc:
+        logger.debug("leftovers not removed: %s", exc)
+
+
+def release_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the system (glibc ``malloc_trim``).
+
+    Without it, each reload's freed index and buffers stay in the process's arenas, and a
+    server's resident memory ratchets up with every reindex.
+    """
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass

@@ -30,9 +30,10 @@ from ingest.vectors import ChunkVectors, embed_chunks
 from qa.embedders.base import Embedder
 from qa.embedders.factory import backend_for, model_id_for
 from qa.index.hybrid import HybridIndex, IndexMeta
+from qa.index.lock import writer_lock
 from qa.index.sentences import SentenceIndex
 from qa.index.titles import TitleIndex
-from qa.index.versions import IndexLoadError
+from qa.index.versions import IndexCorruptError, IndexLoadError, remove_leftovers
 from qa.settings import Settings
 from qa.text.synonyms import SYNONYMS
 from qa.text.tokenizer import passage_terms, tokenizer_signature
@@ -89,11 +90,16 @@ class Freshness:
 
     previous: HybridIndex | None
     digest: str
+    sources: list[str] = field(default_factory=list)
 
     @property
     def up_to_date(self) -> bool:
-        """Whether the previous index was built from the same files, settings and model."""
-        return self.previous is not None and self.previous.meta.corpus_hash == self.digest
+        """Whether the previous index was built from the same paths, files, settings and model."""
+        return (
+            self.previous is not None
+            and self.previous.meta.corpus_hash == self.digest
+            and self.previous.meta.sources == self.sources
+        )
 
 
 def corpus_hash(file_hashes: dict[str, str], settings: Settings, model_id: str) -> str:
@@ -115,7 +121,12 @@ def corpus_hash(file_hashes: dict[str, str], settings: Settings, model_id: str) 
 
 def load(settings: Settings, paths: Sequence[Path] | None = None) -> LoadResult:
     """Stage 1: read ``paths`` (default: the corpus folder) into documents."""
-    return load_paths(list(paths or [settings.corpus_dir]), settings.max_file_bytes)
+    return load_paths(source_paths(settings, paths), settings.max_file_bytes)
+
+
+def source_paths(settings: Settings, paths: Sequence[Path] | None = None) -> list[Path]:
+    """``paths`` (default: the corpus folder) made absolute: what the index records."""
+    return [Path(p).absolute() for p in (paths or [settings.corpus_dir])]
 
 
 def chunk(loaded: LoadResult, settings: Settings) -> Corpus:
@@ -125,7 +136,11 @@ def chunk(loaded: LoadResult, settings: Settings) -> Corpus:
 
 
 def check(
-    settings: Settings, model_id: str, file_hashes: dict[str, str], rebuild: bool = False
+    settings: Settings,
+    model_id: str,
+    file_hashes: dict[str, str],
+    rebuild: bool = False,
+    sources: Sequence[Path] = (),
 ) -> Freshness:
     """Stage 3: the live index (unless ``rebuild``) and the hash the new one would carry."""
     previous = None
@@ -134,13 +149,21 @@ def check(
             previous = HybridIndex.load(
                 settings.index_dir, model_id=model_id, backend=backend_for(settings)
             )
+        except IndexCorruptError as exc:
+            logger.warning("the live index is damaged, rebuilding it: %s", exc)
         except IndexLoadError as exc:
             logger.info("no reusable index: %s", exc)
-    return Freshness(previous, corpus_hash(file_hashes, settings, model_id))
+    digest = corpus_hash(file_hashes, settings, model_id)
+    return Freshness(previous, digest, [str(p) for p in sources])
 
 
 def build(
-    corpus: Corpus, vectors: ChunkVectors, model_id: str, digest: str, settings: Settings
+    corpus: Corpus,
+    vectors: ChunkVectors,
+    model_id: str,
+    digest: str,
+    settings: Settings,
+    sources: Sequence[Path] = (),
 ) -> HybridIndex:
     """Stage 5: the index in memory — vectors, BM25 over title + text, titles, pieces."""
     chunks, documents = corpus.chunks, corpus.loaded.documents
@@ -156,6 +179,7 @@ def build(
         n_chunks=len(chunks),
         file_hashes=corpus.loaded.file_hashes,
         embedding_backend=backend_for(settings),
+        sources=[str(p) for p in sources],
     )
     title_terms = [passage_terms(c.title) for c in chunks]
     titles = TitleIndex.build(title_terms, vectors.titles, vectors.title_keys)
@@ -187,21 +211,39 @@ def run_ingest(
         rebuild: Ignore the previous index (re-embed everything).
         progress: Called with ``(done, total)`` texts while embedding.
 
+    Only one ingestion writes an index at a time (``qa.index.lock``): a second one waits up
+    to ``settings.ingest_lock_wait`` seconds, then raises ``IndexBusyError``. What killed runs
+    left behind is removed first. The paths are recorded in the index (``meta.sources``), so
+    a server reindex rebuilds what was last published.
+
     Raises:
         EmptyCorpusError: No file gave a document; the previous index stays live.
+        IndexBusyError: Another ingestion kept the index locked; nothing was changed.
     """
+    with writer_lock(settings.index_dir, settings.ingest_lock_wait):
+        remove_leftovers(settings.index_dir)
+        return _ingest(settings, embedder, source_paths(settings, paths), rebuild, progress)
+
+
+def _ingest(
+    settings: Settings,
+    embedder: Embedder | None,
+    sources: list[Path],
+    rebuild: bool,
+    progress: Progress | None,
+) -> IngestReport:
     started = time.perf_counter()
-    loaded = load(settings, paths)
+    loaded = load(settings, sources)
     if not loaded.documents:
         raise EmptyCorpusError(loaded.skipped)
     corpus = chunk(loaded, settings)
     model_id = embedder.model_id if embedder else model_id_for(settings)
-    fresh = check(settings, model_id, loaded.file_hashes, rebuild)
+    fresh = check(settings, model_id, loaded.file_hashes, rebuild, sources)
     if fresh.up_to_date:
         logger.info("index up to date chunks=%d", len(corpus.chunks))
         return _report(corpus, started, embedded=0, up_to_date=True)
     vectors = embed_chunks(corpus.chunks, fresh.previous, embedder, settings, progress)
-    publish(build(corpus, vectors, model_id, fresh.digest, settings), settings)
+    publish(build(corpus, vectors, model_id, fresh.digest, settings, sources), settings)
     logger.info(
         "ingested documents=%d chunks=%d embedded=%d",
         len(loaded.documents),
@@ -213,8 +255,10 @@ def run_ingest(
 
 def is_stale(settings: Settings, paths: Sequence[Path] | None = None) -> bool:
     """True when the index is missing or was built from other files/settings/model."""
-    loaded = load(settings, paths)
-    return not check(settings, model_id_for(settings), loaded.file_hashes).up_to_date
+    sources = source_paths(settings, paths)
+    loaded = load(settings, sources)
+    fresh = check(settings, model_id_for(settings), loaded.file_hashes, False, sources)
+    return not fresh.up_to_date
 
 
 def _report(corpus: Corpus, started: float, embedded: int, up_to_date: bool) -> IngestReport:

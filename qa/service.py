@@ -19,6 +19,7 @@ from qa.answering.disclaimer import with_disclaimer
 from qa.answering.extractive import Composer, ExtractiveComposer
 from qa.answering.llm import LlmComposer
 from qa.answering.unit_answer import UnitComposer
+from qa.embedders.base import Embedder
 from qa.embedders.factory import backend_for, build_embedder, model_id_for
 from qa.index.hybrid import HybridIndex
 from qa.refusal.calibration import load_calibration
@@ -36,13 +37,16 @@ MAX_QUESTION_CHARS = 500
 ERROR_TEXT = "抱歉,生成回答时出现了问题,请稍后再试或换个问法。"
 
 
-def load_retriever(settings: Settings) -> HybridRetriever:
-    """Load the live index (refusing a model mismatch before loading the model) and its embedder."""
+def load_retriever(settings: Settings, embedder: Embedder | None = None) -> HybridRetriever:
+    """Load the live index (refusing a model mismatch before loading the model) and its embedder.
+
+    ``embedder``: one already loaded for these settings (a reload after a reindex reuses the
+    live service's model instead of loading a second copy).
+    """
     index = HybridIndex.load(
         settings.index_dir, model_id=model_id_for(settings), backend=backend_for(settings)
     )
-    embedder = build_embedder(settings)
-    return HybridRetriever(index, embedder, settings)
+    return HybridRetriever(index, embedder or build_embedder(settings), settings)
 
 
 class InvalidQuestionError(ValueError):
@@ -81,9 +85,14 @@ class AnswerService:
         self.llm = LlmComposer(settings, fallback=self.composer) if settings.llm_base_url else None
 
     @classmethod
-    def load(cls, settings: Settings) -> AnswerService:
-        """Build the service from the index and model the settings name."""
-        return cls(settings, load_retriever(settings))
+    def load(cls, settings: Settings, embedder: Embedder | None = None) -> AnswerService:
+        """Build the service from the index and model the settings name (or ``embedder``)."""
+        return cls(settings, load_retriever(settings, embedder))
+
+    @property
+    def index_version(self) -> str:
+        """The index version folder this service answers from."""
+        return self.retriever.index.version
 
     def understand(self, question: str, history: Sequence[Turn] = ()) -> Question:
         """``question`` (validated) understood in the context of ``history``."""

@@ -72,6 +72,18 @@ class Settings(BaseSettings):
         "changing it makes the index stale.",
     )
     max_file_bytes: int = Field(2_000_000, ge=1, description="Larger corpus files are skipped.")
+    ingest_lock_wait: float = Field(
+        600.0,
+        ge=0,
+        description="Seconds an ingestion waits for another one writing the same index "
+        "(then it stops with a message, the index untouched); 0 = do not wait.",
+    )
+    index_watch_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How often the server checks for a newly published index version (e.g. "
+        "from `yibao ingest`) and swaps it in; 0 = never.",
+    )
 
     top_k: int = Field(5, ge=1, le=100, description="Hits returned by a search.")
     candidate_k: int = Field(30, ge=1, description="Candidates per signal before fusion.")

@@ -41,6 +41,7 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest.pipeline import EmptyCorpusError, run_ingest
+    from qa.index.lock import IndexBusyError
     from qa.index.versions import IndexLoadError
 
     settings = Settings()
@@ -68,7 +69,7 @@ def ingest(
                     f"[yellow]已跳过[/yellow] {escape(skipped.path)}:{escape(skipped.reason)}"
                 )
             fail(str(exc))
-        except IndexLoadError as exc:
+        except (IndexLoadError, IndexBusyError) as exc:
             fail(str(exc))
     if if_stale and report.up_to_date:
         console.print(f"索引已是最新({report.chunks} 个段落),无需重建。")

@@ -34,3 +34,27 @@ def load_bm25(folder: Path) -> bm25s.BM25:
     import bm25s
 
     return bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False)
+
+
+def check_bm25(bm25: bm25s.BM25, n_rows: int) -> None:
+    """Raise ``ValueError`` unless the arrays are a consistent CSC matrix over ``n_rows`` rows.
+
+    A damaged file that still parses (flipped bytes, arrays from another index) would
+    otherwise fail later, inside a query.
+    """
+    import numpy as np
+
+    scores = bm25.scores
+    data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
+    if int(scores.get("num_docs", -1)) != n_rows:
+        raise ValueError(f"BM25 行数 {scores.get('num_docs')} 与段落数 {n_rows} 不一致")
+    if not len(bm25.vocab_dict) <= len(indptr) <= len(bm25.vocab_dict) + 1:  # "" has no column
+        raise ValueError("BM25 词表与矩阵不一致")
+    if len(data) != len(indices) or (len(indptr) and int(indptr[-1]) != len(indices)):
+        raise ValueError("BM25 矩阵长度不一致")
+    if len(indptr) and (int(indptr[0]) != 0 or np.any(np.diff(indptr) < 0)):
+        raise ValueError("BM25 矩阵的列指针不是递增的")
+    if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= n_rows):
+        raise ValueError("BM25 矩阵引用了不存在的段落")
+    if not np.all(np.isfinite(data)):
+        raise ValueError("BM25 分数不是有限数")

@@ -20,18 +20,21 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa.index.bm25 import build_bm25, load_bm25, save_bm25
+from qa.index.bm25 import build_bm25, check_bm25, load_bm25, save_bm25
 from qa.index.sentences import SentenceIndex, SentenceIndexError
 from qa.index.titles import TitleIndex, TitleIndexError
 from qa.index.vectorstore import build_store, read_store, vector, write_store
 from qa.index.versions import (
+    IndexCorruptError,
+    IndexLoadError,
     IndexMismatchError,
     current_version,
     new_version,
@@ -62,6 +65,7 @@ class IndexMeta:
     n_chunks: int
     file_hashes: dict[str, str] = field(default_factory=dict)
     embedding_backend: str = "torch"  # indexes from before the field were all torch-built
+    sources: list[str] = field(default_factory=list)  # the paths ingested (absolute)
     format_version: int = FORMAT_VERSION
     created: str = ""
 
@@ -83,6 +87,7 @@ class HybridIndex:
     embed_keys: list[str]
     titles: TitleIndex
     sentences: SentenceIndex
+    version: str = ""  # the version folder it was loaded from ("" when built in memory)
 
     @classmethod
     def build(
@@ -130,60 +135,125 @@ class HybridIndex:
     def load(
         cls, root: Path, model_id: str | None = None, backend: str | None = None
     ) -> HybridIndex:
-        """Load the current version; refuse one built by another model, backend or format."""
+        """Load the current version; refuse one built by another model, backend or format.
 
+        Raises:
+            IndexLoadError: Always this family, whatever went wrong: ``IndexNotFoundError``
+                (none built), ``IndexMismatchError`` (other model, backend or format) or
+                ``IndexCorruptError`` naming the damaged file.
+        """
         folder = current_version(root)
         meta = read_meta(folder)
         check_compatible(meta, model_id, backend)
-        documents = [_document_from(rec) for rec in _read_jsonl(folder / "documents.jsonl")]
-        records = _read_jsonl(folder / "chunks.jsonl")
-        embed_keys = [rec.pop("embed_key") for rec in records]
-        texts = {d.doc_id: d.text for d in documents}
         try:
-            chunks = [
-                Chunk(
-                    **{
-                        **rec,
-                        "text": texts[rec["doc_id"]][rec["start"] : rec["end"]],
-                        "regions": tuple(rec["regions"]),
-                    }
-                )
-                for rec in records
-            ]
-        except KeyError as exc:
-            raise IndexMismatchError(
-                f"索引已损坏:段落所属文档 {exc} 不存在。请运行 `yibao ingest --rebuild` 重建索引。"
-            ) from exc
-        try:
+            index = cls._read(folder, meta)
+        except IndexLoadError:
+            raise
+        except Exception as exc:  # noqa: BLE001 — any other failure means a damaged version
+            raise IndexCorruptError(folder, f"{type(exc).__name__}: {exc}") from exc
+        index.version = folder.name
+        return index
+
+    @classmethod
+    def _read(cls, folder: Path, meta: IndexMeta) -> HybridIndex:
+        with _reading(folder / "documents.jsonl"):
+            documents = [_document_from(rec) for rec in _read_jsonl(folder / "documents.jsonl")]
+            _expect("文档", len(documents), meta.n_documents)
+        with _reading(folder / "chunks.jsonl"):
+            chunks, embed_keys = _chunks_from(_read_jsonl(folder / "chunks.jsonl"), documents)
+            _expect("段落", len(chunks), meta.n_chunks)
+        with _reading(folder / "faiss.index"):
             vectors = read_store(folder / "faiss.index")
-        except RuntimeError as exc:
-            raise IndexMismatchError(
-                f"向量文件损坏({exc})。请运行 `yibao ingest --rebuild`。"
-            ) from exc
-        bm25 = load_bm25(folder / "bm25")
-        if vectors.ntotal != len(chunks):
-            raise IndexMismatchError(
-                f"索引已损坏:向量数 {vectors.ntotal} 与段落数 {len(chunks)} 不一致。"
-                "请运行 `yibao ingest --rebuild` 重建索引。"
-            )
+            if vectors.ntotal != len(chunks) or vectors.d != meta.dim:
+                raise ValueError(
+                    f"{vectors.ntotal} 个 {vectors.d} 维向量对 {len(chunks)} 段 × {meta.dim} 维"
+                )
+        with _reading(folder / "bm25"):
+            bm25 = load_bm25(folder / "bm25")
+            check_bm25(bm25, len(chunks))
         try:
             titles = TitleIndex.load(folder, len(chunks), meta.dim)
+        except TitleIndexError as exc:
+            raise IndexCorruptError(folder / "title_*", str(exc).rstrip("。")) from exc
+        try:
             sentences = SentenceIndex.load(folder, len(chunks), meta.dim)
-        except (TitleIndexError, SentenceIndexError) as exc:
-            raise IndexMismatchError(f"{exc}请运行 `yibao ingest --rebuild` 重建索引。") from exc
+        except SentenceIndexError as exc:
+            raise IndexCorruptError(folder / "sentence_*", str(exc).rstrip("。")) from exc
         return cls(meta, documents, chunks, vectors, bm25, embed_keys, titles, sentences)
 
 
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn any failure while reading ``path`` into an ``IndexCorruptError`` naming it."""
+    try:
+        yield
+    except IndexLoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — missing, truncated, garbled: all the same to users
+        raise IndexCorruptError(path, _reason(exc)) from exc
+
+
+def _expect(what: str, found: int, recorded: int) -> None:
+    if found != recorded:
+        raise ValueError(f"有 {found} 个{what},meta.json 记录的是 {recorded} 个")
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "文件不存在"
+    if isinstance(exc, UnicodeDecodeError):
+        return "不是有效的 UTF-8 文本"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"JSON 无法解析,第 {exc.lineno} 行"
+    if isinstance(exc, RuntimeError) and "faiss" in str(exc):
+        return "向量文件无法读取(为空、被截断或已损坏)"
+    if isinstance(exc, ValueError) and "Failed to read all data" in str(exc):
+        return "文件被截断"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _chunks_from(records: list[dict], documents: list[Document]) -> tuple[list[Chunk], list[str]]:
+    """Chunks (text cut from their document) and embed keys; ``ValueError`` if inconsistent."""
+    texts = {d.doc_id: d.text for d in documents}
+    chunks, keys = [], []
+    for line, rec in enumerate(records, 1):
+        text = texts.get(str(rec.get("doc_id")))
+        start, end = rec.get("start"), rec.get("end")
+        if text is None:
+            raise ValueError(f"第 {line} 行的段落所属文档不存在")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(text)):
+            raise ValueError(f"第 {line} 行的段落位置超出文档")
+        keys.append(str(rec.pop("embed_key")))
+        chunks.append(Chunk(**{**rec, "text": text[start:end], "regions": tuple(rec["regions"])}))
+    return chunks, keys
+
+
+def recorded_sources(root: Path) -> list[Path]:
+    """The paths the live version was ingested from; ``[]`` when unknown (never raises)."""
+    try:
+        return [Path(p) for p in read_meta(current_version(root)).sources]
+    except IndexLoadError:
+        return []
+
+
 def read_meta(folder: Path) -> IndexMeta:
-    """Read ``meta.json`` of an index version folder."""
-    raw = json.loads((folder / "meta.json").read_text("utf-8"))
+    """Read ``meta.json`` of an index version folder (``IndexLoadError`` if unusable)."""
+    path = folder / "meta.json"
+    with _reading(path):
+        raw = json.loads(path.read_text("utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("不是 JSON 对象")
     if raw.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"索引格式版本为 {raw.get('format_version')},当前程序需要 {FORMAT_VERSION}。"
             "请运行 `yibao ingest --rebuild` 重建索引。"
         )
     known = IndexMeta.__dataclass_fields__
-    return IndexMeta(**{k: v for k, v in raw.items() if k in known})
+    with _reading(path):
+        meta = IndexMeta(**{k: v for k, v in raw.items() if k in known})
+        if not (isinstance(meta.dim, int) and meta.dim > 0 and isinstance(meta.model_id, str)):
+            raise ValueError("维度或模型名无效")
+    return meta
 
 
 def check_compatible(meta: IndexMeta, model_id: str | None, backend: str | None = None) -> None:

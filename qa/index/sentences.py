@@ -101,7 +101,7 @@ class SentenceIndex:
             raise SentenceIndexError(f"句子索引缺失或损坏({exc})。") from exc
         n = vectors.ntotal
         fits = vectors.d == dim and spans.shape == (n, 3) and len(keys) == n
-        if not fits or (len(spans) and spans[:, 0].max() >= n_chunks):
+        if not fits or (len(spans) and not 0 <= spans[:, 0].min() <= spans[:, 0].max() < n_chunks):
             raise SentenceIndexError(f"句子索引与段落不一致:{(n, vectors.d)} 对 {n_chunks} 段。")
         logger.debug("loaded sentence index pieces=%d", n)
         return cls(vectors, spans.astype(np.int32), keys)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa.index.bm25 import build_bm25, load_bm25, save_bm25
+from qa.index.bm25 import build_bm25, check_bm25, load_bm25, save_bm25
 from qa.index.vectorstore import build_store, read_store, search, vector, write_store
 
 if TYPE_CHECKING:
@@ -121,7 +121,8 @@ class TitleIndex:
             owner = np.load(folder / OWNERS, allow_pickle=False).astype(np.int32)
             keys = json.loads((folder / KEYS).read_text("utf-8"))
             bm25 = load_bm25(folder / BM25_DIR)
-        except (OSError, ValueError, RuntimeError) as exc:
+            check_bm25(bm25, n_chunks)
+        except (OSError, ValueError, RuntimeError, KeyError) as exc:
             raise TitleIndexError(f"标题索引缺失或损坏({exc})。") from exc
         fits = vectors.d == dim and owner.shape == (n_chunks,) and len(keys) == n_chunks
         if not fits or (n_chunks and not 0 <= owner.min() <= owner.max() < vectors.ntotal):

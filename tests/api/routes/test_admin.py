@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 
@@ -9,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from ingest.pipeline import run_ingest
 from qa.answering.disclaimer import DISCLAIMER
 from qa.service import AnswerService
 from tests.api.support import ADMIN_KEY, api_settings
-from tests.conftest import build_service
+from tests.conftest import CORPUS, build_service
 
 ADMIN = {"X-Admin-Key": ADMIN_KEY}
 
@@ -84,17 +86,36 @@ def test_reindex_swaps_service_while_requests_keep_succeeding(tmp_path):
     _wait_for(client, "done")
 
 
-def test_failed_reindex_keeps_old_service(env, tmp_path):
-    settings, service = env
-    broken = settings.model_copy(update={"corpus_dir": tmp_path / "empty"})
-    (tmp_path / "empty").mkdir()
-    app = create_app(broken, service=service)
+def test_failed_reindex_keeps_old_service(tmp_path):
+    pages = tmp_path / "pages"
+    shutil.copytree(CORPUS, pages)
+    settings = api_settings(tmp_path)
+    run_ingest(settings, paths=[pages])
+    service = AnswerService.load(settings)
+    shutil.rmtree(pages)  # the folder the live index came from is gone
+    app = create_app(settings, service=service)
     client = TestClient(app)
     assert client.post("/api/admin/reindex", headers=ADMIN).status_code == 202
     failed = _wait_for(client, "failed")
-    assert "没有找到可索引的文档" in failed["error"]
+    assert str(pages) in failed["error"] and "已不存在" in failed["error"]
     assert app.state.yibao.service is service
     assert client.post("/api/ask", json={"question": "医保码怎么激活"}).status_code == 200
+
+
+def test_reindex_rebuilds_what_was_published_not_the_corpus_setting(tmp_path):
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    shutil.copy(sorted(CORPUS.glob("*"))[0], chosen / "only.txt")
+    settings = api_settings(tmp_path)  # corpus_dir is the shipped corpus (5 pages)
+    run_ingest(settings, paths=[chosen])  # what `yibao ingest chosen/` publishes
+    published = AnswerService.load(settings)
+    app = create_app(settings, service=published)
+    client = TestClient(app)
+    assert client.post("/api/admin/reindex", headers=ADMIN).status_code == 202
+    done = _wait_for(client, "done")
+    assert done["sources"] == [str(chosen)] and done["report"]["files"] == 1
+    sources = {d.source for d in app.state.yibao.service.documents.values()}
+    assert sources == {"only.txt"}
 
 
 def test_reindex_recovers_from_a_failed_start(tmp_path):
