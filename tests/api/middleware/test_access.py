@@ -1,46 +1,15 @@
-"""API keys, the rate limit, the request log line with its id, and CORS."""
+"""API keys, the rate limit per key or IP, the failed-authentication limit, client IPs."""
 
 from __future__ import annotations
 
-import logging
-
-import pytest
+import httpx
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.middleware import SlidingWindowLimiter, is_guarded, split_csv
+from api.middleware.access import is_guarded, split_csv
+from api.server import uvicorn_proxy_options
 from tests.api.support import ADMIN_KEY
-
-
-def _request_lines(caplog):
-    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("request id=")]
-
-
-def test_request_log_line_without_question(client, caplog):
-    with caplog.at_level(logging.INFO, logger="api"):
-        response = client.post("/api/ask", json={"question": "家庭共济怎么绑定家人"})
-    lines = _request_lines(caplog)
-    assert len(lines) == 1
-    line = lines[0]
-    assert f"id={response.headers['x-request-id']}" in line
-    assert "method=POST path=/api/ask status=200" in line and "refused=False" in line
-    assert "n_citations=" in line and "ms=" in line
-    assert all("家庭共济怎么绑定家人" not in r.getMessage() for r in caplog.records)
-
-
-def test_request_log_with_questions_enabled(env, caplog):
-    settings = env[0].model_copy(update={"log_questions": True})
-    client = TestClient(create_app(settings, service=env[1]))
-    with caplog.at_level(logging.INFO, logger="api"):
-        client.post("/api/ask", json={"question": "家庭共济怎么绑定家人"})
-    assert "家庭共济怎么绑定家人" in _request_lines(caplog)[0]
-
-
-def test_incoming_request_id_is_echoed(client):
-    response = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
-    assert response.headers["x-request-id"] == "abc-123"
-    unsafe = client.get("/healthz", headers={"X-Request-ID": "a b\tc"})
-    assert len(unsafe.headers["x-request-id"]) == 32  # replaced by a fresh id
+from tests.live_server import LiveServer
 
 
 def test_guarded_paths_and_csv():
@@ -84,31 +53,93 @@ def test_rate_limit_429_with_retry_after(env):
     assert chat.status_code == 429 and chat.json()["error"]["code"] == "rate_limit_exceeded"
 
 
-def test_sliding_window_forgets_old_hits():
-    now = [0.0]
-    limiter = SlidingWindowLimiter(2, window=60, clock=lambda: now[0])
-    assert limiter.hit("c") == 0 and limiter.hit("c") == 0
-    assert limiter.hit("c") == pytest.approx(60)
-    now[0] = 30
-    assert limiter.hit("c") == pytest.approx(30) and limiter.hit("d") == 0
-    now[0] = 60.5
-    assert limiter.hit("c") == 0
+def _limited_app(env, **settings):
+    limits = {"rate_limit_per_minute": 3, "auth_failures_per_minute": 10} | settings
+    return create_app(env[0].model_copy(update=limits), service=env[1])
 
 
-def test_cors_allowlist(env):
-    settings_ = env[0].model_copy(update={"cors_origins": "https://allowed.example"})
-    client = TestClient(create_app(settings_, service=env[1]))
-    allowed = client.get("/api/suggestions", headers={"Origin": "https://allowed.example"})
-    assert allowed.headers["access-control-allow-origin"] == "https://allowed.example"
-    other = client.get("/api/suggestions", headers={"Origin": "https://evil.example"})
-    assert "access-control-allow-origin" not in other.headers
-    preflight = client.options(
-        "/api/ask",
-        headers={
-            "Origin": "https://allowed.example",
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type,authorization",
-        },
+def _forwarded(address):
+    return {"X-Forwarded-For": address}
+
+
+def test_rotating_forwarded_for_from_an_untrusted_peer_shares_one_limit(env):
+    settings = env[0].model_copy(update={"rate_limit_per_minute": 3})
+    options = uvicorn_proxy_options(settings)  # what `yibao serve` gives uvicorn
+    with LiveServer(create_app(settings, service=env[1]), **options) as server:
+        statuses = [
+            httpx.get(server.url + "/api/suggestions", headers=_forwarded(f"198.51.100.{i}"))
+            for i in range(5)
+        ]
+    assert [r.status_code for r in statuses] == [200, 200, 200, 429, 429]
+    assert "请求过于频繁" in statuses[3].json()["detail"]
+
+
+def test_a_trusted_proxys_forwarded_for_names_the_client(env):
+    settings = env[0].model_copy(
+        update={"rate_limit_per_minute": 3, "trusted_proxies": "127.0.0.1"}
     )
-    assert preflight.status_code == 200
-    assert preflight.headers["access-control-allow-origin"] == "https://allowed.example"
+    options = uvicorn_proxy_options(settings)
+    with LiveServer(create_app(settings, service=env[1]), **options) as server:
+
+        def get(address):
+            return httpx.get(server.url + "/api/suggestions", headers=_forwarded(address))
+
+        rotating = [get(f"198.51.100.{i}").status_code for i in range(5)]
+        same = [get("203.0.113.7").status_code for _ in range(4)]
+    assert rotating == [200] * 5  # each its own client
+    assert same == [200, 200, 200, 429]
+
+
+def test_the_app_reads_forwarded_for_only_from_trusted_peers(env):
+    app = _limited_app(env, trusted_proxies="10.0.0.0/8, 192.0.2.1")
+    proxy = TestClient(app, client=("10.1.2.3", 4000))
+    stranger = TestClient(app, client=("203.0.113.9", 4000))
+
+    def statuses(client, addresses):
+        return [
+            client.get("/api/suggestions", headers=_forwarded(a)).status_code for a in addresses
+        ]
+
+    assert statuses(proxy, [f"198.51.100.{i}" for i in range(5)]) == [200] * 5
+    # the rightmost untrusted hop is the client; trusted hops before it are skipped
+    chain = "198.51.100.50, 198.51.100.60, 192.0.2.1"
+    assert statuses(proxy, [chain] * 4) == [200, 200, 200, 429]
+    assert statuses(proxy, ["not-an-ip"] * 4) == [200, 200, 200, 429]  # the proxy itself
+    assert statuses(stranger, [f"198.51.100.{i}" for i in range(5, 10)]) == [200] * 3 + [429] * 2
+
+
+def test_300_wrong_admin_keys_get_429s(env):
+    app = _limited_app(env, rate_limit_per_minute=60)
+    attacker = TestClient(app, client=("203.0.113.9", 4000))
+    responses = [
+        attacker.get("/api/admin/reindex", headers={"X-Admin-Key": f"guess-{i}"})
+        for i in range(300)
+    ]
+    statuses = [r.status_code for r in responses]
+    assert statuses == [403] * 10 + [429] * 290
+    assert "认证失败次数过多" in responses[-1].json()["detail"]
+    assert 1 <= int(responses[-1].headers["retry-after"]) <= 60
+    right_key = attacker.get("/api/admin/reindex", headers={"X-Admin-Key": ADMIN_KEY})
+    assert right_key.status_code == 429  # no guess is checked until the minute has passed
+    other = TestClient(app, client=("198.51.100.1", 4000))
+    assert other.get("/api/admin/reindex", headers={"X-Admin-Key": ADMIN_KEY}).status_code == 200
+
+
+def test_wrong_api_keys_count_as_failures_too(env):
+    app = _limited_app(env, rate_limit_per_minute=0, api_keys="k1")
+    client = TestClient(app)
+    statuses = [
+        client.get("/v1/models", headers={"Authorization": f"Bearer nope-{i}"}).status_code
+        for i in range(12)
+    ]
+    assert statuses == [401] * 10 + [429] * 2
+    blocked = client.get("/v1/models", headers={"Authorization": "Bearer k1"})
+    assert blocked.status_code == 429 and blocked.json()["error"]["type"] == "rate_limit_error"
+    assert client.get("/healthz").status_code == 200  # open paths stay open
+
+
+def test_admin_routes_count_toward_the_rate_limit(env):
+    client = TestClient(_limited_app(env))
+    admin = {"X-Admin-Key": ADMIN_KEY}
+    statuses = [client.get("/api/admin/reindex", headers=admin).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
