@@ -24,7 +24,8 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_handlers
 from api.feedback import FeedbackStore, RecentAnswers
-from api.middleware import install_middleware
+from api.middleware.stack import install_middleware
+from api.openapi import openapi_document
 from api.routes import admin, ask, chat, documents, feedback, health, pages
 from api.state import ServiceState
 from qa.embedders.base import Embedder
@@ -92,4 +93,5 @@ def create_app(
     if Path(app.state.static_dir).is_dir():
         app.mount("/static", StaticFiles(directory=app.state.static_dir), name="static")
     install_middleware(app, settings)
+    app.openapi = lambda: openapi_document(app, settings)  # type: ignore[method-assign]
     return app

@@ -18,7 +18,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from qa.serialization import answer_payload
 from qa.service import ERROR_TEXT, MAX_QUESTION_CHARS, InvalidQuestionError, error_answer
@@ -28,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "服务器内部错误,请稍后再试 / Internal server error, please retry later."
 _HTTP_TEXT = {
+    400: "请求体无法解析,应为 UTF-8 编码的 JSON / The request body could not be parsed "
+    "(UTF-8 JSON expected).",
     404: "找不到该接口 / Not found.",
     405: "不支持该请求方法 / Method not allowed.",
 }
@@ -171,11 +175,27 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": message, "errors": errors}, 422)
 
 
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` value for the request's path: every method of every route at that path.
+
+    Starlette's own 405 names only the first route that matched the path, so a path with a
+    GET and a POST route answered ``Allow: GET, HEAD``.
+    """
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):  # included routers flattened
+        if route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = _HTTP_TEXT.get(exc.status_code, str(exc.detail))
     body = error_payload(request.url.path, exc.status_code, message)
-    return JSONResponse(body, exc.status_code, headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return JSONResponse(body, exc.status_code, headers=headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

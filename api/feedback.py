@@ -1,8 +1,8 @@
 """Answer feedback (thumbs up/down) stored in SQLite, exported as CSV for Excel.
 
-One short-lived connection per call (WAL mode, so readers never block the writer). The
-question and answer are kept with the feedback when the answer is still in the in-memory
-``RecentAnswers`` cache (answers themselves are never written to disk).
+One short-lived connection per call (WAL mode, so readers never block the writer). Feedback
+is taken only on an answer still in the in-memory ``RecentAnswers`` cache, and stored with its
+question and answer (answers themselves are never written to disk otherwise).
 
 Example:
     >>> store = FeedbackStore(settings.feedback_path)
@@ -57,10 +57,10 @@ class RecentAnswers:
         with self._lock:
             self._items[answer_id] = (question, text)
 
-    def get(self, answer_id: str) -> tuple[str, str]:
-        """``(question, answer)`` or two empty strings when forgotten."""
+    def get(self, answer_id: str) -> tuple[str, str] | None:
+        """``(question, answer)``, or ``None`` for an id never given or already forgotten."""
         with self._lock:
-            item: tuple[str, str] = self._items.get(answer_id, ("", ""))
+            item: tuple[str, str] | None = self._items.get(answer_id)
         return item
 
     def __len__(self) -> int:
@@ -68,9 +68,13 @@ class RecentAnswers:
             return len(self._items)
 
 
+#: A cell starting with one of these is run as a formula by Excel/LibreOffice (OWASP's list).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _excel_safe(value: object) -> object:
-    """Stop Excel from running a cell as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """Stop spreadsheets from running a cell as a formula (CSV injection): a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 

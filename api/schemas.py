@@ -14,6 +14,20 @@ MAX_TURN_CHARS = 8000
 MAX_COMMENT_CHARS = 2000
 SERVED_MODEL = "yibao-qa"
 
+#: JSON-schema classes: what ``has_control_chars`` rejects (lone surrogates aside: JSON text
+#: cannot carry them) and what ``str.strip()`` removes (``str.isspace``).
+CONTROL_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+SPACE_CLASS = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Text without control characters (``clean_text``), as a JSON-schema pattern.
+NO_CONTROL_PATTERN = f"^[^{CONTROL_CLASS}]*$"
+#: ``validate_question`` as a JSON-schema pattern: once stripped, 1–500 characters and no
+#: control characters.
+QUESTION_PATTERN = (
+    f"^[{SPACE_CLASS}]*[^{CONTROL_CLASS}{SPACE_CLASS}]"
+    f"(?:[^{CONTROL_CLASS}]{{0,{MAX_QUESTION_CHARS - 2}}}[^{CONTROL_CLASS}{SPACE_CLASS}])?"
+    f"[{SPACE_CLASS}]*$"
+)
+
 
 def clean_text(value: str, what_zh: str, what_en: str) -> str:
     """``value`` unchanged, or a ``ValueError`` if it has characters no one can read."""
@@ -37,7 +51,11 @@ class TurnIn(BaseModel):
     """An earlier message of the conversation."""
 
     role: Literal["user", "assistant"] = Field(description="`user` 或 `assistant`")
-    content: str = Field(max_length=MAX_TURN_CHARS, description="消息内容")
+    content: str = Field(
+        max_length=MAX_TURN_CHARS,
+        description="消息内容(不含控制字符)",
+        json_schema_extra={"pattern": NO_CONTROL_PATTERN},
+    )
 
     @field_validator("content")
     @classmethod
@@ -52,7 +70,10 @@ class AskRequest(BaseModel):
         json_schema_extra={"examples": [{"question": "怎么激活医保码", "history": []}]}
     )
 
-    question: str = Field(description=f"用户的问题(1–{MAX_QUESTION_CHARS} 字)")
+    question: str = Field(
+        description=f"用户的问题(去掉首尾空白后 1–{MAX_QUESTION_CHARS} 字,不含控制字符)",
+        json_schema_extra={"pattern": QUESTION_PATTERN},
+    )
     history: list[TurnIn] | None = Field(
         None, description="之前的对话(最多 max_history_turns×2 条),用于理解追问"
     )
@@ -120,6 +141,14 @@ class DocumentPublic(BaseModel):
     highlight: Highlight | None = None
 
 
+class Readiness(BaseModel):
+    """``/readyz``: 200 once the index and model are loaded, else 503 with the load status."""
+
+    ready: bool
+    status: str = Field(description="`loading` / `ready` / `failed`")
+    documents: int | None = Field(None, description="资料库文档数(就绪时)")
+
+
 class Suggestions(BaseModel):
     """Example questions the corpus answers."""
 
@@ -131,7 +160,12 @@ class FeedbackIn(BaseModel):
 
     answer_id: str = Field(pattern=r"^[0-9a-fA-F-]{32,36}$", description="回答的 answer_id")
     rating: Literal["up", "down"] = Field(description="`up` 有帮助 / `down` 没帮助")
-    comment: str | None = Field(None, max_length=MAX_COMMENT_CHARS, description="可选的意见")
+    comment: str | None = Field(
+        None,
+        max_length=MAX_COMMENT_CHARS,
+        description="可选的意见(不含控制字符)",
+        json_schema_extra={"pattern": NO_CONTROL_PATTERN},
+    )
 
     @field_validator("comment")
     @classmethod
@@ -180,3 +214,43 @@ class ChatRequest(BaseModel):
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)
     stream: bool = False
     stream_options: dict[str, Any] | None = None
+
+
+class ErrorPublic(BaseModel):
+    """The error body of the ``/api`` routes."""
+
+    detail: str = Field(description="说明(中文 / English)")
+
+
+class FieldErrorPublic(BaseModel):
+    """One invalid field of a 422."""
+
+    loc: list[str | int] = Field(description='位置,如 `["body", "history", 0]`')
+    type: str = Field(description="错误类型(pydantic 的 type)")
+    message: str = Field(description="说明(中文 / English)")
+
+
+class ValidationErrorPublic(ErrorPublic):
+    """A 422 of the ``/api`` routes: the first problem in ``detail``, all of them in ``errors``."""
+
+    errors: list[FieldErrorPublic]
+
+
+class OpenAIErrorDetail(BaseModel):
+    """OpenAI's error object."""
+
+    message: str = Field(description="说明(中文 / English)")
+    type: str
+    code: str | None
+
+
+class OpenAIErrorPublic(BaseModel):
+    """The error body of the ``/v1`` routes, in OpenAI's shape."""
+
+    error: OpenAIErrorDetail
+
+
+class AnswerErrorPublic(AnswerPublic):
+    """A 500 of ``/api/ask``: an apologising answer (with the disclaimer), plus ``detail``."""
+
+    detail: str

@@ -194,6 +194,20 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         60, ge=0, description="Requests per minute per client (API key or IP); 0 = no limit."
     )
+    auth_failures_per_minute: int = Field(
+        10,
+        ge=0,
+        description="Failed authentications (401/403) per client IP per minute; past it every "
+        "/api, /v1 and admin request from that IP gets 429 until the minute has passed; 0 = off.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For names "
+        "the client (uvicorn and the rate limits); empty = trust no forwarded header.",
+    )
+    max_body_bytes: int = Field(
+        1_048_576, ge=1, description="Largest request body accepted; a larger one gets 413."
+    )
     log_questions: bool = Field(False, description="Write question text into request logs.")
     feedback_db: Path | None = Field(
         None, description="SQLite file for answer feedback (default `<data_dir>/feedback.sqlite3`)."

@@ -6,12 +6,14 @@ Also the rules-only service helpers (``rules_only_settings``, ``build_service``,
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from api.logging_setup import HangupNoiseFilter, YibaoHandler
 from ingest.chunking import chunk_documents
 from ingest.loaders import load_paths
 from qa.settings import Settings
@@ -63,6 +65,24 @@ def rules_only_service(tmp_path: Path, **overrides: Any) -> AnswerService:
     service = build_service(rules_only_settings(tmp_path, **overrides))
     assert service.refusal_model == FALLBACK_MODEL  # loaded from the saved calibration
     return service
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """Undo ``configure_logging`` (run by every ``yibao`` command a test invokes)."""
+    names = ("", "api", "uvicorn", "uvicorn.error", "uvicorn.asgi", "jieba")
+    loggers = [logging.getLogger(n) for n in names]
+    saved = [(x, x.level, x.handlers[:], x.propagate) for x in loggers]
+    yield
+    for logger, level, handlers, propagate in saved:
+        logger.setLevel(level)
+        if logger.name != "root":  # pytest swaps its own root handlers around each phase
+            logger.handlers[:], logger.propagate = handlers, propagate
+    root, asyncio_logger = logging.getLogger(), logging.getLogger("asyncio")
+    for handler in [h for h in root.handlers if isinstance(h, YibaoHandler)]:
+        root.removeHandler(handler)
+    for found in [f for f in asyncio_logger.filters if isinstance(f, HangupNoiseFilter)]:
+        asyncio_logger.removeFilter(found)
 
 
 @pytest.fixture

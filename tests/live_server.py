@@ -30,7 +30,11 @@ class LiveServer:
     choosing it and serving.
     """
 
-    def __init__(self, app: Any, port: int = 0, startup_timeout: float = 20.0) -> None:
+    def __init__(
+        self, app: Any, port: int = 0, startup_timeout: float = 20.0, **config: Any
+    ) -> None:
+        """``config`` overrides uvicorn options; forwarded headers are off, as in `yibao serve`
+        without ``trusted_proxies`` (``api.server.uvicorn_proxy_options``)."""
         import uvicorn
 
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -44,6 +48,7 @@ class LiveServer:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=2,
+            **({"proxy_headers": False} | config),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

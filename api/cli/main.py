@@ -5,13 +5,13 @@ Command modules import heavy libraries inside their handlers, so ``yibao --help`
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
 
 from api.cli import ask, bench, ingest, model, search, serve
 from api.cli import eval as eval_cmd
+from api.logging_setup import configure_logging
 
 app = typer.Typer(help="医保问答 yibao-qa:基于医保文章的检索问答。", no_args_is_help=True)
 
@@ -21,14 +21,7 @@ def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="输出调试日志")] = False,
 ) -> None:
     """医保问答命令行工具。"""
-    level = logging.DEBUG if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:  # libraries (bm25s, jieba) set their own
-        handler.setLevel(level)  # loggers to DEBUG when imported; the handler filters anyway
-    import jieba  # sets its own logger to DEBUG on import: import it now, then quieten it
-
-    jieba.setLogLevel(level)
-    logging.getLogger("bm25s").setLevel(level)  # same for bm25s
+    configure_logging(verbose)
 
 
 app.command()(model.model)

@@ -9,9 +9,14 @@ from fastapi.responses import Response
 
 from api.deps import get_feedback, get_state, require_admin
 from api.errors import ApiError
+from api.openapi import error_responses
 from api.state import ReindexBusyError
 
-router = APIRouter(tags=["管理"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    tags=["管理"],
+    dependencies=[Depends(require_admin)],
+    responses=error_responses(403, 413, 429),
+)
 
 
 def _status(request: Request) -> dict[str, Any]:
@@ -38,6 +43,7 @@ def reindex_status(request: Request) -> dict[str, Any]:
     status_code=202,
     summary="在后台重建索引并热切换(旧索引继续服务)",
     description="已有任务在运行时返回 409。",
+    responses=error_responses(409),
 )
 def reindex(request: Request) -> dict[str, Any]:
     try:

@@ -13,20 +13,22 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, get_recent, get_settings
 from api.errors import AnswerFailedError, ApiError, invalid
-from api.schemas import AnswerPublic, AskRequest, TurnIn
+from api.openapi import error_responses, event_stream
+from api.schemas import AnswerErrorPublic, AnswerPublic, AskRequest, TurnIn
 from qa.answering.disclaimer import DISCLAIMER
 from qa.serialization import answer_payload, citation_payload, sources_date_range
 from qa.service import AnswerService, error_answer
 from qa.types import Answer, Turn
 
 logger = logging.getLogger(__name__)
-router = APIRouter(tags=["问答"])
+router = APIRouter(tags=["问答"], responses=error_responses(400, 401, 413, 422, 429, 503))
+STREAM_EVENTS = ("delta", "citations", "error", "done")
 
 MAX_DELTA_CHARS = 60
 _AFTER_STOP = re.compile(r"(?<=[。！？；!?;\n])(?!\[\d+\])")  # "[n]" stays with its sentence
@@ -93,6 +95,7 @@ def _event(name: str, data: dict[str, Any]) -> dict[str, str]:
     description=(
         "与 `yibao ask --json` 结构相同,另加 `answer_id`(用于反馈)。回答最后一行是免责声明。"
     ),
+    responses={500: {"model": AnswerErrorPublic, "description": "回答失败:致歉的回答"}},
 )
 def ask(body: AskRequest, request: Request, service: ServiceDep) -> Any:
     turns = history_turns(body.history, get_settings(request).max_history_turns)
@@ -108,7 +111,8 @@ def ask(body: AskRequest, request: Request, service: ServiceDep) -> Any:
         "(`{answer_id, citations, refused, reason, notes, disclaimer, sources_date_range}`),"
         "最后 `done`。出错时发送 `error`(`{message, status}`)后接 `done`。"
     ),
-    response_class=EventSourceResponse,
+    response_class=Response,  # errors before the stream are JSON; the 200 is documented below
+    responses={200: {"description": "事件流", **event_stream(*STREAM_EVENTS)}},
 )
 async def ask_stream(
     body: AskRequest, request: Request, service: ServiceDep

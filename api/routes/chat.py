@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, get_settings
 from api.errors import ApiError, error_payload, invalid
+from api.openapi import error_responses, event_stream
 from api.routes.ask import answer_question, stream_deltas
 from api.schemas import (
     MAX_TURN_CHARS,
@@ -31,7 +32,11 @@ from qa.service import AnswerService
 from qa.text.normalize import has_control_chars
 from qa.types import Answer, Role, Turn
 
-router = APIRouter(prefix="/v1", tags=["OpenAI 兼容"])
+router = APIRouter(
+    prefix="/v1",
+    tags=["OpenAI 兼容"],
+    responses=error_responses(401, 413, 429, 503, openai=True),
+)
 
 
 def _clean(text: str) -> str:
@@ -99,6 +104,10 @@ def models(request: Request, _service: ServiceDep) -> dict[str, Any]:
         "`model` 必须是 `yibao-qa`。回答含 [n] 引用标注和免责声明,另有顶层 `citations` 字段;"
         "流式时最后一个 chunk 带 `citations`,随后是 `data: [DONE]`。"
     ),
+    responses={
+        200: {"description": "`stream: true` 时为事件流(最后一条 `[DONE]`)", **event_stream()},
+        **error_responses(400, 404, 500, openai=True),
+    },
 )
 async def chat_completions(body: ChatRequest, request: Request, service: ServiceDep) -> Any:
     _check_model(body.model)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -10,26 +11,29 @@ from fastapi import Path as PathParam
 
 from api.deps import ServiceDep
 from api.errors import ApiError, invalid
+from api.openapi import error_responses
 from api.schemas import DocumentPublic, Suggestions
 from qa.refusal.messages import FALLBACK_SUGGESTIONS, candidate_questions
 from qa.types import Document
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(401, 413, 422, 429, 503))
 
 HIGHLIGHT_CONTEXT = 80
+SPAN_PATTERN = "^[0-9]+,[0-9]+$"  # documented; _SPAN is the same with groups
+_SPAN = re.compile(r"([0-9]+),([0-9]+)")
 
 
 def _span(highlight: str, length: int) -> tuple[int, int]:
     """``"start,end"`` → ints with ``0 <= start < end <= length``, else a 422."""
     loc = ("query", "highlight")
-    try:
-        start, end = (int(part) for part in highlight.split(","))
-    except ValueError:
+    found = _SPAN.fullmatch(highlight)
+    if found is None:
         raise invalid(
             loc,
             "highlight 参数格式应为 start,end(两个整数) / "
             "highlight must be 'start,end' (two integers).",
-        ) from None
+        )
+    start, end = int(found[1]), int(found[2])
     if not 0 <= start < end <= length:
         raise invalid(
             loc,
@@ -45,11 +49,15 @@ def _span(highlight: str, length: int) -> tuple[int, int]:
     tags=["文档"],
     summary="查看引用的文档(可高亮引用片段)",
     description="`?highlight=start,end` 另返回 `highlight`:引用片段及其前后文。",
+    responses=error_responses(404),
 )
 def document(
     doc_id: Annotated[str, PathParam(max_length=128, description="文档编号 doc_id")],
     service: ServiceDep,
-    highlight: Annotated[str | None, Query(description="引用位置 start,end")] = None,
+    highlight: Annotated[
+        str | None,
+        Query(description="引用位置 start,end", json_schema_extra={"pattern": SPAN_PATTERN}),
+    ] = None,
 ) -> dict[str, Any]:
     doc: Document | None = service.documents.get(doc_id)
     if doc is None:

@@ -17,12 +17,16 @@ from tests.conftest import rules_only_service, rules_only_settings
 
 ADMIN_KEY = "admin-secret"
 #: What the API tests change on top of ``rules_only_settings``.
-API_OVERRIDES: dict[str, Any] = {"rate_limit_per_minute": 0, "admin_key": ADMIN_KEY}
+API_OVERRIDES: dict[str, Any] = {
+    "rate_limit_per_minute": 0,
+    "auth_failures_per_minute": 0,
+    "admin_key": ADMIN_KEY,
+}
 _SHARED: dict[str, Any] = {}
 
 
 def api_settings(tmp: Path, **overrides: Any) -> Settings:
-    """``rules_only_settings`` for the API: no rate limit, admin key ``ADMIN_KEY``."""
+    """``rules_only_settings`` for the API: no rate limits, admin key ``ADMIN_KEY``."""
     return rules_only_settings(tmp, **(API_OVERRIDES | overrides))
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from api.app import create_app
 from api.errors import error_payload, field_name, question_message
+from api.schemas import ValidationErrorPublic
 from qa.answering.disclaimer import DISCLAIMER
 from qa.service import InvalidQuestionError, validate_question
 
@@ -130,3 +131,23 @@ def test_random_chat_bodies_never_5xx(client, body):
 def test_random_bytes_never_5xx(client, raw):
     for path in ("/api/ask", "/v1/chat/completions", "/api/feedback"):
         assert client.post(path, content=raw, headers=JSON).status_code < 500
+
+
+def test_allow_names_every_method_of_the_path(client):
+    response = client.options("/api/admin/reindex")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
+    assert client.put("/api/ask").headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/api/feedback"])
+def test_a_body_that_is_not_utf8_is_a_bilingual_400(client, path):
+    response = client.post(path, content='{"question": "\xff"}'.encode("latin-1"), headers=JSON)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("请求体无法解析,应为 UTF-8 编码的 JSON / ")
+
+
+def test_422_bodies_have_the_documented_shape(client):
+    body = client.post("/api/ask", json={"question": 3, "top_k": 0}).json()
+    parsed = ValidationErrorPublic.model_validate(body)
+    assert [e.loc for e in parsed.errors] == [["body", "question"], ["body", "top_k"]]
+    assert parsed.detail == parsed.errors[0].message

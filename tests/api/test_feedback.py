@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
+
+import pytest
 
 from api.feedback import FeedbackStore, RecentAnswers
 
@@ -13,7 +17,7 @@ def test_recent_answers_forget_the_least_recently_used():
     recent.remember("b", "问b", "答b")
     assert recent.get("a") == ("问a", "答a")  # "a" is now the most recently used
     recent.remember("c", "问c", "答c")
-    assert recent.get("b") == ("", "") and recent.get("a") == ("问a", "答a")
+    assert recent.get("b") is None and recent.get("a") == ("问a", "答a")
     assert len(recent) == 2
 
 
@@ -40,3 +44,13 @@ def test_store_rows_and_excel_safe_csv(tmp_path):
     assert [row[3] for row in store.rows()] == ["up", "down"]
     text = store.export_csv()
     assert text.startswith("\ufeffid,created_at,") and "'=1+1" in text
+
+
+@pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_trigger_is_neutralised(tmp_path, trigger):
+    store = FeedbackStore(tmp_path / "feedback.db")
+    cell = trigger + 'HYPERLINK("http://evil.example")'
+    store.add("a" * 32, "down", comment=cell, question=cell, answer="安全")
+    rows = list(csv.reader(io.StringIO(store.export_csv().removeprefix("\ufeff"))))
+    comment, question, answer = rows[1][4:]
+    assert comment == question == "'" + cell and answer == "安全"

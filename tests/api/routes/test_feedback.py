@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
+
+from api.app import create_app
 from tests.api.support import ADMIN_KEY
 
 
@@ -20,7 +23,7 @@ def test_feedback_stored_and_exported_as_csv(client):
 
 
 def test_feedback_validation(client):
-    good_id = "0" * 32
+    good_id = client.post("/api/ask", json={"question": "医保码怎么激活"}).json()["answer_id"]
 
     def post(body):
         return client.post("/api/feedback", json=body).status_code
@@ -30,3 +33,13 @@ def test_feedback_validation(client):
     assert post({"answer_id": good_id, "rating": "up", "comment": "长" * 2001}) == 422
     assert post({"answer_id": good_id, "rating": "up", "comment": "a\x07"}) == 422
     assert post({"answer_id": good_id, "rating": "up"}) == 201
+
+
+def test_feedback_on_an_unknown_answer_is_404_and_not_stored(env):
+    client = TestClient(create_app(env[0], service=env[1]))
+    store = client.app.state.feedback
+    before = len(store.rows())
+    response = client.post("/api/feedback", json={"answer_id": "f" * 32, "rating": "up"})
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("找不到该回答(可能已过期),反馈未保存 / ")
+    assert len(store.rows()) == before
