@@ -62,7 +62,7 @@ def test_serve_logs_ready_requests_and_reindex_without_the_question(env, tmp_pat
         server.send_signal(signal.SIGINT)
         _, err = server.communicate(timeout=30)
     assert " INFO uvicorn.error: Uvicorn running on " in err
-    assert " INFO api.state: service ready seconds=" in err
+    assert " INFO api.state: service ready version=v-" in err
     assert " INFO api.state: reindex status=done seconds=" in err
     asked = [line for line in err.splitlines() if "request id=" in line and "/api/ask " in line]
     assert len(asked) == 1 and " INFO api.middleware.request_log: " in asked[0]
