@@ -34,7 +34,7 @@ from qa.settings import Settings
 logger = logging.getLogger(__name__)
 
 Loader = Callable[[Settings], Any]
-Ingest = Callable[..., Any]  # run_ingest(settings, paths=…)
+Ingest = Callable[..., Any]  # run_ingest(settings, paths=…, rebuild=…)
 LoadStatus = Literal["loading", "ready", "failed"]
 JobStatus = Literal["idle", "running", "done", "failed"]
 
@@ -202,20 +202,23 @@ class ServiceState:
         )
         return True
 
-    def start_reindex(self) -> ReindexStatus:
-        """Start ingest + reload in a daemon thread; ``ReindexBusyError`` if one runs."""
+    def start_reindex(self, rebuild: bool = False) -> ReindexStatus:
+        """Start ingest + reload in a daemon thread; ``ReindexBusyError`` if one runs.
+
+        ``rebuild``: re-embed everything instead of reusing the vectors of unchanged chunks.
+        """
         with self._lock:
             if self.reindex.status == "running":
                 raise ReindexBusyError("reindex already running")
             self.reindex = ReindexStatus(status="running", started=_now())
             status = self.reindex
         worker = threading.Thread(
-            target=self._reindex, args=(status,), name="yibao-reindex", daemon=True
+            target=self._reindex, args=(status, rebuild), name="yibao-reindex", daemon=True
         )
         worker.start()
         return status
 
-    def _reindex(self, status: ReindexStatus) -> None:
+    def _reindex(self, status: ReindexStatus, rebuild: bool) -> None:
         started = time.perf_counter()
         outcome: JobStatus = "done"
         try:
@@ -223,7 +226,7 @@ class ServiceState:
             status.sources = [str(p) for p in sources]
             # The ingestion loads its own model copy (batch threads), freed when it returns;
             # reusing the live one instead keeps its large batch buffers for good (+400 MB).
-            report = self.ingest(self.settings, paths=sources)
+            report = self.ingest(self.settings, paths=sources, rebuild=rebuild)
             status.report = {k: getattr(report, k) for k in _REPORT_FIELDS if hasattr(report, k)}
             self.swap(self.loader(self.settings))
         except Exception as exc:  # the old service stays live

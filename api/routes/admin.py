@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import get_feedback, get_state, require_admin
@@ -29,6 +29,7 @@ def _status(request: Request) -> dict[str, Any]:
             "load_status": state.load_status,
             "load_error": state.load_error,
             "documents": len(service.documents) if service is not None else 0,
+            "index_version": state.version,
         },
     }
 
@@ -45,9 +46,12 @@ def reindex_status(request: Request) -> dict[str, Any]:
     description="已有任务在运行时返回 409。",
     responses=error_responses(409),
 )
-def reindex(request: Request) -> dict[str, Any]:
+def reindex(
+    request: Request,
+    rebuild: Annotated[bool, Query(description="忽略旧索引,全部重新嵌入")] = False,
+) -> dict[str, Any]:
     try:
-        get_state(request).start_reindex()
+        get_state(request).start_reindex(rebuild=rebuild)
     except ReindexBusyError as exc:
         raise ApiError(409, "已有重建索引任务在运行 / A reindex is already running.") from exc
     return _status(request)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     import bm25s
 
@@ -42,8 +44,6 @@ def check_bm25(bm25: bm25s.BM25, n_rows: int) -> None:
     A damaged file that still parses (flipped bytes, arrays from another index) would
     otherwise fail later, inside a query.
     """
-    import numpy as np
-
     scores = bm25.scores
     data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
     if int(scores.get("num_docs", -1)) != n_rows:

@@ -38,12 +38,8 @@ SCRIPT = textwrap.dedent(
     state._load()
     first = rss_mb()
     runs = []
-    for i in range(10):
-        if i == 0:  # one full re-embedding, then reloads of an unchanged corpus
-            state.ingest = lambda s, **kw: run_ingest(s, rebuild=True, **kw)
-        else:
-            state.ingest = run_ingest
-        state.start_reindex()
+    for i in range(10):  # one full re-embedding, then reloads of an unchanged corpus
+        state.start_reindex(rebuild=i == 0)
         while state.reindex.status == "running":
             time.sleep(0.05)
         runs.append(state.reindex.status)
