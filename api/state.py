@@ -2,8 +2,8 @@
 
 The service is loaded in a background thread so ``/healthz`` answers at once; a reindex builds
 a new index version and a new service while requests keep using the old one, then swaps it in
-with one assignment under a lock. A reindex rebuilds the paths the live version was ingested
-from (recorded in its ``meta.json``), never silently another folder. A watcher thread notices a
+with one assignment under a lock. A reindex rebuilds the knowledge base (``qa.index.sources``:
+what was last published, never silently another folder). A watcher thread notices a
 version published by another process (``yibao ingest``) and swaps it in the same way. Reloads
 reuse the live service's embedding model, so memory does not grow with reindexes.
 
@@ -22,12 +22,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from ingest.pipeline import run_ingest
-from qa.index.hybrid import recorded_sources
 from qa.index.lock import IndexBusyError, writer_lock
+from qa.index.sources import KnowledgeBase
 from qa.index.versions import live_name, remove_leftovers
 from qa.settings import Settings
 
@@ -43,10 +42,6 @@ _REPORT_FIELDS = ("files", "documents", "chunks", "duplicates", "embedded", "reu
 
 class ReindexBusyError(RuntimeError):
     """A reindex is already running."""
-
-
-class SourcesMissingError(RuntimeError):
-    """A path the live index was built from no longer exists (message in Chinese)."""
 
 
 @dataclass
@@ -222,11 +217,10 @@ class ServiceState:
         started = time.perf_counter()
         outcome: JobStatus = "done"
         try:
-            sources = self.reindex_sources()
-            status.sources = [str(p) for p in sources]
+            status.sources = [str(p) for p in KnowledgeBase.load(self.settings).sources]
             # The ingestion loads its own model copy (batch threads), freed when it returns;
             # reusing the live one instead keeps its large batch buffers for good (+400 MB).
-            report = self.ingest(self.settings, paths=sources, rebuild=rebuild)
+            report = self.ingest(self.settings, rebuild=rebuild)
             status.report = {k: getattr(report, k) for k in _REPORT_FIELDS if hasattr(report, k)}
             self.swap(self.loader(self.settings))
         except Exception as exc:  # the old service stays live
@@ -238,22 +232,6 @@ class ServiceState:
         status.finished = _now()
         status.status = outcome  # last, so a poller seeing "done" also sees the numbers
         logger.info("reindex status=%s seconds=%.2f", outcome, status.seconds)
-
-    def reindex_sources(self) -> list[Path]:
-        """What a reindex rebuilds: the live version's recorded paths, else the corpus folder.
-
-        Raises:
-            SourcesMissingError: A recorded path is gone (rebuilding without it would
-                silently drop its documents).
-        """
-        sources = recorded_sources(self.settings.index_dir) or [self.settings.corpus_dir]
-        missing = [str(p) for p in sources if not p.exists()]
-        if missing:
-            raise SourcesMissingError(
-                f"当前索引来自 {'、'.join(missing)},该路径已不存在,重建已取消,原索引继续使用。"
-                "请恢复这些文件,或用 `yibao ingest 路径…` 指定新的语料。"
-            )
-        return sources
 
 
 def _version_of(service: Any) -> str:

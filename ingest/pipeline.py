@@ -4,7 +4,7 @@
 
     load(settings, paths)           -> LoadResult    files → documents (ingest.loaders)
     chunk(loaded, settings)         -> Corpus        documents → chunks (ingest.chunking)
-    check(settings, model, hashes)  -> Freshness     previous index, new corpus hash
+    check(settings, model, hashes)  -> Freshness     previous index, new hash (ingest.freshness)
     embed_chunks(chunks, previous)  -> ChunkVectors  reusing old vectors (ingest.vectors)
     build(corpus, vectors, ...)     -> HybridIndex   + BM25, title and sentence indexes
     publish(index, settings)        -> Path          saved, then made the live version
@@ -16,15 +16,14 @@ unchanged corpus embeds nothing and a changed file re-embeds only its own chunks
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.chunking import chunk_documents
+from ingest.freshness import check
 from ingest.loaders import LoadResult, load_paths
 from ingest.vectors import ChunkVectors, embed_chunks
 from qa.embedders.base import Embedder
@@ -32,18 +31,14 @@ from qa.embedders.factory import backend_for, model_id_for
 from qa.index.hybrid import HybridIndex, IndexMeta
 from qa.index.lock import writer_lock
 from qa.index.sentences import SentenceIndex
+from qa.index.sources import KnowledgeBase
 from qa.index.titles import TitleIndex
-from qa.index.versions import IndexCorruptError, IndexLoadError, remove_leftovers
+from qa.index.versions import remove_leftovers
 from qa.settings import Settings
-from qa.text.synonyms import SYNONYMS
 from qa.text.tokenizer import passage_terms, tokenizer_signature
 from qa.types import Chunk, SkippedFile
 
 logger = logging.getLogger(__name__)
-
-#: Bump when parsing or chunking changes what is indexed, so old indexes count as stale.
-#: 2: BM25 tokens include synonyms; title BM25, title vectors and sentence vectors.
-PIPELINE_VERSION = 2
 
 Progress = Callable[[int, int], None]
 
@@ -84,41 +79,6 @@ class Corpus:
     chunks: list[Chunk]
 
 
-@dataclass(frozen=True)
-class Freshness:
-    """The previous index (None when missing, unreadable or ignored) and the new corpus hash."""
-
-    previous: HybridIndex | None
-    digest: str
-    sources: list[str] = field(default_factory=list)
-
-    @property
-    def up_to_date(self) -> bool:
-        """Whether the previous index was built from the same paths, files, settings and model."""
-        return (
-            self.previous is not None
-            and self.previous.meta.corpus_hash == self.digest
-            and self.previous.meta.sources == self.sources
-        )
-
-
-def corpus_hash(file_hashes: dict[str, str], settings: Settings, model_id: str) -> str:
-    """Hash of everything an index depends on: files, chunker settings, model and backend, code."""
-    payload = {
-        "files": sorted(file_hashes.items()),
-        "chunk": [settings.chunk_size, settings.chunk_overlap, settings.max_file_bytes],
-        "pieces": settings.piece_chars,
-        "model": model_id,
-        "backend": backend_for(settings),
-        "prompt": settings.passage_prompt,
-        "query_prompt": settings.query_prompt,  # titles are embedded as queries
-        "tokenizer": tokenizer_signature(),
-        "synonyms": hashlib.sha256(SYNONYMS.read_bytes()).hexdigest(),
-        "pipeline": PIPELINE_VERSION,
-    }
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
-
-
 def load(settings: Settings, paths: Sequence[Path] | None = None) -> LoadResult:
     """Stage 1: read ``paths`` (default: the corpus folder) into documents."""
     return load_paths(source_paths(settings, paths), settings.max_file_bytes)
@@ -133,28 +93,6 @@ def chunk(loaded: LoadResult, settings: Settings) -> Corpus:
     """Stage 2: cut the documents into chunks."""
     chunks = chunk_documents(loaded.documents, settings.chunk_size, settings.chunk_overlap)
     return Corpus(loaded, chunks)
-
-
-def check(
-    settings: Settings,
-    model_id: str,
-    file_hashes: dict[str, str],
-    rebuild: bool = False,
-    sources: Sequence[Path] = (),
-) -> Freshness:
-    """Stage 3: the live index (unless ``rebuild``) and the hash the new one would carry."""
-    previous = None
-    if not rebuild:
-        try:
-            previous = HybridIndex.load(
-                settings.index_dir, model_id=model_id, backend=backend_for(settings)
-            )
-        except IndexCorruptError as exc:
-            logger.warning("the live index is damaged, rebuilding it: %s", exc)
-        except IndexLoadError as exc:
-            logger.info("no reusable index: %s", exc)
-    digest = corpus_hash(file_hashes, settings, model_id)
-    return Freshness(previous, digest, [str(p) for p in sources])
 
 
 def build(
@@ -201,44 +139,64 @@ def run_ingest(
     paths: Sequence[Path] | None = None,
     rebuild: bool = False,
     progress: Progress | None = None,
+    kb: KnowledgeBase | None = None,
 ) -> IngestReport:
-    """Index ``paths`` (default: the corpus folder) and publish the result atomically.
+    """Index the knowledge base (or exactly ``paths``) and publish the result atomically.
 
     Args:
         settings: Chunking, data-dir and model settings.
         embedder: Embeds passages; built from settings only if something needs embedding.
-        paths: Files or folders to index; together they replace the previous index.
+        paths: Files or folders to index instead of the knowledge base (nothing recorded).
         rebuild: Ignore the previous index (re-embed everything).
         progress: Called with ``(done, total)`` texts while embedding.
+        kb: A changed knowledge base to index; saved as the recorded one once published.
+            Default: the recorded one (``qa.index.sources``).
 
     Only one ingestion writes an index at a time (``qa.index.lock``): a second one waits up
     to ``settings.ingest_lock_wait`` seconds, then raises ``IndexBusyError``. What killed runs
-    left behind is removed first. The paths are recorded in the index (``meta.sources``), so
-    a server reindex rebuilds what was last published.
+    left behind is removed first. The paths are recorded in the index (``meta.sources``).
 
     Raises:
         EmptyCorpusError: No file gave a document; the previous index stays live.
+        KnowledgeBaseError: A source of the knowledge base is gone; nothing was changed.
         IndexBusyError: Another ingestion kept the index locked; nothing was changed.
     """
     with writer_lock(settings.index_dir, settings.ingest_lock_wait):
         remove_leftovers(settings.index_dir)
-        return _ingest(settings, embedder, source_paths(settings, paths), rebuild, progress)
+        chosen = kb if kb is not None or paths else KnowledgeBase.load(settings)
+        report = _ingest(settings, embedder, paths, rebuild, progress, chosen)
+        if kb is not None:
+            kb.save(settings)
+        return report
+
+
+def select(
+    settings: Settings, paths: Sequence[Path] | None, kb: KnowledgeBase | None
+) -> tuple[list[Path], LoadResult, list[str]]:
+    """The sources read, what they load to (minus removed files and documents), removed ids."""
+    if kb is None:
+        sources = source_paths(settings, paths)
+        return sources, load(settings, sources), []
+    sources = kb.paths()
+    loaded = without(load(settings, sources), kb.removed_labels(), set(kb.removed_docs))
+    return sources, loaded, sorted(kb.removed_docs)
 
 
 def _ingest(
     settings: Settings,
     embedder: Embedder | None,
-    sources: list[Path],
+    paths: Sequence[Path] | None,
     rebuild: bool,
     progress: Progress | None,
+    kb: KnowledgeBase | None,
 ) -> IngestReport:
     started = time.perf_counter()
-    loaded = load(settings, sources)
+    sources, loaded, removed = select(settings, paths, kb)
     if not loaded.documents:
         raise EmptyCorpusError(loaded.skipped)
     corpus = chunk(loaded, settings)
     model_id = embedder.model_id if embedder else model_id_for(settings)
-    fresh = check(settings, model_id, loaded.file_hashes, rebuild, sources)
+    fresh = check(settings, model_id, loaded.file_hashes, rebuild, sources, removed)
     if fresh.up_to_date:
         logger.info("index up to date chunks=%d", len(corpus.chunks))
         return _report(corpus, started, embedded=0, up_to_date=True)
@@ -255,10 +213,19 @@ def _ingest(
 
 def is_stale(settings: Settings, paths: Sequence[Path] | None = None) -> bool:
     """True when the index is missing or was built from other files/settings/model."""
-    sources = source_paths(settings, paths)
-    loaded = load(settings, sources)
-    fresh = check(settings, model_id_for(settings), loaded.file_hashes, False, sources)
+    kb = None if paths else KnowledgeBase.load(settings)
+    sources, loaded, removed = select(settings, paths, kb)
+    fresh = check(settings, model_id_for(settings), loaded.file_hashes, False, sources, removed)
     return not fresh.up_to_date
+
+
+def without(loaded: LoadResult, labels: set[str], doc_ids: set[str]) -> LoadResult:
+    """``loaded`` minus the files named ``labels`` and the documents ``doc_ids``."""
+    if not labels and not doc_ids:
+        return loaded
+    documents = [d for d in loaded.documents if d.source not in labels and d.doc_id not in doc_ids]
+    hashes = {k: v for k, v in loaded.file_hashes.items() if k not in labels}
+    return replace(loaded, documents=documents, file_hashes=hashes)
 
 
 def _report(corpus: Corpus, started: float, embedded: int, up_to_date: bool) -> IngestReport:

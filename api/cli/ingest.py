@@ -30,7 +30,11 @@ REPORT_COLUMNS = (
 
 def ingest(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="要索引的文件或目录(默认 corpus/)")
+        list[Path] | None,
+        typer.Argument(
+            help="要索引的文件或目录:它们成为知识库的全部来源(默认:重建已记录的知识库,"
+            "初始为 corpus/;追加请用 yibao kb add)"
+        ),
     ] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="忽略旧索引,全部重新嵌入")] = False,
     if_stale: Annotated[
@@ -42,6 +46,7 @@ def ingest(
 
     from ingest.pipeline import EmptyCorpusError, run_ingest
     from qa.index.lock import IndexBusyError
+    from qa.index.sources import KnowledgeBase, KnowledgeBaseError
     from qa.index.versions import IndexLoadError
 
     settings = Settings()
@@ -62,14 +67,16 @@ def ingest(
             bar.update(task, completed=done, total=total)
 
         try:
-            report = run_ingest(settings, paths=paths, rebuild=rebuild, progress=on_progress)
+            # Paths given: they become the knowledge base (recorded once published).
+            kb = KnowledgeBase([p.absolute() for p in paths]) if paths else None
+            report = run_ingest(settings, rebuild=rebuild, progress=on_progress, kb=kb)
         except EmptyCorpusError as exc:
             for skipped in exc.skipped:
                 err_console.print(
                     f"[yellow]已跳过[/yellow] {escape(skipped.path)}:{escape(skipped.reason)}"
                 )
             fail(str(exc))
-        except (IndexLoadError, IndexBusyError) as exc:
+        except (IndexLoadError, IndexBusyError, KnowledgeBaseError) as exc:
             fail(str(exc))
     if if_stale and report.up_to_date:
         console.print(f"索引已是最新({report.chunks} 个段落),无需重建。")

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli import ask, bench, ingest, model, search, serve
+from api.cli import ask, bench, ingest, kb, model, search, serve
 from api.cli import eval as eval_cmd
 from api.logging_setup import configure_logging
 
@@ -26,6 +26,7 @@ def main(
 
 app.command()(model.model)
 app.command()(ingest.ingest)
+app.add_typer(kb.app, name="kb")
 app.command()(search.corpus)
 app.command()(search.search)
 app.command("eval")(eval_cmd.eval_)

@@ -300,7 +300,7 @@ def test_corpus_chunks_keep_spans_budget_and_units(
 def test_corpus_chunk_boundaries_are_pinned(corpus_chunks: list[Chunk]) -> None:
     """Chunk ids hash the spans, so this fails when any boundary moves.
 
-    If it fails on purpose, bump ``ingest.pipeline.PIPELINE_VERSION`` and the digest.
+    If it fails on purpose, bump ``ingest.freshness.PIPELINE_VERSION`` and the digest.
     """
     digest = hashlib.sha256(" ".join(c.chunk_id for c in corpus_chunks).encode()).hexdigest()
     assert (len(corpus_chunks), digest[:16]) == (120, "7ea6aad7fce833ea")

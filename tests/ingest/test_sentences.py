@@ -58,7 +58,7 @@ def test_corpus_pieces_cover_each_chunk_within_budget(corpus_chunks: list[Chunk]
 def test_corpus_pieces_are_pinned(corpus_chunks: list[Chunk]) -> None:
     """Piece offsets are indexed (``sentence_spans.npy``): a change must be deliberate.
 
-    If this fails on purpose, bump ``ingest.pipeline.PIPELINE_VERSION`` and the digest.
+    If this fails on purpose, bump ``ingest.freshness.PIPELINE_VERSION`` and the digest.
     """
     spans = [sentence_pieces(c.text) for c in corpus_chunks]
     digest = hashlib.sha256(json.dumps(spans).encode()).hexdigest()[:16]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ingest.pipeline import build, check, chunk, load
+from ingest.freshness import check
+from ingest.pipeline import build, chunk, load
 from ingest.vectors import EmbedJob, embed_chunks, pending, run_jobs
 from qa.embedders.fake import FakeEmbedder
 from qa.settings import Settings

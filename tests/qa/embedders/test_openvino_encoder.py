@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import corpus_hash, is_stale, run_ingest
+from ingest.freshness import corpus_hash
+from ingest.pipeline import is_stale, run_ingest
 from qa.embedders import factory
 from qa.embedders import openvino_encoder as ov_encoder
 from qa.embedders.bundled import MODEL_DIR_NAME

@@ -1,0 +1,142 @@
+"""``yibao kb list|add|remove``: the knowledge base's sources, changed and re-published.
+
+Every change runs an ingestion (only new or changed chunks are embedded) and publishes a new
+index version; a running server swaps it in. The change is recorded only once published.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from api.cli.console import console, fail
+from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.index.sources import KnowledgeBase
+
+app = typer.Typer(help="管理知识库的来源(文件与文件夹):列出、添加、移除。", no_args_is_help=True)
+
+
+@app.command("list")
+def list_sources() -> None:
+    """列出知识库的来源,以及各来源在当前索引中的文档数和段落数。"""
+    from qa.index.hybrid import HybridIndex
+    from qa.index.sources import KnowledgeBase, KnowledgeBaseError
+    from qa.index.versions import IndexLoadError
+
+    settings = Settings()
+    try:
+        kb = KnowledgeBase.load(settings)
+    except KnowledgeBaseError as exc:
+        fail(str(exc))
+    counts: dict[Path, list[int]] = {p: [0, 0] for p in kb.sources}
+    try:
+        index = HybridIndex.load(settings.index_dir)
+    except IndexLoadError as exc:
+        console.print(f"[yellow]{escape(str(exc))}[/yellow]")
+        index = None
+    if index is not None:
+        owner = {d.doc_id: _owner(kb, d.source) for d in index.documents}
+        for root in owner.values():
+            if root is not None:
+                counts[root][0] += 1
+        for chunk in index.chunks:
+            root = owner.get(chunk.doc_id)
+            if root is not None:
+                counts[root][1] += 1
+    table = Table(title="知识库来源")
+    for column, justify in (
+        ("来源", "left"),
+        ("类型", "left"),
+        ("文档", "right"),
+        ("段落", "right"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for path in kb.sources:
+        kind = "文件夹" if path.is_dir() else "文件" if path.is_file() else "[red]已不存在[/red]"
+        docs, chunks = counts[path]
+        table.add_row(escape(str(path)), kind, str(docs), str(chunks))
+    console.print(table)
+    for path in kb.removed:
+        console.print(f"已移除的文件:{escape(str(path))}")
+    if kb.removed_docs:
+        console.print(f"已移除的单篇文档:{len(kb.removed_docs)} 篇")
+
+
+def _owner(kb: KnowledgeBase, source: str) -> Path | None:
+    found = kb.file_of(source)
+    if found is None:
+        return None
+    return next((s for s in kb.sources if found == s or s in found.parents), None)
+
+
+@app.command("add")
+def add(
+    paths: Annotated[list[Path], typer.Argument(help="要加入知识库的文件或文件夹")],
+) -> None:
+    """把文件或文件夹加入知识库并重建索引(只嵌入新增的段落)。"""
+    from qa.index.sources import KnowledgeBase, KnowledgeBaseError
+
+    settings = Settings()
+    try:
+        kb = KnowledgeBase.load(settings)
+        added = kb.add(paths)
+    except KnowledgeBaseError as exc:
+        fail(str(exc))
+    for path in added:
+        console.print(f"已加入:{escape(str(path))}")
+    if not added:
+        console.print("这些路径已在知识库中,重新检查索引。")
+    _publish(settings, kb)
+
+
+@app.command("remove")
+def remove(
+    target: Annotated[str, typer.Argument(help="文档 ID(见 yibao corpus),或来源路径")],
+) -> None:
+    """从知识库移除一篇文档(按文档 ID)或一个来源(按路径),并重建索引。"""
+    from qa.index.hybrid import HybridIndex
+    from qa.index.sources import KnowledgeBase, KnowledgeBaseError
+    from qa.index.versions import IndexLoadError
+
+    settings = Settings()
+    try:
+        kb = KnowledgeBase.load(settings)
+        path = Path(target)
+        if path.exists() or path.absolute() in kb.sources:
+            removed = kb.remove_path(path, settings)
+            console.print(f"已移除:{escape(str(removed))}")
+        else:
+            try:
+                documents = HybridIndex.load(settings.index_dir).documents
+            except IndexLoadError as exc:
+                fail(str(exc))
+            matches = [d for d in documents if d.doc_id.startswith(target)]
+            if len(target) < 6 or len(matches) != 1:
+                found = "多篇文档" if len(matches) > 1 and len(target) >= 6 else "文档或路径"
+                fail(f"没有找到唯一的{found}:{target}(文档 ID 至少写 6 位,见 yibao corpus)")
+            match = matches[0]
+            kb.remove_document(match.doc_id)
+            console.print(f"已移除文档:{escape(match.title)}({escape(match.source)})")
+    except KnowledgeBaseError as exc:
+        fail(str(exc))
+    _publish(settings, kb)
+
+
+def _publish(settings: Settings, kb: KnowledgeBase) -> None:
+    from api.cli.ingest import print_report
+    from ingest.pipeline import EmptyCorpusError, run_ingest
+    from qa.index.lock import IndexBusyError
+    from qa.index.sources import KnowledgeBaseError
+    from qa.index.versions import IndexLoadError
+
+    try:
+        report = run_ingest(settings, kb=kb)
+    except (EmptyCorpusError, KnowledgeBaseError, IndexLoadError, IndexBusyError) as exc:
+        fail(f"{exc}(知识库未改变)")
+    print_report(report)
