@@ -43,8 +43,8 @@ def reindex_status(request: Request) -> dict[str, Any]:
     "/api/admin/reindex",
     status_code=202,
     summary="在后台重建索引并热切换(旧索引继续服务)",
-    description="已有任务在运行时返回 409。",
-    responses=error_responses(409),
+    description="已有任务在运行时返回 409。`rebuild=true` 时全部重新嵌入。",
+    responses=error_responses(409, 422),
 )
 def reindex(
     request: Request,
