@@ -9,7 +9,7 @@ from ingest.pipeline import run_ingest
 from qa.embedders.fake import FakeEmbedder
 from qa.index.hybrid import HybridIndex
 from qa.index.rows import passage_input
-from qa.index.versions import IndexMismatchError, current_version
+from qa.index.versions import IndexLoadError, IndexMismatchError, current_version
 from qa.retrieval.fusion import collapse_near_duplicates, region_affinity, weighted_rrf
 from qa.retrieval.retriever import HybridRetriever, rrf
 from qa.service import load_retriever
@@ -287,7 +287,7 @@ def test_missing_title_data_asks_for_a_rebuild(tmp_path):
     (docs / "a.txt").write_text(TINY["lost.txt"], "utf-8")
     run_ingest(settings, paths=[docs])
     (current_version(settings.index_dir) / "title_vectors.faiss").unlink()
-    with pytest.raises(IndexMismatchError, match="yibao ingest --rebuild"):
+    with pytest.raises(IndexLoadError, match="yibao ingest --rebuild"):
         HybridIndex.load(settings.index_dir)
 
 
