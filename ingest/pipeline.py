@@ -115,7 +115,11 @@ def corpus_hash(file_hashes: dict[str, str], settings: Settings, model_id: str) 
 
 def load(settings: Settings, paths: Sequence[Path] | None = None) -> LoadResult:
     """Stage 1: read ``paths`` (default: the corpus folder) into documents."""
-    return load_paths(list(paths or [settings.corpus_dir]), settings.max_file_bytes)
+    return load_paths(
+        list(paths or [settings.corpus_dir]),
+        settings.max_file_bytes,
+        allow_external_symlinks=settings.allow_external_symlinks,
+    )
 
 
 def chunk(loaded: LoadResult, settings: Settings) -> Corpus:

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         "changing it makes the index stale.",
     )
     max_file_bytes: int = Field(2_000_000, ge=1, description="Larger corpus files are skipped.")
+    allow_external_symlinks: bool = Field(
+        False,
+        description="Follow symbolic links in a corpus folder whose target lies outside it "
+        "(by default such links are skipped, so a link cannot expose other files).",
+    )
 
     top_k: int = Field(5, ge=1, le=100, description="Hits returned by a search.")
     candidate_k: int = Field(30, ge=1, description="Candidates per signal before fusion.")

@@ -90,7 +90,7 @@ def test_bad_files_are_skipped_and_good_ones_loaded(
     )
     assert docs["good.txt"].kind == "file"
     assert sorted(result.file_hashes) == ["gbk.txt", "good.txt"]
-    assert sum("Skipped" in r.message for r in caplog.records) == 8
+    assert caplog.records == []  # the caller reports each skipped file, once
 
 
 def test_oversize_message_in_megabytes(tmp_path: Path) -> None:
