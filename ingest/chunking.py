@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from ingest.segmenting import OutlineLine, Segmenter
 from qa.text.regions import find_regions
+from qa.text.titles import clip_title
 from qa.types import Chunk, Document
 
 logger = logging.getLogger(__name__)
@@ -154,18 +155,27 @@ class _Splitter:
 
 
 def _units(doc: Document, size: int) -> list[tuple[int, int, str]]:
-    """``(start, end, title)`` of each section and of the text around sections."""
+    """``(start, end, title)`` of each section and of the text around sections.
+
+    Titles are clipped (:func:`qa.text.titles.clip_title`): the document's, plus a section's
+    heading, each at most ``MAX_TITLE_CHARS`` characters.
+    """
+    doc_title = clip_title(doc.title)
     if doc.kind == "snippet" and len(doc.text.strip()) <= SNIPPET_FACTOR * size:
-        return [(0, len(doc.text), doc.title)]
+        return [(0, len(doc.text), doc_title)]
     units, pos = [], 0
     for sec in sorted(doc.sections, key=lambda s: (s.start, s.end)):
         start, end = max(sec.start, pos), min(sec.end, len(doc.text))
         if start < end:
             heading = sec.heading.strip()
-            title = f"{doc.title} {heading}" if heading and heading != doc.title else doc.title
-            units += [(pos, start, doc.title), (start, end, title.strip())]
+            title = (
+                f"{doc_title} {clip_title(heading)}"
+                if heading and heading != doc.title
+                else doc_title
+            )
+            units += [(pos, start, doc_title), (start, end, title.strip())]
             pos = end
-    return [*units, (pos, len(doc.text), doc.title)]
+    return [*units, (pos, len(doc.text), doc_title)]
 
 
 def chunk_document(doc: Document, size: int = 350, overlap: int = 48) -> list[Chunk]:

@@ -25,6 +25,7 @@ from ingest.pages import (
     split_lines,
 )
 from qa.text.normalize import compact
+from qa.text.titles import clip_title, derived_title, is_title_line
 from qa.types import Document, SkippedFile
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,8 @@ def _load(path: Path, source: str, max_bytes: int) -> tuple[list[Document], str]
 
 
 def _plain(raw: str, source: str, suffix: str, title: str | None) -> list[Document]:
-    """One ``file`` Document: title from the first non-empty line (or ``title``).
+    """One ``file`` Document: title from the first non-empty line (or ``title``), unless
+    that line is too long to be one (:mod:`qa.text.titles`).
 
     A Markdown file's sections start at its headings (see :mod:`ingest.markdown_text`).
     """
@@ -108,10 +110,12 @@ def _plain(raw: str, source: str, suffix: str, title: str | None) -> list[Docume
             rest = next((i for i in filled if lines[i].start > heads[0].end), len(lines))
         else:
             heading = first.text.lstrip("#").strip()
-    if title is None or compact(title) == compact(heading):
-        title, body = title or heading or first.text, lines[rest:]
+    if title is not None and compact(title) != compact(heading):
+        title, body = clip_title(title), lines
+    elif not is_title_line(heading):  # a paragraph, not a title: it stays in the text
+        title, body = derived_title(heading), lines
     else:
-        body = lines
+        title, body = title or heading or first.text, lines[rest:]
     if not any(ln.text for ln in body):  # a one-line file: its line is also its text
         body = [first]
     sections = None

@@ -1,12 +1,14 @@
 """Shared fixtures: settings that point at a temporary data dir and the real corpus.
 
 Also the rules-only service helpers (``rules_only_settings``, ``build_service``,
-``rules_only_service``) and the corpus loaded and chunked once per session.
+``rules_only_service``), the corpus loaded and chunked once per session, and ``one_line``
+(a one-line file's text, for linear-work tests).
 """
 
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,16 @@ CORPUS = ROOT / "corpus"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def one_line(kind: str, n: int) -> str:
+    """A file's single line of ``n`` characters: without punctuation, with it, or random CJK."""
+    if kind == "plain":
+        return ("参保人员在定点医疗机构就医发生的费用按规定报销" * n)[:n]
+    if kind == "punctuated":
+        return ("参保人员在定点医疗机构就医,发生的费用按规定报销。" * n)[:n]
+    rng = random.Random(n)
+    return "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(n))
 
 
 def make_settings(tmp_path: Path, **overrides) -> Settings:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
+import qa.text.regions as regions
 from ingest.chunking import chunk_document, chunk_documents
+from ingest.loaders import load_paths
+from qa.text.titles import MAX_TITLE_CHARS
 from qa.types import Chunk, Document, Section
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, one_line
 
 ENDS = "。！？；!?;"
 
@@ -304,3 +308,21 @@ def test_corpus_chunk_boundaries_are_pinned(corpus_chunks: list[Chunk]) -> None:
     """
     digest = hashlib.sha256(" ".join(c.chunk_id for c in corpus_chunks).encode()).hexdigest()
     assert (len(corpus_chunks), digest[:16]) == (120, "7ea6aad7fce833ea")
+
+
+@pytest.mark.parametrize("kind", ["plain", "punctuated", "random"])
+def test_a_one_line_file_gives_short_titles_and_linear_region_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """The line is not every chunk's title (its regions were scanned once per chunk)."""
+    line = one_line(kind, 50_000)
+    (tmp_path / "one.txt").write_text(line, encoding="utf-8")
+    (doc,) = load_paths([tmp_path], 2_000_000).documents
+    scanned: list[int] = []
+    scan = regions._scan
+    monkeypatch.setattr(regions, "_scan", lambda text: scanned.append(len(text)) or scan(text))
+    chunks = chunk_document(doc)
+    assert_spans(doc, chunks)
+    assert doc.text == line and (chunks[0].start, chunks[-1].end) == (0, len(line))
+    assert all(len(c.title) <= MAX_TITLE_CHARS and len(c.text) <= 350 for c in chunks)
+    assert sum(scanned) <= 2 * len(line)  # each chunk's title and text: the line, plus overlap
