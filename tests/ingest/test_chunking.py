@@ -326,3 +326,24 @@ def test_a_one_line_file_gives_short_titles_and_linear_region_scans(
     assert doc.text == line and (chunks[0].start, chunks[-1].end) == (0, len(line))
     assert all(len(c.title) <= MAX_TITLE_CHARS and len(c.text) <= 350 for c in chunks)
     assert sum(scanned) <= 2 * len(line)  # each chunk's title and text: the line, plus overlap
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "医保:\n" * 3000,  # 3000 headings, each glued to the next
+        "".join(" " * i + "- 医保\n" for i in range(1200)),  # items nested 1200 deep
+    ],
+)
+def test_deep_structure_does_not_exhaust_the_stack(text: str) -> None:
+    chunks = chunk_document(make_doc(text))
+    assert chunks and all(len(c.text) <= 350 for c in chunks)
+    assert sum(c.text.count("医保") for c in chunks) >= text.count("医保")
+
+
+@pytest.mark.parametrize("run", ["《" * 2000, "……" * 1000, "“" * 700 + "医保" + "”" * 700])
+def test_a_run_without_safe_cuts_is_still_cut_to_size(run: str) -> None:
+    doc = make_doc(f"开头。{run}结尾。")
+    chunks = chunk_document(doc)
+    assert_spans(doc, chunks)
+    assert all(len(c.text) <= 350 for c in chunks)
