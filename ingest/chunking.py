@@ -6,7 +6,8 @@ and marker rank (``一、`` > ``1.`` > ``(1)`` > ``•``), and a heading is glue
 follows it. Nodes are packed greedily into chunks of at most ``size`` characters; a node
 that does not fit is split one level down (item → lines → sentences → clauses → safe
 characters), so breaks fall between items and paragraphs first. No cut falls inside a
-number, date, ASCII word, list marker or short quoted/bracketed name. The next chunk
+number, date, ASCII word, list marker or short quoted/bracketed name; only a run longer
+than ``size`` without any safe cut (``《《《…``) is sliced anyway. The next chunk
 repeats whole trailing sentences (else clauses) of the previous one: at least
 ``overlap`` and at most ``size // 2`` characters.
 """
@@ -21,12 +22,16 @@ from dataclasses import dataclass
 
 from ingest.segmenting import OutlineLine, Segmenter
 from qa.text.regions import find_regions
+from qa.text.titles import clip_title
 from qa.types import Chunk, Document
 
 logger = logging.getLogger(__name__)
 
 SNIPPET_FACTOR = 1.5  # a snippet up to this many times ``size`` is always one chunk
-LINE, SENTENCE, CLAUSE, ATOM = range(4)
+LINE, SENTENCE, CLAUSE, ATOM, SLICE = range(5)
+#: Deeper list nesting and longer chains of glued headings are flattened (they only occur
+#: in generated text, and would make the tree deeper than Python's recursion limit).
+MAX_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ class _Splitter:
             while len(stack) > 1 and not stack[-1].owns(line):
                 stack.pop()
             stack[-1].children.append(line)
-            if line.is_item:
+            if line.is_item and len(stack) <= MAX_DEPTH:
                 stack.append(line)
         return self._nodes(stack[0].children)
 
@@ -81,25 +86,38 @@ class _Splitter:
         """
         out: list[_Node] = []
         anchors: list[int] = []
+        glued: list[int] = []  # headings glued in a chain, per node of ``out``
         for line in reversed(lines):
             node: _Node = _Span(line.start, line.end, LINE)
-            score = 2
+            score, chain = 2, 0
             if line.children:
                 node = _Group((node, *self._nodes(line.children)), sticky=1)
-            elif line.heading and out and (line.heading == 2 or anchors[-1] >= 1):
+            elif (
+                line.heading
+                and out
+                and (line.heading == 2 or anchors[-1] >= 1)
+                and glued[-1] < MAX_DEPTH
+            ):
                 node = _Group((node, out.pop()), sticky=1)
                 score = 2 if line.heading == 2 else anchors.pop() - 1
+                chain = glued.pop() + 1
             elif line.heading:
                 score = 0
             out.append(node)
             anchors.append(score)
+            glued.append(chain)
         return out[::-1]
 
     def _split(self, node: _Node) -> list[_Node] | None:
         """The node's parts one level down, or None when it cannot be split."""
         if isinstance(node, _Span):
             seg = self.seg
-            steps = ((SENTENCE, seg.sentences), (CLAUSE, seg.clauses), (ATOM, seg.atoms))
+            steps = (
+                (SENTENCE, seg.sentences),
+                (CLAUSE, seg.clauses),
+                (ATOM, seg.atoms),
+                (SLICE, seg.slices),
+            )
             for level, parts_of in steps:
                 if level > node.level and len(pieces := parts_of(node.start, node.end)) > 1:
                     return [_Span(s, e, level) for s, e in pieces]
@@ -110,7 +128,7 @@ class _Splitter:
         if rest:  # first try to keep the glued content whole
             return [_Group(node.children[: node.sticky + 1], node.sticky), *rest]
         parts = self._split(node.children[node.sticky])
-        if not parts or isinstance(parts[0], _Span) and parts[0].level == ATOM:
+        if not parts or isinstance(parts[0], _Span) and parts[0].level >= ATOM:
             return list(node.children)  # rather than cut a clause: give up the glue
         first = parts[0]
         if isinstance(first, _Group) and first.sticky:
@@ -154,18 +172,27 @@ class _Splitter:
 
 
 def _units(doc: Document, size: int) -> list[tuple[int, int, str]]:
-    """``(start, end, title)`` of each section and of the text around sections."""
+    """``(start, end, title)`` of each section and of the text around sections.
+
+    Titles are clipped (:func:`qa.text.titles.clip_title`): the document's, plus a section's
+    heading, each at most ``MAX_TITLE_CHARS`` characters.
+    """
+    doc_title = clip_title(doc.title)
     if doc.kind == "snippet" and len(doc.text.strip()) <= SNIPPET_FACTOR * size:
-        return [(0, len(doc.text), doc.title)]
+        return [(0, len(doc.text), doc_title)]
     units, pos = [], 0
     for sec in sorted(doc.sections, key=lambda s: (s.start, s.end)):
         start, end = max(sec.start, pos), min(sec.end, len(doc.text))
         if start < end:
             heading = sec.heading.strip()
-            title = f"{doc.title} {heading}" if heading and heading != doc.title else doc.title
-            units += [(pos, start, doc.title), (start, end, title.strip())]
+            title = (
+                f"{doc_title} {clip_title(heading)}"
+                if heading and heading != doc.title
+                else doc_title
+            )
+            units += [(pos, start, doc_title), (start, end, title.strip())]
             pos = end
-    return [*units, (pos, len(doc.text), doc.title)]
+    return [*units, (pos, len(doc.text), doc_title)]
 
 
 def chunk_document(doc: Document, size: int = 350, overlap: int = 48) -> list[Chunk]:

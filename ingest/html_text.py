@@ -23,32 +23,36 @@ class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.title = ""
-        self.h1 = ""
+        self.title: list[str] = []
+        self.h1: list[str] = []
         self._stack: list[str] = []
-        self._h1_done = False
+        self._open: dict[str, int] = {}  # open elements per tag: no scan of a deep stack
+        self._h1_found = self._h1_done = False  # text seen in an <h1> / that <h1> closed
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._BLOCKS:
             self.parts.append("\n")
         if tag not in self._VOID:
             self._stack.append(tag)
+            self._open[tag] = self._open.get(tag, 0) + 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self._stack:
-            while self._stack.pop() != tag:
-                pass
+        if self._open.get(tag):
+            while (top := self._stack.pop()) != tag:
+                self._open[top] -= 1
+            self._open[tag] -= 1
         if tag in self._BLOCKS:
             self.parts.append("\n")
-        if tag == "h1" and self.h1.strip():
+        if tag == "h1" and self._h1_found:
             self._h1_done = True
 
     def handle_data(self, data: str) -> None:
-        if "title" in self._stack:
-            self.title += data
-        elif not self._HIDDEN.intersection(self._stack):
-            if "h1" in self._stack and not self._h1_done:
-                self.h1 += data
+        if self._open.get("title"):
+            self.title.append(data)
+        elif not any(self._open.get(tag) for tag in self._HIDDEN):
+            if self._open.get("h1") and not self._h1_done:
+                self.h1.append(data)
+                self._h1_found = self._h1_found or bool(data.strip())
             self.parts.append(data)
 
 
@@ -60,9 +64,21 @@ def html_to_text(html: str) -> tuple[str | None, str]:
         neither); text has one block per line, whitespace collapsed, blank lines dropped.
     """
     parser = _TextExtractor()
-    parser.feed(html)
+    parser.feed(_escape_unclosed(html))
     parser.close()
     lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
     text = "\n".join(line for line in lines if line)
-    title = " ".join(parser.title.split()) or " ".join(parser.h1.split()) or None
-    return title, text
+    title = " ".join("".join(parser.title).split()) or " ".join("".join(parser.h1).split())
+    return title or None, text
+
+
+def _escape_unclosed(html: str) -> str:
+    """``html`` with each ``<`` after its last ``>`` written ``&lt;``.
+
+    Such a ``<`` opens no complete tag, so the parser shows it as text either way; left as
+    it is, each one makes ``HTMLParser`` rescan the rest of the page (quadratic time).
+    """
+    last = html.rfind(">")
+    if "<" not in html[last + 1 :]:
+        return html
+    return html[: last + 1] + html[last + 1 :].replace("<", "&lt;")

@@ -1,20 +1,21 @@
 """Load corpus files and folders into Documents, skipping what cannot be read as text.
 
-Text is decoded as UTF-8 (BOM optional) or else GB18030, with newlines normalised to
-``\\n`` (as Python's text mode does); Document offsets refer to that decoded text, or
-for HTML to its extracted visible text.
+Files are found, read and decoded by :mod:`ingest.files`; Document offsets refer to the decoded
+text, or for HTML to its extracted visible text.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
-import unicodedata
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.files import SkipFile, decode_text, read_bytes, unreadable, walk_corpus
 from ingest.html_text import html_to_text
 from ingest.markdown_text import md_headings, md_sections
 from ingest.pages import (
@@ -24,18 +25,13 @@ from ingest.pages import (
     split_lines,
 )
 from qa.text.normalize import compact
+from qa.text.titles import clip_title, derived_title, is_title_line
 from qa.types import Document, SkippedFile
 
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
-_MAGIC = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\xff\xd8\xff", b"GIF8", b"\x7fELF")
-_CONTROL_BYTES = bytes(b for b in [*range(0x20), 0x7F] if b not in b"\t\n\r\f\v\x1b")
-_MAX_CONTROL_SHARE = 0.05
-
-
-class SkipFile(Exception):  # noqa: N818 - a signal, not an error
-    """Raised inside loading when a file must be skipped; ``str(exc)`` is the reason."""
+_MISSING = "路径不存在"
 
 
 @dataclass(frozen=True)
@@ -45,10 +41,10 @@ class LoadResult:
     Attributes:
         documents: Unique documents (first occurrence of each ``doc_id``), sorted by
             source, then position in the source.
-        skipped: Files that were not indexed, with the reason.
+        skipped: Files (and folders or links) that were not indexed, with the reason.
         duplicates: Documents dropped because an equal ``doc_id`` came earlier.
         file_hashes: Source → sha256 hex of the bytes of each file that was loaded.
-        files_seen: Files found (loaded or skipped).
+        files_seen: Entries found in the given paths (loaded or skipped).
     """
 
     documents: list[Document]
@@ -72,7 +68,7 @@ def load_file(path: Path, source: str, max_bytes: int) -> tuple[list[Document], 
     try:
         return _load(path, source, max_bytes)[0], None
     except SkipFile as exc:
-        logger.warning("Skipped %s: %s", source, exc)
+        logger.debug("Skipped %s: %s", source, exc)
         return [], SkippedFile(source, str(exc))
 
 
@@ -81,16 +77,10 @@ def _load(path: Path, source: str, max_bytes: int) -> tuple[list[Document], str]
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise SkipFile(f"不支持的文件类型 {suffix}" if suffix else "不支持的文件类型(无扩展名)")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SkipFile(f"文件过大({_format_size(size)},上限 {_format_size(max_bytes)})")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SkipFile(f"无法读取文件({exc.strerror or type(exc).__name__})") from exc
+    data = read_bytes(path, max_bytes)
     if not data:
         raise SkipFile("文件为空")
-    raw = _decode(data)
+    raw = decode_text(data)
     if not raw.strip():
         raise SkipFile("文件为空(只有空白字符)")
     if suffix in (".html", ".htm"):
@@ -103,34 +93,9 @@ def _load(path: Path, source: str, max_bytes: int) -> tuple[list[Document], str]
     return docs, hashlib.sha256(data).hexdigest()
 
 
-def _format_size(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f} MB"
-    if n >= 1_000:
-        return f"{n / 1_000:.1f} KB"
-    return f"{n} B"
-
-
-def _decode(data: bytes) -> str:
-    """Decode text bytes (UTF-8, else GB18030) with ``\\n`` newlines; raises SkipFile."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
-        raise SkipFile("编码无法识别(非 UTF-8/GB18030)")
-    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
-    if b"\0" in data or data.startswith(_MAGIC) or controls > _MAX_CONTROL_SHARE * len(data):
-        raise SkipFile("二进制文件,无法作为文本读取")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        odd = sum(1 for ch in text if unicodedata.category(ch) in ("Co", "Cn"))
-        if odd <= 0.01 * len(text):
-            return text.replace("\r\n", "\n").replace("\r", "\n")
-    raise SkipFile("编码无法识别(非 UTF-8/GB18030)")
-
-
 def _plain(raw: str, source: str, suffix: str, title: str | None) -> list[Document]:
-    """One ``file`` Document: title from the first non-empty line (or ``title``).
+    """One ``file`` Document: title from the first non-empty line (or ``title``), unless
+    that line is too long to be one (:mod:`qa.text.titles`).
 
     A Markdown file's sections start at its headings (see :mod:`ingest.markdown_text`).
     """
@@ -145,10 +110,12 @@ def _plain(raw: str, source: str, suffix: str, title: str | None) -> list[Docume
             rest = next((i for i in filled if lines[i].start > heads[0].end), len(lines))
         else:
             heading = first.text.lstrip("#").strip()
-    if title is None or compact(title) == compact(heading):
-        title, body = title or heading or first.text, lines[rest:]
+    if title is not None and compact(title) != compact(heading):
+        title, body = clip_title(title), lines
+    elif not is_title_line(heading):  # a paragraph, not a title: it stays in the text
+        title, body = derived_title(heading), lines
     else:
-        body = lines
+        title, body = title or heading or first.text, lines[rest:]
     if not any(ln.text for ln in body):  # a one-line file: its line is also its text
         body = [first]
     sections = None
@@ -159,57 +126,48 @@ def _plain(raw: str, source: str, suffix: str, title: str | None) -> list[Docume
     return [doc] if doc else []
 
 
-def _walk(folder: Path) -> list[tuple[Path, str]]:
-    """Non-hidden files under ``folder``, sorted, with posix paths relative to it."""
-    found: list[tuple[Path, str]] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                path = Path(root) / name
-                found.append((path, path.relative_to(folder).as_posix()))
-    return found
-
-
-def load_paths(paths: Sequence[Path], max_bytes: int) -> LoadResult:
+def load_paths(
+    paths: Sequence[Path], max_bytes: int, *, allow_external_symlinks: bool = False
+) -> LoadResult:
     """Load files and folders (recursively), deduplicating documents by ``doc_id``.
+
+    Nothing aborts the run: an entry that cannot be loaded is skipped with a reason (see
+    :mod:`ingest.files` for links, loops and unreadable folders). Skips are logged at
+    DEBUG only: the caller reports them, once each.
 
     Args:
         paths: Files (source = file name) and folders (source = path relative to it).
         max_bytes: Larger files are skipped.
+        allow_external_symlinks: Follow links in folders to targets outside them.
 
     Returns:
-        The documents, skipped files, duplicate count, file hashes and file count.
+        The documents, skipped entries, duplicate count, file hashes and entries found.
     """
-    files: list[tuple[Path, str]] = []
-    skipped: list[SkippedFile] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(_walk(path))
-        elif path.is_file():
-            files.append((path, path.name))
-        else:
-            logger.warning("Skipped %s: path does not exist", path)
-            skipped.append(SkippedFile(str(path), "路径不存在"))
-    seen_paths: set[Path] = set()
+    files, skipped = _find(paths, allow_external_symlinks)
+    found = len(files) + sum(1 for s in skipped if s.reason != _MISSING)
+    seen_files: set[tuple[int, int]] = set()
     loaded: list[tuple[str, int, Document]] = []
     hashes: dict[str, str] = {}
     for path, source in files:
-        if path.resolve() in seen_paths:
-            continue
-        seen_paths.add(path.resolve())
         try:
+            info = os.stat(path)
+            if (info.st_dev, info.st_ino) in seen_files:  # the same file under another name
+                continue
+            seen_files.add((info.st_dev, info.st_ino))
             docs, digest = _load(path, source, max_bytes)
         except SkipFile as exc:
-            logger.warning("Skipped %s: %s", source, exc)
-            skipped.append(SkippedFile(source, str(exc)))
-            continue
+            reason = str(exc)
+        except OSError as exc:
+            reason = unreadable(exc)
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
-            logger.warning("Skipped %s: unexpected error %r", source, exc, exc_info=True)
-            skipped.append(SkippedFile(source, f"处理文件时出错({type(exc).__name__})"))
+            logger.debug("Unexpected error in %s", source, exc_info=True)
+            reason = f"处理文件时出错({type(exc).__name__})"
+        else:
+            hashes[source] = digest
+            loaded.extend((source, n, doc) for n, doc in enumerate(docs))
             continue
-        hashes[source] = digest
-        loaded.extend((source, n, doc) for n, doc in enumerate(docs))
+        logger.debug("Skipped %s: %s", source, reason)
+        skipped.append(SkippedFile(source, reason))
     loaded.sort(key=lambda item: (item[0], item[2].start, item[1]))
     unique: dict[str, Document] = {}
     for _, _, doc in loaded:
@@ -222,4 +180,26 @@ def load_paths(paths: Sequence[Path], max_bytes: int) -> LoadResult:
         duplicates,
         len(skipped),
     )
-    return LoadResult(list(unique.values()), skipped, duplicates, hashes, len(files))
+    return LoadResult(list(unique.values()), skipped, duplicates, hashes, found)
+
+
+def _find(
+    paths: Sequence[Path], allow_external_symlinks: bool
+) -> tuple[list[tuple[Path, str]], list[SkippedFile]]:
+    """``(path, source)`` of the files under ``paths``, and the entries skipped finding them."""
+    files: list[tuple[Path, str]] = []
+    skipped: list[SkippedFile] = []
+    for path in paths:
+        try:
+            is_folder = stat.S_ISDIR(os.stat(path).st_mode)
+        except OSError as exc:
+            missing = exc.errno in (errno.ENOENT, errno.ENOTDIR)
+            skipped.append(SkippedFile(str(path), _MISSING if missing else unreadable(exc)))
+            continue
+        if is_folder:
+            walk = walk_corpus(path, allow_external_symlinks)
+            files.extend(walk.files)
+            skipped.extend(walk.skipped)
+        else:  # named on purpose: followed wherever it links to
+            files.append((path, path.name))
+    return files, skipped

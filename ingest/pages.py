@@ -3,7 +3,8 @@
 A page is: a title line, an optional ``YYYY-MM-DD HH:MM:SS社保网`` stamp, the article
 body, then furniture (the 面诊 disclaimer, ``社保网声明…投诉`` and its link list,
 ``大家都在搜``, ``首页 顶部``) and a ``相关推荐`` list of snippets, each a question line,
-an answer and a ``健康新闻 YYYY-MM-DD`` line. Furniture never reaches a Document.
+an answer and a ``健康新闻 YYYY-MM-DD`` line. Furniture never reaches a Document. A title
+or question line too long to be one (:func:`qa.text.titles.is_title_line`) is kept as text.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from qa.text.normalize import compact
 from qa.text.regions import find_regions
+from qa.text.titles import derived_title, is_title_line
 from qa.types import DocKind, Document, Section
 
 logger = logging.getLogger(__name__)
@@ -189,10 +191,11 @@ def parse_page(raw: str, source: str) -> list[Document]:
     filled = [i for i, ln in enumerate(lines) if ln.text]
     if not filled:
         return []
-    title = lines[filled[0]].text
-    body_from = filled[0] + 1
+    title, body_from = lines[filled[0]].text, filled[0] + 1
     date = time = None
-    if len(filled) > 1 and (stamp := _SITE_STAMP.fullmatch(_nfkc(lines[filled[1]].text))):
+    if not is_title_line(title):  # a paragraph, not a title: it stays in the article
+        title, body_from = derived_title(title), filled[0]
+    elif len(filled) > 1 and (stamp := _SITE_STAMP.fullmatch(_nfkc(lines[filled[1]].text))):
         day, hour, minute, second = stamp.groups()
         date, time = day, f"{int(hour):02d}:{minute}:{second or '00'}"
         body_from = filled[1] + 1
@@ -228,8 +231,11 @@ def _snippets(raw: str, source: str, lines: Sequence[Line]) -> list[Document]:
         if len(block) < 2:
             logger.debug("Snippet without answer in %s: %s", source, [ln.text for ln in block])
         else:
+            title, body = block[0].text, block[1:]
+            if not is_title_line(title):  # a paragraph, not a question: it stays in the answer
+                title, body = derived_title(title), block
             doc = make_document(
-                raw, source, "snippet", block[0].text, block[1:], date=dated.group(1), sections=()
+                raw, source, "snippet", title, body, date=dated.group(1), sections=()
             )
             if doc is not None:
                 docs.append(doc)

@@ -81,7 +81,11 @@ class Corpus:
 
 def load(settings: Settings, paths: Sequence[Path] | None = None) -> LoadResult:
     """Stage 1: read ``paths`` (default: the corpus folder) into documents."""
-    return load_paths(source_paths(settings, paths), settings.max_file_bytes)
+    return load_paths(
+        source_paths(settings, paths),
+        settings.max_file_bytes,
+        allow_external_symlinks=settings.allow_external_symlinks,
+    )
 
 
 def source_paths(settings: Settings, paths: Sequence[Path] | None = None) -> list[Path]:

@@ -25,6 +25,8 @@ _ENDS, _CLOSERS = SENTENCE_ENDS, CLOSERS
 _PAIRS = dict(zip('“「『【《(（"', ["”", "」", "』", "】", "》", ")）", ")）", '"'], strict=True))
 _NO_CUT_BEFORE = frozenset(_ENDS + _CLOSERS + ",，、:：%…")
 _NO_CUT_AFTER = frozenset(_PAIRS) - {'"'}
+_OPENERS_OF = {c: tuple(o for o in _PAIRS if c in _PAIRS[o]) for c in "".join(_PAIRS.values())}
+_BRACKETS = re.compile("[" + re.escape("".join(_PAIRS) + "".join(_OPENERS_OF)) + "\n]")
 _CN = "一二三四五六七八九十"
 _AN = "A-Za-z0-9０-９Ａ-Ｚａ-ｚ"
 _ATOMIC = re.compile(  # dates, inline list markers, numbers / words / formulas
@@ -95,19 +97,8 @@ class Segmenter:
 
     def _masks(self) -> None:
         """Set the ``protected`` and ``blocked`` masks."""
-        text, spans = self.text, [m.span() for m in _ATOMIC.finditer(self.text)]
-        for line in re.finditer(r"[^\n]+", text):
-            stack: list[tuple[str, int]] = []
-            for i in range(line.start(), line.end()):
-                k = len(stack) - 1
-                while k >= 0 and text[i] not in _PAIRS[stack[k][0]]:
-                    k -= 1
-                if k >= 0:
-                    if i + 1 - stack[k][1] <= _QUOTED_MAX:
-                        spans.append((stack[k][1], i + 1))
-                    del stack[k:]
-                elif text[i] in _PAIRS:
-                    stack.append((text[i], i))
+        text = self.text
+        spans = [m.span() for m in _ATOMIC.finditer(text)] + _quoted(text)
         self.protected = bytearray(len(text) + 1)
         for s, e in spans:
             if e - s > self.size:  # a "word" longer than a chunk is not worth keeping whole
@@ -188,6 +179,18 @@ class Segmenter:
         pieces = zip([start, *cuts], [*cuts, end], strict=True)
         return [(s, self._rstrip(s, e)) for s, e in pieces if not self.text[s:e].isspace()]
 
+    def slices(self, start: int, end: int) -> list[tuple[int, int]]:
+        """``size``-character pieces of a piece longer than ``size`` (a last resort, for a
+        run without safe cuts), else the piece itself."""
+        if end - start <= self.size:
+            return [(start, end)]
+        pieces = []
+        for at in range(start, end, self.size):
+            stop = min(at + self.size, end)
+            if (first := self._skip_space(at, stop)) < stop:
+                pieces.append((first, self._rstrip(first, stop)))
+        return pieces
+
     def _skip_space(self, i: int, end: int) -> int:
         while i < end and self.text[i].isspace():
             i += 1
@@ -197,6 +200,35 @@ class Segmenter:
         while end > start and self.text[end - 1].isspace():
             end -= 1
         return end
+
+
+def _quoted(text: str) -> list[tuple[int, int]]:
+    """Spans of bracket and quote pairs at most ``_QUOTED_MAX`` long, within lines.
+
+    A closing mark pairs with the innermost open mark it closes, and the marks opened after
+    that one stay unclosed. Linear: each open mark's stack index is kept per kind of mark.
+    """
+    spans: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []  # (open mark, offset)
+    open_at: dict[str, list[int]] = {mark: [] for mark in _PAIRS}  # stack indices per mark
+    for m in _BRACKETS.finditer(text):
+        ch, i = m.group(), m.start()
+        if ch == "\n":
+            stack.clear()
+            for rows in open_at.values():
+                rows.clear()
+            continue
+        k = max((open_at[o][-1] for o in _OPENERS_OF.get(ch, ()) if open_at[o]), default=-1)
+        if k >= 0:
+            if i + 1 - stack[k][1] <= _QUOTED_MAX:
+                spans.append((stack[k][1], i + 1))
+            for mark, _ in stack[k:]:
+                open_at[mark].pop()
+            del stack[k:]
+        elif ch in _PAIRS:
+            open_at[ch].append(len(stack))
+            stack.append((ch, i))
+    return spans
 
 
 def _is_cjk(char: str) -> bool:

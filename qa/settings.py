@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         description="How often the server checks for a newly published index version (e.g. "
         "from `yibao ingest`) and swaps it in; 0 = never.",
     )
+    allow_external_symlinks: bool = Field(
+        False,
+        description="Follow symbolic links in a corpus folder whose target lies outside it "
+        "(by default such links are skipped, so a link cannot expose other files).",
+    )
 
     top_k: int = Field(5, ge=1, le=100, description="Hits returned by a search.")
     candidate_k: int = Field(30, ge=1, description="Candidates per signal before fusion.")

@@ -1,13 +1,17 @@
 """Shared fixtures: settings that point at a temporary data dir and the real corpus.
 
 Also the rules-only service helpers (``rules_only_settings``, ``build_service``,
-``rules_only_service``) and the corpus loaded and chunked once per session.
+``rules_only_service``), the corpus loaded and chunked once per session, and two helpers
+for linear-time tests (``growth``, ``one_line``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +31,34 @@ CORPUS = ROOT / "corpus"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def growth(run: Callable[[int], object], n: int, factor: int = 10, repeats: int = 3) -> float:
+    """Best-of-``repeats`` time of ``run(factor * n)`` over that of ``run(n)``.
+
+    About ``factor`` for linear work and ``factor ** 2`` for quadratic: assert a bound well
+    between the two (e.g. ``3 * factor``), so a busy machine does not fail the test.
+    """
+
+    def best(size: int) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            run(size)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    return best(factor * n) / max(best(n), 1e-6)
+
+
+def one_line(kind: str, n: int) -> str:
+    """A file's single line of ``n`` characters: without punctuation, with it, or random CJK."""
+    if kind == "plain":
+        return ("参保人员在定点医疗机构就医发生的费用按规定报销" * n)[:n]
+    if kind == "punctuated":
+        return ("参保人员在定点医疗机构就医,发生的费用按规定报销。" * n)[:n]
+    rng = random.Random(n)
+    return "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(n))
 
 
 def make_settings(tmp_path: Path, **overrides) -> Settings:

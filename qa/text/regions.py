@@ -139,6 +139,7 @@ class _Gazetteer:
     aliases: dict[str, tuple[str, bool]]  # alias -> (canonical name, needs its province before)
     province: dict[str, str]  # canonical name -> province short name
     max_len: int
+    initials: frozenset[str]  # first characters of the aliases
 
 
 @cache
@@ -158,17 +159,24 @@ def _gazetteer() -> _Gazetteer:
             for alias in extra:
                 aliases[alias] = (name, False)
     logger.debug("Gazetteer loaded: %s places, %s aliases", len(province), len(aliases))
-    return _Gazetteer(aliases, province, max(map(len, aliases)))
+    initials = frozenset(alias[0] for alias in aliases)
+    return _Gazetteer(aliases, province, max(map(len, aliases)), initials)
 
 
 def _scan(text: str) -> list[tuple[str, int]]:
-    """(canonical name, start) of every place mention, left to right, longest match first."""
+    """(canonical name, start) of every place mention, left to right, longest match first.
+
+    Only positions holding an alias's first character are tried (most text holds none).
+    """
     gaz = _gazetteer()
     masked = _NOT_PLACES.sub(lambda m: "\0" * len(m.group()), text)
     found: list[tuple[str, int]] = []
     last_end = -1
     i = 0
     while i < len(masked):
+        if masked[i] not in gaz.initials:
+            i += 1
+            continue
         for length in range(min(gaz.max_len, len(masked) - i), 1, -1):
             hit = gaz.aliases.get(masked[i : i + length])
             if hit is None:

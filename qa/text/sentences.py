@@ -74,11 +74,11 @@ def sentence_spans(
     bounds, pos = [start], start
     while match := run.search(text, pos, stop):
         i, j = match.span()
-        if may_end is None or may_end(i, j):
+        # A vetoed run is retried from each later end mark in it, all ending at j: asking
+        # may_end here, not by searching again from i + 1, keeps the scan linear.
+        if may_end is None or any(text[k] in ends and may_end(k, j) for k in range(i, j)):
             bounds.append(j)
-            pos = j
-        else:
-            pos = i + 1
+        pos = j
     bounds.append(stop)
     spans = []
     for s, e in zip(bounds, bounds[1:], strict=False):

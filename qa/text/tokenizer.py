@@ -71,6 +71,7 @@ class ChineseTokenizer:
         self.user_terms: frozenset[str] = frozenset(
             t for t in terms if len(t) >= _MIN_EMBEDDED_TERM and all(map(_is_cjk, t))
         )
+        self._longest_term = max(map(len, self.user_terms), default=0)
         self._jieba: jieba.Tokenizer | None = None
         self._lock = threading.Lock()
 
@@ -89,9 +90,10 @@ class ChineseTokenizer:
         return self._jieba
 
     def _embedded_terms(self, token: str) -> list[str]:
-        """User-dictionary terms strictly inside ``token`` (4+ chars), left to right."""
+        """User-dictionary terms strictly inside ``token`` (4+ chars), shortest first, each
+        size left to right; linear in ``len(token)`` (no term is longer than the longest)."""
         found = []
-        for size in range(_MIN_EMBEDDED_TERM, len(token)):
+        for size in range(_MIN_EMBEDDED_TERM, min(len(token), self._longest_term + 1)):
             for i in range(len(token) - size + 1):
                 if token[i : i + size] in self.user_terms:
                     found.append(token[i : i + size])

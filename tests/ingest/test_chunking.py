@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
+import qa.text.regions as regions
 from ingest.chunking import chunk_document, chunk_documents
+from ingest.loaders import load_paths
+from qa.text.titles import MAX_TITLE_CHARS
 from qa.types import Chunk, Document, Section
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, one_line
 
 ENDS = "。！？；!?;"
 
@@ -304,3 +308,42 @@ def test_corpus_chunk_boundaries_are_pinned(corpus_chunks: list[Chunk]) -> None:
     """
     digest = hashlib.sha256(" ".join(c.chunk_id for c in corpus_chunks).encode()).hexdigest()
     assert (len(corpus_chunks), digest[:16]) == (120, "7ea6aad7fce833ea")
+
+
+@pytest.mark.parametrize("kind", ["plain", "punctuated", "random"])
+def test_a_one_line_file_gives_short_titles_and_linear_region_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """The line is not every chunk's title (its regions were scanned once per chunk)."""
+    line = one_line(kind, 50_000)
+    (tmp_path / "one.txt").write_text(line, encoding="utf-8")
+    (doc,) = load_paths([tmp_path], 2_000_000).documents
+    scanned: list[int] = []
+    scan = regions._scan
+    monkeypatch.setattr(regions, "_scan", lambda text: scanned.append(len(text)) or scan(text))
+    chunks = chunk_document(doc)
+    assert_spans(doc, chunks)
+    assert doc.text == line and (chunks[0].start, chunks[-1].end) == (0, len(line))
+    assert all(len(c.title) <= MAX_TITLE_CHARS and len(c.text) <= 350 for c in chunks)
+    assert sum(scanned) <= 2 * len(line)  # each chunk's title and text: the line, plus overlap
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "医保:\n" * 3000,  # 3000 headings, each glued to the next
+        "".join(" " * i + "- 医保\n" for i in range(1200)),  # items nested 1200 deep
+    ],
+)
+def test_deep_structure_does_not_exhaust_the_stack(text: str) -> None:
+    chunks = chunk_document(make_doc(text))
+    assert chunks and all(len(c.text) <= 350 for c in chunks)
+    assert sum(c.text.count("医保") for c in chunks) >= text.count("医保")
+
+
+@pytest.mark.parametrize("run", ["《" * 2000, "……" * 1000, "“" * 700 + "医保" + "”" * 700])
+def test_a_run_without_safe_cuts_is_still_cut_to_size(run: str) -> None:
+    doc = make_doc(f"开头。{run}结尾。")
+    chunks = chunk_document(doc)
+    assert_spans(doc, chunks)
+    assert all(len(c.text) <= 350 for c in chunks)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from ingest.html_text import html_to_text
+from tests.conftest import growth
 
 
 def test_visible_text_without_scripts_styles_or_entities() -> None:
@@ -33,3 +36,14 @@ def test_title_from_title_tag_else_first_h1(html: str, title: str | None) -> Non
 
 def test_no_visible_text() -> None:
     assert html_to_text("<script>alert(1)</script><style>p {}</style>") == (None, "")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: "<p>x</p>" + "医保 a<b 比例 " * n,  # '<' that opens no complete tag
+        lambda n: "<p>医保" * n,  # elements never closed
+    ],
+)
+def test_parsing_is_linear(make: Callable[[int], str]) -> None:
+    assert growth(lambda n: html_to_text(make(n)), 1_000) < 30  # quadratic: about 100

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pages import doc_id_for, looks_like_page, parse_page
+from qa.text.titles import derived_title
 from qa.types import Document
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -167,3 +168,18 @@ def test_looks_like_page() -> None:
     assert all(looks_like_page(_raw(seed)) for seed in SEEDS)
     assert not looks_like_page("医保报销指南\n\n职工医保报销比例为70%。\n")
     assert not looks_like_page("相关推荐\n\n没有日期的列表\n")
+
+
+def test_too_long_title_and_question_lines_stay_text() -> None:
+    """A 'title' or 'question' line longer than a title can be is kept in the document."""
+    long_line = "参保人员在定点医疗机构就医发生的住院费用由统筹基金按比例支付" * 400
+    raw = (
+        f"{long_line}\n\n第二段正文。\n\n提示:本内容不能代替面诊,如有不适请尽快就医。\n相关推荐\n\n"
+        f"{long_line}\n\n回答正文。\n\n健康新闻 2025-04-18\n"
+    )
+    article, snippet = parse_page(raw, "long.txt")
+    assert article.title == snippet.title == derived_title(long_line)
+    assert article.text == f"{long_line}\n\n第二段正文。"
+    assert snippet.text == f"{long_line}\n\n回答正文。"
+    for doc in (article, snippet):
+        assert raw[doc.start : doc.end] == doc.text

@@ -4,10 +4,12 @@ import shutil
 
 import pytest
 
+import ingest.pipeline as pipeline
 from ingest.pipeline import EmptyCorpusError, is_stale, run_ingest
 from qa.embedders.fake import FakeEmbedder
 from qa.index.hybrid import HybridIndex
-from tests.conftest import CORPUS, make_settings
+from qa.text.tokenizer import passage_terms
+from tests.conftest import CORPUS, make_settings, one_line
 
 
 class CountingEmbedder(FakeEmbedder):
@@ -105,3 +107,37 @@ def test_staleness_follows_settings_and_rebuild_reembeds_everything(tmp_path):
     assert (
         again.per_source == first.per_source and sum(d for d, _ in first.per_source.values()) == 84
     )
+
+
+class CharCountingEmbedder(FakeEmbedder):
+    """Counts the characters of every text it embeds (passages, titles, pieces)."""
+
+    def __init__(self):
+        super().__init__(64)
+        self.chars = 0
+
+    def _embed(self, texts):
+        self.chars += sum(map(len, texts))
+        return super()._embed(texts)
+
+
+@pytest.mark.parametrize("kind", ["plain", "punctuated", "random"])
+def test_a_one_line_file_is_indexed_with_work_and_size_linear_in_it(tmp_path, monkeypatch, kind):
+    """Its line used to be every chunk's title: embedded, tokenised and stored per chunk."""
+    line = one_line(kind, 20_000)
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "line.txt").write_text(line, "utf-8")
+    tokenised = []
+    monkeypatch.setattr(
+        pipeline, "passage_terms", lambda text: tokenised.append(len(text)) or passage_terms(text)
+    )
+    embedder = CharCountingEmbedder()
+    settings = make_settings(tmp_path)
+    report = run_ingest(settings, embedder=embedder, paths=[folder])
+    assert report.chunks >= len(line) // 350
+    assert sum(tokenised) <= 2 * len(line)  # the chunks' titles and texts
+    assert embedder.chars <= 5 * len(line)  # passages, titles, sentence pieces
+    (stored,) = settings.index_dir.rglob("chunks.jsonl")
+    assert stored.stat().st_size <= (folder / "line.txt").stat().st_size
+    assert all(len(c.title) <= 30 for c in HybridIndex.load(settings.index_dir).chunks)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from ingest.segmenting import Segmenter
+from tests.conftest import growth
 
 
 def lines(text: str) -> list[tuple[str, int, int, int]]:
@@ -66,3 +69,14 @@ def test_protected_and_blocked_cut_positions() -> None:
 def test_protected_span_longer_than_size_is_not_kept_whole() -> None:
     text = "“" + "医" * 30 + "”。"
     assert any(Segmenter(text, 40).protected) and not any(Segmenter(text, 20).protected)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: "《" * n + "」" * n,  # open marks no closer matches
+        lambda n: "（医" * n,  # open marks never closed
+    ],
+)
+def test_quote_and_bracket_matching_is_linear(make: Callable[[int], str]) -> None:
+    assert growth(lambda n: Segmenter(make(n), 350), 2_000) < 30  # quadratic: about 100

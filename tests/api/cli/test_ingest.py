@@ -1,5 +1,7 @@
 """`yibao ingest` with the fake embedder."""
 
+import logging
+
 from api.cli.main import app
 
 
@@ -43,3 +45,23 @@ def test_many_files_print_totals_and_the_largest_sources_not_one_row_each(cli_en
     assert "另有 25 个来源文件未列出" in result.output
     assert result.output.count("已跳过") == 20 and "另有 3 个文件被跳过" in result.output
     assert "45" in result.output  # the totals still count every file
+
+
+def test_each_skipped_file_is_reported_once(cli_env, runner, caplog):
+    """One 已跳过 line per file: no WARNING log line repeats it (nor a traceback)."""
+    folder = cli_env / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_text("异地就医\n备案后可直接结算。", encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (folder / "loop.txt").symlink_to("loop.txt")
+    (folder / "broken.txt").symlink_to("missing.txt")
+    (folder / "x.txt").symlink_to(cli_env / "secret.txt")
+    (cli_env / "secret.txt").write_text("外部\n不应被索引。", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        result = runner.invoke(app, ["ingest", str(folder)])
+    assert result.exit_code == 0, result.output
+    printed = result.output + "\n".join(r.getMessage() for r in caplog.records)
+    for name in ("empty.txt", "image.txt", "loop.txt", "broken.txt", "x.txt"):
+        assert printed.count(name) == 1, (name, printed)
+    assert result.output.count("已跳过") == 5 and "Traceback" not in printed

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qa.text.sentences import CLOSERS, SENTENCE_ENDS, sentence_spans
+from tests.conftest import growth
 
 
 def split(text: str, *args, **kwargs) -> list[str]:
@@ -79,3 +80,12 @@ def test_spans_are_stripped_ordered_and_cover_all_text(text: str) -> None:
         assert not text[pos:s].strip()
         pos = e
     assert not text[pos:].strip()
+
+
+@pytest.mark.parametrize("mark", [".", "。"])
+def test_a_long_run_of_vetoed_marks_is_scanned_in_linear_time(mark: str) -> None:
+    def run(n: int) -> None:
+        text = "医" + mark * n
+        assert sentence_spans(text, "。.", may_end=lambda i, j: False) == [(0, n + 1)]
+
+    assert growth(run, 5_000) < 30  # quadratic: about 100

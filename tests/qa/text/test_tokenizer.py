@@ -99,3 +99,19 @@ def test_own_jieba_instance_and_cached_singleton(tok: ChineseTokenizer) -> None:
 def test_signature_is_stable() -> None:
     assert tokenizer_signature() == tokenizer_signature()
     assert len(tokenizer_signature()) == 16
+
+
+class CountingTerms(frozenset):
+    """The user terms, counting the membership tests made on them."""
+
+    def __contains__(self, item: object) -> bool:
+        self.lookups = getattr(self, "lookups", 0) + 1
+        return super().__contains__(item)
+
+
+def test_terms_inside_a_long_token_are_looked_up_in_linear_work() -> None:
+    tok = ChineseTokenizer()
+    tok.user_terms = terms = CountingTerms(tok.user_terms)
+    tokens = tok.tokenize("城乡居民医保 " + "x" * 3_000)  # one 3000-character ASCII token
+    assert "居民医保" in tokens and "x" * 3_000 in tokens
+    assert terms.lookups < 100 * 3_000  # every sub-string of the token: 4.5 million
