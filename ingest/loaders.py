@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.files import SkipFile, decode_text, read_bytes, unreadable, walk_corpus
-from ingest.html_text import html_to_text
-from ingest.markdown_text import md_headings, md_sections
-from ingest.pages import (
+from ingest.formats.html_text import html_to_text
+from ingest.formats.markdown_text import md_headings, md_sections
+from ingest.formats.pages import (
     looks_like_page,
     make_document,
     parse_page,
@@ -97,7 +97,7 @@ def _plain(raw: str, source: str, suffix: str, title: str | None) -> list[Docume
     """One ``file`` Document: title from the first non-empty line (or ``title``), unless
     that line is too long to be one (:mod:`qa.text.titles`).
 
-    A Markdown file's sections start at its headings (see :mod:`ingest.markdown_text`).
+    A Markdown file's sections start at its headings (see :mod:`ingest.formats.markdown_text`).
     """
     lines = split_lines(raw)
     filled = [i for i, ln in enumerate(lines) if ln.text]

@@ -17,7 +17,7 @@ from eval.conversations import Conversation
 from eval.gold import CitedPassage, GoldItem, MetricResult, Prediction, RetrievedChunk, System
 from eval.runner import SystemRun, run_eval
 from eval.systems import build_systems
-from ingest.pages import parse_page
+from ingest.formats.pages import parse_page
 from qa.settings import Settings
 from qa.text.normalize import compact
 from qa.types import Document, Turn

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pages import doc_id_for, looks_like_page, parse_page
+from ingest.formats.pages import doc_id_for, looks_like_page, parse_page
 from qa.text.titles import derived_title
 from qa.types import Document
 
-CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+CORPUS = Path(__file__).resolve().parents[3] / "corpus"
 SEEDS = {
     "000": "000_6efac6a7bac98b9c.txt",
     "001": "001_5a948301c2343ca9.txt",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.formats.markdown_text import md_headings, md_sections
 from ingest.loaders import load_file
-from ingest.markdown_text import md_headings, md_sections
 
 GUIDE = """医保指南
 ========

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ingest.html_text import html_to_text
+from ingest.formats.html_text import html_to_text
 from tests.conftest import growth
 
 
