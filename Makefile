@@ -1,10 +1,13 @@
 # Two commands set everything up on a fresh machine: `make serve` and `make test`.
+# `make serve HOST=0.0.0.0 PORT=9000` listens elsewhere (default 127.0.0.1:8000).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 YIBAO := $(VENV)/bin/yibao
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -37,7 +40,7 @@ ingest: model
 	$(YIBAO) ingest --if-stale
 
 serve: ingest
-	$(YIBAO) serve
+	$(YIBAO) serve --host $(HOST) --port $(PORT)
 
 test: install browser
 	$(PY) -m pytest

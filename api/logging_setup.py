@@ -18,7 +18,7 @@ from typing import TextIO
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: Loggers whose INFO lines are the server's log.
 SERVER_LOGGERS = ("api", "uvicorn")
-#: uvicorn's loggers (``uvicorn.run`` gets ``log_config=None, log_level=None``, so they keep
+#: uvicorn's loggers (its ``Config`` gets ``log_config=None, log_level=None``, so they keep
 #: what is set here; uvicorn.access stays silent with ``access_log=False``).
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.asgi")
 _HANGUP_NOISE = "socket.send() raised exception"

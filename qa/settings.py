@@ -213,6 +213,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1_048_576, ge=1, description="Largest request body accepted; a larger one gets 413."
     )
+    openai_sources_in_text: bool = Field(
+        True,
+        description="/v1/chat/completions appends the sources (`[n]: title — date` lines) to "
+        "the content, before the disclaimer, for clients that ignore `citations`.",
+    )
     log_questions: bool = Field(False, description="Write question text into request logs.")
     feedback_db: Path | None = Field(
         None, description="SQLite file for answer feedback (default `<data_dir>/feedback.sqlite3`)."

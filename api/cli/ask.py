@@ -44,7 +44,8 @@ def ask(
         int | None, typer.Option("--top-k", min=1, max=20, help="引用候选段落数")
     ] = None,
 ) -> None:
-    """回答问题:带 [n] 引用标注和来源列表,结尾附免责声明。"""
+    # "\[": typer renders help as rich markup, which would take "[n]" for a style tag.
+    r"""回答问题:带 \[n] 引用标注和来源列表,结尾附免责声明。"""
     from qa.index.versions import IndexLoadError
     from qa.serialization import answer_payload
     from qa.service import AnswerService, InvalidQuestionError

@@ -47,7 +47,9 @@ def corpus() -> None:
 def search(
     query: Annotated[str | None, typer.Argument(help="问题;省略则进入交互模式")] = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="返回条数")] = 5,
-    mode: Annotated[str, typer.Option("--mode", help="hybrid | dense | bm25")] = "hybrid",
+    mode: Annotated[
+        str, typer.Option("--mode", help="检索方式:hybrid(混合)、dense(向量)或 bm25(关键词)")
+    ] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
 ) -> None:
     """检索与问题最相关的段落。"""

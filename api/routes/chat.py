@@ -3,14 +3,16 @@
 The last user message is the question; earlier user/assistant messages are the history (the
 most recent ``max_history_turns × 2`` are kept, older ones dropped); system, developer and
 tool messages are ignored. Only the model ``yibao-qa`` is served: any other name is a 404
-``model_not_found`` in OpenAI's error format. Answers carry an extra top-level ``citations``.
+``model_not_found`` in OpenAI's error format. Answers carry an extra top-level ``citations``;
+generic chat UIs ignore it, so the content also lists the sources (``message_pieces``) unless
+``openai_sources_in_text`` is off.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, cast
 
 from fastapi import APIRouter, Request
@@ -28,9 +30,13 @@ from api.schemas import (
     ChatRequest,
     checked_question,
 )
+from qa.answering.disclaimer import DISCLAIMER
 from qa.service import AnswerService
 from qa.text.normalize import has_control_chars
-from qa.types import Answer, Role, Turn
+from qa.types import Answer, Citation, Document, Role, Turn
+
+SOURCES_HEADING = "来源:"
+NO_DATE = "日期未注明"
 
 router = APIRouter(
     prefix="/v1",
@@ -71,6 +77,36 @@ def _check_model(model: str) -> None:
         )
 
 
+def _source_title(citation: Citation, documents: Mapping[str, Document]) -> str:
+    document = documents.get(citation.doc_id)
+    return citation.title or (document.title if document else "") or citation.source
+
+
+def message_pieces(answer: Answer, documents: Mapping[str, Document], sources: bool) -> list[str]:
+    """The assistant message in stream pieces; joined, they are the non-stream content.
+
+    With ``sources`` (and citations: a refusal has none), a 来源 list of Markdown footnotes
+    (``[n]: 标题 — 日期``), one piece per line, goes before the disclaimer, which stays the
+    last line as in every answer. Otherwise the pieces are those of ``/api/ask/stream``.
+
+    Example:
+        >>> "".join(message_pieces(answer, service.documents, sources=True))
+        '…[1]\\n\\n来源:\\n[1]: 医保从来没用过怎么激活 — 日期未注明\\n\\n提示:…'
+    """
+    if not (sources and answer.citations):
+        return stream_deltas(answer.text)
+    body = answer.text.replace(DISCLAIMER, "").strip()
+    notes = [
+        f"[{c.n}]: {_source_title(c, documents)} — {c.date or NO_DATE}\n" for c in answer.citations
+    ]
+    return [*stream_deltas(body), f"\n\n{SOURCES_HEADING}\n", *notes, f"\n{DISCLAIMER}"]
+
+
+def _pieces(request: Request, service: AnswerService, answer: Answer) -> list[str]:
+    sources = get_settings(request).openai_sources_in_text
+    return message_pieces(answer, service.documents, sources)
+
+
 def _usage(prompt: int, completion: int) -> dict[str, int]:
     """Character counts (the service has no tokenizer of its own)."""
     return {
@@ -101,7 +137,8 @@ def models(request: Request, _service: ServiceDep) -> dict[str, Any]:
     summary="对话补全(OpenAI 兼容)",
     description=(
         "最后一条 user 消息是问题,之前的 user/assistant 消息是对话历史,system 消息被忽略。"
-        "`model` 必须是 `yibao-qa`。回答含 [n] 引用标注和免责声明,另有顶层 `citations` 字段;"
+        "`model` 必须是 `yibao-qa`。回答含 [n] 引用标注、来源列表(`[n]: 标题 — 日期`,"
+        "`YIBAO_OPENAI_SOURCES_IN_TEXT=false` 时省略)和免责声明,另有顶层 `citations` 字段;"
         "流式时最后一个 chunk 带 `citations`,随后是 `data: [DONE]`。"
     ),
     responses={
@@ -122,6 +159,7 @@ async def chat_completions(body: ChatRequest, request: Request, service: Service
     answer_id, answer = await run_in_threadpool(
         answer_question, request, service, question, turns, None
     )
+    content = "".join(_pieces(request, service, answer))
     return {
         "id": f"chatcmpl-{answer_id}",
         "object": "chat.completion",
@@ -130,12 +168,12 @@ async def chat_completions(body: ChatRequest, request: Request, service: Service
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": answer.text},
+                "message": {"role": "assistant", "content": content},
                 "finish_reason": "stop",
                 "logprobs": None,
             }
         ],
-        "usage": _usage(prompt_chars, len(answer.text)),
+        "usage": _usage(prompt_chars, len(content)),
         **_extra(answer_id, answer),
     }
 
@@ -172,10 +210,11 @@ async def _stream(
     def delta(content: dict[str, Any], finish: str | None = None) -> list[dict[str, Any]]:
         return [{"index": 0, "delta": content, "finish_reason": finish, "logprobs": None}]
 
+    pieces = _pieces(request, service, answer)
     yield chunk(delta({"role": "assistant", "content": ""}))
-    for text in stream_deltas(answer.text):
+    for text in pieces:
         yield chunk(delta({"content": text}))
     yield chunk(delta({}, "stop"), **_extra(answer_id, answer))
     if include_usage:
-        yield chunk([], usage=_usage(prompt_chars, len(answer.text)))
+        yield chunk([], usage=_usage(prompt_chars, sum(map(len, pieces))))
     yield {"data": "[DONE]"}

@@ -1,4 +1,7 @@
-"""The demo chat page (``/``) and the embeddable widget script (``/widget.js``)."""
+"""The demo chat page (``/``), the embeddable widget script (``/widget.js``) and the icon.
+
+``/favicon.ico`` is ``favicon.svg`` (browsers ask for it on every page; SVG is accepted there).
+"""
 
 from __future__ import annotations
 
@@ -14,11 +17,11 @@ router = APIRouter(tags=["页面"], include_in_schema=False)
 NOT_FOUND_FILE = "页面不存在 / Not found."
 
 
-def _static_file(request: Request, name: str) -> FileResponse:
+def _static_file(request: Request, name: str, media_type: str | None = None) -> FileResponse:
     path = Path(request.app.state.static_dir) / name
     if not path.is_file():
         raise ApiError(404, NOT_FOUND_FILE)
-    return FileResponse(path)
+    return FileResponse(path, media_type=media_type)
 
 
 @router.get("/", summary="聊天页面")
@@ -29,3 +32,8 @@ def index_page(request: Request) -> FileResponse:
 @router.get("/widget.js", summary="可嵌入的聊天小部件脚本")
 def widget(request: Request) -> FileResponse:
     return _static_file(request, "widget.js")
+
+
+@router.get("/favicon.ico", summary="网站图标")
+def favicon(request: Request) -> FileResponse:
+    return _static_file(request, "favicon.svg", media_type="image/svg+xml")

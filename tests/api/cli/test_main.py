@@ -1,7 +1,13 @@
-"""`yibao` itself: the subcommands are listed, and `--help` imports nothing heavy."""
+"""`yibao` itself: the subcommands are listed, every help text is shown as written (in
+Chinese), and `--help` imports nothing heavy."""
 
+import re
 import subprocess
 import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
 
 from api.cli.main import app
 
@@ -33,3 +39,24 @@ def test_help_imports_no_heavy_library():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "heavy:"
+
+
+def _help_texts(command: Any) -> list[str]:
+    """The command's own help (first line) and its parameters' help, unescaped."""
+    texts = [command.help.strip().splitlines()[0]]
+    texts += [p.help for p in command.params if getattr(p, "help", None)]
+    return [text.replace("\\[", "[") for text in texts]
+
+
+def test_every_help_text_is_chinese_and_shown_intact(runner):
+    group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup) and len(group.commands) >= 8
+    for name, command in group.commands.items():
+        result = runner.invoke(app, [name, "--help"], env={"COLUMNS": "400"})
+        assert result.exit_code == 0, result.output
+        for text in _help_texts(command):
+            assert re.search(r"[\u4e00-\u9fff]", text), f"{name}: {text!r} is not Chinese"
+            assert text in result.output, f"{name}: {text!r} not shown as written"
+    ask_help = runner.invoke(app, ["ask", "--help"], env={"COLUMNS": "400"}).output
+    assert "带 [n] 引用标注" in ask_help
+    assert "带 [n] 引用标注" in runner.invoke(app, ["--help"], env={"COLUMNS": "400"}).output

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.routes.chat import message_pieces
 from qa.answering.disclaimer import DISCLAIMER
 from tests.api.support import sse_json
+from tests.live_server import LiveServer
 
 QUESTION = "家庭共济怎么绑定家人"
 
@@ -37,7 +42,59 @@ def test_non_stream_completion(client):
     assert usage["completion_tokens"] == len(content)
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
     plain = client.post("/api/ask", json={"question": QUESTION}).json()
-    assert content == plain["answer"] and body["citations"] == plain["citations"]
+    assert content == _with_sources(plain) and body["citations"] == plain["citations"]
+
+
+def _with_sources(plain: dict) -> str:
+    """What /v1 says for an /api/ask answer: its body, the 来源 footnotes, the disclaimer."""
+    notes = [f"[{c['n']}]: {c['title']} — {c['date'] or '日期未注明'}" for c in plain["citations"]]
+    body = plain["answer"].removesuffix(DISCLAIMER).strip()
+    return "\n".join([body, "", "来源:", *notes, "", DISCLAIMER])
+
+
+def test_sources_list_each_citation_with_title_and_date(client):
+    plain = client.post("/api/ask", json={"question": QUESTION}).json()
+    citations = plain["citations"]
+    assert len(citations) >= 2 and any(c["date"] for c in citations)
+    assert any(not c["date"] for c in citations)  # both kinds of date are shown
+    body = client.post("/v1/chat/completions", json=_chat([{"role": "user", "content": QUESTION}]))
+    content = body.json()["choices"][0]["message"]["content"]
+    answer, sources = content.split("\n\n来源:\n")
+    assert answer == plain["answer"].removesuffix(DISCLAIMER).strip()
+    lines = sources.splitlines()
+    assert lines[-2:] == ["", DISCLAIMER] and len(lines) == len(citations) + 2
+    for line, c in zip(lines, citations, strict=False):
+        assert line == f"[{c['n']}]: {c['title']} — {c['date'] or '日期未注明'}"
+        assert ".txt" not in line and c["title"]
+
+
+def test_refusal_has_no_sources_list(client):
+    plain = client.post("/api/ask", json={"question": "你好"}).json()
+    body = client.post("/v1/chat/completions", json=_chat([{"role": "user", "content": "你好"}]))
+    assert plain["citations"] == [] and body.json()["citations"] == []
+    assert body.json()["choices"][0]["message"]["content"] == plain["answer"]
+
+
+def test_sources_off_gives_the_plain_answer(env):
+    settings = env[0].model_copy(update={"openai_sources_in_text": False})
+    client = TestClient(create_app(settings, service=env[1]))
+    messages = [{"role": "user", "content": QUESTION}]
+    body = client.post("/v1/chat/completions", json=_chat(messages)).json()
+    plain = client.post("/api/ask", json={"question": QUESTION}).json()
+    assert body["choices"][0]["message"]["content"] == plain["answer"]
+    assert "来源:" not in plain["answer"] and body["citations"] == plain["citations"]
+
+
+def test_source_title_falls_back_to_the_document_title_then_the_source(env):
+    service = env[1]
+    answer = service.ask(QUESTION)
+    first = answer.citations[0]
+    untitled = replace(answer, citations=(replace(first, title="", date=None),))
+    document = service.documents[first.doc_id]
+    pieces = message_pieces(untitled, service.documents, sources=True)
+    assert f"[1]: {document.title} — 日期未注明\n" in pieces
+    pieces = message_pieces(untitled, {}, sources=True)
+    assert f"[1]: {first.source} — 日期未注明\n" in pieces
 
 
 def test_history_from_earlier_messages_and_content_parts(client):
@@ -52,7 +109,7 @@ def test_history_from_earlier_messages_and_content_parts(client):
         {"role": "assistant", "content": "……"},
     ]
     plain = client.post("/api/ask", json={"question": "那线下怎么办", "history": history}).json()
-    assert body["choices"][0]["message"]["content"] == plain["answer"]
+    assert body["choices"][0]["message"]["content"] == _with_sources(plain)
 
 
 def test_long_conversations_keep_only_recent_history(client):
@@ -80,11 +137,16 @@ def test_stream_chunks_then_done(client):
     chunks = [data for _, data in events[:-1]]
     assert all(c["object"] == "chat.completion.chunk" for c in chunks)
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
-    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    pieces = [c["choices"][0]["delta"].get("content", "") for c in chunks]
+    text = "".join(pieces)
     assert text.endswith(DISCLAIMER) and len(chunks) > 4
     final = chunks[-1]
     assert final["choices"][0]["finish_reason"] == "stop" and final["citations"]
     assert all(c["choices"][0]["finish_reason"] is None for c in chunks[:-1])
+    plain = client.post("/api/ask", json={"question": QUESTION}).json()
+    assert text == _with_sources(plain)
+    notes = [p for p in pieces if p.startswith("[")]  # one piece per source line
+    assert notes == [f"{line}\n" for line in _with_sources(plain).splitlines() if line[:1] == "["]
 
 
 def test_stream_usage_chunk_when_asked(client):
@@ -162,6 +224,8 @@ def test_openai_client_non_stream_and_stream(live):
     assert content.endswith(DISCLAIMER) and completion.choices[0].finish_reason == "stop"
     citations = completion.model_extra["citations"]
     assert citations and citations[0]["n"] == 1 and f"[{citations[0]['n']}]" in content
+    for c in citations:  # every [n] in the text points somewhere a generic client shows
+        assert f"\n[{c['n']}]: {c['title']} — {c['date'] or '日期未注明'}\n" in content
 
     stream = client.chat.completions.create(
         model="yibao-qa", messages=[{"role": "user", "content": QUESTION}], stream=True
@@ -185,3 +249,19 @@ def test_openai_client_needs_the_api_key(live):
     client = OpenAI(base_url=f"{live.url}/v1", api_key="wrong", max_retries=0)
     with pytest.raises(AuthenticationError):
         client.models.list()
+
+
+def test_openai_client_without_sources_in_text(env):
+    from openai import OpenAI
+
+    settings = env[0].model_copy(update={"openai_sources_in_text": False})
+    with LiveServer(create_app(settings, service=env[1])) as server:
+        client = OpenAI(base_url=f"{server.url}/v1", api_key="x", max_retries=0)
+        messages = [{"role": "user", "content": QUESTION}]
+        completion = client.chat.completions.create(model="yibao-qa", messages=messages)
+        stream = client.chat.completions.create(model="yibao-qa", messages=messages, stream=True)
+        streamed = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+        plain = httpx.post(f"{server.url}/api/ask", json={"question": QUESTION}).json()
+    content = completion.choices[0].message.content
+    assert content == streamed == plain["answer"] and "来源:" not in content
+    assert completion.model_extra["citations"] == plain["citations"]

@@ -23,3 +23,11 @@ def test_static_pages_served_when_present(env, tmp_path):
 def test_bundled_widget_is_served(client):
     assert "attachShadow" in client.get("/widget.js").text
     assert client.get("/").headers["content-type"].startswith("text/html")
+
+
+def test_favicon_is_the_bundled_svg(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert response.text.lstrip().startswith("<svg")
+    assert '<link rel="icon" href="/favicon.ico"' in client.get("/").text
