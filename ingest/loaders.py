@@ -1,7 +1,7 @@
 """Load corpus files and folders into Documents, skipping what cannot be read as text.
 
 Files are found, read and decoded by :mod:`ingest.files`; Document offsets refer to the decoded
-text, or for HTML to its extracted visible text.
+text, or for HTML, PDF and Word files to their extracted text (:mod:`ingest.formats`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.files import SkipFile, decode_text, read_bytes, unreadable, walk_corpus
+from ingest.formats.docx_text import docx_to_markdown
 from ingest.formats.html_text import html_to_text
 from ingest.formats.markdown_text import md_headings, md_sections
 from ingest.formats.pages import (
@@ -24,13 +25,14 @@ from ingest.formats.pages import (
     parse_page,
     split_lines,
 )
+from ingest.formats.pdf_text import UnreadableDocument, pdf_to_text
 from qa.text.normalize import compact
 from qa.text.titles import clip_title, derived_title, is_title_line
 from qa.types import Document, SkippedFile
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm"})
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
 _MISSING = "路径不存在"
 
 
@@ -80,7 +82,7 @@ def _load(path: Path, source: str, max_bytes: int) -> tuple[list[Document], str]
     data = read_bytes(path, max_bytes)
     if not data:
         raise SkipFile("文件为空")
-    raw = decode_text(data)
+    raw, suffix = _text_of(data, suffix)
     if not raw.strip():
         raise SkipFile("文件为空(只有空白字符)")
     if suffix in (".html", ".htm"):
@@ -91,6 +93,18 @@ def _load(path: Path, source: str, max_bytes: int) -> tuple[list[Document], str]
         title = None
     docs = parse_page(raw, source) if looks_like_page(raw) else _plain(raw, source, suffix, title)
     return docs, hashlib.sha256(data).hexdigest()
+
+
+def _text_of(data: bytes, suffix: str) -> tuple[str, str]:
+    """The file's text and the suffix it is read as: a PDF as plain text, Word as Markdown."""
+    try:
+        if suffix == ".pdf":
+            return pdf_to_text(data), ".txt"
+        if suffix == ".docx":
+            return docx_to_markdown(data), ".md"
+    except UnreadableDocument as exc:
+        raise SkipFile(str(exc)) from exc
+    return decode_text(data), suffix
 
 
 def _plain(raw: str, source: str, suffix: str, title: str | None) -> list[Document]:

@@ -67,7 +67,8 @@ def test_bad_files_are_skipped_and_good_ones_loaded(
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "blank.md").write_text(" \n\t\n\u3000\n", encoding="utf-8")
     (tmp_path / "big.txt").write_text("医保" * 4000, encoding="utf-8")
-    (tmp_path / "paper.pdf").write_bytes(b"%PDF-1.7 ...")
+    (tmp_path / "paper.pdf").write_bytes(b"%PDF-1.7 ...")  # a broken PDF
+    (tmp_path / "slides.pptx").write_bytes(b"PK\x03\x04 ...")
     (tmp_path / "latin.txt").write_bytes(b"caf\xe9 \xff\xfe menu \x80")
     (tmp_path / "utf16.txt").write_text("医保", encoding="utf-16")
     (tmp_path / "good.txt").write_text("异地就医\n备案后可直接结算。", encoding="utf-8")
@@ -79,10 +80,11 @@ def test_bad_files_are_skipped_and_good_ones_loaded(
     assert reasons["empty.txt"] == "文件为空"
     assert reasons["blank.md"].startswith("文件为空")
     assert reasons["big.txt"] == "文件过大(24.0 KB,上限 10.0 KB)"
-    assert reasons["paper.pdf"] == "不支持的文件类型 .pdf"
+    assert reasons["paper.pdf"] == "PDF 文件已损坏,无法读取"
+    assert reasons["slides.pptx"] == "不支持的文件类型 .pptx"
     assert reasons["latin.txt"] == "编码无法识别(非 UTF-8/GB18030)"
     assert reasons["utf16.txt"] == "编码无法识别(非 UTF-8/GB18030)"
-    assert len(reasons) == 8 and result.files_seen == 10
+    assert len(reasons) == 9 and result.files_seen == 11
     docs = {d.source: d for d in result.documents}
     assert sorted(docs) == ["gbk.txt", "good.txt"]
     assert (docs["gbk.txt"].title, docs["gbk.txt"].text) == (

@@ -93,3 +93,21 @@ def test_a_docx_zip_bomb_is_refused(monkeypatch):
 def test_broken_or_old_word_files_say_why(data):
     with pytest.raises(UnreadableDocument, match="已损坏或不是 .docx"):
         docx_to_markdown(data)
+
+
+def test_pdf_and_docx_files_are_ingested_and_broken_ones_skipped_with_a_reason(tmp_path):
+    from ingest.loaders import load_paths
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "qingke.docx").write_bytes(_docx())
+    (folder / "notice.pdf").write_bytes(tiny_pdf("Qingke premium 999 yuan"))
+    (folder / "scan.pdf").write_bytes(tiny_pdf(""))
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04broken")
+    loaded = load_paths([folder], 2_000_000)
+    by_source = {d.source: d for d in loaded.documents}
+    assert by_source["qingke.docx"].title == "青稞市居民医保"
+    assert "999 元" in by_source["qingke.docx"].text
+    assert "Qingke premium 999 yuan" in by_source["notice.pdf"].text
+    reasons = {s.path: s.reason for s in loaded.skipped}
+    assert "没有可提取的文字" in reasons["scan.pdf"] and "已损坏" in reasons["broken.docx"]
