@@ -97,6 +97,10 @@ class CitationPublic(BaseModel):
     quote: str
     start: int
     end: int
+    source_title: str | None = Field(None, description="来源文件的标题(代替文件名显示)")
+    url: str | None = Field(None, description="来源链接(已知时)")
+    publisher: str | None = Field(None, description="发布者(已知时)")
+    added: str | None = Field(None, description="来源未注明日期时:收录日期(文件日期)")
 
 
 class AnswerPublic(BaseModel):
@@ -139,6 +143,10 @@ class DocumentPublic(BaseModel):
     regions: list[str]
     text: str
     highlight: Highlight | None = None
+    source_title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    added: str | None = None
 
 
 class Readiness(BaseModel):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ingest.files import SkipFile, decode_text, read_bytes, unreadable, walk_corpus
 from ingest.formats.docx_text import docx_to_markdown
-from ingest.formats.html_text import html_to_text
+from ingest.formats.html_text import html_meta, html_to_text
 from ingest.formats.markdown_text import md_headings, md_sections
 from ingest.formats.pages import (
     looks_like_page,
@@ -26,6 +26,15 @@ from ingest.formats.pages import (
     split_lines,
 )
 from ingest.formats.pdf_text import UnreadableDocument, pdf_to_text
+from ingest.formats.source_meta import (
+    SOURCES_FILE,
+    SourceMeta,
+    describe,
+    file_date,
+    front_matter,
+    meta_from,
+    read_catalog,
+)
 from qa.text.normalize import compact
 from qa.text.titles import clip_title, derived_title, is_title_line
 from qa.types import Document, SkippedFile
@@ -74,8 +83,14 @@ def load_file(path: Path, source: str, max_bytes: int) -> tuple[list[Document], 
         return [], SkippedFile(source, str(exc))
 
 
-def _load(path: Path, source: str, max_bytes: int) -> tuple[list[Document], str]:
-    """Documents of one file and the sha256 of its bytes; raises SkipFile."""
+def _load(
+    path: Path, source: str, max_bytes: int, catalog: SourceMeta | None = None
+) -> tuple[list[Document], str]:
+    """Documents of one file (with its source metadata) and the sha256 of its bytes.
+
+    ``catalog``: what a ``sources.toml`` says about the file (it wins over the file's own
+    front matter or HTML meta). Raises SkipFile.
+    """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise SkipFile(f"不支持的文件类型 {suffix}" if suffix else "不支持的文件类型(无扩展名)")
@@ -83,16 +98,22 @@ def _load(path: Path, source: str, max_bytes: int) -> tuple[list[Document], str]
     if not data:
         raise SkipFile("文件为空")
     raw, suffix = _text_of(data, suffix)
+    meta = catalog or SourceMeta()
+    if suffix == ".md":
+        own, raw = front_matter(raw)
+        meta = meta.over(own)
     if not raw.strip():
         raise SkipFile("文件为空(只有空白字符)")
     if suffix in (".html", ".htm"):
+        meta = meta.over(meta_from(dict(html_meta(raw))))
         title, raw = html_to_text(raw)
         if not raw:
             raise SkipFile("网页中没有可见文字")
     else:
-        title = None
+        title = meta.title
     docs = parse_page(raw, source) if looks_like_page(raw) else _plain(raw, source, suffix, title)
-    return docs, hashlib.sha256(data).hexdigest()
+    meta = meta.over(SourceMeta(added=file_date(path)))
+    return describe(docs, meta), hashlib.sha256(data).hexdigest()
 
 
 def _text_of(data: bytes, suffix: str) -> tuple[str, str]:
@@ -158,17 +179,18 @@ def load_paths(
         The documents, skipped entries, duplicate count, file hashes and entries found.
     """
     files, skipped = _find(paths, allow_external_symlinks)
+    catalogs, hashes = _catalogs(paths)
+    files = [(path, source) for path, source in files if source != SOURCES_FILE]
     found = len(files) + sum(1 for s in skipped if s.reason != _MISSING)
     seen_files: set[tuple[int, int]] = set()
     loaded: list[tuple[str, int, Document]] = []
-    hashes: dict[str, str] = {}
     for path, source in files:
         try:
             info = os.stat(path)
             if (info.st_dev, info.st_ino) in seen_files:  # the same file under another name
                 continue
             seen_files.add((info.st_dev, info.st_ino))
-            docs, digest = _load(path, source, max_bytes)
+            docs, digest = _load(path, source, max_bytes, catalogs.get(source, catalogs.get("")))
         except SkipFile as exc:
             reason = str(exc)
         except OSError as exc:
@@ -195,6 +217,21 @@ def load_paths(
         len(skipped),
     )
     return LoadResult(list(unique.values()), skipped, duplicates, hashes, found)
+
+
+def _catalogs(paths: Sequence[Path]) -> tuple[dict[str, SourceMeta], dict[str, str]]:
+    """The ``sources.toml`` entries of the folders in ``paths`` by file name, and their hashes
+    (keyed so a change to a catalog makes the index stale)."""
+    entries: dict[str, SourceMeta] = {}
+    hashes: dict[str, str] = {}
+    for folder in paths:
+        if folder.is_dir():
+            found, digest = read_catalog(folder)
+            for name, meta in found.items():
+                entries.setdefault(name, meta)
+            if digest is not None:
+                hashes[f"{SOURCES_FILE}@{folder.absolute().name}"] = digest
+    return entries, hashes
 
 
 def _find(

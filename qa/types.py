@@ -45,6 +45,12 @@ class Document:
         start: Char offset of ``text`` in the source file.
         end: Char offset just past ``text`` in the source file.
         sections: Headed sub-sections of the body (empty when it has none).
+        source_title: Title of the file it came from (a page's title, a ``sources.toml``
+            entry, front matter, an HTML ``<title>``); shown in citations instead of a file name.
+        url: Where the source was published, when known.
+        publisher: Who published it, when known.
+        added: ``YYYY-MM-DD`` the file entered the knowledge base (``sources.toml``, else the
+            file's modification date): shown, marked as such, when the source states no date.
     """
 
     doc_id: str
@@ -58,6 +64,10 @@ class Document:
     start: int = 0
     end: int = 0
     sections: tuple[Section, ...] = ()
+    source_title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    added: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +219,10 @@ class Citation:
     quote: str
     start: int
     end: int
+    source_title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    added: str | None = None  # when ``date`` is None: the date the file entered the corpus
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of a citation (every field)."""

@@ -74,8 +74,12 @@ def ask(
     if answer.citations:
         console.print("\n[bold]来源[/bold]")
         for c in answer.citations:
-            date = f" · {c.date}" if c.date else ""
-            console.print(f"[{c.n}] {escape(c.title)}[dim]{date} · {escape(c.source)}[/dim]")
+            date = f" · {c.date}" if c.date else f" · 收录于 {c.added}" if c.added else ""
+            origin = " · ".join(filter(None, [c.publisher, c.source_title or c.source]))
+            link = f" · {c.url}" if c.url else ""
+            console.print(
+                f"\\[{c.n}] {escape(c.title)}[dim]{date} · {escape(origin)}{escape(link)}[/dim]"
+            )
 
 
 def ask_jsonl(service: AnswerService, path: Path, top_k: int | None) -> None:

@@ -71,6 +71,10 @@ def document(
         "time": doc.time,
         "regions": list(doc.regions),
         "text": doc.text,
+        "source_title": doc.source_title,
+        "url": doc.url,
+        "publisher": doc.publisher,
+        "added": None if doc.date else doc.added,
     }
     if highlight is not None:
         start, end = _span(highlight, len(doc.text))

@@ -404,10 +404,11 @@
       var items = el("ol");
       groups.forEach(function (group) {
         var c = group.first;
-        var name = c.title || c.source || "来源";
+        var name = c.title || c.source_title || c.source || "来源";
+        var when = c.date ? "(" + c.date + ")" : c.added ? "(收录于 " + c.added + ")" : "";
         var label = group.ns.map(function (n) {
           return "[" + n + "]";
-        }).join("") + " " + name + (c.date ? "(" + c.date + ")" : "");
+        }).join("") + " " + name + when;
         items.appendChild(
           el("li", null, [
             el("button", {
@@ -473,11 +474,20 @@
   function renderSource(doc, citation, note) {
     clear(sourceBody);
     var title = (doc && doc.title) || citation.title || "来源";
-    var date = (doc && doc.date) || citation.date;
-    var source = (doc && doc.source) || citation.source;
+    var info = doc || citation;
+    var date = info.date || citation.date;
+    var added = info.added || citation.added;
+    var origin = [info.publisher, info.source_title || info.source].filter(Boolean).join(" · ");
+    var when = date ? "日期:" + date : added ? "收录日期:" + added + "(原文未注明日期)" : "日期:未注明";
+    var url = info.url || citation.url;
     sourceBody.appendChild(el("h3", { class: "stitle", text: title }));
     sourceBody.appendChild(
-      el("div", { class: "meta", text: "日期:" + (date || "未注明") + (source ? " · 出处:" + source : "") })
+      el("div", { class: "meta" }, [
+        when + (origin ? " · 出处:" + origin : ""),
+        /^https?:\/\//.test(url || "")
+          ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: " · 原文链接" })
+          : null,
+      ])
     );
     if (note) sourceBody.appendChild(el("div", { class: "note", role: "alert", text: note }));
     var text = el("div", { class: "text" });

@@ -28,8 +28,11 @@ class _TextExtractor(HTMLParser):
         self._stack: list[str] = []
         self._open: dict[str, int] = {}  # open elements per tag: no scan of a deep stack
         self._h1_found = self._h1_done = False  # text seen in an <h1> / that <h1> closed
+        self.meta: dict[str, str] = {}  # url / publisher / date from <meta> and <link>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("meta", "link"):
+            _read_meta(dict(attrs), self.meta)
         if tag in self._BLOCKS:
             self.parts.append("\n")
         if tag not in self._VOID:
@@ -54,6 +57,35 @@ class _TextExtractor(HTMLParser):
                 self.h1.append(data)
                 self._h1_found = self._h1_found or bool(data.strip())
             self.parts.append(data)
+
+
+_META_KEYS = {
+    "author": "publisher",
+    "publisher": "publisher",
+    "og:site_name": "publisher",
+    "og:url": "url",
+    "date": "date",
+    "pubdate": "date",
+    "article:published_time": "date",
+}
+
+
+def _read_meta(attrs: dict[str, str | None], meta: dict[str, str]) -> None:
+    """Record a ``<meta name|property=… content=…>`` or ``<link rel=canonical href=…>``."""
+    if (attrs.get("rel") or "").lower() == "canonical" and attrs.get("href"):
+        meta.setdefault("url", str(attrs["href"]).strip())
+    key = _META_KEYS.get((attrs.get("name") or attrs.get("property") or "").lower())
+    content = " ".join((attrs.get("content") or "").split())
+    if key and content:
+        meta.setdefault(key, content[:300])
+
+
+def html_meta(html: str) -> dict[str, str]:
+    """``url``, ``publisher`` and ``date`` an HTML page declares in its head (when it does)."""
+    parser = _TextExtractor()
+    parser.feed(_escape_unclosed(html))
+    parser.close()
+    return parser.meta
 
 
 def html_to_text(html: str) -> tuple[str | None, str]:

@@ -106,6 +106,10 @@ class CitationList:
                 doc.text[start:end],
                 start,
                 end,
+                doc.source_title,
+                doc.url,
+                doc.publisher,
+                None if doc.date else doc.added,
             )
         )
         return n
