@@ -79,7 +79,8 @@ def _check_model(model: str) -> None:
 
 def _source_title(citation: Citation, documents: Mapping[str, Document]) -> str:
     document = documents.get(citation.doc_id)
-    return citation.title or (document.title if document else "") or citation.source
+    fallback = citation.source_title or (document.title if document else "")
+    return citation.title or fallback or citation.source
 
 
 def message_pieces(answer: Answer, documents: Mapping[str, Document], sources: bool) -> list[str]:
@@ -97,9 +98,20 @@ def message_pieces(answer: Answer, documents: Mapping[str, Document], sources: b
         return stream_deltas(answer.text)
     body = answer.text.replace(DISCLAIMER, "").strip()
     notes = [
-        f"[{c.n}]: {_source_title(c, documents)} — {c.date or NO_DATE}\n" for c in answer.citations
+        f"[{c.n}]: {_source_title(c, documents)} — {_when(c)}{_link(c)}\n" for c in answer.citations
     ]
     return [*stream_deltas(body), f"\n\n{SOURCES_HEADING}\n", *notes, f"\n{DISCLAIMER}"]
+
+
+def _when(citation: Citation) -> str:
+    """The source's date, else the day it was added (marked), else 日期未注明."""
+    if citation.date:
+        return citation.date
+    return f"收录于 {citation.added}(原文未注明日期)" if citation.added else NO_DATE
+
+
+def _link(citation: Citation) -> str:
+    return f" — {citation.url}" if citation.url else ""
 
 
 def _pieces(request: Request, service: AnswerService, answer: Answer) -> list[str]:

@@ -17,6 +17,13 @@ from tests.live_server import LiveServer
 QUESTION = "家庭共济怎么绑定家人"
 
 
+def _when(c: dict) -> str:
+    """A footnote's date: the source's, else the day it was added (marked), else 日期未注明."""
+    if c["date"]:
+        return c["date"]
+    return f"收录于 {c['added']}(原文未注明日期)" if c["added"] else "日期未注明"
+
+
 def _chat(messages, **extra):
     return {"model": "yibao-qa", "messages": messages, **extra}
 
@@ -47,7 +54,7 @@ def test_non_stream_completion(client):
 
 def _with_sources(plain: dict) -> str:
     """What /v1 says for an /api/ask answer: its body, the 来源 footnotes, the disclaimer."""
-    notes = [f"[{c['n']}]: {c['title']} — {c['date'] or '日期未注明'}" for c in plain["citations"]]
+    notes = [f"[{c['n']}]: {c['title']} — {_when(c)}" for c in plain["citations"]]
     body = plain["answer"].removesuffix(DISCLAIMER).strip()
     return "\n".join([body, "", "来源:", *notes, "", DISCLAIMER])
 
@@ -64,7 +71,7 @@ def test_sources_list_each_citation_with_title_and_date(client):
     lines = sources.splitlines()
     assert lines[-2:] == ["", DISCLAIMER] and len(lines) == len(citations) + 2
     for line, c in zip(lines, citations, strict=False):
-        assert line == f"[{c['n']}]: {c['title']} — {c['date'] or '日期未注明'}"
+        assert line == f"[{c['n']}]: {c['title']} — {_when(c)}"
         assert ".txt" not in line and c["title"]
 
 
@@ -89,7 +96,7 @@ def test_source_title_falls_back_to_the_document_title_then_the_source(env):
     service = env[1]
     answer = service.ask(QUESTION)
     first = answer.citations[0]
-    untitled = replace(answer, citations=(replace(first, title="", date=None),))
+    untitled = replace(answer, citations=(replace(first, title="", date=None, added=None),))
     document = service.documents[first.doc_id]
     pieces = message_pieces(untitled, service.documents, sources=True)
     assert f"[1]: {document.title} — 日期未注明\n" in pieces
@@ -225,7 +232,7 @@ def test_openai_client_non_stream_and_stream(live):
     citations = completion.model_extra["citations"]
     assert citations and citations[0]["n"] == 1 and f"[{citations[0]['n']}]" in content
     for c in citations:  # every [n] in the text points somewhere a generic client shows
-        assert f"\n[{c['n']}]: {c['title']} — {c['date'] or '日期未注明'}\n" in content
+        assert f"\n[{c['n']}]: {c['title']} — {_when(c)}\n" in content
 
     stream = client.chat.completions.create(
         model="yibao-qa", messages=[{"role": "user", "content": QUESTION}], stream=True
