@@ -92,7 +92,7 @@ def test_sources_off_gives_the_plain_answer(env):
     assert "来源:" not in plain["answer"] and body["citations"] == plain["citations"]
 
 
-def test_source_title_falls_back_to_the_document_title_then_the_source(env):
+def test_source_title_falls_back_to_the_document_then_the_file_title_then_the_name(env):
     service = env[1]
     answer = service.ask(QUESTION)
     first = answer.citations[0]
@@ -101,7 +101,9 @@ def test_source_title_falls_back_to_the_document_title_then_the_source(env):
     pieces = message_pieces(untitled, service.documents, sources=True)
     assert f"[1]: {document.title} — 日期未注明\n" in pieces
     pieces = message_pieces(untitled, {}, sources=True)
-    assert f"[1]: {first.source} — 日期未注明\n" in pieces
+    assert f"[1]: {first.source_title} — 日期未注明\n" in pieces  # the file's title, not its name
+    bare = replace(untitled, citations=(replace(untitled.citations[0], source_title=None),))
+    assert f"[1]: {first.source} — 日期未注明\n" in message_pieces(bare, {}, sources=True)
 
 
 def test_history_from_earlier_messages_and_content_parts(client):
