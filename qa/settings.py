@@ -208,6 +208,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1_048_576, ge=1, description="Largest request body accepted; a larger one gets 413."
     )
+    max_upload_bytes: int = Field(
+        10_000_000,
+        ge=1,
+        description="Largest request body of a document upload (POST /api/admin/documents); "
+        "each file must also fit max_file_bytes.",
+    )
     log_questions: bool = Field(False, description="Write question text into request logs.")
     feedback_db: Path | None = Field(
         None, description="SQLite file for answer feedback (default `<data_dir>/feedback.sqlite3`)."

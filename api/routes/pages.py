@@ -1,4 +1,5 @@
-"""The demo chat page (``/``) and the embeddable widget script (``/widget.js``)."""
+"""The demo chat page (``/``), the embeddable widget script (``/widget.js``) and the admin
+page (``/admin``, ``/admin.js``: the page is open, its calls need the admin key)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,13 @@ def index_page(request: Request) -> FileResponse:
 @router.get("/widget.js", summary="可嵌入的聊天小部件脚本")
 def widget(request: Request) -> FileResponse:
     return _static_file(request, "widget.js")
+
+
+@router.get("/admin", summary="管理页面")
+def admin_page(request: Request) -> FileResponse:
+    return _static_file(request, "admin.html")
+
+
+@router.get("/admin.js", summary="管理页面脚本")
+def admin_script(request: Request) -> FileResponse:
+    return _static_file(request, "admin.js")

@@ -1,4 +1,8 @@
-"""Admin routes (``admin_key`` required, 403 otherwise): reindex and feedback export."""
+"""Admin routes (``admin_key`` required, 403 otherwise): reindex and feedback export.
+
+The other admin routes: ``documents`` (upload, list, delete) and ``review`` (retrieval test,
+feedback review); the page that drives them all is ``/admin`` (``api/static/admin.html``).
+"""
 
 from __future__ import annotations
 
@@ -19,11 +23,13 @@ router = APIRouter(
 )
 
 
-def _status(request: Request) -> dict[str, Any]:
+def reindex_payload(request: Request) -> dict[str, Any]:
+    """The reindex job's status, whether another run is queued, and the live service."""
     state = get_state(request)
     service = state.service
     return {
         **state.reindex.public(),
+        "queued": state.reindex_queued,
         "service": {
             "ready": service is not None,
             "load_status": state.load_status,
@@ -36,7 +42,7 @@ def _status(request: Request) -> dict[str, Any]:
 
 @router.get("/api/admin/reindex", summary="重建索引的状态(idle/running/done/failed)")
 def reindex_status(request: Request) -> dict[str, Any]:
-    return _status(request)
+    return reindex_payload(request)
 
 
 @router.post(
@@ -44,7 +50,7 @@ def reindex_status(request: Request) -> dict[str, Any]:
     status_code=202,
     summary="在后台重建索引并热切换(旧索引继续服务)",
     description="已有任务在运行时返回 409。",
-    responses=error_responses(409),
+    responses=error_responses(409, 422),
 )
 def reindex(
     request: Request,
@@ -54,7 +60,7 @@ def reindex(
         get_state(request).start_reindex(rebuild=rebuild)
     except ReindexBusyError as exc:
         raise ApiError(409, "已有重建索引任务在运行 / A reindex is already running.") from exc
-    return _status(request)
+    return reindex_payload(request)
 
 
 @router.get(
