@@ -26,14 +26,16 @@ from api.errors import install_handlers
 from api.feedback import FeedbackStore, RecentAnswers
 from api.middleware.stack import install_middleware
 from api.openapi import openapi_document
-from api.routes import admin, ask, chat, documents, feedback, health, pages
+from api.routes import ask, chat, documents, feedback, health, pages
+from api.routes.admin import documents as admin_documents
+from api.routes.admin import reindex, review
 from api.state import ServiceState
 from qa.embedders.base import Embedder
 from qa.service import AnswerService
 from qa.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-ROUTERS = (health, pages, documents, feedback, ask, chat, admin)
+ROUTERS = (health, pages, documents, feedback, ask, chat, reindex, admin_documents, review)
 
 
 def load_service(settings: Settings, embedder: Embedder | None = None) -> AnswerService:
@@ -92,6 +94,8 @@ def create_app(
         app.include_router(module.router)
     if Path(app.state.static_dir).is_dir():
         app.mount("/static", StaticFiles(directory=app.state.static_dir), name="static")
-    install_middleware(app, settings)
+    install_middleware(
+        app, settings, body_limits={admin_documents.UPLOAD_PATH: settings.max_upload_bytes}
+    )
     app.openapi = lambda: openapi_document(app, settings)  # type: ignore[method-assign]
     return app

@@ -3,7 +3,8 @@
 The service is loaded in a background thread so ``/healthz`` answers at once; a reindex builds
 a new index version and a new service while requests keep using the old one, then swaps it in
 with one assignment under a lock. A reindex rebuilds the knowledge base (``qa.index.sources``:
-what was last published, never silently another folder). A watcher thread notices a
+what was last published, never silently another folder); a change to it made while one runs
+queues one more run (``start_reindex(queue=True)``). A watcher thread notices a
 version published by another process (``yibao ingest``) and swaps it in the same way. Reloads
 reuse the live service's embedding model, so memory does not grow with reindexes.
 
@@ -93,6 +94,7 @@ class ServiceState:
         self.reindex = ReindexStatus()
         self.version = _version_of(service)  # of the live service; "" when unknown
         self._skip_version = ""  # a version that failed to load: not retried until it changes
+        self._again = False  # a change arrived while a reindex ran: run once more after it
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
 
@@ -197,21 +199,33 @@ class ServiceState:
         )
         return True
 
-    def start_reindex(self, rebuild: bool = False) -> ReindexStatus:
+    @property
+    def reindex_queued(self) -> bool:
+        """True when another reindex will run after the one running now."""
+        return self._again
+
+    def start_reindex(self, rebuild: bool = False, queue: bool = False) -> ReindexStatus:
         """Start ingest + reload in a daemon thread; ``ReindexBusyError`` if one runs.
 
         ``rebuild``: re-embed everything instead of reusing the vectors of unchanged chunks.
+        ``queue``: if one runs, run (incrementally) once more when it ends instead of raising:
+        the running one may have read the knowledge base before the change that asks.
         """
         with self._lock:
             if self.reindex.status == "running":
-                raise ReindexBusyError("reindex already running")
-            self.reindex = ReindexStatus(status="running", started=_now())
-            status = self.reindex
+                if not queue:
+                    raise ReindexBusyError("reindex already running")
+                self._again = True
+                return self.reindex
+            self.reindex = status = ReindexStatus(status="running", started=_now())
+        self._spawn(status, rebuild)
+        return status
+
+    def _spawn(self, status: ReindexStatus, rebuild: bool) -> None:
         worker = threading.Thread(
             target=self._reindex, args=(status, rebuild), name="yibao-reindex", daemon=True
         )
         worker.start()
-        return status
 
     def _reindex(self, status: ReindexStatus, rebuild: bool) -> None:
         started = time.perf_counter()
@@ -230,8 +244,15 @@ class ServiceState:
             outcome = "failed"
         status.seconds = round(time.perf_counter() - started, 3)
         status.finished = _now()
-        status.status = outcome  # last, so a poller seeing "done" also sees the numbers
         logger.info("reindex status=%s seconds=%.2f", outcome, status.seconds)
+        with self._lock:
+            again, self._again = self._again, False
+            status.status = outcome  # last, so a poller seeing "done" also sees the numbers
+            if again:  # a poller sees "running" again, never an idle gap before it
+                self.reindex = status = ReindexStatus(status="running", started=_now())
+        if again:
+            logger.info("reindex queued by a change during the last one: running again")
+            self._spawn(status, False)
 
 
 def _version_of(service: Any) -> str:

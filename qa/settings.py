@@ -218,6 +218,12 @@ class Settings(BaseSettings):
         description="/v1/chat/completions appends the sources (`[n]: title — date` lines) to "
         "the content, before the disclaimer, for clients that ignore `citations`.",
     )
+    max_upload_bytes: int = Field(
+        10_000_000,
+        ge=1,
+        description="Largest request body of a document upload (POST /api/admin/documents); "
+        "each file must also fit max_file_bytes.",
+    )
     log_questions: bool = Field(False, description="Write question text into request logs.")
     feedback_db: Path | None = Field(
         None, description="SQLite file for answer feedback (default `<data_dir>/feedback.sqlite3`)."

@@ -41,7 +41,7 @@ def list_sources() -> None:
         console.print(f"[yellow]{escape(str(exc))}[/yellow]")
         index = None
     if index is not None:
-        owner = {d.doc_id: _owner(kb, d.source) for d in index.documents}
+        owner = {d.doc_id: kb.root_of(d.source) for d in index.documents}
         for root in owner.values():
             if root is not None:
                 counts[root][0] += 1
@@ -66,13 +66,6 @@ def list_sources() -> None:
         console.print(f"已移除的文件:{escape(str(path))}")
     if kb.removed_docs:
         console.print(f"已移除的单篇文档:{len(kb.removed_docs)} 篇")
-
-
-def _owner(kb: KnowledgeBase, source: str) -> Path | None:
-    found = kb.file_of(source)
-    if found is None:
-        return None
-    return next((s for s in kb.sources if found == s or s in found.parents), None)
 
 
 @app.command("add")

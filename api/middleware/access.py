@@ -5,8 +5,8 @@ count toward ``rate_limit_per_minute`` per key (per IP without one). Admin paths
 own key (``api.deps.require_admin``) and count per IP. Every 401/403 answered on either counts
 toward ``auth_failures_per_minute`` for its IP; past that, every guarded or admin request from
 the IP is answered 429 before any key is looked at, so keys cannot be guessed quickly.
-Open paths (``/healthz``, ``/readyz``, ``/``, ``/widget.js``, ``/favicon.ico``, ``/static``,
-``/docs``) pass.
+Open paths (``/healthz``, ``/readyz``, ``/``, ``/widget.js``, ``/favicon.ico``, ``/admin``,
+``/static``, ``/docs``) pass.
 
 Example:
     >>> app.add_middleware(AccessMiddleware, settings=settings, proxies=TrustedProxies())

@@ -2,10 +2,14 @@
 
 The bytes are counted as they arrive, so a chunked body (no ``Content-Length``) or one that
 understates its length is cut off too; a declared length over the limit is refused unread.
-The app receives the body only once it is known to fit.
+The app receives the body only once it is known to fit. A path may have its own limit
+(``limits``: the document upload accepts ``max_upload_bytes``); every other path has
+``max_bytes``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -28,14 +32,25 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 class BodyLimitMiddleware:
-    """Reads the whole body (at most ``max_bytes``) before the app runs; 413 past it."""
+    """Reads the whole body (at most the path's limit) before the app runs; 413 past it.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``limits`` maps exact paths to their own limit; other paths have ``max_bytes``.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.limits = dict(limits or {})
+
+    def limit_for(self, path: str) -> int:
+        """The body limit of ``path``."""
+        return self.limits.get(path, self.max_bytes)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = error_payload(scope["path"], 413, too_large_message(self.max_bytes))
+        limit = self.limit_for(scope["path"])
+        body = error_payload(scope["path"], 413, too_large_message(limit))
         # The rest of the body stays unread: close the connection rather than reuse it.
         await JSONResponse(body, 413, {"Connection": "close"})(scope, receive, send)
 
@@ -43,8 +58,9 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope["path"])
         declared = _declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
+        if declared is not None and declared > limit:
             await self._too_large(scope, receive, send)
             return
         body = bytearray()
@@ -54,7 +70,7 @@ class BodyLimitMiddleware:
             if message["type"] != "http.request":
                 return  # the client hung up before sending it all: no one to answer
             body += message.get("body", b"")
-            if len(body) > self.max_bytes:
+            if len(body) > limit:
                 await self._too_large(scope, receive, send)
                 return
             more = bool(message.get("more_body"))

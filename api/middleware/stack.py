@@ -9,6 +9,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -20,10 +22,18 @@ from api.middleware.request_log import RequestLogMiddleware
 from qa.settings import Settings
 
 
-def install_middleware(app: FastAPI, settings: Settings) -> None:
-    """Add the stack; a bad ``trusted_proxies`` entry raises ``ValueError`` here."""
+def install_middleware(
+    app: FastAPI, settings: Settings, body_limits: Mapping[str, int] | None = None
+) -> None:
+    """Add the stack; a bad ``trusted_proxies`` entry raises ``ValueError`` here.
+
+    ``body_limits``: paths whose bodies may exceed ``max_body_bytes`` (uploads), each with its
+    own limit.
+    """
     proxies = TrustedProxies.parse(split_csv(settings.trusted_proxies))
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)  # innermost first
+    app.add_middleware(  # innermost first
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, limits=body_limits
+    )
     app.add_middleware(AccessMiddleware, settings=settings, proxies=proxies)
     app.add_middleware(DisconnectMiddleware)
     app.add_middleware(RequestLogMiddleware, log_questions=settings.log_questions)

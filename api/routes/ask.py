@@ -80,7 +80,8 @@ def answer_question(
     answer_id = uuid.uuid4().hex
     request.state.refused = answer.refused
     request.state.n_citations = len(answer.citations)
-    get_recent(request).remember(answer_id, answer.question, answer.text)
+    cited = citation_payload(answer)
+    get_recent(request).remember(answer_id, answer.question, answer.text, cited)
     return answer_id, answer
 
 

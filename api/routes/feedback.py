@@ -36,9 +36,11 @@ def feedback(body: FeedbackIn, request: Request) -> dict[str, Any]:
     remembered = get_recent(request).get(answer_id)
     if remembered is None:
         raise ApiError(404, UNKNOWN_ANSWER)
-    question, text = remembered
+    question, text, cited = remembered
     try:
-        row = get_feedback(request).add(answer_id, body.rating, body.comment or "", question, text)
+        row = get_feedback(request).add(
+            answer_id, body.rating, body.comment or "", question, text, cited
+        )
     except sqlite3.Error as exc:
         logger.exception("feedback not stored")
         raise ApiError(503, NOT_STORED) from exc

@@ -1,4 +1,5 @@
-"""The demo chat page (``/``), the embeddable widget script (``/widget.js``) and the icon.
+"""The demo chat page (``/``), the embeddable widget script (``/widget.js``), the icon and the
+admin page (``/admin``, ``/admin.js``: the page is open, its calls need the admin key).
 
 ``/favicon.ico`` is ``favicon.svg`` (browsers ask for it on every page; SVG is accepted there).
 """
@@ -37,3 +38,13 @@ def widget(request: Request) -> FileResponse:
 @router.get("/favicon.ico", summary="网站图标")
 def favicon(request: Request) -> FileResponse:
     return _static_file(request, "favicon.svg", media_type="image/svg+xml")
+
+
+@router.get("/admin", summary="管理页面")
+def admin_page(request: Request) -> FileResponse:
+    return _static_file(request, "admin.html")
+
+
+@router.get("/admin.js", summary="管理页面脚本")
+def admin_script(request: Request) -> FileResponse:
+    return _static_file(request, "admin.js")

@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,6 +136,13 @@ class KnowledgeBase:
                 return root / source
         return None
 
+    def root_of(self, source: str) -> Path | None:
+        """The source (file or folder) a document's ``source`` label comes from."""
+        found = self.file_of(source)
+        if found is None:
+            return None
+        return next((s for s in self.sources if found == s or s in found.parents), None)
+
     def paths(self) -> list[Path]:
         """The sources (what an ingestion reads); ``KnowledgeBaseError`` if one is gone.
 
@@ -157,14 +165,20 @@ def uploads_dir(settings: Settings) -> Path:
     return (settings.data_dir / UPLOADS).absolute()
 
 
-def store_upload(settings: Settings, name: str, data: bytes) -> Path:
-    """Save an uploaded file under ``uploads/`` with a safe, unused name; its path."""
+def store_upload(
+    settings: Settings, name: str, data: bytes, taken: Callable[[str], bool] | None = None
+) -> Path:
+    """Save an uploaded file under ``uploads/`` with a safe, unused name; its path.
+
+    ``taken``: names to avoid besides the files already there (e.g. a file name another
+    source of the knowledge base uses, which would give two documents one ``source``).
+    """
     folder = uploads_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     stem, suffix = os.path.splitext(Path(name).name)
     stem = _UNSAFE_NAME.sub("_", stem).strip("._") or "upload"
     target = folder / f"{stem[:80]}{suffix.lower()}"
-    while target.exists():
+    while target.exists() or (taken is not None and taken(target.name)):
         target = folder / f"{stem[:80]}-{uuid.uuid4().hex[:6]}{suffix.lower()}"
     tmp = folder / f".{target.name}.part"
     tmp.write_bytes(data)

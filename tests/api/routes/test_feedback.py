@@ -18,8 +18,10 @@ def test_feedback_stored_and_exported_as_csv(client):
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     assert export.content.startswith(b"\xef\xbb\xbf")
     text = export.content.decode("utf-8-sig")
-    assert text.splitlines()[0] == "id,created_at,answer_id,rating,comment,question,answer"
+    header = "id,created_at,answer_id,rating,comment,question,answer,citations"
+    assert text.splitlines()[0] == header
     assert answer_id in text and "'=没说线下" in text and "医保码怎么激活" in text
+    assert "[1] " in text  # the citations, readable
 
 
 def test_feedback_validation(client):

@@ -62,3 +62,12 @@ def test_uploads_get_safe_unique_names_and_removing_one_deletes_it(fake_settings
     kb = KnowledgeBase([CORPUS, uploads_dir(fake_settings)])
     kb.remove_path(first, fake_settings)
     assert not first.exists() and kb.removed == []
+
+
+def test_root_of_a_label_and_upload_names_another_source_uses(fake_settings, tmp_path):
+    kb = KnowledgeBase([CORPUS.absolute(), uploads_dir(fake_settings)])
+    label = sorted(CORPUS.glob("*.txt"))[0].name
+    assert kb.root_of(label) == CORPUS.absolute() and kb.root_of("nope.txt") is None
+    stored = store_upload(fake_settings, label, b"x", taken=lambda n: kb.file_of(n) is not None)
+    assert stored.name != label and stored.suffix == ".txt"
+    assert kb.root_of(stored.name) == uploads_dir(fake_settings)

@@ -1,4 +1,5 @@
-"""Admin routes: the admin key (403), background reindex with a hot swap, feedback export."""
+"""Admin routes: the admin key (403), background reindex with a hot swap, a queued run,
+feedback export."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.state import ReindexBusyError, ServiceState
 from ingest.pipeline import run_ingest
 from qa.answering.disclaimer import DISCLAIMER
 from qa.service import AnswerService
@@ -25,6 +27,11 @@ ADMIN = {"X-Admin-Key": ADMIN_KEY}
         ("get", "/api/admin/reindex"),
         ("post", "/api/admin/reindex"),
         ("get", "/api/feedback/export"),
+        ("get", "/api/admin/documents"),
+        ("post", "/api/admin/documents"),
+        ("delete", "/api/admin/documents/0123456789abcdef"),
+        ("get", "/api/admin/search?q=医保码怎么激活"),
+        ("get", "/api/admin/feedback"),
     ],
 )
 def test_admin_routes_need_the_admin_key(env, method, path):
@@ -130,3 +137,32 @@ def test_reindex_recovers_from_a_failed_start(tmp_path):
         _wait_for(client, "done")
         assert client.get("/readyz").status_code == 200
         assert client.post("/api/ask", json={"question": "医保码怎么激活"}).status_code == 200
+
+
+def test_a_queued_reindex_runs_once_after_the_running_one(tmp_path):
+    gates = [threading.Event(), threading.Event()]
+    runs = []
+
+    def ingest(settings, rebuild=False):
+        runs.append(rebuild)
+        gates[len(runs) - 1].wait(30)
+
+    state = ServiceState(api_settings(tmp_path), loader=lambda s: object(), ingest=ingest)
+    first = state.start_reindex()
+    assert state.start_reindex(queue=True) is first and state.reindex_queued
+    assert state.start_reindex(queue=True) is first  # asked twice: still one more run
+    with pytest.raises(ReindexBusyError):
+        state.start_reindex()  # without queue: busy, as before
+    gates[0].set()
+    deadline = time.monotonic() + 30
+    while len(runs) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert first.status == "done"
+    assert state.reindex is not first and state.reindex.status == "running"
+    assert not state.reindex_queued
+    gates[1].set()
+    while state.reindex.status == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert state.reindex.status == "done" and runs == [False, False]

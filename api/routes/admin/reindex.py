@@ -1,4 +1,8 @@
-"""Admin routes (``admin_key`` required, 403 otherwise): reindex and feedback export."""
+"""Admin routes (``admin_key`` required, 403 otherwise): reindex and feedback export.
+
+The other admin routes: ``documents`` (upload, list, delete) and ``review`` (retrieval test,
+feedback review); the page that drives them all is ``/admin`` (``api/static/admin.html``).
+"""
 
 from __future__ import annotations
 
@@ -19,11 +23,13 @@ router = APIRouter(
 )
 
 
-def _status(request: Request) -> dict[str, Any]:
+def reindex_payload(request: Request) -> dict[str, Any]:
+    """The reindex job's status, whether another run is queued, and the live service."""
     state = get_state(request)
     service = state.service
     return {
         **state.reindex.public(),
+        "queued": state.reindex_queued,
         "service": {
             "ready": service is not None,
             "load_status": state.load_status,
@@ -36,7 +42,7 @@ def _status(request: Request) -> dict[str, Any]:
 
 @router.get("/api/admin/reindex", summary="重建索引的状态(idle/running/done/failed)")
 def reindex_status(request: Request) -> dict[str, Any]:
-    return _status(request)
+    return reindex_payload(request)
 
 
 @router.post(
@@ -54,7 +60,7 @@ def reindex(
         get_state(request).start_reindex(rebuild=rebuild)
     except ReindexBusyError as exc:
         raise ApiError(409, "已有重建索引任务在运行 / A reindex is already running.") from exc
-    return _status(request)
+    return reindex_payload(request)
 
 
 @router.get(
