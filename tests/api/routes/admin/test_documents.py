@@ -6,7 +6,9 @@ import json
 import threading
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.routes.admin.uploads import MAX_FILES, NO_FILES, NOT_MULTIPART
 from qa.service import AnswerService
 from tests.api.routes.admin.support import (
@@ -18,6 +20,7 @@ from tests.api.routes.admin.support import (
     wait_idle,
 )
 from tests.conftest import CORPUS
+from tests.ingest.formats.test_pdf_docx import tiny_pdf
 
 
 def _ask(client, question=QINGKE_QUESTION):
@@ -72,6 +75,10 @@ BAD_FILES = [
     ("utf-16", "wide.txt", "医保".encode("utf-16"), "编码无法识别"),
     ("no visible text", "page.html", b"<html><script>var a=1;</script></html>", "没有可见文字"),
     ("no name", "", "医保码".encode(), "缺少文件名"),
+    ("broken pdf", "notice.pdf", b"%PDF-1.7\n1 0 obj << broken", "PDF 文件已损坏"),
+    ("scanned pdf", "scan.pdf", tiny_pdf(""), "没有可提取的文字"),
+    ("broken word", "guide.docx", b"PK\x03\x04 broken", "Word 文件已损坏"),
+    ("old word", "old.doc", b"\xd0\xcf\x11\xe0", "不支持的文件类型 .doc"),
 ]
 
 
@@ -114,7 +121,7 @@ def test_good_and_bad_files_together(tmp_path):
     reasons = {r["name"]: r["reason"] for r in body["rejected"]}
     assert set(reasons) == {"again.md", "copy.txt", "bad.exe"}
     assert "相同" in reasons["again.md"] and "相同" in reasons["copy.txt"]
-    assert ".htm、.html、.md、.txt" in reasons["bad.exe"]
+    assert ".docx、.htm、.html、.md、.pdf、.txt" in reasons["bad.exe"]  # what can be uploaded
     wait_idle(client)
 
 
@@ -202,10 +209,34 @@ def test_document_list_pages_and_filters(client, env):
     assert len(first["items"]) == len(second["items"]) == 5
     ids = [d["doc_id"] for d in first["items"] + second["items"]]
     assert len(set(ids)) == 10 and set(ids) <= set(documents)
-    assert first["upload_types"] == [".htm", ".html", ".md", ".txt"]
+    assert first["upload_types"] == [".docx", ".htm", ".html", ".md", ".pdf", ".txt"]
     beyond = client.get("/api/admin/documents?page=999&size=5", headers=ADMIN).json()
     assert beyond["items"] == [] and beyond["total"] == len(documents)
     title = next(iter(documents.values())).title
     found = client.get("/api/admin/documents", headers=ADMIN, params={"q": title}).json()
     assert found["total"] >= 1 and all(title in d["title"] for d in found["items"])
     assert client.get("/api/admin/documents?size=101", headers=ADMIN).status_code == 422
+
+
+def test_an_upload_survives_make_serve_and_a_restart_and_the_seeds_stay(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from api.cli.main import app as cli
+
+    client = fresh_client(tmp_path)
+    settings = client.app.state.yibao.settings
+    assert upload(client, ("qingke.md", QINGKE_MD)).status_code == 202
+    wait_idle(client)
+    for name, value in {
+        "YIBAO_EMBEDDER": "fake",
+        "YIBAO_DATA_DIR": str(settings.data_dir),
+        "YIBAO_CORPUS_DIR": str(settings.corpus_dir),
+    }.items():
+        monkeypatch.setenv(name, value)
+    ran = CliRunner().invoke(cli, ["ingest", "--if-stale"])  # what `make serve` runs first
+    assert ran.exit_code == 0, ran.output
+    restarted = TestClient(create_app(settings, service=AnswerService.load(settings)))
+    sources = {d.source for d in restarted.app.state.yibao.service.documents.values()}
+    assert "qingke.md" in sources and len(sources) == 6  # the five seed pages stay
+    answer = _ask(restarted)
+    assert not answer["refused"] and "1357" in answer["answer"]
