@@ -73,19 +73,23 @@ def add(
     paths: Annotated[list[Path], typer.Argument(help="要加入知识库的文件或文件夹")],
 ) -> None:
     """把文件或文件夹加入知识库并重建索引(只嵌入新增的段落)。"""
-    from qa.index.sources import KnowledgeBase, KnowledgeBaseError
+    from qa.index.sources import KnowledgeBase, KnowledgeBaseError, kb_lock, recorded_bytes
 
     settings = Settings()
     try:
-        kb = KnowledgeBase.load(settings)
-        added = kb.add(paths)
+        with kb_lock(settings):
+            before = recorded_bytes(settings)
+            kb = KnowledgeBase.load(settings)
+            added = kb.add(paths)
+            kb.save(settings)
+            written = recorded_bytes(settings)
     except KnowledgeBaseError as exc:
         fail(str(exc))
     for path in added:
         console.print(f"已加入:{escape(str(path))}")
     if not added:
         console.print("这些路径已在知识库中,重新检查索引。")
-    _publish(settings, kb)
+    _publish(settings, before, written)
 
 
 @app.command("remove")
@@ -93,43 +97,52 @@ def remove(
     target: Annotated[str, typer.Argument(help="文档 ID(见 yibao corpus),或来源路径")],
 ) -> None:
     """从知识库移除一篇文档(按文档 ID)或一个来源(按路径),并重建索引。"""
-    from qa.index.hybrid import HybridIndex
-    from qa.index.sources import KnowledgeBase, KnowledgeBaseError
-    from qa.index.versions import IndexLoadError
+    from qa.index.sources import KnowledgeBase, KnowledgeBaseError, kb_lock, recorded_bytes
 
     settings = Settings()
     try:
-        kb = KnowledgeBase.load(settings)
-        path = Path(target)
-        if path.exists() or path.absolute() in kb.sources:
-            removed = kb.remove_path(path, settings)
-            console.print(f"已移除:{escape(str(removed))}")
-        else:
-            try:
-                documents = HybridIndex.load(settings.index_dir).documents
-            except IndexLoadError as exc:
-                fail(str(exc))
-            matches = [d for d in documents if d.doc_id.startswith(target)]
-            if len(target) < 6 or len(matches) != 1:
-                found = "多篇文档" if len(matches) > 1 and len(target) >= 6 else "文档或路径"
-                fail(f"没有找到唯一的{found}:{target}(文档 ID 至少写 6 位,见 yibao corpus)")
-            match = matches[0]
-            kb.remove_document(match.doc_id)
-            console.print(f"已移除文档:{escape(match.title)}({escape(match.source)})")
+        with kb_lock(settings):
+            before = recorded_bytes(settings)
+            kb = KnowledgeBase.load(settings)
+            console.print(_remove(settings, kb, target))
+            kb.save(settings)
+            written = recorded_bytes(settings)
     except KnowledgeBaseError as exc:
         fail(str(exc))
-    _publish(settings, kb)
+    _publish(settings, before, written)
 
 
-def _publish(settings: Settings, kb: KnowledgeBase) -> None:
+def _remove(settings: Settings, kb: KnowledgeBase, target: str) -> str:
+    """Take ``target`` (a path, or a doc_id prefix of 6+ characters) out of ``kb``; what it did."""
+    from qa.index.hybrid import HybridIndex
+    from qa.index.versions import IndexLoadError
+
+    path = Path(target)
+    if path.exists() or path.absolute() in kb.sources:
+        return f"已移除:{escape(str(kb.remove_path(path, settings)))}"
+    try:
+        documents = HybridIndex.load(settings.index_dir).documents
+    except IndexLoadError as exc:
+        fail(str(exc))
+    matches = [d for d in documents if d.doc_id.startswith(target)]
+    if len(target) < 6 or len(matches) != 1:
+        found = "多篇文档" if len(matches) > 1 and len(target) >= 6 else "文档或路径"
+        fail(f"没有找到唯一的{found}:{target}(文档 ID 至少写 6 位,见 yibao corpus)")
+    kb.remove_document(matches[0].doc_id)
+    return f"已移除文档:{escape(matches[0].title)}({escape(matches[0].source)})"
+
+
+def _publish(settings: Settings, before: bytes | None, written: bytes | None) -> None:
+    """Index the recorded knowledge base; if that fails, put ``kb.json`` back as it was."""
     from api.cli.ingest import print_report
     from ingest.pipeline import EmptyCorpusError, run_ingest
     from qa.index.lock import IndexBusyError
-    from qa.index.sources import KnowledgeBaseError
+    from qa.index.sources import KnowledgeBaseError, restore
     from qa.index.versions import IndexLoadError
 
     try:
-        report = run_ingest(settings, kb=kb)
+        report = run_ingest(settings)
     except (EmptyCorpusError, KnowledgeBaseError, IndexLoadError, IndexBusyError) as exc:
-        fail(f"{exc}(知识库未改变)")
+        undone = restore(settings, before, written)
+        fail(f"{exc}" + ("(知识库已恢复原状)" if undone else "(知识库已被另一处修改,未恢复)"))
     print_report(report)

@@ -31,14 +31,16 @@ class IndexBusyError(RuntimeError):
 
 
 @contextmanager
-def writer_lock(root: Path, timeout: float) -> Iterator[None]:
+def writer_lock(root: Path, timeout: float, name: str = LOCK_NAME) -> Iterator[None]:
     """Hold the index writer lock; wait up to ``timeout`` seconds for another holder.
+
+    ``name``: another lock file in ``root`` (the knowledge base has its own, ``.kb.lock``).
 
     Raises:
         IndexBusyError: The lock was still held after ``timeout`` seconds (0 = do not wait).
     """
     root.mkdir(parents=True, exist_ok=True)
-    path = root / LOCK_NAME
+    path = root / name
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         _acquire(fd, path, timeout)

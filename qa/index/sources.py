@@ -25,16 +25,20 @@ import logging
 import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.index.hybrid import recorded_sources
+from qa.index.lock import IndexBusyError, writer_lock
 from qa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 KB_FILE = "kb.json"
+KB_LOCK = ".kb.lock"
+KB_LOCK_WAIT = 30.0
 UPLOADS = "uploads"
 _UNSAFE_NAME = re.compile(r"[^\w.\-()（）\u3000-\u9fff]+")
 
@@ -158,6 +162,43 @@ class KnowledgeBase:
         if not self.sources:
             raise KnowledgeBaseError("知识库没有任何来源。请用 `yibao kb add 路径` 添加。")
         return list(self.sources)
+
+
+@contextmanager
+def kb_lock(settings: Settings, timeout: float | None = None) -> Iterator[None]:
+    """Hold the knowledge-base lock (across processes: the server and `yibao kb`) while
+    reading, changing and saving ``kb.json``; ``KnowledgeBaseError`` if it stays taken."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        wait = KB_LOCK_WAIT if timeout is None else timeout
+        with writer_lock(settings.data_dir, wait, name=KB_LOCK):
+            yield
+    except IndexBusyError as exc:
+        raise KnowledgeBaseError("知识库正被另一个进程修改,请稍后再试。") from exc
+
+
+def recorded_bytes(settings: Settings) -> bytes | None:
+    """The bytes of ``kb.json`` (``None`` when there is none): to undo a change later."""
+    try:
+        return (settings.data_dir / KB_FILE).read_bytes()
+    except OSError:
+        return None
+
+
+def restore(settings: Settings, before: bytes | None, written: bytes | None) -> bool:
+    """Put ``kb.json`` back as it was before a change (``before``), unless another change
+    was saved since (then it stays, and False is returned)."""
+    with kb_lock(settings):
+        if recorded_bytes(settings) != written:
+            return False
+        path = settings.data_dir / KB_FILE
+        if before is None:
+            path.unlink(missing_ok=True)
+        else:
+            tmp = path.with_name(f".{KB_FILE}.{uuid.uuid4().hex[:6]}")
+            tmp.write_bytes(before)
+            os.replace(tmp, path)
+        return True
 
 
 def uploads_dir(settings: Settings) -> Path:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,7 +27,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file
-from qa.index.sources import KnowledgeBase, KnowledgeBaseError, store_upload, uploads_dir
+from qa.index.sources import (
+    KnowledgeBase,
+    KnowledgeBaseError,
+    kb_lock,
+    store_upload,
+    uploads_dir,
+)
 from qa.settings import Settings
 from qa.types import Document
 
@@ -43,7 +48,6 @@ NOT_MULTIPART = (
 )
 NO_FILES = "请求中没有文件(字段名 files) / The request carries no file (field 'files')."
 #: One change to ``kb.json`` at a time in this process (read, change, save).
-KB_LOCK = threading.Lock()
 
 
 class UploadError(ValueError):
@@ -151,7 +155,7 @@ def accept(settings: Settings, uploads: list[Upload], documents: Iterable[Docume
     Raises ``KnowledgeBaseError`` when ``kb.json`` cannot be read (nothing stored).
     """
     outcome = Outcome()
-    with KB_LOCK:
+    with kb_lock(settings):
         kb = KnowledgeBase.load(settings)
         known = _live(kb, documents)
         good: list[tuple[Upload, list[Document]]] = []
@@ -192,7 +196,7 @@ def remove(
 ) -> Literal["file_deleted", "document_removed"]:
     """Take ``doc`` out of the knowledge base: delete its uploaded file if it holds only
     ``doc``, else leave the document out by id. The change is saved; the caller reindexes."""
-    with KB_LOCK:
+    with kb_lock(settings):
         kb = KnowledgeBase.load(settings)
         path = kb.file_of(doc.source)
         alone = all(d.doc_id == doc.doc_id for d in documents if d.source == doc.source)
