@@ -124,11 +124,16 @@ def test_no_ready_line_when_the_server_exits_first(caplog):
 
 def test_make_serve_passes_host_and_port():
     def serve_command(*variables: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
         done = subprocess.run(
-            ["make", "-n", "serve", *variables], cwd=ROOT, capture_output=True, text=True
+            ["make", "--no-print-directory", "-n", "serve", *variables],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=env,  # under `make test` the parent make's flags would add directory lines
         )
         assert done.returncode == 0, done.stderr
-        return done.stdout.splitlines()[-1]
+        return [line for line in done.stdout.splitlines() if "yibao serve" in line][-1]
 
     assert serve_command().endswith("yibao serve --host 127.0.0.1 --port 8000")
     assert serve_command("HOST=0.0.0.0", "PORT=9000").endswith(
