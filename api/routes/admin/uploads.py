@@ -47,7 +47,6 @@ NOT_MULTIPART = (
     "Upload files as multipart/form-data (field 'files')."
 )
 NO_FILES = "请求中没有文件(字段名 files) / The request carries no file (field 'files')."
-#: One change to ``kb.json`` at a time in this process (read, change, save).
 
 
 class UploadError(ValueError):
@@ -71,7 +70,7 @@ class Outcome:
 
 
 def supported_types() -> str:
-    """The accepted suffixes, for messages: ``.htm、.html、.md、.txt``."""
+    """The accepted suffixes, for messages: ``.docx、.htm、.html、.md、.pdf、.txt``."""
     return "、".join(sorted(SUPPORTED_SUFFIXES))
 
 
