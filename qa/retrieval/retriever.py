@@ -21,26 +21,19 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 from qa.embedders.base import Embedder
 from qa.index.hybrid import HybridIndex
 from qa.index.rows import passage_input
-from qa.index.vectorstore import search
 from qa.retrieval.fusion import collapse_near_duplicates, region_affinity, weighted_rrf
 from qa.retrieval.question import understand
 from qa.retrieval.rerank import PairScorer, load_cross_encoder, rerank_order
 from qa.settings import Settings
+from qa.stores.base import IndexStore, LexicalField, Ranked
+from qa.stores.local import LocalStore
 from qa.types import Hit, Question, SearchMode
 
-if TYPE_CHECKING:
-    import bm25s
-
 logger = logging.getLogger(__name__)
-
-Ranked = list[tuple[int, float]]  # (chunk row, raw score), best first
 
 
 def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
@@ -75,28 +68,12 @@ class _Stopwatch:
         self._last = now
 
 
-def _top(scores: np.ndarray, k: int, floor: float | None = None) -> Ranked:
-    """The ``k`` best rows, best first (ties: lower row first), above ``floor``.
-
-    ``np.partition`` finds the k-th best score in linear time; only the rows scoring at
-    least that much are sorted.
-    """
-    if k <= 0 or not len(scores):
-        return []
-    if k < len(scores):
-        kth = -np.partition(-scores, k - 1)[k - 1]  # the k-th best score
-        rows = np.flatnonzero(scores >= kth)  # all rows tied with it too, for a stable cut
-    else:
-        rows = np.arange(len(scores))
-    order = rows[np.lexsort((rows, -scores[rows]))][:k]
-    return [(int(r), float(scores[r])) for r in order if floor is None or scores[r] > floor]
-
-
 class HybridRetriever:
     """Ranks index chunks for a query. Defaults come from settings; override per call.
 
     Args:
-        index: The loaded index.
+        index: The loaded index, or any ``IndexStore`` (a ``HybridIndex`` is served through
+            ``LocalStore``); kept as ``self.index``, searched through ``self.store``.
         embedder: Embeds the question (same model as the index).
         settings: Fusion weights, candidate counts, reranker.
         reranker: A CrossEncoder-like scorer; by default loaded lazily from
@@ -105,12 +82,13 @@ class HybridRetriever:
 
     def __init__(
         self,
-        index: HybridIndex,
+        index: HybridIndex | IndexStore,
         embedder: Embedder,
         settings: Settings,
         reranker: PairScorer | None = None,
     ) -> None:
         self.index = index
+        self.store: IndexStore = LocalStore(index) if isinstance(index, HybridIndex) else index
         self.embedder = embedder
         self.settings = settings
         self._reranker = reranker
@@ -122,34 +100,29 @@ class HybridRetriever:
             self._reranker = load_cross_encoder(self.settings.reranker_model)
         return self._reranker
 
-    def _bm25(self, model: bm25s.BM25, query: Question) -> np.ndarray:
-        """BM25 scores of the question's terms plus its synonyms at ``synonym_weight``."""
-        n = len(self.index.chunks)
-        scores = np.zeros(n, dtype=np.float32)
-        if query.terms:
-            scores += np.asarray(model.get_scores(list(query.terms)))[:n]
+    def _lexical(self, field: LexicalField, query: Question, k: int) -> Ranked:
+        """BM25 top-k of the question's terms plus its synonyms at ``synonym_weight``."""
+        s = self.settings
         extra = [t for t in query.expanded if t not in query.terms]
-        if extra and self.settings.synonym_weight > 0:
-            found = np.asarray(model.get_scores(extra))[:n]
-            scores += self.settings.synonym_weight * found
-        return scores
+        return self.store.lexical_top(
+            field, query.terms, extra, s.synonym_weight, k, s.min_bm25_score
+        )
 
     def _signals(self, query: Question, mode: SearchMode, k: int, watch: _Stopwatch) -> dict:
         """Each signal's ranked candidates: ``{name: [(row, raw score), …]}``."""
-        s, n, out = self.settings, len(self.index.chunks), {}
+        s, out = self.settings, {}
         if mode in ("dense", "hybrid"):
             vector = self.embedder.embed_queries([query.embedding_text or query.text])
             watch.lap("embed")
-            out["dense"] = search(self.index.vectors, vector[0], min(k, n))
+            out["dense"] = self.store.dense_top("passage", vector[0], k)
             if mode == "hybrid" and s.title_dense_weight > 0:
-                out["title_dense"] = self.index.titles.dense_top(vector[0], k)
+                out["title_dense"] = self.store.dense_top("title", vector[0], k)
             if mode == "hybrid" and s.sentence_dense_weight > 0:
-                out["sentence_dense"] = self.index.sentences.best_top(vector[0], k)
+                out["sentence_dense"] = self.store.dense_top("piece", vector[0], k)
         if mode in ("bm25", "hybrid"):
-            out["bm25"] = _top(self._bm25(self.index.bm25, query), k, s.min_bm25_score)
+            out["bm25"] = self._lexical("text", query, k)
             if mode == "hybrid" and s.title_bm25_weight > 0:
-                titles = self._bm25(self.index.titles.bm25, query)
-                out["title_bm25"] = _top(titles, k, s.min_bm25_score)
+                out["title_bm25"] = self._lexical("title", query, k)
         watch.lap("search")
         return out
 
@@ -175,7 +148,7 @@ class HybridRetriever:
             if row not in vector_found and lexical < s.lexical_only_min_score:
                 del fused[row]
                 continue
-            chunk = self.index.chunks[row]
+            chunk = self.store.chunk(row)
             affinity = 0.0 if query.cross_region else region_affinity(query.regions, chunk.regions)
             fused[row] += s.region_boost * affinity / (s.rrf_k + 1)
             if len(chunk.text.strip()) < s.thin_chunk_chars:
@@ -188,7 +161,7 @@ class HybridRetriever:
             ranked[: self.settings.rerank_candidates],
             ranked[self.settings.rerank_candidates :],
         )
-        chunks = [self.index.chunks[row] for row, _ in head]
+        chunks = [self.store.chunk(row) for row, _ in head]
         passages = [passage_input(c.title, c.text) for c in chunks]
         order = rerank_order(query.text, passages, scorer)
         return [(head[i][0], score) for i, score in order] + tail
@@ -206,7 +179,7 @@ class HybridRetriever:
         watch = _Stopwatch()
         top_k = top_k or self.settings.top_k
         info = query if isinstance(query, Question) else understand(query)
-        if not info.text or not self.index.chunks or (mode == "hybrid" and info.is_small_talk):
+        if not info.text or not self.store.chunks or (mode == "hybrid" and info.is_small_talk):
             return Retrieval([], {}, info)
         signals = self._signals(info, mode, max(self.settings.candidate_k, top_k), watch)
         scorer = self.reranker if mode == "hybrid" else None
@@ -217,7 +190,7 @@ class HybridRetriever:
             keep = max(top_k, self.settings.rerank_candidates if scorer else 0)
             rows = collapse_near_duplicates(
                 [r for r, _ in ranked],
-                self.index.chunks,
+                self.store.chunks,
                 keep,
                 self.settings.duplicate_span_overlap,
                 self.settings.duplicate_jaccard,
@@ -239,9 +212,9 @@ class HybridRetriever:
             if mode == "hybrid" and (
                 bonus := 0.0
                 if info.cross_region
-                else region_affinity(info.regions, self.index.chunks[row].regions)
+                else region_affinity(info.regions, self.store.chunk(row).regions)
             ):
                 scores["region"] = bonus
-            hits.append(Hit(self.index.chunks[row], rank, float(score), scores))
+            hits.append(Hit(self.store.chunk(row), rank, float(score), scores))
         logger.debug("search mode=%s hits=%d", mode, len(hits))
         return Retrieval(hits, watch.timings, info)

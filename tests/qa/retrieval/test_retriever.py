@@ -318,7 +318,7 @@ def test_reingest_embeds_only_the_changed_titles_and_sentences(tmp_path):
 
 
 def test_top_k_by_partition_matches_a_full_stable_sort():
-    from qa.retrieval.retriever import _top
+    from qa.stores.local import top_rows as _top
 
     rng = np.random.default_rng(7)
     for trial in range(500):

@@ -1,0 +1,77 @@
+"""What retrieval needs from an index, whichever engine holds it: the ``IndexStore`` protocol.
+
+Rows are the chunk rows of the index (0..n-1, the order of ``chunks``); every ranking is a
+list of ``(row, raw score)``, best first, ties by lower row. Fusion, region bonus, duplicate
+collapse and reranking stay in ``qa.retrieval``: a store only answers top-k questions, so an
+answer never depends on which store served it.
+
+Two stores implement it: ``qa.stores.local.LocalStore`` (today's FAISS + bm25s files, the
+default) and ``qa.stores.milvus.MilvusStore`` (``YIBAO_STORE=milvus``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from qa.types import Chunk, Document
+
+Ranked = list[tuple[int, float]]  # (chunk row, raw score), best first
+VectorField = Literal["passage", "title", "piece"]
+LexicalField = Literal["text", "title"]
+
+
+@runtime_checkable
+class IndexStore(Protocol):
+    """Dense and lexical top-k over the chunks, and the chunk and document records.
+
+    Example:
+        >>> store = LocalStore(HybridIndex.load(settings.index_dir))
+        >>> store.dense_top("passage", embedder.embed_queries(["怎么激活医保码"])[0], 5)
+    """
+
+    @property
+    def chunks(self) -> Sequence[Chunk]:
+        """Every chunk, row ``i`` at position ``i``."""
+        ...
+
+    @property
+    def documents(self) -> Sequence[Document]:
+        """Every document the chunks were cut from."""
+        ...
+
+    @property
+    def version(self) -> str:
+        """Name of the version served ("" when built in memory)."""
+        ...
+
+    def chunk(self, row: int) -> Chunk:
+        """The chunk at ``row``."""
+        ...
+
+    def document(self, doc_id: str) -> Document | None:
+        """The document ``doc_id``, or None."""
+        ...
+
+    def dense_top(self, field: VectorField, query: np.ndarray, k: int) -> Ranked:
+        """The ``k`` rows most similar to a unit query vector by ``field``: ``passage`` (the
+        chunk vector), ``title`` (its title's vector) or ``piece`` (its best sentence piece)."""
+        ...
+
+    def lexical_top(
+        self,
+        field: LexicalField,
+        terms: Sequence[str],
+        extra: Sequence[str],
+        extra_weight: float,
+        k: int,
+        floor: float | None = None,
+    ) -> Ranked:
+        """The ``k`` best rows by BM25 over ``field`` (``text`` = title + text, or ``title``).
+
+        Score: ``bm25(terms) + extra_weight × bm25(extra)`` (``extra``: synonyms not already
+        among ``terms``); only rows scoring above ``floor`` are kept.
+        """
+        ...
