@@ -35,6 +35,7 @@ from qa.index.sources import KnowledgeBase
 from qa.index.titles import TitleIndex
 from qa.index.versions import remove_leftovers
 from qa.settings import Settings
+from qa.stores.factory import publish_to_store
 from qa.text.tokenizer import passage_terms, tokenizer_signature
 from qa.types import Chunk, SkippedFile
 
@@ -134,7 +135,9 @@ def build(
 
 def publish(index: HybridIndex, settings: Settings) -> Path:
     """Stage 6: write the index as a new version folder and make it the live one."""
-    return index.save(settings.index_dir)
+    folder = index.save(settings.index_dir)
+    publish_to_store(index, settings, folder.name)  # YIBAO_STORE=milvus: the collections too
+    return folder
 
 
 def run_ingest(

@@ -21,13 +21,13 @@ from qa.answering.llm import LlmComposer
 from qa.answering.unit_answer import UnitComposer
 from qa.embedders.base import Embedder
 from qa.embedders.factory import backend_for, build_embedder, model_id_for
-from qa.index.hybrid import HybridIndex
 from qa.refusal.calibration import load_calibration
 from qa.refusal.decision import RefusalDecision, decide, route_away
 from qa.refusal.messages import SuggestionPool, refusal_text, suggest_questions
 from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever
 from qa.settings import Settings
+from qa.stores.factory import load_index
 from qa.text.normalize import has_control_chars
 from qa.types import Answer, Document, Hit, Question, Turn
 
@@ -43,9 +43,7 @@ def load_retriever(settings: Settings, embedder: Embedder | None = None) -> Hybr
     ``embedder``: one already loaded for these settings (a reload after a reindex reuses the
     live service's model instead of loading a second copy).
     """
-    index = HybridIndex.load(
-        settings.index_dir, model_id=model_id_for(settings), backend=backend_for(settings)
-    )
+    index = load_index(settings, model_id=model_id_for(settings), backend=backend_for(settings))
     return HybridRetriever(index, embedder or build_embedder(settings), settings)
 
 

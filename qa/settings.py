@@ -224,6 +224,20 @@ class Settings(BaseSettings):
         description="Largest request body of a document upload (POST /api/admin/documents); "
         "each file must also fit max_file_bytes.",
     )
+    store: Literal["local", "milvus"] = Field(
+        "local",
+        description="Where retrieval searches: `local` (FAISS + bm25s files under "
+        "`<data_dir>/index/`) or `milvus` (collections written by `yibao ingest` as well).",
+    )
+    milvus_uri: str = Field(
+        "",
+        description="Milvus to use with store=milvus: a file path (embedded milvus-lite) or "
+        "`http://host:19530`; empty = `<data_dir>/milvus.db`.",
+    )
+    milvus_token: str = Field("", description="Milvus token (`user:password`); empty = none.")
+    milvus_collection: str = Field(
+        "yibao", description="Name of the chunk collection (`_pieces`, `_records` beside it)."
+    )
     log_questions: bool = Field(False, description="Write question text into request logs.")
     feedback_db: Path | None = Field(
         None, description="SQLite file for answer feedback (default `<data_dir>/feedback.sqlite3`)."
@@ -238,6 +252,11 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Folder of the live index."""
         return self.data_dir / "index"
+
+    @property
+    def milvus_target(self) -> str:
+        """The Milvus URI to connect to (``milvus_uri`` or ``<data_dir>/milvus.db``)."""
+        return self.milvus_uri or str(self.data_dir / "milvus.db")
 
     @property
     def models_dir(self) -> Path:

@@ -1,0 +1,116 @@
+"""The Milvus store on milvus-lite, built from the same index as the local store (fake embedder).
+
+Dense rankings must agree with the local store (same vectors, exact FLAT search). BM25 is
+compared by overlap only: Milvus tokenises with its own jieba analyzer (no project user
+dictionary, no stopword list), so its terms and scores differ from bm25s's (MILVUS_NOTES.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pymilvus")
+pytest.importorskip("milvus_lite")
+
+from ingest.pipeline import run_ingest  # noqa: E402
+from qa.embedders.fake import FakeEmbedder  # noqa: E402
+from qa.index.hybrid import HybridIndex  # noqa: E402
+from qa.index.versions import IndexMismatchError, IndexNotFoundError  # noqa: E402
+from qa.retrieval.question import understand  # noqa: E402
+from qa.retrieval.retriever import HybridRetriever  # noqa: E402
+from qa.service import load_retriever  # noqa: E402
+from qa.stores.local import LocalStore  # noqa: E402
+from qa.stores.milvus import MilvusStore  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402
+
+QUESTIONS = [
+    "怎么激活医保码",
+    "异地就医备案需要什么材料",
+    "医保卡丢了怎么补办",
+    "门诊慢特病怎么申请",
+]
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("milvus")
+    settings = make_settings(tmp, store="milvus", milvus_collection="chunks")
+    run_ingest(settings)
+    local = LocalStore(HybridIndex.load(settings.index_dir))
+    milvus = MilvusStore.open(settings.milvus_target, "", "chunks")
+    yield settings, local, milvus
+    milvus.close()
+
+
+def test_the_milvus_store_holds_the_local_index_records(stores):
+    _, local, milvus = stores
+    assert list(milvus.chunks) == list(local.chunks)
+    assert list(milvus.documents) == list(local.documents)
+    assert milvus.version == local.version != ""
+    doc_id = local.chunks[0].doc_id
+    assert milvus.document(doc_id) == local.document(doc_id)
+
+
+@pytest.mark.parametrize("field", ["passage", "title", "piece"])
+def test_dense_rankings_match_the_local_store(stores, field):
+    _, local, milvus = stores
+    embedder = FakeEmbedder()
+    for question in QUESTIONS:
+        vector = embedder.embed_queries([question])[0]
+        ours, theirs = local.dense_top(field, vector, 10), milvus.dense_top(field, vector, 10)
+        assert theirs[0][0] == ours[0][0], question
+        assert theirs[0][1] == pytest.approx(ours[0][1], abs=2e-3)  # fp16 vs fp32 storage
+        assert len({r for r, _ in ours[:5]} & {r for r, _ in theirs[:5]}) >= 4, question
+
+
+@pytest.mark.parametrize("field", ["text", "title"])
+def test_bm25_rankings_overlap_the_local_store(stores, field):
+    _, local, milvus = stores
+    for question in QUESTIONS:
+        q = understand(question)
+        extra = [t for t in q.expanded if t not in q.terms]
+        ours = [r for r, _ in local.lexical_top(field, q.terms, extra, 0.5, 10, floor=0.0)]
+        theirs = [r for r, _ in milvus.lexical_top(field, q.terms, extra, 0.5, 10, floor=0.0)]
+        assert theirs, question
+        assert theirs[0] in ours, (question, ours, theirs)
+        assert len(set(ours) & set(theirs)) >= min(3, len(ours)), (question, ours, theirs)
+
+
+def test_lexical_top_respects_k_and_floor(stores):
+    _, _, milvus = stores
+    q = understand("医保卡丢了怎么补办")
+    ranked = milvus.lexical_top("text", q.terms, [], 0.0, 3)
+    scores = [s for _, s in ranked]
+    assert len(ranked) == 3 and scores == sorted(scores, reverse=True)
+    assert milvus.lexical_top("text", q.terms, [], 0.0, 3, floor=ranked[0][1]) == []
+    assert milvus.lexical_top("text", [], [], 0.0, 3) == []
+
+
+def test_the_retriever_answers_through_the_milvus_store(stores):
+    settings, local, milvus = stores
+    via_milvus = HybridRetriever(milvus, FakeEmbedder(), settings)
+    via_local = HybridRetriever(local, FakeEmbedder(), settings)
+    for question in QUESTIONS:
+        assert via_milvus.search(question, top_k=3, mode="dense")[0].chunk == (
+            via_local.search(question, top_k=3, mode="dense")[0].chunk
+        )
+        hits = via_milvus.search(question, top_k=5)
+        assert hits and {h.chunk.chunk_id for h in hits} <= {c.chunk_id for c in local.chunks}
+
+
+def test_load_retriever_opens_the_configured_store(stores):
+    settings, _, _ = stores
+    retriever = load_retriever(settings, FakeEmbedder())
+    try:
+        assert isinstance(retriever.store, MilvusStore)
+        assert retriever.search("怎么激活医保码", top_k=1)
+    finally:
+        retriever.store.close()
+
+
+def test_open_refuses_a_missing_collection_and_another_model(stores):
+    settings, _, _ = stores
+    with pytest.raises(IndexNotFoundError):
+        MilvusStore.open(settings.milvus_target, "", "nothing_here")
+    with pytest.raises(IndexMismatchError):
+        MilvusStore.open(settings.milvus_target, "", "chunks", model_id="another-model")
