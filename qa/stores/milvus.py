@@ -13,7 +13,7 @@ Three collections, named from ``YIBAO_MILVUS_COLLECTION`` (``<c>`` below)::
 
 Milvus cannot load the project's jieba user dictionary or synonyms into its analyzer: the
 query's synonyms are searched separately and weighted here, as in ``LocalStore``, but the
-tokens of both sides are Milvus's jieba defaults (see MILVUS_NOTES.md).
+tokens of both sides are Milvus's jieba defaults (see qa/stores/MILVUS_NOTES.md).
 
 Example:
     >>> MilvusStore.write(index, ".yibao/milvus.db", "", "yibao")

@@ -9,7 +9,7 @@ SPARSE_FIELDS = {"text": "text_sparse", "title": "title_sparse"}
 
 
 def create_collections(client: Any, name: str, dim: int, lite: bool) -> None:
-    """Drop and create the three collections (not atomic yet: see MILVUS_NOTES.md)."""
+    """Drop and create the three collections (not atomic yet: see qa/stores/MILVUS_NOTES.md)."""
     from pymilvus import DataType, Function, FunctionType
 
     dense = {"index_type": "FLAT"} if lite else {"index_type": "HNSW", "params": {"M": 16}}

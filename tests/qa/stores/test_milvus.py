@@ -2,7 +2,8 @@
 
 Dense rankings must agree with the local store (same vectors, exact FLAT search). BM25 is
 compared by overlap only: Milvus tokenises with its own jieba analyzer (no project user
-dictionary, no stopword list), so its terms and scores differ from bm25s's (MILVUS_NOTES.md).
+dictionary, no stopword list), so its terms and scores differ from bm25s's
+(qa/stores/MILVUS_NOTES.md).
 """
 
 from __future__ import annotations
