@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -34,7 +36,7 @@ import numpy as np
 from qa.index.hybrid import HybridIndex, IndexMeta, _document_from, check_compatible
 from qa.index.versions import IndexNotFoundError
 from qa.stores.base import LexicalField, Ranked, VectorField
-from qa.stores.milvus_schema import SPARSE_FIELDS, create_collections
+from qa.stores.milvus_schema import SPARSE_FIELDS, create_collections, switch_aliases
 from qa.types import Chunk, Document
 
 logger = logging.getLogger(__name__)
@@ -182,6 +184,7 @@ class MilvusStore:
             IndexMismatchError: Written with another embedding model or backend.
         """
         client = connect(uri, token)
+        collection = _resolve(client, collection)  # pin the version: a later switch cannot mix
         names = (collection, f"{collection}_pieces", f"{collection}_records")
         if not all(client.has_collection(n) for n in names):
             client.close()
@@ -206,6 +209,7 @@ class MilvusStore:
     def write(index: HybridIndex, uri: str, token: str, collection: str, version: str = "") -> None:
         """Replace the collections with ``index``'s chunks, vectors, titles and pieces."""
         client = connect(uri, token)
+        live, collection = collection, f"{collection}__{_stamp(version or index.version)}"
         try:
             create_collections(client, collection, index.meta.dim, _is_lite(uri))
             n = len(index.chunks)
@@ -242,9 +246,23 @@ class MilvusStore:
             parts += [lines[i : i + PART_CHARS] for i in range(0, len(lines), PART_CHARS)]
             records = [{"id": i, "vector": [1.0, 0.0], "record": p} for i, p in enumerate(parts)]
             client.insert(f"{collection}_records", records)
+            switch_aliases(client, live, collection)  # only now do queries see it
             logger.info("wrote milvus collection=%s chunks=%d pieces=%d", collection, n, len(spans))
         finally:
             client.close()
+
+
+def _resolve(client: Any, name: str) -> str:
+    """The collection an alias points at now (``name`` itself when it is no alias)."""
+    if name in client.list_aliases().get("aliases", []):
+        return str(client.describe_alias(name).get("collection_name") or name)
+    return name
+
+
+def _stamp(version: str) -> str:
+    """A collection-name-safe version stamp (letters, digits, underscores), unique per write."""
+    safe = re.sub(r"[^0-9A-Za-z]", "_", version)[:40]
+    return f"{safe}_{uuid.uuid4().hex[:6]}" if safe else uuid.uuid4().hex[:12]
 
 
 def _chunk_from(rec: dict) -> Chunk:

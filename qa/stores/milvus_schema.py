@@ -1,4 +1,10 @@
-"""The Milvus collections' schemas (see ``qa.stores.milvus``), dropped and created afresh."""
+"""The Milvus collections' schemas (see ``qa.stores.milvus``) and the alias switch.
+
+A write creates three new collections named ``<name>__<version>`` (+ ``_pieces``, ``_records``)
+and, once they are filled, points the aliases ``<name>`` (+ ``_pieces``, ``_records``) at them
+in one ``alter_alias`` each: a query never sees a half-written index. The previous version's
+collections stay (a reader may still hold them); older ones are dropped.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,16 @@ ANALYZER = {"tokenizer": "jieba"}
 SPARSE_FIELDS = {"text": "text_sparse", "title": "title_sparse"}
 
 
+SUFFIXES = ("", "_pieces", "_records")
+
+
 def create_collections(client: Any, name: str, dim: int, lite: bool) -> None:
-    """Drop and create the three collections (not atomic yet: see qa/stores/MILVUS_NOTES.md)."""
+    """Create the three collections ``name`` (+ ``_pieces``, ``_records``), dropping any
+    left by a write that did not finish."""
     from pymilvus import DataType, Function, FunctionType
 
     dense = {"index_type": "FLAT"} if lite else {"index_type": "HNSW", "params": {"M": 16}}
-    for suffix in ("", "_pieces", "_records"):
+    for suffix in SUFFIXES:
         if client.has_collection(name + suffix):
             client.drop_collection(name + suffix)
     schema = client.create_schema(auto_id=False)
@@ -57,3 +67,24 @@ def _simple(client: Any, name: str, key: str, dim: int, extra: dict, dense: dict
     params = client.prepare_index_params()
     params.add_index("vector", metric_type="IP", **dense)
     client.create_collection(name, schema=schema, index_params=params)
+
+
+def switch_aliases(client: Any, alias: str, target: str) -> None:
+    """Point ``alias`` (+ suffixes) at ``target`` (+ suffixes); drop versions before the
+    previous one. A plain collection named like the alias (older layout) is replaced."""
+    aliases = set(client.list_aliases().get("aliases", []))
+    previous = ""
+    for suffix in SUFFIXES:
+        name = alias + suffix
+        if name in aliases:
+            previous = previous or str(client.describe_alias(name).get("collection_name", ""))
+            client.alter_alias(target + suffix, name)
+            continue
+        if client.has_collection(name):
+            client.drop_collection(name)  # the layout before versions: no alias yet
+        client.create_alias(target + suffix, name)
+    keep = {target, previous.removesuffix("_pieces").removesuffix("_records")}
+    for name in client.list_collections():
+        base = name.removesuffix("_pieces").removesuffix("_records")
+        if base.startswith(alias + "__") and base not in keep:
+            client.drop_collection(name)

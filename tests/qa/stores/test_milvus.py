@@ -115,3 +115,50 @@ def test_open_refuses_a_missing_collection_and_another_model(stores):
         MilvusStore.open(settings.milvus_target, "", "nothing_here")
     with pytest.raises(IndexMismatchError):
         MilvusStore.open(settings.milvus_target, "", "chunks", model_id="another-model")
+
+
+def test_a_rewrite_switches_aliases_so_queries_never_see_a_half_written_index(
+    tmp_path, monkeypatch
+):
+    import qa.stores.milvus as module
+    from qa.stores.milvus import connect
+
+    settings = make_settings(tmp_path, store="milvus", milvus_collection="live")
+    run_ingest(settings)  # the first version, written through the alias
+    index = HybridIndex.load(settings.index_dir)
+    n = len(index.chunks)
+    seen_before_switch = []
+    real_switch = module.switch_aliases
+
+    def checked_switch(client, alias, target):
+        # The new collections are full, and the alias still serves the previous version whole.
+        seen_before_switch.append(len(client.query(alias, filter="row >= 0", limit=n + 10)))
+        assert len(client.query(target, filter="row >= 0", limit=n + 10)) == n
+        real_switch(client, alias, target)
+
+    monkeypatch.setattr(module, "switch_aliases", checked_switch)
+    pinned = MilvusStore.open(settings.milvus_target, "", "live")  # opened before the switch
+    MilvusStore.write(index, settings.milvus_target, "", "live")
+    try:  # it still answers from the version it loaded, which the write kept
+        assert pinned.dense_top("passage", index.vector_of(0), 1)[0][0] == 0
+        assert pinned.lexical_top("text", ["医保"], [], 0.0, 3)
+    finally:
+        pinned.close()
+    for _ in range(2):
+        MilvusStore.write(index, settings.milvus_target, "", "live")
+    assert seen_before_switch == [n, n, n]
+    client = connect(settings.milvus_target)
+    try:
+        versions = {
+            c.removesuffix("_pieces").removesuffix("_records") for c in client.list_collections()
+        }
+        assert len(versions) == 2  # the live version and the one before it; older ones dropped
+        assert set(client.list_aliases()["aliases"]) == {"live", "live_pieces", "live_records"}
+    finally:
+        client.close()
+    store = MilvusStore.open(settings.milvus_target, "", "live")
+    try:
+        assert list(store.chunks) == list(index.chunks)
+        assert store.dense_top("passage", index.vector_of(0), 1)[0][0] == 0
+    finally:
+        store.close()
