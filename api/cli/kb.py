@@ -6,8 +6,9 @@ index version; a running server swaps it in. The change is recorded only once pu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.markup import escape
@@ -18,6 +19,8 @@ from qa.settings import Settings
 
 if TYPE_CHECKING:
     from qa.index.sources import KnowledgeBase
+
+T = TypeVar("T")
 
 app = typer.Typer(help="管理知识库的来源(文件与文件夹):列出、添加、移除。", no_args_is_help=True)
 
@@ -73,18 +76,8 @@ def add(
     paths: Annotated[list[Path], typer.Argument(help="要加入知识库的文件或文件夹")],
 ) -> None:
     """把文件或文件夹加入知识库并重建索引(只嵌入新增的段落)。"""
-    from qa.index.sources import KnowledgeBase, KnowledgeBaseError, kb_lock, recorded_bytes
-
     settings = Settings()
-    try:
-        with kb_lock(settings):
-            before = recorded_bytes(settings)
-            kb = KnowledgeBase.load(settings)
-            added = kb.add(paths)
-            kb.save(settings)
-            written = recorded_bytes(settings)
-    except KnowledgeBaseError as exc:
-        fail(str(exc))
+    added, before, written = _change(settings, lambda kb: kb.add(paths))
     for path in added:
         console.print(f"已加入:{escape(str(path))}")
     if not added:
@@ -97,19 +90,28 @@ def remove(
     target: Annotated[str, typer.Argument(help="文档 ID(见 yibao corpus),或来源路径")],
 ) -> None:
     """从知识库移除一篇文档(按文档 ID)或一个来源(按路径),并重建索引。"""
+    settings = Settings()
+    done, before, written = _change(settings, lambda kb: _remove(settings, kb, target))
+    console.print(done)
+    _publish(settings, before, written)
+
+
+def _change(
+    settings: Settings, apply: Callable[[KnowledgeBase], T]
+) -> tuple[T, bytes | None, bytes | None]:
+    """Apply one change to the recorded knowledge base under its lock and save it; the
+    change's result and ``kb.json`` before and after (to undo it if the ingest fails)."""
     from qa.index.sources import KnowledgeBase, KnowledgeBaseError, kb_lock, recorded_bytes
 
-    settings = Settings()
     try:
         with kb_lock(settings):
             before = recorded_bytes(settings)
             kb = KnowledgeBase.load(settings)
-            console.print(_remove(settings, kb, target))
+            result = apply(kb)
             kb.save(settings)
-            written = recorded_bytes(settings)
+            return result, before, recorded_bytes(settings)
     except KnowledgeBaseError as exc:
         fail(str(exc))
-    _publish(settings, before, written)
 
 
 def _remove(settings: Settings, kb: KnowledgeBase, target: str) -> str:
