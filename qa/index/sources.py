@@ -75,15 +75,13 @@ class KnowledgeBase:
     def save(self, settings: Settings) -> None:
         """Write ``kb.json`` atomically."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path = settings.data_dir / KB_FILE
-        tmp = path.with_name(f".{KB_FILE}.{uuid.uuid4().hex[:6]}")
         payload = {
             "sources": [str(p) for p in self.sources],
             "removed": [str(p) for p in self.removed],
             "removed_docs": list(self.removed_docs),
         }
-        tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        os.replace(tmp, path)
+        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+        _replace(settings.data_dir / KB_FILE, text.encode("utf-8"))
 
     def covers(self, path: Path) -> bool:
         """Whether ``path`` is a source or lies inside a source folder."""
@@ -195,10 +193,15 @@ def restore(settings: Settings, before: bytes | None, written: bytes | None) -> 
         if before is None:
             path.unlink(missing_ok=True)
         else:
-            tmp = path.with_name(f".{KB_FILE}.{uuid.uuid4().hex[:6]}")
-            tmp.write_bytes(before)
-            os.replace(tmp, path)
+            _replace(path, before)
         return True
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically: a temporary file beside it, then ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def uploads_dir(settings: Settings) -> Path:
@@ -221,7 +224,5 @@ def store_upload(
     target = folder / f"{stem[:80]}{suffix.lower()}"
     while target.exists() or (taken is not None and taken(target.name)):
         target = folder / f"{stem[:80]}-{uuid.uuid4().hex[:6]}{suffix.lower()}"
-    tmp = folder / f".{target.name}.part"
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    _replace(target, data)  # hidden while written: a concurrent walk never reads half a file
     return target
