@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.api.support import shared
+from tests.api.support import CHROMIUM, CHROMIUM_ARGS, shared
 from tests.live_server import LiveServer
 
 
@@ -26,3 +26,15 @@ def live(env):
     settings = env[0].model_copy(update={"api_keys": "x"})
     with LiveServer(create_app(settings, service=env[1])) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium for the widget and admin-page tests (one per test module)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs `pip install playwright`")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()

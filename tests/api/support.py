@@ -15,6 +15,17 @@ import pytest
 from qa.settings import Settings
 from tests.conftest import rules_only_service, rules_only_settings
 
+#: Debian's Chromium, driven by Playwright (its own browser download cannot work here).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 ADMIN_KEY = "admin-secret"
 #: What the API tests change on top of ``rules_only_settings``.
 API_OVERRIDES: dict[str, Any] = {

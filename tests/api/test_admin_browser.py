@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from tests.api.routes.admin.support import QINGKE_MD, QINGKE_QUESTION
-from tests.api.test_widget_browser import CHROMIUM, CHROMIUM_ARGS, DISCLAIMER, XSS
+from tests.api.support import CHROMIUM
+from tests.api.test_widget_browser import DISCLAIMER, XSS
 from tests.conftest import rules_only_service
 from tests.live_server import LiveServer
 
@@ -35,16 +36,6 @@ def server(tmp_path_factory):
     with LiveServer(create_app(service.settings, service)) as live:
         live.settings = service.settings
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.api.support import CHROMIUM
 from tests.conftest import CORPUS, rules_only_service
 from tests.live_server import LiveServer, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium"
 )
@@ -31,14 +30,6 @@ XSS_DOC = f"""医保电子凭证申领测试{XSS}怎么办理
 医保电子凭证申领测试{XSS}的办理方法:携带身份证到医保经办窗口办理电子凭证申领测试业务。
 医保电子凭证申领测试完成后,可以在国家医保服务平台查看申领结果。
 """
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 QUESTION = "家庭共济怎么绑定家人"
 
 
@@ -58,16 +49,6 @@ def server(tmp_path_factory):
     with LiveServer(create_app(settings, service)) as live:
         live.settings, live.service = settings, service
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def _page(browser, **context_options):
