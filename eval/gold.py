@@ -33,7 +33,9 @@ class GoldItem:
         reference: The gold answer a careful human would give (a refusal for unanswerable).
         note: Why the item exists / what it tests.
         split: ``"sealed"`` for the held-out split that is run once at the end and reported
-            as it came out; empty for the fixed dev/test rule of :func:`split_items`.
+            as it came out; ``"dev2"`` for a retired sealed split (run once, reported, and
+            since then tuning data like dev); empty for the fixed dev/test rule of
+            :func:`split_items`.
     """
 
     id: str
@@ -138,7 +140,8 @@ def top_chunk_prediction(
 
 DEFAULT_GOLD = Path(__file__).with_name("gold.jsonl")
 SEALED = "sealed"
-SPLITS = ("all", "dev", "test", SEALED)
+RETIRED = "dev2"
+SPLITS = ("all", "dev", "test", RETIRED, SEALED)
 KINDS: tuple[str, ...] = get_args(GoldKind)
 _REQUIRED = ("id", "question", "kind", "source", "anchor", "key_facts", "reference", "note")
 _TEXT_FIELDS = ("id", "question", "kind", "source", "anchor", "reference", "note")
@@ -153,7 +156,7 @@ def load_gold(path: Path = DEFAULT_GOLD, *, include_sealed: bool = False) -> lis
 
     Each non-blank line must be a JSON object with the fields ``id``, ``question``,
     ``kind``, ``source``, ``anchor``, ``key_facts``, ``reference`` and ``note``, and
-    optionally ``split`` (only ``"sealed"``; absent = the fixed dev/test rule). Every line
+    optionally ``split`` (``"sealed"`` or ``"dev2"``; absent = the fixed dev/test rule). Every line
     is validated, sealed or not, but sealed items are returned only on request, so code
     that tunes, calibrates or tests on the gold set never sees them.
 
@@ -185,16 +188,17 @@ def load_gold(path: Path = DEFAULT_GOLD, *, include_sealed: bool = False) -> lis
 
 
 def split_items(items: Iterable[GoldItem], split: str) -> list[GoldItem]:
-    """Select the ``all``, ``dev``, ``test`` or ``sealed`` part of the gold items.
+    """Select the ``all``, ``dev``, ``test``, ``dev2`` or ``sealed`` part of the gold items.
 
-    Items marked ``split: "sealed"`` form the ``sealed`` split and belong to no other:
-    ``all`` is dev + test. The dev/test split is fixed and stratified by kind: within each
-    kind, the unsealed items are sorted by id and every third one (index % 3 == 2) goes to
-    ``test``, the rest to ``dev``.
+    Items marked ``split: "sealed"`` form the ``sealed`` split and items marked ``"dev2"``
+    (a retired sealed split) the ``dev2`` split; each belongs to no other, so ``all`` is
+    dev + test, the 121 items the floors were set on. The dev/test split is fixed and
+    stratified by kind: within each kind, the unmarked items are sorted by id and every
+    third one (index % 3 == 2) goes to ``test``, the rest to ``dev``.
 
     Args:
         items: Gold items (any order).
-        split: ``"all"``, ``"dev"``, ``"test"`` or ``"sealed"``.
+        split: ``"all"``, ``"dev"``, ``"test"``, ``"dev2"`` or ``"sealed"``.
 
     Returns:
         The selected items, sorted by id.
@@ -205,9 +209,9 @@ def split_items(items: Iterable[GoldItem], split: str) -> list[GoldItem]:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; valid values: {', '.join(SPLITS)}")
     ordered = sorted(items, key=lambda it: it.id)
-    if split == SEALED:
-        return [it for it in ordered if it.split == SEALED]
-    ordered = [it for it in ordered if it.split != SEALED]
+    if split in (SEALED, RETIRED):
+        return [it for it in ordered if it.split == split]
+    ordered = [it for it in ordered if not it.split]
     if split == "all":
         return ordered
     want_test = split == "test"
@@ -243,9 +247,11 @@ def _parse_line(line: str, path: Path, lineno: int) -> GoldItem:
         if not record["source"] or not record["anchor"] or not facts:
             raise _error(path, lineno, f"a {kind} item needs a source, an anchor and a key fact")
     split = record.get("split", "")
-    if "split" in record and split != SEALED:
+    if "split" in record and split not in (SEALED, RETIRED):
         raise _error(
-            path, lineno, f"bad split {split!r}; only {SEALED!r} may be given (absent = dev/test)"
+            path,
+            lineno,
+            f"bad split {split!r}; only {SEALED!r} or {RETIRED!r} may be given (absent = dev/test)",
         )
     return GoldItem(
         id=record["id"],

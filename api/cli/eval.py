@@ -25,7 +25,11 @@ def eval_(
     split: Annotated[
         str,
         typer.Option(
-            "--split", help="all(=dev+test) | dev | test | sealed(封存集:只在最后跑一次,如实报告)"
+            "--split",
+            help=(
+                "all(=dev+test) | dev | test | dev2(用过一次的旧封存集,现作调参数据)"
+                " | sealed(封存集:只在最后跑一次,如实报告)"
+            ),
         ),
     ] = "all",
     gold: Annotated[
@@ -79,7 +83,8 @@ def eval_(
             items,
             embed,
             lambda name, n, _: bar.update(tasks[name], completed=n),
-            conversations=() if split == "sealed" else None,  # sealed: only sealed items
+            # sealed / dev2: only their own items, no conversations
+            conversations=() if split in ("sealed", "dev2") else None,
         )
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out_dir = out or Path("eval/reports") / stamp

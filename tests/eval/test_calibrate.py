@@ -148,7 +148,7 @@ def test_json_round_trip_with_date_and_numbers(result, tmp_path):
 def test_shipped_calibration_and_a_sklearn_refit_decide_alike(real_settings):
     """Refit on today's dev features: every gold item gets the shipped model's decision."""
     run_ingest(real_settings)
-    gold = load_gold()
+    gold = split_items(load_gold(), "all")
     retrieved = retrieve_all(load_retriever(real_settings), gold)
     shipped = load_calibration()
     refit, facts = fit_model(split_items(gold, "dev"), retrieved)

@@ -4,7 +4,7 @@ import tomllib
 
 import pytest
 
-from eval.gold import DEFAULT_GOLD, load_gold
+from eval.gold import DEFAULT_GOLD, load_gold, split_items
 from eval.runner import run_eval
 from eval.systems import build_systems
 from tests.conftest import ROOT
@@ -24,7 +24,7 @@ def test_yibao_meets_floors_on_whole_gold_set_and_conversations(real_settings):
     talk_floors = config["conversations"]
     assert floors and talk_floors, "no floors configured"
     system = build_systems(["yibao"], real_settings)[0]
-    run = run_eval([system], load_gold(DEFAULT_GOLD))[0]
+    run = run_eval([system], split_items(load_gold(DEFAULT_GOLD), "all"))[0]
 
     scores = {metric: run.score(metric) for metric in (*floors, *ceilings)}
     print("yibao scores:", scores)

@@ -1,6 +1,6 @@
 """The hand-written gold set checked against the corpus; its loader, splits and records.
 
-The corpus checks cover the sealed items too (strings only: nothing here retrieves or
+The corpus checks cover the dev2 and sealed items too (strings only: nothing here retrieves or
 answers them); the split tests make sure they never leak into dev, test or all.
 """
 
@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from api.cli.main import app
 from eval.gold import (
     DEFAULT_GOLD,
+    RETIRED,
     SEALED,
     GoldFormatError,
     GoldItem,
@@ -39,7 +40,13 @@ def gold() -> tuple[GoldItem, ...]:
 
 
 def unsealed() -> list[GoldItem]:
-    return [it for it in gold() if it.split != SEALED]
+    """The dev + test items (what ``all`` selects)."""
+    return [it for it in gold() if not it.split]
+
+
+def retired() -> list[GoldItem]:
+    """The retired sealed split (``dev2``): tuning data since it was run once."""
+    return [it for it in gold() if it.split == RETIRED]
 
 
 def sealed() -> list[GoldItem]:
@@ -78,15 +85,15 @@ def test_sealed_counts_per_kind() -> None:
 
 @pytest.mark.parametrize("part", [unsealed, sealed], ids=["dev+test", "sealed"])
 def test_every_seed_answers_at_least_eight(part) -> None:
-    per_seed = Counter(it.source for it in part() if it.kind == "answerable")
+    per_seed = Counter(it.source for it in part() if it.kind != "unanswerable")
     for seed in SEEDS:
         assert per_seed[seed] >= 8, (seed, per_seed[seed])
 
 
 def test_sealed_questions_are_new() -> None:
-    """Sealed questions neither repeat nor share an anchor with a dev/test question."""
-    seen = {compact(it.question) for it in unsealed()}
-    anchors = {(it.source, it.anchor) for it in unsealed() if it.anchor}
+    """Sealed questions neither repeat nor share an anchor with a dev/test/dev2 question."""
+    seen = {compact(it.question) for it in [*unsealed(), *retired()]}
+    anchors = {(it.source, it.anchor) for it in [*unsealed(), *retired()] if it.anchor}
     assert not [it.id for it in sealed() if compact(it.question) in seen]
     assert not [it.id for it in sealed() if it.anchor and (it.source, it.anchor) in anchors]
 
@@ -147,7 +154,8 @@ def test_ids_and_questions_unique() -> None:
     ids = [it.id for it in gold()]
     assert len(ids) == len(set(ids))
     assert all(re.fullmatch(r"q\d{3}", it.id) for it in unsealed())
-    assert all(re.fullmatch(r"s\d{3}", it.id) for it in sealed())
+    assert all(re.fullmatch(r"s\d{3}", it.id) for it in retired())
+    assert all(re.fullmatch(r"t\d{3}", it.id) for it in sealed())
     questions = [compact(it.question) for it in gold()]
     assert len(questions) == len(set(questions))
 
@@ -176,14 +184,22 @@ def test_sealed_items_stay_out_of_dev_test_and_all() -> None:
     held = split_items(items, "sealed")
     assert held == sorted(sealed(), key=lambda it: it.id) and held
     ids = {it.id for it in held}
-    for name in ("all", "dev", "test"):
+    for name in ("all", "dev", "test", RETIRED):
         assert not ids & {it.id for it in split_items(items, name)}, name
     assert split_items(unsealed(), "test") == split_items(items, "test")  # unchanged by them
 
 
+def test_retired_split_is_its_own_and_stays_out_of_all() -> None:
+    items = list(gold())
+    dev2 = split_items(items, RETIRED)
+    assert dev2 == sorted(retired(), key=lambda it: it.id) and len(dev2) >= 60
+    for name in ("all", "dev", "test", "sealed"):
+        assert not {it.id for it in dev2} & {it.id for it in split_items(items, name)}, name
+
+
 def test_load_gold_holds_sealed_items_back_unless_asked() -> None:
     default = load_gold(DEFAULT_GOLD)
-    assert [it.id for it in default] == [it.id for it in unsealed()]
+    assert [it.id for it in default] == [it.id for it in gold() if it.split != SEALED]
     assert split_items(default, "sealed") == []
     assert len(load_gold(DEFAULT_GOLD, include_sealed=True)) == len(gold())
 
@@ -211,7 +227,7 @@ def test_split_rule_ignores_sealed_items() -> None:
 
 
 def test_unknown_split() -> None:
-    with pytest.raises(ValueError, match="all, dev, test, sealed"):
+    with pytest.raises(ValueError, match="all, dev, test, dev2, sealed"):
         split_items(gold(), "train")
 
 

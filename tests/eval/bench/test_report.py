@@ -113,7 +113,7 @@ def test_sealed_questions_never_reach_the_systems(service: AnswerService):
     report = run_bench(service, retriever, bench_questions(), 1, 0)
     sealed = {it.question for it in load_gold(include_sealed=True) if it.split == "sealed"}
     assert retriever.asked and not set(retriever.asked) & sealed
-    assert not any(i.startswith("s") for i in report["questions"]["ids"])
+    assert not any(i.startswith("t") for i in report["questions"]["ids"])
 
 
 def test_git_commit_is_none_outside_a_repository(tmp_path: Path):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from eval.gold import load_gold
+from eval.gold import load_gold, split_items
 from qa.refusal.intent import classify_intent, load_vocabulary
 
-GOLD = load_gold()
+GOLD = split_items(load_gold(), "all")
 
 #: Expected intent of every unanswerable gold question.
 UNANSWERABLE = {
