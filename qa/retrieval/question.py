@@ -75,12 +75,14 @@ def key_terms(terms: Sequence[str], regions: Sequence[str] = ()) -> tuple[str, .
 def topic_phrase(text: str, regions: Sequence[str], keys: Sequence[str]) -> str:
     """A short name for what the question asks about, e.g. ``北京门诊起付线`` or ``失业金``."""
     shown = []
-    for part in [*regions[:1], *keys]:
+    parts = [*regions[:1], *keys]
+    for part in parts:
         if any(ch.isdigit() for ch in part):  # a year or sum is not a topic (东莞农村2025年交)
             continue
         at = text.find(part)
         end = at + len(part)
-        if at >= 0 and end < len(text) and text[end] in _SUFFIXES:
+        starts_next = any(text.startswith(other, end) for other in parts)  # 参保|证明, not 参保证
+        if at >= 0 and end < len(text) and text[end] in _SUFFIXES and not starts_next:
             part += text[end]
         shown.append(part)
     phrase = "".join(shown)

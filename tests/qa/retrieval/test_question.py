@@ -81,3 +81,15 @@ def test_a_question_across_two_places_is_not_a_local_one():
     assert {"异地就医", "备案"} <= set(across.expanded)
     local = understand("山东德州社保基数是多少")
     assert not local.cross_region and local.asks_local
+
+
+@pytest.mark.parametrize(
+    ("asked", "topic"),
+    [
+        ("去哪能打印个人社保参保证明", "参保证明"),  # 参保|证明: no 证 glued on twice
+        ("北京门诊起付线是多少", "北京门诊起付线"),
+    ],
+)
+def test_topic_names_what_is_asked_without_doubling_a_character(asked, topic):
+    assert topic in understand(asked).topic
+    assert "证证" not in understand(asked).topic
