@@ -112,6 +112,13 @@ class Settings(BaseSettings):
     region_boost: float = Field(
         1.0, ge=0, description="Region match bonus, in units of one rank-1 RRF contribution."
     )
+    region_elsewhere_factor: float = Field(
+        0.85,
+        ge=0,
+        le=1,
+        description="Hybrid score factor of a chunk that names places, none of them asked (a "
+        "泰州→上海 case for a 深圳→广州 question); 1 = no change.",
+    )
     thin_chunk_chars: int = Field(
         60, ge=0, description="Chunks with less text are scored down (bare intros)."
     )

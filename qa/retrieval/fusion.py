@@ -65,6 +65,14 @@ def region_affinity(asked: Sequence[str], named: Sequence[str]) -> float:
     return 0.5 if any(province_of(c) in asked_provinces for c in named_cities) else 0.0
 
 
+def names_elsewhere(asked: Sequence[str], named: Sequence[str]) -> bool:
+    """True when a chunk names places and none of them is, holds or lies in an asked place."""
+    if not asked or not named:
+        return False
+    wanted = {*asked, *(p for p in map(province_of, asked) if p)}
+    return not any(place in wanted or province_of(place) in wanted for place in named)
+
+
 def _near_same(x: frozenset[str], y: frozenset[str], jaccard: float) -> bool:
     return bool(x and y) and len(x & y) / len(x | y) >= jaccard
 

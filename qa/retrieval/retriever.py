@@ -25,7 +25,12 @@ from dataclasses import dataclass, field
 from qa.embedders.base import Embedder
 from qa.index.hybrid import HybridIndex
 from qa.index.rows import passage_input
-from qa.retrieval.fusion import collapse_near_duplicates, region_affinity, weighted_rrf
+from qa.retrieval.fusion import (
+    collapse_near_duplicates,
+    names_elsewhere,
+    region_affinity,
+    weighted_rrf,
+)
 from qa.retrieval.question import understand
 from qa.retrieval.rerank import PairScorer, load_cross_encoder, rerank_order
 from qa.settings import Settings
@@ -151,6 +156,8 @@ class HybridRetriever:
             chunk = self.store.chunk(row)
             affinity = 0.0 if query.cross_region else region_affinity(query.regions, chunk.regions)
             fused[row] += s.region_boost * affinity / (s.rrf_k + 1)
+            if not affinity and names_elsewhere(query.regions, chunk.regions):
+                fused[row] *= s.region_elsewhere_factor  # about other places than those asked
             if len(chunk.text.strip()) < s.thin_chunk_chars:
                 fused[row] *= s.thin_chunk_factor  # an intro matches its title, answers nothing
         return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

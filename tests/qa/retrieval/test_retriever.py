@@ -10,7 +10,12 @@ from qa.embedders.fake import FakeEmbedder
 from qa.index.hybrid import HybridIndex
 from qa.index.rows import passage_input
 from qa.index.versions import IndexLoadError, IndexMismatchError, current_version
-from qa.retrieval.fusion import collapse_near_duplicates, region_affinity, weighted_rrf
+from qa.retrieval.fusion import (
+    collapse_near_duplicates,
+    names_elsewhere,
+    region_affinity,
+    weighted_rrf,
+)
 from qa.retrieval.retriever import HybridRetriever, rrf
 from qa.service import load_retriever
 from qa.types import Chunk
@@ -112,6 +117,7 @@ TINY = {
     ),
     "record1.txt": "异地就医备案怎么办理\n" + RECORD,
     "record2.txt": "异地就医备案如何办理\n" + RECORD,  # same text: a near-duplicate
+    "taizhou.txt": "泰州医保去上海看病能报销吗\n泰州参保去上海看病,办理异地就医备案后能报销。",
 }
 
 
@@ -152,6 +158,28 @@ def test_region_boost_prefers_the_asked_city(tiny):
     # no region asked: no boost, no "region" score
     hits = tiny.search("居民医保缴费标准是多少", top_k=6)
     assert all("region" not in h.scores for h in hits)
+
+
+def test_chunks_about_other_places_rank_below_general_ones(tiny):
+    question = "在深圳参保去广州看病能报销吗"  # the corpus knows neither city
+    assert _titles(tiny, question, region_elsewhere_factor=1.0)[0] == "泰州医保去上海看病能报销吗"
+    lowered = _titles(tiny, question, region_elsewhere_factor=0.5)
+    assert lowered[0] in {"异地就医备案怎么办理", "异地就医备案如何办理"}
+
+
+@pytest.mark.parametrize(
+    ("asked", "named", "elsewhere"),
+    [
+        (("深圳", "广州"), ("泰州", "上海"), True),
+        (("深圳",), ("广东",), False),  # the asked city's province
+        (("广东",), ("深圳",), False),  # a city of the asked province
+        (("深圳",), ("深圳", "上海"), False),
+        ((), ("上海",), False),  # no place asked
+        (("深圳",), (), False),  # a general passage
+    ],
+)
+def test_names_elsewhere(asked, named, elsewhere):
+    assert names_elsewhere(asked, named) is elsewhere
 
 
 def test_near_duplicates_are_collapsed(tiny):
