@@ -31,7 +31,9 @@ ASKS = re.compile(
 KIND_CUES = {
     "materials": re.compile(r"材料|身份证|户口|证件|复印件|照片"),
     "amount": re.compile(r"\d+(?:\.\d+)?\s*(?:%|元|万)"),
-    "time": re.compile(r"\d+\s*个?[月日号天]|个工作日|截止|期限|之前|以内|次月|当月"),
+    "time": re.compile(
+        r"[\d一二两三四五六七八九十]+\s*个?[月日号天]|个工作日|截止|期限|之前|以内|次月|当月"
+    ),
     "where": re.compile(r"窗口|经办机构|服务中心|APP|微信|支付宝|电话|热线|网点|银行"),
     "yesno": re.compile(r"^[^。]{0,30}(?:可以|不可以|能|不能|是|不是|需要|无需|不需要)"),
 }

@@ -3,8 +3,8 @@
 1. The relevant retrieved chunks (``qa.answering.points.relevant_chunks``) name their units
    (a section of an article, or one snippet); the **primary** unit is the best-ranked one,
    moved to the sibling section the question points at (线下 / 窗口 / 老人 → 线下…方式;
-   手机 / APP / 微信 → 线上…方式) and, for a materials or amount question, to the first unit
-   that states materials or an amount.
+   手机 / APP / 微信 → 线上…方式) and, for a materials, amount or time question, to the first
+   of the top three units that states materials, an amount or a time (三十日内, 3个月).
 2. A **lead** answers the question's kind: for a how-to whose article offers several routes,
    the routes by their headings; otherwise the unit's best prose sentence for the kind.
 3. The primary unit is **quoted in source order** with its list structure (numbers, bullets,
@@ -76,7 +76,7 @@ _EXTRA_UNITS = 2  # other units that may add a point the primary lacks
 def _primary(question: Question, units: Sequence[Unit]) -> Unit:
     """The unit to quote: the best-ranked one, moved to the section the question points at
     (线下 / 线上 route; a section headed 时间 / 材料 for a time / materials question) or, for a
-    materials or amount question, to the first of the top three that states one."""
+    materials, amount or time question, to the first of the top three that states one."""
     best = units[0]
     wants = _OFFLINE if _OFFLINE.search(question.text) else None
     wants = wants or (_ONLINE if _ONLINE.search(question.text) else None)
@@ -91,7 +91,7 @@ def _primary(question: Question, units: Sequence[Unit]) -> Unit:
         for sibling in sibling_units(best):  # 缴费时间和待遇享受期 for 什么时候交
             if heading.search(sibling.heading) and not ASKS.search(sibling.heading):
                 return sibling
-    if cue is not None and question.kind in ("materials", "amount"):
+    if cue is not None and question.kind in ("materials", "amount", "time"):
         for unit in units[:3]:
             if any(cue.search(line.shown) for line in unit.lines if not line.heading):
                 return unit

@@ -212,3 +212,15 @@ def test_another_places_figures_do_not_answer_a_local_amount(composer, corpus):
         understand("合肥居民医保一年交多少钱"), [Hit(hefei, 1, 1.0)], documents
     )
     assert "400" in same_place.body
+
+
+def test_a_time_question_quotes_the_ranked_unit_that_states_a_time(composer, corpus):
+    documents, chunks = corpus
+    together = _chunk(chunks, "公司交的社保和医保是分开交吗", "捆绑缴纳")  # ranked first, no time
+    deadline = _chunk(chunks, "公司交社保不交医保可以吗", "三十日内")  # 三十日内: Chinese numerals
+    question = understand("刚入职,公司最晚多久之内得给我上社保")
+    assert question.kind == "time"
+    hits = [Hit(together, 1, 1.0), Hit(deadline, 2, 0.9)]
+    result = composer.compose(question, hits, documents)
+    assert "三十日内" in result.body
+    assert result.citations[0].quote and "三十日内" in result.citations[0].quote
