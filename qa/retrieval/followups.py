@@ -40,6 +40,12 @@ _GENERIC = frozenset(
 _TOPIC_VERBS = frozenset("丢转绑补退停断迁挂领取扣续冻解")
 #: Words that make a question ask something (a full question has one).
 _ASKS = re.compile(r"怎么|怎样|如何|多少|哪|什么|吗|能不能|可不可以|可以|是否|几")
+#: A 医保 thing and something done with it: "微信上怎么给爸妈交医保", "医保码在支付宝里怎么弄出来"
+#: ask about that thing themselves, though every word of theirs is generic or a channel.
+_THING_AND_ACTION = re.compile(
+    r"(?:医保|社保|电子凭证)[码卡]?.{0,12}?(?:交|缴|激活|弄|开通|申领|领|办|查|绑|转|报)"
+    r"|(?:交|缴|激活|弄|开通|申领|领|办|查|绑|转|报)[^,，。?？]{0,6}(?:医保|社保|电子凭证)"
+)
 _TRAILING = re.compile(r"[呢吗啊呀吧嘛的?？。!！,，\s]+$")
 #: Words that point back at the previous question ("也是这个价吗", "她能办吗").
 _POINTS_BACK = re.compile(r"这个|那个|这样|那样|也是|也能|也可以|也要|也得|同样|她|他|它")
@@ -112,8 +118,11 @@ def _is_full_question(text: str) -> bool:
 
 
 def is_elliptical(question: str) -> bool:
-    """True when ``question`` names nothing but places, generic and follow-up words."""
-    return _is_region_only(question) or not _own_topic_terms(question)
+    """True when ``question`` names nothing but places, generic and follow-up words, and does
+    not ask about doing something with a 医保 thing of its own (交医保, 激活医保码)."""
+    if _is_region_only(question):
+        return True
+    return not _own_topic_terms(question) and not _THING_AND_ACTION.search(question)
 
 
 def needs_context(question: str) -> bool:

@@ -17,6 +17,7 @@ NANNING = [Turn("user", "南宁居民医保怎么交"), Turn("assistant", "可�
         ("那线下怎么办", "南宁居民医保怎么交 线下怎么办"),
         ("需要什么材料", "南宁居民医保怎么交 需要什么材料"),
         ("绑我儿子有啥要求", "南宁居民医保怎么交 绑我儿子有啥要求"),  # names no 医保 itself
+        ("用支付宝能交吗", "南宁居民医保怎么交 用支付宝能交吗"),  # a channel, nothing of its own
     ],
 )
 def test_follow_ups_are_resolved(question, expected):
@@ -33,6 +34,9 @@ def test_follow_ups_are_resolved(question, expected):
         "医保卡丢了怎么办",
         "转医保要多久能办好",
         "老婆的医保能和我的绑一起用吗",
+        # only channel / family / generic words, but something done with a 医保 thing
+        "微信上怎么给爸妈交医保",
+        "医保码在支付宝里怎么弄出来",
     ],
 )
 def test_standalone_questions_are_untouched(question):
