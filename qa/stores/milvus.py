@@ -29,6 +29,7 @@ import logging
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -72,13 +73,30 @@ def connect(uri: str, token: str = "") -> Any:
     try:
         return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
     except Exception as exc:
-        if _is_lite(uri) and _locked(exc):
+        if _is_lite(uri) and (_locked(exc) or _held_elsewhere(uri)):
             raise MilvusBusyError(
                 f"Milvus Lite 数据库 {uri} 正被另一个进程使用(例如正在运行的 yibao serve)。"
                 "Milvus Lite 一个数据库文件只允许一个进程打开:请先停止那个进程,"
                 "或在服务运行时通过管理页面/接口重建索引,或改用 Milvus 服务器(http://…)。"
             ) from exc
         raise
+
+
+def _held_elsewhere(uri: str) -> bool:
+    """True when another process holds milvus-lite's ``LOCK`` file in the database folder
+    (pymilvus only says "Open local milvus failed")."""
+    import fcntl
+
+    lock = Path(uri) / "LOCK"
+    if not lock.exists():
+        return False
+    with open(lock, "rb") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return False
 
 
 def _locked(exc: BaseException | None) -> bool:

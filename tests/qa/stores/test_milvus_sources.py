@@ -1,0 +1,142 @@
+"""Adding, changing and removing a source on the Milvus store rewrites only that source's rows,
+and a query never sees a half-written state (milvus-lite, fake embedder)."""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip("pymilvus")
+pytest.importorskip("milvus_lite")
+
+import qa.stores.milvus_write as writing  # noqa: E402
+from ingest.pipeline import run_ingest  # noqa: E402
+from qa.index.hybrid import HybridIndex  # noqa: E402
+from qa.retrieval.question import understand  # noqa: E402
+from qa.stores.local import LocalStore  # noqa: E402
+from qa.stores.milvus import MilvusBusyError, MilvusStore, connect  # noqa: E402
+from tests.conftest import CORPUS, make_settings  # noqa: E402
+
+QUESTIONS = ["怎么激活医保码", "异地就医备案需要什么材料", "医保卡丢了怎么补办", "门诊慢特病怎么申请"]
+
+
+def _rows(settings) -> dict[int, tuple[str, int]]:
+    """Every row of the live chunk collection (dead batches included): row → (source, batch)."""
+    client = connect(settings.milvus_target)
+    try:
+        found = client.query("chunks", filter="row >= 0", output_fields=["source", "batch"])
+        return {int(r["row"]): (r["source"], int(r["batch"])) for r in found}
+    finally:
+        client.close()
+
+
+def _open(settings) -> MilvusStore:
+    return MilvusStore.open(settings.milvus_target, "", "chunks")
+
+
+def test_a_changed_source_rewrites_only_its_rows(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = make_settings(
+        tmp_path, store="milvus", milvus_collection="chunks", corpus_dir=corpus
+    )
+    run_ingest(settings)
+    before = _rows(settings)
+    first = _open(settings)
+    gone = "003_f38d73674fa39f0d.txt"
+    assert gone in {source for source, _ in before.values()}
+    saved = (corpus / gone).read_bytes()
+
+    # Remove one source: the others' rows stay as they were, with their batches.
+    (corpus / gone).unlink()
+    seen_before_switch = []
+    real_publish = writing._Writer.publish
+
+    def checked_publish(self):  # the new rows are in, no manifest names them yet
+        probe = _open(settings)
+        try:
+            seen_before_switch.append(({c.source for c in probe.chunks}, len(probe.chunks)))
+        finally:
+            probe.close()
+        real_publish(self)
+
+    monkeypatch.setattr(writing._Writer, "publish", checked_publish)
+    run_ingest(settings)
+    after = _rows(settings)
+    kept = {row: v for row, v in before.items() if v[0] != gone}
+    assert {row: after[row] for row in kept} == kept  # untouched
+    assert seen_before_switch == [({s for s, _ in before.values()}, len(before))]
+    second = _open(settings)
+    local = LocalStore(HybridIndex.load(settings.index_dir))
+    assert {c.source for c in second.chunks} == {s for s, _ in kept.values()}
+    assert len(second.chunks) == len(local.chunks) == len(kept)
+    assert {d.doc_id for d in second.documents} == {d.doc_id for d in local.documents}
+    for question in QUESTIONS:  # IDF is exact; length normalisation is the earlier corpus's
+        q = understand(question)
+        ours = local.lexical_top("text", q.terms, [], 0.0, 5, 0.5)
+        theirs = second.lexical_top("text", q.terms, [], 0.0, 5, 0.5)
+        assert [local.chunk(r).chunk_id for r, _ in ours][:1] == [
+            second.chunk(r).chunk_id for r, _ in theirs
+        ][:1], question
+    # A store opened before the change still answers from every source it knew.
+    assert gone in {first.chunk(r).source for r, _ in first.lexical_top("title", ["医保"], [], 0, 200)}
+    assert gone not in {second.chunk(r).source for r, _ in second.lexical_top("title", ["医保"], [], 0, 200)}
+
+    # Put it back: a new batch for it alone; the batch removed last time is deleted now.
+    (corpus / gone).write_bytes(saved)
+    run_ingest(settings)
+    third = _rows(settings)
+    assert {row: third[row] for row in kept} == kept
+    assert not set(third) & {row for row, v in before.items() if v[0] == gone}
+    assert {v for row, v in third.items() if row not in kept} == {(gone, max(b for _, b in third.values()))}
+    for store in (first, second):
+        store.close()
+    fresh = _open(settings)
+    try:
+        assert len(fresh.chunks) == len(before)
+        assert fresh.manifest.gen == 3
+    finally:
+        fresh.close()
+
+
+def test_a_store_frees_its_client_when_collected(tmp_path):
+    settings = make_settings(tmp_path, store="milvus", milvus_collection="chunks")
+    run_ingest(settings)
+    store = _open(settings)
+    closer = store._closer
+    assert closer.alive
+    del store
+    gc.collect()
+    assert not closer.alive
+
+
+def test_another_process_holding_the_file_gets_a_chinese_message(tmp_path):
+    db = tmp_path / "held.db"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+                import sys, time
+                from pymilvus import MilvusClient
+                MilvusClient({str(db)!r})
+                print("held", flush=True)
+                sys.stdin.read()
+            """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(MilvusBusyError, match="正被另一个进程使用"):
+            connect(str(db))
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
