@@ -27,24 +27,34 @@ from __future__ import annotations
 import json
 import logging
 import weakref
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qa.index.hybrid import HybridIndex, IndexMeta, _document_from, check_compatible
-from qa.index.versions import IndexLoadError, IndexNotFoundError
+from qa.index.hybrid import HybridIndex, IndexMeta, check_compatible
+from qa.index.versions import IndexNotFoundError
 from qa.stores.base import LexicalField, Ranked, VectorField
+from qa.stores.milvus_client import (
+    MAX_TOPK,
+    MilvusBusyError,
+    _Cache,
+    _chunk_from,
+    _Documents,
+    _is_lite,
+    _join_documents,
+    _Rows,
+    connect,
+)
 from qa.stores.milvus_lexical import TermStats, query_vector
 from qa.stores.milvus_schema import SPARSE_FIELDS
 from qa.stores.milvus_write import Manifest, _resolve, read_manifest, write_index
 from qa.types import Chunk, Document
 
+__all__ = ["MilvusBusyError", "MilvusStore", "connect"]
+
 logger = logging.getLogger(__name__)
 
-MAX_TOPK = 16384  # Milvus's limit on one search
 PAGE = 1000
 CHUNK_CACHE = 4096
 DOCUMENT_CACHE = 256
@@ -52,118 +62,6 @@ VECTOR_FIELDS = {"passage": "passage", "title": "title_vector"}
 FIELDS = ["row", "record"]
 TIES = 2  # search 2k and cut to k after sorting: rows tied at the k-th score (chunks sharing
 # a title) are then cut by row, as the local store cuts them, not in Milvus's arbitrary order
-
-
-class MilvusBusyError(IndexLoadError):
-    """Another process holds the milvus-lite database file (message for users)."""
-
-
-def connect(uri: str, token: str = "") -> Any:
-    """A ``MilvusClient`` for ``uri`` (a file path opens milvus-lite).
-
-    Raises:
-        MilvusBusyError: Another process holds the milvus-lite file (one process per file).
-    """
-    try:
-        from pymilvus import MilvusClient
-    except ImportError as exc:  # pragma: no cover — depends on the environment
-        raise ImportError(
-            'YIBAO_STORE=milvus needs pymilvus: pip install "yibao-qa[milvus]"'
-        ) from exc
-    try:
-        return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
-    except Exception as exc:
-        if _is_lite(uri) and (_locked(exc) or _held_elsewhere(uri)):
-            raise MilvusBusyError(
-                f"Milvus Lite 数据库 {uri} 正被另一个进程使用(例如正在运行的 yibao serve)。"
-                "Milvus Lite 一个数据库文件只允许一个进程打开:请先停止那个进程,"
-                "或在服务运行时通过管理页面/接口重建索引,或改用 Milvus 服务器(http://…)。"
-            ) from exc
-        raise
-
-
-def _held_elsewhere(uri: str) -> bool:
-    """True when another process holds milvus-lite's ``LOCK`` file in the database folder
-    (pymilvus only says "Open local milvus failed")."""
-    import fcntl
-
-    lock = Path(uri) / "LOCK"
-    if not lock.exists():
-        return False
-    with open(lock, "rb") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        fcntl.flock(fh, fcntl.LOCK_UN)
-    return False
-
-
-def _locked(exc: BaseException | None) -> bool:
-    while exc is not None:
-        if type(exc).__name__ == "DataDirLockedError" or "holds the lock" in str(exc):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
-def _is_lite(uri: str) -> bool:
-    return not uri.startswith(("http://", "https://", "tcp://"))
-
-
-class _Cache(OrderedDict):
-    """A small LRU mapping."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def put(self, key: Any, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
-class _Rows(Sequence):
-    """The chunks by row, fetched on demand; iteration pages through the live rows."""
-
-    def __init__(self, store: MilvusStore) -> None:
-        self.store = store
-
-    def __len__(self) -> int:
-        return self.store.manifest.n_chunks
-
-    def __getitem__(self, row):  # type: ignore[override]
-        return self.store.chunk(row)
-
-    def __iter__(self) -> Iterator[Chunk]:
-        for rec in self.store._scan(self.store.collection, "row", ["record"]):
-            yield _chunk_from(json.loads(rec["record"]))
-
-
-class _Documents(Sequence):
-    """The documents, read source by source when iterated (never all held at once)."""
-
-    def __init__(self, store: MilvusStore) -> None:
-        self.store = store
-
-    def __len__(self) -> int:
-        return self.store.manifest.n_documents
-
-    def __getitem__(self, i):  # type: ignore[override]
-        raise TypeError("documents are read by id (store.document) or iterated")
-
-    def __iter__(self) -> Iterator[Document]:
-        name = f"{self.store.collection}_records"
-        for batch in sorted(self.store.manifest.live.values()):
-            found = self.store.client.query(
-                name,
-                filter=f'batch == {batch} and name != "manifest"',
-                output_fields=["key", "name", "record"],
-                limit=MAX_TOPK,
-            )
-            yield from _join_documents(found)
 
 
 class MilvusStore:
@@ -208,7 +106,8 @@ class MilvusStore:
         """The chunk at ``row`` (cached; ``IndexError`` when no live chunk has it)."""
         if row not in self._chunks:
             found = self.client.query(
-                self.collection, filter=f"row == {int(row)} and {self._filter}",
+                self.collection,
+                filter=f"row == {int(row)} and {self._filter}",
                 output_fields=["record"],
             )
             if not found:
@@ -329,7 +228,8 @@ class MilvusStore:
             names = (name, f"{name}_pieces", f"{name}_records")
             if not all(client.has_collection(n) for n in names):
                 raise IndexNotFoundError(
-                    f"Milvus 中没有集合 {collection!r}。请先运行 `YIBAO_STORE=milvus yibao ingest`。"
+                    f"Milvus 中没有集合 {collection!r}。"
+                    "请先运行 `YIBAO_STORE=milvus yibao ingest`。"
                 )
             for n in names:  # a database reopened by another process starts released
                 client.load_collection(n)
@@ -377,17 +277,3 @@ class MilvusStore:
             return done
         finally:
             client.close()
-
-
-def _join_documents(found: list[dict]) -> Iterator[Document]:
-    """Documents from their record parts (``d/<batch>/<doc_id>/<part>``), in key order."""
-    parts: dict[str, list[tuple[str, str]]] = {}
-    for rec in found:
-        if str(rec["key"]).startswith("d/"):
-            parts.setdefault(rec["name"], []).append((rec["key"], rec["record"]))
-    for doc_id in sorted(parts):
-        yield _document_from(json.loads("".join(p for _, p in sorted(parts[doc_id]))))
-
-
-def _chunk_from(rec: dict) -> Chunk:
-    return Chunk(**{**rec, "regions": tuple(rec["regions"])})

@@ -169,7 +169,13 @@ class _Writer:
             for i, part in enumerate(_parts(text)):
                 key = f"d/{batch}/{doc.doc_id}/{i:04d}"
                 records.append(
-                    {"key": key, "name": doc.doc_id, "batch": batch, "record": part, "vector": DUMMY}
+                    {
+                        "key": key,
+                        "name": doc.doc_id,
+                        "batch": batch,
+                        "record": part,
+                        "vector": DUMMY,
+                    }
                 )
         self._insert("", chunks)
         self._insert("_pieces", pieces)

@@ -22,7 +22,12 @@ from qa.stores.local import LocalStore  # noqa: E402
 from qa.stores.milvus import MilvusBusyError, MilvusStore, connect  # noqa: E402
 from tests.conftest import CORPUS, make_settings  # noqa: E402
 
-QUESTIONS = ["怎么激活医保码", "异地就医备案需要什么材料", "医保卡丢了怎么补办", "门诊慢特病怎么申请"]
+QUESTIONS = [
+    "怎么激活医保码",
+    "异地就医备案需要什么材料",
+    "医保卡丢了怎么补办",
+    "门诊慢特病怎么申请",
+]
 
 
 def _rows(settings) -> dict[int, tuple[str, int]]:
@@ -84,8 +89,12 @@ def test_a_changed_source_rewrites_only_its_rows(tmp_path, monkeypatch):
             second.chunk(r).chunk_id for r, _ in theirs
         ][:1], question
     # A store opened before the change still answers from every source it knew.
-    assert gone in {first.chunk(r).source for r, _ in first.lexical_top("title", ["医保"], [], 0, 200)}
-    assert gone not in {second.chunk(r).source for r, _ in second.lexical_top("title", ["医保"], [], 0, 200)}
+    assert gone in {
+        first.chunk(r).source for r, _ in first.lexical_top("title", ["医保"], [], 0, 200)
+    }
+    assert gone not in {
+        second.chunk(r).source for r, _ in second.lexical_top("title", ["医保"], [], 0, 200)
+    }
 
     # Put it back: a new batch for it alone; the batch removed last time is deleted now.
     (corpus / gone).write_bytes(saved)
@@ -93,7 +102,9 @@ def test_a_changed_source_rewrites_only_its_rows(tmp_path, monkeypatch):
     third = _rows(settings)
     assert {row: third[row] for row in kept} == kept
     assert not set(third) & {row for row, v in before.items() if v[0] == gone}
-    assert {v for row, v in third.items() if row not in kept} == {(gone, max(b for _, b in third.values()))}
+    assert {v for row, v in third.items() if row not in kept} == {
+        (gone, max(b for _, b in third.values()))
+    }
     for store in (first, second):
         store.close()
     fresh = _open(settings)
