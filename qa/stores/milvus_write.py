@@ -79,6 +79,9 @@ def read_manifest(client: Any, collection: str) -> Manifest | None:
     """The newest manifest of ``collection``'s records, or None (empty, or an older layout)."""
     if not client.has_collection(f"{collection}_records"):
         return None
+    for suffix in ("", "_pieces", "_records"):  # a database reopened starts released
+        if client.has_collection(collection + suffix):
+            client.load_collection(collection + suffix)
     found = client.query(
         f"{collection}_records", filter='name == "manifest"', output_fields=["key", "record"]
     )

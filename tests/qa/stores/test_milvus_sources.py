@@ -18,6 +18,7 @@ import qa.stores.milvus_write as writing  # noqa: E402
 from ingest.pipeline import run_ingest  # noqa: E402
 from qa.index.hybrid import HybridIndex  # noqa: E402
 from qa.retrieval.question import understand  # noqa: E402
+from qa.stores.factory import catch_up_store  # noqa: E402
 from qa.stores.local import LocalStore  # noqa: E402
 from qa.stores.milvus import MilvusBusyError, MilvusStore, connect  # noqa: E402
 from tests.conftest import CORPUS, make_settings  # noqa: E402
@@ -151,3 +152,38 @@ def test_another_process_holding_the_file_gets_a_chinese_message(tmp_path):
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
+
+
+def test_an_up_to_date_local_index_is_written_to_milvus_once(tmp_path):
+    local = make_settings(tmp_path)
+    run_ingest(local)  # the local store only
+    settings = local.model_copy(update={"store": "milvus", "milvus_collection": "chunks"})
+    assert run_ingest(settings).up_to_date  # nothing to rebuild, but Milvus was empty
+    store = _open(settings)
+    try:
+        assert store.version == HybridIndex.load(settings.index_dir).version
+        assert len(store.chunks) == len(HybridIndex.load(settings.index_dir).chunks)
+    finally:
+        store.close()
+    assert catch_up_store(settings) is False  # already there
+
+
+def test_records_are_fetched_on_demand_through_a_bounded_cache(tmp_path, monkeypatch):
+    import qa.stores.milvus as module
+
+    settings = make_settings(tmp_path, store="milvus", milvus_collection="chunks")
+    run_ingest(settings)
+    local = LocalStore(HybridIndex.load(settings.index_dir))
+    monkeypatch.setattr(module, "CHUNK_CACHE", 8)
+    store = _open(settings)
+    try:
+        assert len(store._chunks) == 0  # opening reads no chunk
+        for question in QUESTIONS:
+            q = understand(question)
+            store.lexical_top("text", q.terms, [], 0.0, 20)
+            assert len(store._chunks) <= 8
+        rows = range(0, len(local.chunks), 7)
+        assert [store.chunk(r) for r in rows] == [local.chunk(r) for r in rows]  # refetched
+        assert len(store._chunks) <= 8
+    finally:
+        store.close()
