@@ -35,7 +35,7 @@ from qa.index.sources import KnowledgeBase
 from qa.index.titles import TitleIndex
 from qa.index.versions import remove_leftovers
 from qa.settings import Settings
-from qa.stores.factory import catch_up_store, publish_to_store
+from qa.stores.factory import catch_up_store, check_store, publish_to_store
 from qa.text.tokenizer import passage_terms, tokenizer_signature
 from qa.types import Chunk, SkippedFile
 
@@ -198,6 +198,7 @@ def _ingest(
     kb: KnowledgeBase | None,
 ) -> IngestReport:
     started = time.perf_counter()
+    check_store(settings)  # milvus-lite held by another process: say so before embedding
     sources, loaded, removed = select(settings, paths, kb)
     if not loaded.documents:
         raise EmptyCorpusError(loaded.skipped)

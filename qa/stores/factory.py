@@ -60,3 +60,10 @@ def catch_up_store(settings: Settings) -> bool:
         return False
     publish_to_store(HybridIndex.load(settings.index_dir), settings, live)
     return True
+
+
+def check_store(settings: Settings) -> None:
+    """Fail before any work when the configured store cannot be written (another process holds
+    the milvus-lite file: ``MilvusBusyError``); nothing for ``local``."""
+    if settings.store == "milvus":
+        connect(settings.milvus_target, settings.milvus_token).close()

@@ -116,6 +116,18 @@ class MilvusStore:
         self._chunks.move_to_end(row)
         return self._chunks[row]
 
+    def _prefetch(self, rows: list[int]) -> None:
+        """Read the records of the rows not cached yet, in one query."""
+        missing = [row for row in rows if row not in self._chunks]
+        if missing:
+            found = self.client.query(
+                self.collection,
+                filter=f"row in {missing} and {self._filter}",
+                output_fields=["row", "record"],
+            )
+            for rec in found:
+                self._chunks.put(int(rec["row"]), _chunk_from(json.loads(rec["record"])))
+
     def document(self, doc_id: str) -> Document | None:
         """The document ``doc_id``, or None (cached)."""
         if doc_id not in self._documents:
@@ -168,7 +180,9 @@ class MilvusStore:
             name = f"{self.collection}_pieces"
             for hit in self._search(name, vector, "vector", limit, ["row"]):
                 best.setdefault(int(hit["entity"]["row"]), float(hit["distance"]))
-            return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+            ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+            self._prefetch([row for row, _ in ranked])
+            return ranked
         hits = self._search(self.collection, vector, VECTOR_FIELDS[field], TIES * k, FIELDS)
         return self._ranked(hits)[:k]
 

@@ -5,7 +5,8 @@ Every row carries a ``batch`` (one per source per write). The records collection
 manifests (``m/<gen>``): the live batch of each source, the batch of the term statistics, the
 index meta. A query filters ``batch in [live batches]`` of the manifest it opened, so:
 
-1. rows of a new batch are inserted while no manifest names them (invisible);
+1. rows of a new batch are inserted while no manifest names them (invisible; rows a write
+   that died left behind are deleted first: their batches are at or past ``next_batch``);
 2. one new manifest row is inserted (a single-row write: the switch);
 3. batches it replaced are deleted only at the *next* change, so a server still holding the
    previous manifest answers from whole sources until it reloads (as with the alias switch).
@@ -233,12 +234,17 @@ def write_index(
         writer = _Writer(client, target, index, state)
         changed = {s for s, d in writer.digests.items() if live.digests.get(s) != d}
         removed = set(live.live) - set(writer.digests)
-        moved = live.changed_chunks + sum(live.counts.get(s, 0) for s in changed | removed)
-        moved += sum(len(writer.rows.get(s, [])) for s in changed)
+        moved = live.changed_chunks + sum(live.counts.get(s, 0) for s in removed)
+        moved += sum(len(writer.rows.get(s, [])) for s in changed)  # rewritten or new rows
         if not changed and not removed and live.n_chunks == len(index.chunks):
+            if live.version != version:  # same content, new local version: name it live
+                writer.m.version = version
+                writer.publish()
+                _forget_manifest(client, target, live.gen - 1)
             return "unchanged"
         if moved <= INCREMENTAL_SHARE * max(live.full_chunks, 1):
             _delete(client, target, live.retired)  # superseded one change ago
+            _delete(client, target, [], since=live.next_batch)  # left by a write that died
             m = writer.m
             m.retired = [live.live[s] for s in sorted(changed | removed) if s in live.live]
             m.retired.append(live.stats_batch)
@@ -249,8 +255,7 @@ def write_index(
             m.stats_batch = writer.stats()
             m.version, m.changed_chunks = version, moved
             writer.publish()  # the switch
-            if live.gen > 1:  # keep the previous manifest and this one
-                client.delete(f"{target}_records", ids=[manifest_key(live.gen - 1)])
+            _forget_manifest(client, target, live.gen - 1)  # keep the previous one and this
             logger.info("milvus incremental write sources=%s removed=%s", changed, removed)
             return "incremental"
     target = f"{alias}__{_stamp(version or index.version)}"
@@ -265,9 +270,15 @@ def write_index(
     return "full"
 
 
-def _delete(client: Any, collection: str, batches: list[int]) -> None:
-    if batches:
-        expr = f"batch in {sorted(set(batches))}"
+def _forget_manifest(client: Any, collection: str, gen: int) -> None:
+    if gen > 0:
+        client.delete(f"{collection}_records", ids=[manifest_key(gen)])
+
+
+def _delete(client: Any, collection: str, batches: list[int], since: int = 0) -> None:
+    """Delete the rows of ``batches`` (or of every batch from ``since`` on) everywhere."""
+    expr = f"batch >= {since}" if since else f"batch in {sorted(set(batches))}"
+    if batches or since:
         for suffix in ("", "_pieces", "_records"):
             client.delete(collection + suffix, filter=expr)
 

@@ -149,6 +149,10 @@ def test_another_process_holding_the_file_gets_a_chinese_message(tmp_path):
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(MilvusBusyError, match="正被另一个进程使用"):
             connect(str(db))
+        settings = make_settings(tmp_path, store="milvus", milvus_uri=str(db))
+        with pytest.raises(MilvusBusyError):  # before any embedding or saving
+            run_ingest(settings)
+        assert not (settings.index_dir / "CURRENT").exists()
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
@@ -185,5 +189,59 @@ def test_records_are_fetched_on_demand_through_a_bounded_cache(tmp_path, monkeyp
         rows = range(0, len(local.chunks), 7)
         assert [store.chunk(r) for r in rows] == [local.chunk(r) for r in rows]  # refetched
         assert len(store._chunks) <= 8
+    finally:
+        store.close()
+
+
+def test_a_write_that_died_leaves_nothing_visible_and_is_cleaned_up(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = make_settings(
+        tmp_path, store="milvus", milvus_collection="chunks", corpus_dir=corpus
+    )
+    run_ingest(settings)
+    n = len(_rows(settings))
+    changed = corpus / "003_f38d73674fa39f0d.txt"  # 11 of 120 chunks: an incremental write
+    changed.write_text(changed.read_text("utf-8").replace("医保", "医疗保障", 1), "utf-8")
+
+    def die(self):
+        raise RuntimeError("killed before the switch")
+
+    monkeypatch.setattr(writing._Writer, "publish", die)
+    with pytest.raises(RuntimeError):
+        run_ingest(settings)
+    assert len(_rows(settings)) > n  # the dead write's rows are there…
+    store = _open(settings)
+    try:  # …but no query sees them
+        assert len(list(store.chunks)) == len(store.chunks) == n
+    finally:
+        store.close()
+    monkeypatch.undo()
+    run_ingest(settings)  # local is up to date; Milvus catches up, clearing the leftovers
+    local = HybridIndex.load(settings.index_dir)
+    store = _open(settings)
+    try:
+        assert store.version == local.version
+        assert sorted(c.chunk_id for c in store.chunks) == sorted(c.chunk_id for c in local.chunks)
+        live = set(store.manifest.batches())
+        rows = _rows(settings)
+        dead = {row for row, (_, batch) in rows.items() if batch not in live}
+        assert len(rows) - len(dead) == len(local.chunks)  # no duplicate, no leftover row
+        assert all(rows[row][0] == changed.name for row in dead)  # only the retired batch
+    finally:
+        store.close()
+
+
+def test_the_same_content_under_a_new_local_version_is_named_live(tmp_path):
+    settings = make_settings(tmp_path, store="milvus", milvus_collection="chunks")
+    run_ingest(settings)
+    index = HybridIndex.load(settings.index_dir)
+    rows = _rows(settings)
+    assert MilvusStore.write(index, settings.milvus_target, "", "chunks", "v-next") == "unchanged"
+    assert _rows(settings) == rows  # nothing rewritten
+    store = _open(settings)
+    try:  # a server compares this with CURRENT: it must not look stale forever
+        assert store.version == "v-next"
+        assert len(store.chunks) == len(index.chunks)
     finally:
         store.close()
