@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -40,6 +41,9 @@ def connect(uri: str, token: str = "") -> Any:
         raise ImportError(
             'YIBAO_STORE=milvus needs pymilvus: pip install "yibao-qa[milvus]"'
         ) from exc
+    lite_log = logging.getLogger("milvus_lite.server_manager")
+    quiet = _Quiet()  # milvus-lite logs a traceback for a held file; the message below says it
+    lite_log.addFilter(quiet)
     try:
         return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
     except Exception as exc:
@@ -49,7 +53,25 @@ def connect(uri: str, token: str = "") -> Any:
                 "Milvus Lite 一个数据库文件只允许一个进程打开:请先停止那个进程,"
                 "或在服务运行时通过管理页面/接口重建索引,或改用 Milvus 服务器(http://…)。"
             ) from exc
+        for record in quiet.held:  # any other failure: its log is shown after all
+            lite_log.handle(record)
         raise
+    finally:
+        lite_log.removeFilter(quiet)
+
+
+class _Quiet(logging.Filter):
+    """Holds back milvus-lite's records while a client opens (shown if it fails otherwise)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record in self.held:
+            return True
+        self.held.append(record)
+        return False
 
 
 def _held_elsewhere(uri: str) -> bool:

@@ -127,7 +127,7 @@ def test_a_store_frees_its_client_when_collected(tmp_path):
     assert not closer.alive
 
 
-def test_another_process_holding_the_file_gets_a_chinese_message(tmp_path):
+def test_another_process_holding_the_file_gets_a_chinese_message(tmp_path, caplog):
     db = tmp_path / "held.db"
     holder = subprocess.Popen(
         [
@@ -149,6 +149,7 @@ def test_another_process_holding_the_file_gets_a_chinese_message(tmp_path):
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(MilvusBusyError, match="正被另一个进程使用"):
             connect(str(db))
+        assert not [r for r in caplog.records if r.name.startswith("milvus_lite")]  # no trace
         settings = make_settings(tmp_path, store="milvus", milvus_uri=str(db))
         with pytest.raises(MilvusBusyError):  # before any embedding or saving
             run_ingest(settings)
