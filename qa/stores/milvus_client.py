@@ -41,6 +41,8 @@ def connect(uri: str, token: str = "") -> Any:
         raise ImportError(
             'YIBAO_STORE=milvus needs pymilvus: pip install "yibao-qa[milvus]"'
         ) from exc
+    if _is_lite(uri):
+        Path(uri).parent.mkdir(parents=True, exist_ok=True)  # milvus-lite needs the folder
     lite_log = logging.getLogger("milvus_lite.server_manager")
     quiet = _Quiet()  # milvus-lite logs a traceback for a held file; the message below says it
     lite_log.addFilter(quiet)

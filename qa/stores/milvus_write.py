@@ -83,6 +83,9 @@ def read_manifest(client: Any, collection: str) -> Manifest | None:
     for suffix in ("", "_pieces", "_records"):  # a database reopened starts released
         if client.has_collection(collection + suffix):
             client.load_collection(collection + suffix)
+    fields = {f["name"] for f in client.describe_collection(f"{collection}_records")["fields"]}
+    if "name" not in fields:  # layout 1 (the first slice): no manifests
+        return None
     found = client.query(
         f"{collection}_records", filter='name == "manifest"', output_fields=["key", "record"]
     )

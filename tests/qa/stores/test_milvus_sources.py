@@ -17,6 +17,7 @@ pytest.importorskip("milvus_lite")
 import qa.stores.milvus_write as writing  # noqa: E402
 from ingest.pipeline import run_ingest  # noqa: E402
 from qa.index.hybrid import HybridIndex  # noqa: E402
+from qa.index.versions import IndexNotFoundError  # noqa: E402
 from qa.retrieval.question import understand  # noqa: E402
 from qa.stores.factory import catch_up_store  # noqa: E402
 from qa.stores.local import LocalStore  # noqa: E402
@@ -244,5 +245,30 @@ def test_the_same_content_under_a_new_local_version_is_named_live(tmp_path):
     try:  # a server compares this with CURRENT: it must not look stale forever
         assert store.version == "v-next"
         assert len(store.chunks) == len(index.chunks)
+    finally:
+        store.close()
+
+
+def test_collections_of_the_first_layout_are_refused_and_replaced(tmp_path):
+    from pymilvus import DataType
+
+    settings = make_settings(tmp_path, store="milvus", milvus_collection="chunks")
+    client = connect(settings.milvus_target)
+    try:  # what the first slice wrote: records without name, batch or manifests
+        for name in ("chunks", "chunks_pieces", "chunks_records"):
+            schema = client.create_schema(auto_id=False)
+            schema.add_field("id", DataType.INT64, is_primary=True)
+            schema.add_field("vector", DataType.FLOAT_VECTOR, dim=2)
+            params = client.prepare_index_params()
+            params.add_index("vector", metric_type="IP", index_type="FLAT")
+            client.create_collection(name, schema=schema, index_params=params)
+    finally:
+        client.close()
+    with pytest.raises(IndexNotFoundError, match="旧格式"):
+        _open(settings)
+    run_ingest(settings)  # a full write replaces them behind aliases
+    store = _open(settings)
+    try:
+        assert len(store.chunks) == len(HybridIndex.load(settings.index_dir).chunks)
     finally:
         store.close()
