@@ -22,7 +22,7 @@ from qa.retrieval.question import understand  # noqa: E402
 from qa.stores.factory import catch_up_store  # noqa: E402
 from qa.stores.local import LocalStore  # noqa: E402
 from qa.stores.milvus import MilvusBusyError, MilvusStore, connect  # noqa: E402
-from tests.conftest import CORPUS, make_settings  # noqa: E402
+from tests.conftest import CORPUS, make_settings, rules_only_settings  # noqa: E402
 
 QUESTIONS = [
     "怎么激活医保码",
@@ -272,3 +272,19 @@ def test_collections_of_the_first_layout_are_refused_and_replaced(tmp_path):
         assert len(store.chunks) == len(HybridIndex.load(settings.index_dir).chunks)
     finally:
         store.close()
+
+
+def test_a_reload_frees_the_replaced_stores_client(tmp_path):
+    from api.state import ServiceState
+    from qa.embedders.fake import FakeEmbedder
+    from qa.service import AnswerService
+
+    settings = rules_only_settings(tmp_path, store="milvus", milvus_collection="chunks")
+    run_ingest(settings)
+    state = ServiceState(settings, lambda s: AnswerService.load(s, FakeEmbedder()))
+    state.start_loading().join()
+    closer = state.service.retriever.store._closer
+    assert closer.alive and state.service.ask("怎么激活医保码").citations
+    state.swap(AnswerService.load(settings, FakeEmbedder()))  # what a reload does
+    assert not closer.alive  # the old client is closed once the old service is gone
+    assert state.service.ask("怎么激活医保码").citations  # the new one answers
