@@ -104,7 +104,8 @@ class MilvusStore:
 
     def chunk(self, row: int) -> Chunk:
         """The chunk at ``row`` (cached; ``IndexError`` when no live chunk has it)."""
-        if row not in self._chunks:
+        chunk = self._chunks.get(row)
+        if chunk is None:
             found = self.client.query(
                 self.collection,
                 filter=f"row == {int(row)} and {self._filter}",
@@ -112,9 +113,9 @@ class MilvusStore:
             )
             if not found:
                 raise IndexError(row)
-            self._chunks.put(row, _chunk_from(json.loads(found[0]["record"])))
-        self._chunks.move_to_end(row)
-        return self._chunks[row]
+            chunk = _chunk_from(json.loads(found[0]["record"]))
+            self._chunks.put(row, chunk)
+        return chunk
 
     def _prefetch(self, rows: list[int]) -> None:
         """Read the records of the rows not cached yet, in one query."""
@@ -130,18 +131,17 @@ class MilvusStore:
 
     def document(self, doc_id: str) -> Document | None:
         """The document ``doc_id``, or None (cached)."""
-        if doc_id not in self._documents:
+        doc = self._documents.get(doc_id)
+        if doc is None:
             found = self.client.query(
                 f"{self.collection}_records",
                 filter=f"name == {json.dumps(doc_id)} and {self._filter}",
                 output_fields=["key", "name", "record"],
             )
-            docs = list(_join_documents(found))
-            if not docs:
-                return None
-            self._documents.put(doc_id, docs[0])
-        self._documents.move_to_end(doc_id)
-        return self._documents[doc_id]
+            doc = next(_join_documents(found), None)
+            if doc is not None:
+                self._documents.put(doc_id, doc)
+        return doc
 
     def close(self) -> None:
         """Release the client (also done when the store is garbage-collected)."""

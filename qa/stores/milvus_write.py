@@ -241,7 +241,7 @@ def write_index(
         moved += sum(len(writer.rows.get(s, [])) for s in changed)  # rewritten or new rows
         if not changed and not removed and live.n_chunks == len(index.chunks):
             if live.version != version:  # same content, new local version: name it live
-                writer.m.version = version
+                writer.m.version, writer.m.retired = version, list(live.retired)
                 writer.publish()
                 _forget_manifest(client, target, live.gen - 1)
             return "unchanged"

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -190,6 +191,10 @@ def test_records_are_fetched_on_demand_through_a_bounded_cache(tmp_path, monkeyp
             assert len(store._chunks) <= 8
         rows = range(0, len(local.chunks), 7)
         assert [store.chunk(r) for r in rows] == [local.chunk(r) for r in rows]  # refetched
+        assert len(store._chunks) <= 8
+        with ThreadPoolExecutor(4) as pool:  # request threads share one store and its caches
+            got = list(pool.map(store.chunk, list(range(len(local.chunks))) * 2))
+        assert got == [local.chunk(r) for r in range(len(local.chunks))] * 2
         assert len(store._chunks) <= 8
     finally:
         store.close()
