@@ -35,7 +35,7 @@ from qa.index.sources import KnowledgeBase
 from qa.index.titles import TitleIndex
 from qa.index.versions import remove_leftovers
 from qa.settings import Settings
-from qa.stores.factory import publish_to_store
+from qa.stores.factory import catch_up_store, check_store, publish_to_store
 from qa.text.tokenizer import passage_terms, tokenizer_signature
 from qa.types import Chunk, SkippedFile
 
@@ -198,6 +198,7 @@ def _ingest(
     kb: KnowledgeBase | None,
 ) -> IngestReport:
     started = time.perf_counter()
+    check_store(settings)  # milvus-lite held by another process: say so before embedding
     sources, loaded, removed = select(settings, paths, kb)
     if not loaded.documents:
         raise EmptyCorpusError(loaded.skipped)
@@ -206,6 +207,7 @@ def _ingest(
     fresh = check(settings, model_id, loaded.file_hashes, rebuild, sources, removed)
     if fresh.up_to_date:
         logger.info("index up to date chunks=%d", len(corpus.chunks))
+        catch_up_store(settings)  # YIBAO_STORE=milvus after a local ingest: Milvus gets it now
         return _report(corpus, started, embedded=0, up_to_date=True)
     vectors = embed_chunks(corpus.chunks, fresh.previous, embedder, settings, progress)
     publish(build(corpus, vectors, model_id, fresh.digest, settings, sources), settings)

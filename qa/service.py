@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from qa.answering.disclaimer import with_disclaimer
 from qa.answering.extractive import Composer, ExtractiveComposer
@@ -27,6 +27,7 @@ from qa.refusal.messages import SuggestionPool, refusal_text, suggest_questions
 from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever
 from qa.settings import Settings
+from qa.stores.base import DocumentLookup
 from qa.stores.factory import load_index
 from qa.text.normalize import has_control_chars
 from qa.types import Answer, Document, Hit, Question, Turn
@@ -74,9 +75,9 @@ class AnswerService:
     def __init__(self, settings: Settings, retriever: HybridRetriever) -> None:
         self.settings = settings
         self.retriever = retriever
-        self.documents: dict[str, Document] = {d.doc_id: d for d in retriever.index.documents}
+        self.documents: Mapping[str, Document] = DocumentLookup(retriever.store)
         self.refusal_model = load_calibration(settings.calibration_path)
-        self.suggestions = SuggestionPool.build(retriever.index.chunks)  # once per index
+        self.suggestions = SuggestionPool.build(retriever.store.chunks)  # once per index
         self.composer: Composer = ExtractiveComposer(settings)
         if settings.composer == "units":
             self.composer = UnitComposer(settings)

@@ -11,7 +11,7 @@ default) and ``qa.stores.milvus.MilvusStore`` (``YIBAO_STORE=milvus``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import ItemsView, Iterator, Mapping, Sequence, ValuesView
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -34,12 +34,14 @@ class IndexStore(Protocol):
 
     @property
     def chunks(self) -> Sequence[Chunk]:
-        """Every chunk, row ``i`` at position ``i``."""
+        """Every chunk, indexable by row (``chunks[row] == chunk(row)``); its length is the
+        number of chunks. Rows are 0..n-1 locally; on Milvus an incremental write numbers new
+        rows after the old ones, and chunks are fetched on demand."""
         ...
 
     @property
     def documents(self) -> Sequence[Document]:
-        """Every document the chunks were cut from."""
+        """Every document the chunks were cut from (iterate; look one up with ``document``)."""
         ...
 
     @property
@@ -75,3 +77,42 @@ class IndexStore(Protocol):
         among ``terms``); only rows scoring above ``floor`` are kept.
         """
         ...
+
+
+class DocumentLookup(Mapping[str, Document]):
+    """The documents of a store by id, read through ``store.document`` (cached by the store):
+    what the composers and routes use, without holding every document in the process.
+
+    Iterating (``values()``, ``items()``) reads ``store.documents`` once through.
+    """
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+
+    def __getitem__(self, doc_id: str) -> Document:
+        doc = self.store.document(doc_id)
+        if doc is None:
+            raise KeyError(doc_id)
+        return doc
+
+    def __iter__(self) -> Iterator[str]:
+        return (d.doc_id for d in self.store.documents)
+
+    def __len__(self) -> int:
+        return len(self.store.documents)
+
+    def values(self) -> ValuesView[Document]:  # type: ignore[override]
+        return _Values(self)
+
+    def items(self) -> ItemsView[str, Document]:  # type: ignore[override]
+        return _Items(self)
+
+
+class _Values(ValuesView):
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self._mapping.store.documents)
+
+
+class _Items(ItemsView):
+    def __iter__(self) -> Iterator[tuple[str, Document]]:
+        return ((d.doc_id, d) for d in self._mapping.store.documents)

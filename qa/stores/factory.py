@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from qa.index.hybrid import HybridIndex
+from qa.index.versions import live_name
 from qa.settings import Settings
 from qa.stores.base import IndexStore
-from qa.stores.milvus import MilvusStore
+from qa.stores.milvus import MilvusStore, connect
+from qa.stores.milvus_write import read_manifest
 
 
 def load_index(
@@ -40,3 +42,28 @@ def publish_to_store(index: HybridIndex, settings: Settings, version: str = "") 
             settings.milvus_collection,
             version=version or index.version,
         )
+
+
+def catch_up_store(settings: Settings) -> bool:
+    """Write the live local version to the external store when the store is behind it (say,
+    ``YIBAO_STORE=milvus`` set after a local ingest: the local index is up to date, Milvus is
+    empty). True when something was written."""
+    live = live_name(settings.index_dir)
+    if settings.store != "milvus" or not live:
+        return False
+    client = connect(settings.milvus_target, settings.milvus_token)
+    try:
+        manifest = read_manifest(client, settings.milvus_collection)
+    finally:
+        client.close()
+    if manifest is not None and manifest.version == live:
+        return False
+    publish_to_store(HybridIndex.load(settings.index_dir), settings, live)
+    return True
+
+
+def check_store(settings: Settings) -> None:
+    """Fail before any work when the configured store cannot be written (another process holds
+    the milvus-lite file: ``MilvusBusyError``); nothing for ``local``."""
+    if settings.store == "milvus":
+        connect(settings.milvus_target, settings.milvus_token).close()

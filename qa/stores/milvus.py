@@ -2,18 +2,20 @@
 
 ``YIBAO_MILVUS_URI`` is a file path (an embedded milvus-lite database, as in the tests) or
 ``http://host:19530`` (a Milvus server or cluster; tested here through milvus-lite only).
-Three collections, named from ``YIBAO_MILVUS_COLLECTION`` (``<c>`` below)::
+Three collections, named from ``YIBAO_MILVUS_COLLECTION`` (``<c>`` below; aliases of the
+versioned collections a full write creates, see ``qa.stores.milvus_schema``)::
 
-    <c>          one row per chunk: row (primary key), passage and title vectors (IP),
-                 ``text`` = title + " " + text and ``title``, each analysed by
-                 ``{"tokenizer": "jieba"}`` into a BM25 sparse field by a ``Function(BM25)``
-                 (SPARSE_INVERTED_INDEX), and the chunk record as JSON
+    <c>          one row per chunk: row (primary key), source (partition key), batch, passage
+                 and title vectors (IP), BM25 sparse vectors of title + text and of the title
+                 (IP, weights from the project's own tokens, see ``qa.stores.milvus_lexical``),
+                 and the chunk record as JSON
     <c>_pieces   one row per sentence piece: piece (primary key), its vector, its chunk row
-    <c>_records  the index meta (id 0) and the documents as JSON lines cut in parts (ids 1…)
+    <c>_records  manifests, term statistics and the documents as JSON parts (key = primary key)
 
-Milvus cannot load the project's jieba user dictionary or synonyms into its analyzer: the
-query's synonyms are searched separately and weighted here, as in ``LocalStore``, but the
-tokens of both sides are Milvus's jieba defaults (see qa/stores/MILVUS_NOTES.md).
+Writes (``qa.stores.milvus_write``) touch only the sources that changed; a store queries only
+the batches its manifest names, read once on open. Chunks and documents are fetched by row or
+id on demand (search results bring their chunk records along) and kept in small LRU caches:
+the process does not hold the corpus.
 
 Example:
     >>> MilvusStore.write(index, ".yibao/milvus.db", "", "yibao")
@@ -24,42 +26,42 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import uuid
-from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import asdict
+import weakref
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from qa.index.hybrid import HybridIndex, IndexMeta, _document_from, check_compatible
+from qa.index.hybrid import HybridIndex, IndexMeta, check_compatible
 from qa.index.versions import IndexNotFoundError
 from qa.stores.base import LexicalField, Ranked, VectorField
-from qa.stores.milvus_schema import SPARSE_FIELDS, create_collections, switch_aliases
+from qa.stores.milvus_client import (
+    MAX_TOPK,
+    MilvusBusyError,
+    _Cache,
+    _chunk_from,
+    _Documents,
+    _is_lite,
+    _join_documents,
+    _Rows,
+    connect,
+)
+from qa.stores.milvus_lexical import TermStats, query_vector
+from qa.stores.milvus_schema import SPARSE_FIELDS
+from qa.stores.milvus_write import Manifest, _resolve, read_manifest, write_index
 from qa.types import Chunk, Document
+
+__all__ = ["MilvusBusyError", "MilvusStore", "connect"]
 
 logger = logging.getLogger(__name__)
 
-MAX_TOPK = 16384  # Milvus's limit on one search
-PART_CHARS = 16_000  # a VARCHAR holds 65 535 bytes; 16 000 chars fit even as 4-byte UTF-8
-BATCH = 1000
+PAGE = 1000
+CHUNK_CACHE = 4096
+DOCUMENT_CACHE = 256
 VECTOR_FIELDS = {"passage": "passage", "title": "title_vector"}
-
-
-def connect(uri: str, token: str = "") -> Any:
-    """A ``MilvusClient`` for ``uri`` (a file path opens milvus-lite)."""
-    try:
-        from pymilvus import MilvusClient
-    except ImportError as exc:  # pragma: no cover — depends on the environment
-        raise ImportError(
-            'YIBAO_STORE=milvus needs pymilvus: pip install "yibao-qa[milvus]"'
-        ) from exc
-    return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
-
-
-def _is_lite(uri: str) -> bool:
-    return not uri.startswith(("http://", "https://", "tcp://"))
+FIELDS = ["row", "record"]
+TIES = 2  # search 2k and cut to k after sorting: rows tied at the k-th score (chunks sharing
+# a title) are then cut by row, as the local store cuts them, not in Milvus's arbitrary order
 
 
 class MilvusStore:
@@ -69,82 +71,120 @@ class MilvusStore:
         self,
         client: Any,
         collection: str,
-        meta: IndexMeta,
-        chunks: list[Chunk],
-        documents: list[Document],
-        most_pieces: int,
-        version: str = "",
+        manifest: Manifest,
+        stats: dict[str, TermStats],
     ) -> None:
         self.client = client
         self.collection = collection
-        self.meta = meta
-        self._chunks = chunks
-        self._documents = documents
-        self._by_id = {d.doc_id: d for d in documents}
-        self.most_pieces = most_pieces
-        self._version = version
+        self.manifest = manifest
+        self.meta = IndexMeta(
+            **{k: v for k, v in manifest.meta.items() if k in IndexMeta.__dataclass_fields__}
+        )
+        self.stats = stats
+        self.most_pieces = manifest.most_pieces
+        self._filter = f"batch in {manifest.batches()}"
+        self._chunks = _Cache(CHUNK_CACHE)
+        self._documents = _Cache(DOCUMENT_CACHE)
+        self._closer = weakref.finalize(self, client.close)  # a replaced store frees its client
 
     @property
     def chunks(self) -> Sequence[Chunk]:
-        """Every chunk, row ``i`` at position ``i`` (read once, on open)."""
-        return self._chunks
+        """Every chunk, indexable by row (fetched on demand)."""
+        return _Rows(self)
 
     @property
     def documents(self) -> Sequence[Document]:
-        """Every document (read once, on open)."""
-        return self._documents
+        """Every document, read source by source when iterated."""
+        return _Documents(self)
 
     @property
     def version(self) -> str:
-        """The local version the collections were written from."""
-        return self._version
+        """The local version the live manifest was written from."""
+        return self.manifest.version
 
     def chunk(self, row: int) -> Chunk:
-        """The chunk at ``row``."""
-        return self._chunks[row]
+        """The chunk at ``row`` (cached; ``IndexError`` when no live chunk has it)."""
+        chunk = self._chunks.get(row)
+        if chunk is None:
+            found = self.client.query(
+                self.collection,
+                filter=f"row == {int(row)} and {self._filter}",
+                output_fields=["record"],
+            )
+            if not found:
+                raise IndexError(row)
+            chunk = _chunk_from(json.loads(found[0]["record"]))
+            self._chunks.put(row, chunk)
+        return chunk
+
+    def _prefetch(self, rows: list[int]) -> None:
+        """Read the records of the rows not cached yet, in one query."""
+        missing = [row for row in rows if row not in self._chunks]
+        if missing:
+            found = self.client.query(
+                self.collection,
+                filter=f"row in {missing} and {self._filter}",
+                output_fields=["row", "record"],
+            )
+            for rec in found:
+                self._chunks.put(int(rec["row"]), _chunk_from(json.loads(rec["record"])))
 
     def document(self, doc_id: str) -> Document | None:
-        """The document ``doc_id``, or None."""
-        return self._by_id.get(doc_id)
+        """The document ``doc_id``, or None (cached)."""
+        doc = self._documents.get(doc_id)
+        if doc is None:
+            found = self.client.query(
+                f"{self.collection}_records",
+                filter=f"name == {json.dumps(doc_id)} and {self._filter}",
+                output_fields=["key", "name", "record"],
+            )
+            doc = next(_join_documents(found), None)
+            if doc is not None:
+                self._documents.put(doc_id, doc)
+        return doc
 
     def close(self) -> None:
-        """Release the client (milvus-lite allows one process per database file)."""
-        self.client.close()
+        """Release the client (also done when the store is garbage-collected)."""
+        self._closer()
 
-    def _search(self, name: str, data: list, field: str, limit: int, metric: str) -> list[dict]:
+    def _search(self, name: str, data: list, field: str, limit: int, fields: list) -> list[dict]:
         found = self.client.search(
             name,
             data=data,
             anns_field=field,
             limit=min(limit, MAX_TOPK),
-            output_fields=["row"],
-            search_params={"metric_type": metric},
+            filter=self._filter,
+            output_fields=fields,
+            search_params={"metric_type": "IP"},
         )
         return list(found[0]) if found else []
 
+    def _ranked(self, hits: list[dict]) -> Ranked:
+        """Rows and scores of chunk hits, their records cached on the way."""
+        for hit in hits:
+            row = int(hit["entity"]["row"])
+            if row not in self._chunks:
+                self._chunks.put(row, _chunk_from(json.loads(hit["entity"]["record"])))
+        ranked = [(int(h["entity"]["row"]), float(h["distance"])) for h in hits]
+        return sorted(ranked, key=lambda item: (-item[1], item[0]))
+
     def dense_top(self, field: VectorField, query: np.ndarray, k: int) -> Ranked:
         """The ``k`` best rows by passage, title or best-piece inner product."""
-        k = min(k, len(self._chunks))
+        k = min(k, self.manifest.n_chunks)
         if k <= 0:
             return []
         vector = [np.asarray(query, dtype=np.float32).tolist()]
         if field == "piece":
             best: dict[int, float] = {}
             limit = k * max(self.most_pieces, 1)
-            for hit in self._search(f"{self.collection}_pieces", vector, "vector", limit, "IP"):
+            name = f"{self.collection}_pieces"
+            for hit in self._search(name, vector, "vector", limit, ["row"]):
                 best.setdefault(int(hit["entity"]["row"]), float(hit["distance"]))
-            return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
-        hits = self._search(self.collection, vector, VECTOR_FIELDS[field], k, "IP")
-        ranked = [(int(h["entity"]["row"]), float(h["distance"])) for h in hits]
-        return sorted(ranked, key=lambda item: (-item[1], item[0]))
-
-    def _bm25(self, field: LexicalField, words: Sequence[str], k: int) -> Ranked:
-        text = " ".join(words).strip()
-        if not text:
-            return []
-        hits = self._search(self.collection, [text], SPARSE_FIELDS[field], k, "BM25")
-        # milvus-lite reports BM25 as a negative distance, the server as a positive score
-        return [(int(h["entity"]["row"]), abs(float(h["distance"]))) for h in hits]
+            ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+            self._prefetch([row for row, _ in ranked])
+            return ranked
+        hits = self._search(self.collection, vector, VECTOR_FIELDS[field], TIES * k, FIELDS)
+        return self._ranked(hits)[:k]
 
     def lexical_top(
         self,
@@ -155,18 +195,30 @@ class MilvusStore:
         k: int,
         floor: float | None = None,
     ) -> Ranked:
-        """The ``k`` best rows by Milvus BM25 (jieba analyzer), synonyms searched apart and
-        weighted; a row found by only one of the two searches gets 0 from the other."""
-        if k <= 0:
+        """The ``k`` best rows by BM25 as bm25s scores it: one sparse inner-product search of
+        the terms' IDF weights (synonyms at ``extra_weight``) against the rows' tf weights.
+        Rows sharing no term with the query are not returned (bm25s scores them 0)."""
+        vector = query_vector(self.stats[field], terms, extra, extra_weight)
+        if k <= 0 or not vector:
             return []
-        scores: dict[int, float] = defaultdict(float)
-        for row, score in self._bm25(field, terms, k):
-            scores[row] += score
-        if extra and extra_weight > 0:
-            for row, score in self._bm25(field, extra, k):
-                scores[row] += extra_weight * score
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
-        return [(r, s) for r, s in ranked if floor is None or s > floor]
+        hits = self._search(self.collection, [vector], SPARSE_FIELDS[field], TIES * k, FIELDS)
+        return [(r, s) for r, s in self._ranked(hits)[:k] if floor is None or s > floor]
+
+    def _scan(self, name: str, key: str, fields: list[str]) -> Iterator[dict]:
+        """The live rows of ``name`` in primary-key order, a page at a time."""
+        last = -1
+        while True:
+            found = self.client.query(
+                name,
+                filter=f"{key} > {last} and {self._filter}",
+                output_fields=[key, *fields],
+                limit=PAGE,
+            )
+            if not found:
+                return
+            found.sort(key=lambda r: int(r[key]))
+            yield from found
+            last = int(found[-1][key])
 
     @classmethod
     def open(
@@ -180,104 +232,62 @@ class MilvusStore:
         """Open collections written by :meth:`write`; refuse another model or backend.
 
         Raises:
-            IndexNotFoundError: Nothing was written to ``collection`` yet.
+            IndexNotFoundError: Nothing (or an older layout) was written to ``collection``.
             IndexMismatchError: Written with another embedding model or backend.
+            MilvusBusyError: Another process holds the milvus-lite file.
         """
         client = connect(uri, token)
-        collection = _resolve(client, collection)  # pin the version: a later switch cannot mix
-        names = (collection, f"{collection}_pieces", f"{collection}_records")
-        if not all(client.has_collection(n) for n in names):
-            client.close()
-            raise IndexNotFoundError(
-                f"Milvus 中没有集合 {collection!r}。请先运行 `YIBAO_STORE=milvus yibao ingest`。"
+        try:
+            name = _resolve(client, collection)  # pin the version: a later switch cannot mix
+            names = (name, f"{name}_pieces", f"{name}_records")
+            if not all(client.has_collection(n) for n in names):
+                raise IndexNotFoundError(
+                    f"Milvus 中没有集合 {collection!r}。"
+                    "请先运行 `YIBAO_STORE=milvus yibao ingest`。"
+                )
+            for n in names:  # a database reopened by another process starts released
+                client.load_collection(n)
+            manifest = read_manifest(client, name)
+            if manifest is None:
+                raise IndexNotFoundError(
+                    f"Milvus 集合 {collection!r} 是旧格式写入的。请运行 "
+                    "`YIBAO_STORE=milvus yibao ingest --rebuild` 重新写入。"
+                )
+            meta = IndexMeta(
+                **{k: v for k, v in manifest.meta.items() if k in IndexMeta.__dataclass_fields__}
             )
-        records = {int(r["id"]): r["record"] for r in _scan(client, names[2], "id", ["record"])}
-        raw = json.loads(records.pop(0))
-        version = raw.pop("version", "")
-        meta = IndexMeta(**{k: v for k, v in raw.items() if k in IndexMeta.__dataclass_fields__})
-        check_compatible(meta, model_id, backend)
-        lines = "".join(records[i] for i in sorted(records)).splitlines()
-        documents = [_document_from(json.loads(line)) for line in lines if line]
-        rows = sorted(_scan(client, collection, "row", ["record"]), key=lambda r: r["row"])
-        chunks = [_chunk_from(json.loads(r["record"])) for r in rows]
-        pieces = Counter(int(r["row"]) for r in _scan(client, names[1], "piece", ["row"]))
-        most = max(pieces.values(), default=0)
-        logger.info("opened milvus collection=%s chunks=%d", collection, len(chunks))
-        return cls(client, collection, meta, chunks, documents, most, version)
+            check_compatible(meta, model_id, backend)
+            parts = client.query(
+                names[2],
+                filter=f'name == "stats" and batch == {manifest.stats_batch}',
+                output_fields=["key", "record"],
+                limit=MAX_TOPK,
+            )
+            raw = json.loads("".join(p["record"] for p in sorted(parts, key=lambda p: p["key"])))
+        except BaseException:
+            client.close()
+            raise
+        stats = {field: TermStats.from_json(raw[field]) for field in ("text", "title")}
+        logger.info("opened milvus collection=%s chunks=%d", name, manifest.n_chunks)
+        return cls(client, name, manifest, stats)
 
     @staticmethod
-    def write(index: HybridIndex, uri: str, token: str, collection: str, version: str = "") -> None:
-        """Replace the collections with ``index``'s chunks, vectors, titles and pieces."""
+    def write(
+        index: HybridIndex,
+        uri: str,
+        token: str,
+        collection: str,
+        version: str = "",
+        full: bool = False,
+    ) -> str:
+        """Bring the collections to ``index``: only changed sources are rewritten, unless
+        ``full`` (or nothing compatible is live); return "full", "incremental" or "unchanged"."""
         client = connect(uri, token)
-        live, collection = collection, f"{collection}__{_stamp(version or index.version)}"
         try:
-            create_collections(client, collection, index.meta.dim, _is_lite(uri))
-            n = len(index.chunks)
-            titles = index.titles
-            for start in range(0, n, BATCH):
-                rows = [
-                    {
-                        "row": row,
-                        "passage": index.vector_of(row).tolist(),
-                        "title_vector": titles.vector_of(row).tolist(),
-                        "text": f"{chunk.title} {chunk.text}",
-                        "title": chunk.title,
-                        "record": json.dumps(asdict(chunk), ensure_ascii=False),
-                    }
-                    for row, chunk in enumerate(index.chunks[start : start + BATCH], start)
-                ]
-                client.insert(collection, rows)
-            spans = index.sentences.spans
-            for start in range(0, len(spans), BATCH):
-                pieces = [
-                    {
-                        "piece": p,
-                        "vector": index.sentences.vector_of(p).tolist(),
-                        "row": int(spans[p, 0]),
-                    }
-                    for p in range(start, min(start + BATCH, len(spans)))
-                ]
-                client.insert(f"{collection}_pieces", pieces)
-            meta = asdict(index.meta) | {"version": version or index.version}
-            lines = "".join(
-                json.dumps(asdict(d), ensure_ascii=False) + "\n" for d in index.documents
+            done = write_index(
+                client, index, collection, version or index.version, _is_lite(uri), full
             )
-            parts = [json.dumps(meta, ensure_ascii=False)]
-            parts += [lines[i : i + PART_CHARS] for i in range(0, len(lines), PART_CHARS)]
-            records = [{"id": i, "vector": [1.0, 0.0], "record": p} for i, p in enumerate(parts)]
-            client.insert(f"{collection}_records", records)
-            switch_aliases(client, live, collection)  # only now do queries see it
-            logger.info("wrote milvus collection=%s chunks=%d pieces=%d", collection, n, len(spans))
+            logger.info("milvus write collection=%s: %s", collection, done)
+            return done
         finally:
             client.close()
-
-
-def _resolve(client: Any, name: str) -> str:
-    """The collection an alias points at now (``name`` itself when it is no alias)."""
-    if name in client.list_aliases().get("aliases", []):
-        return str(client.describe_alias(name).get("collection_name") or name)
-    return name
-
-
-def _stamp(version: str) -> str:
-    """A collection-name-safe version stamp (letters, digits, underscores), unique per write."""
-    safe = re.sub(r"[^0-9A-Za-z]", "_", version)[:40]
-    return f"{safe}_{uuid.uuid4().hex[:6]}" if safe else uuid.uuid4().hex[:12]
-
-
-def _chunk_from(rec: dict) -> Chunk:
-    return Chunk(**{**rec, "regions": tuple(rec["regions"])})
-
-
-def _scan(client: Any, name: str, key: str, fields: list[str]) -> list[dict]:
-    """Every row of ``name``, read in primary-key ranges (a query returns at most 16 384)."""
-    out: list[dict] = []
-    last = -1
-    while True:
-        found = client.query(
-            name, filter=f"{key} > {last}", output_fields=[key, *fields], limit=BATCH
-        )
-        if not found:
-            return out
-        out.extend(found)
-        last = max(int(r[key]) for r in found)
