@@ -33,9 +33,9 @@ from qa.index.lock import writer_lock
 from qa.index.sentences import SentenceIndex
 from qa.index.sources import KnowledgeBase
 from qa.index.titles import TitleIndex
-from qa.index.versions import remove_leftovers
+from qa.index.versions import live_name, remove_leftovers
 from qa.settings import Settings
-from qa.stores.factory import publish_to_store
+from qa.stores.factory import publish_to_store, served_version
 from qa.text.tokenizer import passage_terms, tokenizer_signature
 from qa.types import Chunk, SkippedFile
 
@@ -204,7 +204,9 @@ def _ingest(
     corpus = chunk(loaded, settings)
     model_id = embedder.model_id if embedder else model_id_for(settings)
     fresh = check(settings, model_id, loaded.file_hashes, rebuild, sources, removed)
-    if fresh.up_to_date:
+    if fresh.up_to_date and fresh.previous is not None:
+        if _store_behind(settings):  # YIBAO_STORE=milvus and its last write did not finish
+            publish_to_store(fresh.previous, settings, live_name(settings.index_dir))
         logger.info("index up to date chunks=%d", len(corpus.chunks))
         return _report(corpus, started, embedded=0, up_to_date=True)
     vectors = embed_chunks(corpus.chunks, fresh.previous, embedder, settings, progress)
@@ -223,7 +225,18 @@ def is_stale(settings: Settings, paths: Sequence[Path] | None = None) -> bool:
     kb = None if paths else KnowledgeBase.load(settings)
     sources, loaded, removed = select(settings, paths, kb)
     fresh = check(settings, model_id_for(settings), loaded.file_hashes, False, sources, removed)
-    return not fresh.up_to_date
+    return not fresh.up_to_date or _store_behind(settings)
+
+
+def _store_behind(settings: Settings) -> bool:
+    """True when the configured store serves another version than the local ``CURRENT`` (a
+    Milvus write that failed after the local version was saved); never for ``local``."""
+    if settings.store == "local":
+        return False
+    live, served = live_name(settings.index_dir), served_version(settings)
+    if served != live:
+        logger.info("store=%s serves version=%r, local version=%s", settings.store, served, live)
+    return served != live
 
 
 def without(loaded: LoadResult, labels: set[str], doc_ids: set[str]) -> LoadResult:

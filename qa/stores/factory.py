@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from qa.index.hybrid import HybridIndex
+from qa.index.versions import live_name
 from qa.settings import Settings
 from qa.stores.base import IndexStore
-from qa.stores.milvus import MilvusStore
+from qa.stores.milvus import MilvusStore, live_version
+
+logger = logging.getLogger(__name__)
 
 
 def load_index(
@@ -40,3 +45,21 @@ def publish_to_store(index: HybridIndex, settings: Settings, version: str = "") 
             settings.milvus_collection,
             version=version or index.version,
         )
+
+
+def served_version(settings: Settings) -> str:
+    """The version a load would serve now ("" when none or unreachable; never raises).
+
+    ``local``: the name ``CURRENT`` points at. ``milvus``: the version behind the collection
+    alias, so a server sees a write by another process or machine (a cluster's ingest job),
+    and not a local version whose Milvus write has not switched the alias yet.
+    """
+    if settings.store != "milvus":
+        return live_name(settings.index_dir)
+    try:
+        return live_version(
+            settings.milvus_target, settings.milvus_token, settings.milvus_collection
+        )
+    except Exception as exc:  # the live service stays; the next poll tries again
+        logger.warning("milvus version not read: %s", exc)
+        return ""

@@ -252,6 +252,19 @@ class MilvusStore:
             client.close()
 
 
+def live_version(uri: str, token: str, collection: str) -> str:
+    """The version the alias ``collection`` serves now ("" when nothing was written): what a
+    running server compares with the version it loaded, to pick up another process's write."""
+    client = connect(uri, token)
+    try:
+        if not client.has_collection(f"{collection}_records"):
+            return ""
+        found = client.query(f"{collection}_records", filter="id == 0", output_fields=["record"])
+        return str(json.loads(found[0]["record"]).get("version", "")) if found else ""
+    finally:
+        client.close()
+
+
 def _resolve(client: Any, name: str) -> str:
     """The collection an alias points at now (``name`` itself when it is no alias)."""
     if name in client.list_aliases().get("aliases", []):
