@@ -87,14 +87,13 @@ def write_corpus(folder: Path, chunks: int, seeds: Path = ROOT / "corpus") -> in
 
 
 def _settings(data: Path, corpus: Path, uri: str = "") -> Settings:
-    store = "milvus" if uri else "local"
     return Settings(
         _env_file=None,
         embedder="fake",
         fake_dim=384,
         data_dir=data,
         corpus_dir=corpus,
-        store=store,
+        store="milvus" if uri else "local",
         milvus_uri=uri,
         milvus_collection="bench",
     )
