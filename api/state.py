@@ -28,8 +28,9 @@ from typing import Any, Literal
 from ingest.pipeline import run_ingest
 from qa.index.lock import IndexBusyError, writer_lock
 from qa.index.sources import KnowledgeBase
-from qa.index.versions import live_name, remove_leftovers
+from qa.index.versions import remove_leftovers
 from qa.settings import Settings
+from qa.stores.factory import served_version
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class ServiceState:
         """Make ``service`` live; requests already running keep the one they hold."""
         with self._lock:
             old, self._service = self._service, service
-            self.version = _version_of(service) or live_name(self.settings.index_dir)
+            self.version = _version_of(service) or served_version(self.settings)
             self.load_status = "ready"
             self.load_error = ""
         if old is not None and old is not service:
@@ -134,7 +135,7 @@ class ServiceState:
     def _load(self) -> None:
         started = time.perf_counter()
         _remove_leftovers_if_idle(self.settings)
-        pointed = live_name(self.settings.index_dir)
+        pointed = served_version(self.settings)
         try:
             service = self.loader(self.settings)
         except Exception as exc:  # shown by /readyz; the watcher or a reindex recovers
@@ -151,7 +152,7 @@ class ServiceState:
         )
 
     def start_watching(self) -> threading.Thread | None:
-        """Poll ``CURRENT`` every ``index_watch_seconds`` and swap in a new version (0 = off)."""
+        """Poll the served version every ``index_watch_seconds``; swap in a new one (0 = off)."""
         interval = self.settings.index_watch_seconds
         if interval <= 0 or self._watcher is not None:
             return None
@@ -177,12 +178,13 @@ class ServiceState:
                 logger.exception("index watcher failed")
 
     def pick_up_new_version(self) -> bool:
-        """Load and swap in the version ``CURRENT`` names, if it is new; True when swapped.
+        """Load and swap in the version the store serves (``CURRENT``, or the Milvus alias),
+        if it is new; True when swapped.
 
         Skipped while the first load or a reindex runs (they swap in their own result). A
-        version that fails to load is logged once and not retried until ``CURRENT`` changes.
+        version that fails to load is logged once and not retried until the served one changes.
         """
-        pointed = live_name(self.settings.index_dir)
+        pointed = served_version(self.settings)
         busy = self.load_status == "loading" or self.reindex.status == "running"
         if not pointed or busy or pointed in (self.version, self._skip_version):
             return False

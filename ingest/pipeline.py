@@ -33,9 +33,9 @@ from qa.index.lock import writer_lock
 from qa.index.sentences import SentenceIndex
 from qa.index.sources import KnowledgeBase
 from qa.index.titles import TitleIndex
-from qa.index.versions import remove_leftovers
+from qa.index.versions import live_name, remove_leftovers
 from qa.settings import Settings
-from qa.stores.factory import catch_up_store, check_store, publish_to_store
+from qa.stores.factory import catch_up_store, check_store, publish_to_store, served_version
 from qa.text.tokenizer import passage_terms, tokenizer_signature
 from qa.types import Chunk, SkippedFile
 
@@ -207,7 +207,8 @@ def _ingest(
     fresh = check(settings, model_id, loaded.file_hashes, rebuild, sources, removed)
     if fresh.up_to_date:
         logger.info("index up to date chunks=%d", len(corpus.chunks))
-        catch_up_store(settings)  # YIBAO_STORE=milvus after a local ingest: Milvus gets it now
+        # YIBAO_STORE=milvus set after a local ingest, or its last write did not finish
+        catch_up_store(settings)
         return _report(corpus, started, embedded=0, up_to_date=True)
     vectors = embed_chunks(corpus.chunks, fresh.previous, embedder, settings, progress)
     publish(build(corpus, vectors, model_id, fresh.digest, settings, sources), settings)
@@ -225,7 +226,18 @@ def is_stale(settings: Settings, paths: Sequence[Path] | None = None) -> bool:
     kb = None if paths else KnowledgeBase.load(settings)
     sources, loaded, removed = select(settings, paths, kb)
     fresh = check(settings, model_id_for(settings), loaded.file_hashes, False, sources, removed)
-    return not fresh.up_to_date
+    return not fresh.up_to_date or _store_behind(settings)
+
+
+def _store_behind(settings: Settings) -> bool:
+    """True when the configured store serves another version than the local ``CURRENT`` (a
+    Milvus write that failed after the local version was saved); never for ``local``."""
+    if settings.store == "local":
+        return False
+    live, served = live_name(settings.index_dir), served_version(settings)
+    if served != live:
+        logger.info("store=%s serves version=%r, local version=%s", settings.store, served, live)
+    return served != live
 
 
 def without(loaded: LoadResult, labels: set[str], doc_ids: set[str]) -> LoadResult:

@@ -3,10 +3,17 @@
 Also the rules-only service helpers (``rules_only_settings``, ``build_service``,
 ``rules_only_service``), the corpus loaded and chunked once per session, and two helpers
 for linear-time tests (``growth``, ``one_line``).
+
+Both stores: the ``store`` fixture (``local`` | ``milvus``, session-scoped) parametrises every
+suite that retrieves through an index; ``corpus_index`` is the bundled corpus ingested once per
+session with ``store=milvus`` — one ingestion writes the local version and the milvus-lite
+collections (``<data dir>/milvus.db``) from the same vectors — and ``on_store`` points
+settings at either. The milvus case is skipped when ``yibao-qa[milvus]`` is not installed.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import random
@@ -28,6 +35,16 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+HAS_MILVUS = all(importlib.util.find_spec(m) for m in ("pymilvus", "milvus_lite"))
+STORES = [
+    pytest.param("local", id="local"),
+    pytest.param(
+        "milvus",
+        id="milvus",
+        marks=pytest.mark.skipif(not HAS_MILVUS, reason='needs pip install "yibao-qa[milvus]"'),
+    ),
+]
+_INDEXED: dict[str, Settings] = {}
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -97,6 +114,36 @@ def rules_only_service(tmp_path: Path, **overrides: Any) -> AnswerService:
     service = build_service(rules_only_settings(tmp_path, **overrides))
     assert service.refusal_model == FALLBACK_MODEL  # loaded from the saved calibration
     return service
+
+
+def indexed_on_both(settings: Settings) -> Settings:
+    """Ingest ``settings.corpus_dir`` into the local files and (when installed) milvus-lite.
+
+    Returns ``settings`` with ``store=local``; ``on_store`` switches it.
+    """
+    from ingest.pipeline import run_ingest
+
+    run_ingest(settings.model_copy(update={"store": "milvus" if HAS_MILVUS else "local"}))
+    return settings.model_copy(update={"store": "local"})
+
+
+def on_store(settings: Settings, store: str, **overrides: Any) -> Settings:
+    """``settings`` reading the index from ``store`` (built by ``indexed_on_both``)."""
+    return settings.model_copy(update={"store": store, **overrides})
+
+
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Rules-only settings over the bundled corpus, indexed on both stores once per session."""
+    if "settings" not in _INDEXED:
+        tmp = tmp_path_factory.mktemp("corpus-index")
+        _INDEXED["settings"] = indexed_on_both(rules_only_settings(tmp))
+    return _INDEXED["settings"]
+
+
+@pytest.fixture(scope="session", params=STORES)
+def store(request: pytest.FixtureRequest) -> str:
+    """The index store under test: ``local`` (FAISS + bm25s files) or ``milvus`` (milvus-lite)."""
+    return str(request.param)
 
 
 @pytest.fixture(autouse=True)

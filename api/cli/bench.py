@@ -19,6 +19,7 @@ LABELS = {
     "langchain": "LangChain 默认检索",
 }
 SCALE_COLUMNS = (
+    "存储",
     "段落",
     "入库秒",
     "入库峰值内存 MB",
@@ -58,6 +59,10 @@ def bench(
         list[int] | None,
         typer.Option("--chunks", min=1, help="合成语料规模(段落数,可多次给出),测索引侧"),
     ] = None,
+    store: Annotated[
+        list[str] | None,
+        typer.Option("--store", help="合成语料规模所测的存储:local、milvus(可多次给出;默认 local)"),
+    ] = None,
 ) -> None:
     """在真实模型上交替计时:查询编码、检索、完整回答与 LangChain 默认检索,写出 bench.json。"""
     import time
@@ -69,6 +74,9 @@ def bench(
     from eval.gold import GoldFormatError
     from qa.index.versions import IndexLoadError
 
+    stores = tuple(dict.fromkeys(store or ["local"]))
+    if unknown := [s for s in stores if s not in ("local", "milvus")]:
+        fail(f"未知的存储:{', '.join(unknown)}(可选 local、milvus)")
     settings = Settings()
     try:
         items = bench_questions(questions)
@@ -116,8 +124,9 @@ def bench(
         from eval.bench.scale import scale_report
 
         with console.status("合成语料:入库与查询计时(每个规模两个子进程)…"):
-            report["scale"] = scale_report(chunks)
+            report["scale"] = scale_report(chunks, stores=stores)
         report["command"] += "".join(f" --chunks {n}" for n in chunks)
+        report["command"] += "".join(f" --store {s}" for s in stores if stores != ("local",))
     out_dir = out or Path("eval/reports") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}"
     path = write_bench(report, out_dir)
     print_report(report)
@@ -159,6 +168,7 @@ def print_report(report: dict[str, Any]) -> None:
             sizes.add_column(column, justify="right")
         for row in scale["sizes"]:
             sizes.add_row(
+                row.get("store", "local"),
                 str(row["chunks"]),
                 f"{row['ingest_seconds']:.1f}",
                 f"{row['ingest_peak_rss_mb']:.0f}",

@@ -19,10 +19,13 @@ import argparse
 import json
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,18 @@ QUESTIONS = (
     "医保卡丢了怎么办",
 )
 REFUSED = "北京门诊报销起付线是多少"  # answered by no page: the refusal path, suggestions included
+STORES = ("local", "milvus")
+
+
+def _status_mb(status: Path, key: str = "VmHWM") -> float | None:
+    """``key`` (kB) of a ``/proc/<pid>/status`` file in MB, or None."""
+    try:
+        for line in status.read_text().splitlines():
+            if line.startswith(f"{key}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def _peak_mb() -> float:
@@ -52,12 +67,9 @@ def _peak_mb() -> float:
     ``execve`` on Linux, so a child of a big process (``yibao bench`` with the model loaded)
     would report its parent's peak instead of its own.
     """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
+    peak = _status_mb(Path("/proc/self/status"))
+    if peak is not None:
+        return peak
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
 
 
@@ -74,29 +86,67 @@ def write_corpus(folder: Path, chunks: int, seeds: Path = ROOT / "corpus") -> in
     return copies * len(pages)
 
 
-def _settings(data: Path, corpus: Path) -> Settings:
-    return Settings(_env_file=None, embedder="fake", fake_dim=384, data_dir=data, corpus_dir=corpus)
+def _settings(data: Path, corpus: Path, uri: str = "") -> Settings:
+    return Settings(
+        _env_file=None,
+        embedder="fake",
+        fake_dim=384,
+        data_dir=data,
+        corpus_dir=corpus,
+        store="milvus" if uri else "local",
+        milvus_uri=uri,
+        milvus_collection="bench",
+    )
 
 
-def run_ingest_phase(data: Path, corpus: Path) -> dict[str, Any]:
+@contextmanager
+def milvus_server(folder: Path) -> Iterator[tuple[str, Path]]:
+    """A Milvus Lite server process over ``folder``: ``(uri, its /proc status file)``."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(folder)]
+    server = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("Milvus Lite server did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", Path(f"/proc/{server.pid}/status")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def run_ingest_phase(data: Path, corpus: Path, uri: str = "") -> dict[str, Any]:
     started = time.perf_counter()
-    report = run_ingest(_settings(data, corpus), rebuild=True)
+    report = run_ingest(_settings(data, corpus, uri), rebuild=True)
     seconds = time.perf_counter() - started
     size = sum(p.stat().st_size for p in (data / "index").rglob("*") if p.is_file())
     return {
         "files": report.files,
         "chunks": report.chunks,
         "ingest_seconds": round(seconds, 2),
+        "ingest_chunks_per_s": round(report.chunks / max(seconds, 1e-9), 1),
         "ingest_peak_rss_mb": round(_peak_mb(), 1),
         "index_bytes": size,
         "index_bytes_per_chunk": round(size / max(report.chunks, 1), 1),
     }
 
 
-def run_query_phase(data: Path, corpus: Path, repeat: int) -> dict[str, Any]:
+def run_query_phase(data: Path, corpus: Path, repeat: int, uri: str = "") -> dict[str, Any]:
     before = _peak_mb()
     started = time.perf_counter()
-    service = AnswerService.load(_settings(data, corpus))
+    service = AnswerService.load(_settings(data, corpus, uri))
     load_seconds = time.perf_counter() - started
     service.ask(QUESTIONS[0])  # jieba and caches warm
     answer_ms, retrieval_ms, refusal_ms = [], [], []
@@ -124,49 +174,54 @@ def run_query_phase(data: Path, corpus: Path, repeat: int) -> dict[str, Any]:
     }
 
 
-def measure(chunks: int, repeat: int = 5, keep: Path | None = None) -> dict[str, Any]:
-    """Both phases for one size, each in its own Python process."""
+def _phases(data: Path, corpus: Path, repeat: int, uri: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for phase in ("ingest", "query"):
+        command = [sys.executable, "-m", "eval.bench.scale", "--phase", phase]
+        command += ["--data", str(data), "--corpus", str(corpus), "--repeat", str(repeat)]
+        done = subprocess.run(
+            [*command, "--uri", uri], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        out |= json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+def measure(chunks: int, repeat: int = 5, store: str = "local") -> dict[str, Any]:
+    """Both phases for one size and store, each in its own Python process."""
     work = Path(tempfile.mkdtemp(prefix=f"yibao-scale-{chunks}-"))
     try:
         corpus, data = work / "corpus", work / "data"
         files = write_corpus(corpus, chunks)
-        out: dict[str, Any] = {"target_chunks": chunks, "generated_files": files}
-        for phase in ("ingest", "query"):
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "eval.bench.scale",
-                    "--phase",
-                    phase,
-                    "--data",
-                    str(data),
-                    "--corpus",
-                    str(corpus),
-                    "--repeat",
-                    str(repeat),
-                ],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            out |= json.loads(done.stdout.strip().splitlines()[-1])
-        return out
+        out: dict[str, Any] = {"store": store, "target_chunks": chunks, "generated_files": files}
+        if store == "local":
+            return out | _phases(data, corpus, repeat, "")
+        with milvus_server(work / "milvus") as (uri, status):
+            out |= _phases(data, corpus, repeat, uri)
+            out["milvus_server_peak_rss_mb"] = round(_status_mb(status) or 0.0, 1)
+        stored = sum(p.stat().st_size for p in (work / "milvus").rglob("*") if p.is_file())
+        return out | {
+            "milvus_bytes": stored,
+            "milvus_bytes_per_chunk": round(stored / out["chunks"]),
+        }
     finally:
-        if keep is None:
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
-def scale_report(sizes: list[int], repeat: int = 5) -> dict[str, Any]:
-    """The seeds' own size first, then each of ``sizes``; ratios of query p50 to the seeds'."""
-    rows = [measure(n, repeat) for n in [SEED_CHUNKS, *sizes]]
-    base = rows[0]
+def scale_report(
+    sizes: list[int], repeat: int = 5, stores: tuple[str, ...] = ("local",)
+) -> dict[str, Any]:
+    """The seeds' own size first, then each of ``sizes``, for each store; ratios of query p50
+    to the same store's at the seeds' size."""
+    rows = [measure(n, repeat, store) for n in [SEED_CHUNKS, *sizes] for store in stores]
+    base = {r["store"]: r["retrieval_p50_ms"] for r in rows if r["target_chunks"] == SEED_CHUNKS}
     return {
         "embedder": "fake (hashed character bigrams), 384-d",
+        "stores": list(stores),
         "sizes": rows,
         "retrieval_p50_vs_seeds": {
-            str(r["chunks"]): round(r["retrieval_p50_ms"] / base["retrieval_p50_ms"], 2)
+            (str(r["chunks"]) if stores == ("local",) else f"{r['store']}:{r['chunks']}"): round(
+                r["retrieval_p50_ms"] / base[r["store"]], 2
+            )
             for r in rows
         },
     }
@@ -179,14 +234,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path)
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--store", choices=STORES, default="local")
+    parser.add_argument("--uri", default="", help="a Milvus URI (phases only); empty = local")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     if args.phase == "ingest":
-        print(json.dumps(run_ingest_phase(args.data, args.corpus)))
+        print(json.dumps(run_ingest_phase(args.data, args.corpus, args.uri)))
     elif args.phase == "query":
-        print(json.dumps(run_query_phase(args.data, args.corpus, args.repeat)))
+        print(json.dumps(run_query_phase(args.data, args.corpus, args.repeat, args.uri)))
     else:
-        result = measure(args.chunks, args.repeat)
+        result = measure(args.chunks, args.repeat, args.store)
         text = json.dumps(result, ensure_ascii=False, indent=2)
         if args.out:
             args.out.write_text(text + "\n", "utf-8")

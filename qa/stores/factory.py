@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from qa.index.hybrid import HybridIndex
 from qa.index.versions import live_name
 from qa.settings import Settings
 from qa.stores.base import IndexStore
 from qa.stores.milvus import MilvusStore, connect
 from qa.stores.milvus_write import read_manifest
+
+logger = logging.getLogger(__name__)
 
 
 def load_index(
@@ -67,3 +71,24 @@ def check_store(settings: Settings) -> None:
     the milvus-lite file: ``MilvusBusyError``); nothing for ``local``."""
     if settings.store == "milvus":
         connect(settings.milvus_target, settings.milvus_token).close()
+
+
+def served_version(settings: Settings) -> str:
+    """The version a load would serve now ("" when none or unreachable; never raises).
+
+    ``local``: the name ``CURRENT`` points at. ``milvus``: the version behind the collection
+    alias, so a server sees a write by another process or machine (a cluster's ingest job),
+    and not a local version whose Milvus write has not switched the alias yet.
+    """
+    if settings.store != "milvus":
+        return live_name(settings.index_dir)
+    try:
+        client = connect(settings.milvus_target, settings.milvus_token)
+        try:
+            manifest = read_manifest(client, settings.milvus_collection)
+        finally:
+            client.close()
+        return manifest.version if manifest is not None else ""
+    except Exception as exc:  # the live service stays; the next poll tries again
+        logger.warning("milvus version not read: %s", exc)
+        return ""

@@ -1,4 +1,4 @@
-"""Helpers for the API tests: one fake-embedder index per session and SSE parsing.
+"""Helpers for the API tests: one fake-embedder index per session (both stores) and SSE parsing.
 
 The live server is ``tests.live_server.LiveServer``; the rules-only service helpers live in
 ``tests/conftest.py``.
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from qa.settings import Settings
-from tests.conftest import rules_only_service, rules_only_settings
+from tests.conftest import corpus_index, on_store, rules_only_settings
 
 #: Debian's Chromium, driven by Playwright (its own browser download cannot work here).
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,12 +41,18 @@ def api_settings(tmp: Path, **overrides: Any) -> Settings:
     return rules_only_settings(tmp, **(API_OVERRIDES | overrides))
 
 
-def shared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Any]:
-    """Settings and a loaded service over one index built once per test session."""
-    if "service" not in _SHARED:
-        service = rules_only_service(tmp_path_factory.mktemp("api-shared"), **API_OVERRIDES)
-        _SHARED["settings"], _SHARED["service"] = service.settings, service
-    return _SHARED["settings"], _SHARED["service"]
+def shared(tmp_path_factory: pytest.TempPathFactory, store: str = "local") -> tuple[Settings, Any]:
+    """API settings and a loaded service on ``store`` over the session's corpus index
+    (``tests.conftest.corpus_index``: built once, on both stores), one service per store."""
+    from qa.refusal.calibration import FALLBACK_MODEL
+    from qa.service import AnswerService
+
+    if store not in _SHARED:
+        settings = on_store(corpus_index(tmp_path_factory), store, **API_OVERRIDES)
+        service = AnswerService.load(settings)
+        assert service.refusal_model == FALLBACK_MODEL  # rules only: fake scores mean nothing
+        _SHARED[store] = (settings, service)
+    return _SHARED[store]
 
 
 def parse_sse(raw: str) -> list[tuple[str, str]]:

@@ -6,13 +6,14 @@ from langchain_core.runnables import RunnableLambda
 
 from qa.answering.disclaimer import DISCLAIMER
 from qa.langchain import YibaoAnswerRunnable, YibaoRetriever
-from tests.conftest import rules_only_service
+from qa.service import AnswerService
+from tests.conftest import corpus_index, on_store
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    """Rules only: the scores of fake vectors mean nothing."""
-    return rules_only_service(tmp_path_factory.mktemp("lc"))
+def service(tmp_path_factory, store):
+    """Rules only (the scores of fake vectors mean nothing), on either store."""
+    return AnswerService.load(on_store(corpus_index(tmp_path_factory), store))
 
 
 def test_retriever_returns_documents_with_citation_metadata(service):

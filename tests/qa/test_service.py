@@ -1,19 +1,26 @@
-"""AnswerService end to end with the fake embedder: every path ends with the disclaimer."""
+"""AnswerService end to end with the fake embedder: every path ends with the disclaimer.
+
+Runs on both stores (``store`` fixture): the same answers from the local files and milvus-lite.
+"""
 
 import re
 
 import pytest
 
 from qa.answering.disclaimer import DISCLAIMER
-from qa.service import InvalidQuestionError
+from qa.refusal.calibration import FALLBACK_MODEL
+from qa.service import AnswerService, InvalidQuestionError
 from qa.types import Turn
-from tests.conftest import rules_only_service
+from tests.conftest import corpus_index, on_store
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory):
+def service(tmp_path_factory, store):
     """Rules only: the scores of fake vectors mean nothing."""
-    return rules_only_service(tmp_path_factory.mktemp("service"))
+    service = AnswerService.load(on_store(corpus_index(tmp_path_factory), store))
+    assert service.refusal_model == FALLBACK_MODEL
+    assert type(service.retriever.store).__name__ == f"{store.title()}Store"
+    return service
 
 
 def _check_citations(service, answer):

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from api.cli.main import app
 from qa.answering.disclaimer import DISCLAIMER
 
@@ -54,3 +56,27 @@ def test_ask_jsonl_batch_keeps_going_after_bad_lines(indexed, runner):
 def test_ask_needs_exactly_one_input(indexed, runner):
     assert runner.invoke(app, ["ask"]).exit_code == 1
     assert runner.invoke(app, ["ask", "  "]).exit_code == 1
+
+
+def test_ingest_and_ask_on_the_milvus_store(cli_env, runner, monkeypatch):
+    """The issue's path: `YIBAO_STORE=milvus YIBAO_MILVUS_URI=<data>/milvus.db yibao ingest`,
+    then a cited answer read from the collections (the local files are only the cache)."""
+    pytest.importorskip("pymilvus")
+    pytest.importorskip("milvus_lite")
+    uri = cli_env / "data" / "milvus.db"
+    monkeypatch.setenv("YIBAO_STORE", "milvus")
+    monkeypatch.setenv("YIBAO_MILVUS_URI", str(uri))
+    assert runner.invoke(app, ["ingest"]).exit_code == 0
+    assert uri.is_dir()
+    again = runner.invoke(app, ["ingest", "--if-stale"])  # the store serves the local version
+    assert again.exit_code == 0 and "最新" in again.output, again.output
+    for name in (cli_env / "data" / "index").iterdir():  # nothing local can be read any more
+        if name.is_dir():
+            for item in name.iterdir():
+                if item.suffix in (".faiss", ".index"):
+                    item.unlink()
+    result = runner.invoke(app, ["ask", "家庭共济怎么绑定家人", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert not payload["refused"] and payload["citations"][0]["quote"]
+    assert payload["answer"].endswith(DISCLAIMER)

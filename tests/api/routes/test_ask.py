@@ -12,7 +12,13 @@ from api.routes.ask import stream_deltas
 from qa.answering.disclaimer import DISCLAIMER
 from qa.serialization import answer_payload
 from qa.types import Answer
-from tests.api.support import sse_json
+from tests.api.support import shared, sse_json
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, store):
+    """The shared API index on both stores: each test here runs on local and on milvus-lite."""
+    return shared(tmp_path_factory, store)
 
 
 def _turns(n):

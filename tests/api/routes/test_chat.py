@@ -11,10 +11,16 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.routes.chat import message_pieces
 from qa.answering.disclaimer import DISCLAIMER
-from tests.api.support import sse_json
+from tests.api.support import shared, sse_json
 from tests.live_server import LiveServer
 
 QUESTION = "家庭共济怎么绑定家人"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, store):
+    """The shared API index on both stores: each test here runs on local and on milvus-lite."""
+    return shared(tmp_path_factory, store)
 
 
 def _when(c: dict) -> str:

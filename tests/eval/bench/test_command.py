@@ -72,3 +72,8 @@ def test_bench_with_synthetic_sizes_adds_the_scale_table(fake_env):
     assert data["command"].endswith("--chunks 240")
     assert [row["target_chunks"] for row in data["scale"]["sizes"]] == [120, 240]
     assert "合成语料规模" in result.output
+
+
+def test_an_unknown_store_is_refused_before_any_work(fake_env):
+    result = CliRunner().invoke(app, ["bench", "--chunks", "240", "--store", "elastic"])
+    assert result.exit_code != 0 and "未知的存储:elastic" in result.output

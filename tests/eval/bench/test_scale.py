@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from eval.bench.scale import SEED_CHUNKS, measure, scale_report, write_corpus
 
 
@@ -42,3 +44,19 @@ def test_peak_memory_is_this_process_own(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) < 300  # a bare interpreter + numpy, far below the parent
     del ballast
+
+
+def test_the_milvus_store_is_measured_on_its_own_server_process():
+    pytest.importorskip("pymilvus")
+    pytest.importorskip("milvus_lite")
+    report = scale_report([], repeat=1, stores=("milvus",))
+    (row,) = report["sizes"]
+    assert report["stores"] == ["milvus"]
+    assert report["retrieval_p50_vs_seeds"] == {f"milvus:{row['chunks']}": 1.0}
+    assert row["store"] == "milvus" and row["refused"] is True
+    assert 0.9 * SEED_CHUNKS <= row["chunks"] <= 1.1 * SEED_CHUNKS
+    assert row["milvus_bytes"] > 0 and row["milvus_bytes_per_chunk"] > 0
+    # the server's memory is its own: not counted in the yibao (client) process
+    assert row["milvus_server_peak_rss_mb"] > 0 and row["serve_rss_mb"] > 0
+    assert 0 < row["retrieval_p50_ms"] <= row["retrieval_p95_ms"]
+    assert row["ingest_chunks_per_s"] > 0

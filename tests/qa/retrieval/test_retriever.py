@@ -1,4 +1,10 @@
-"""HybridRetriever with the fake embedder: over the real corpus, and over a tiny made-up one."""
+"""HybridRetriever with the fake embedder: over the real corpus, and over a tiny made-up one.
+
+The retrieval tests run on both stores (``store`` fixture: the local files and milvus-lite,
+written by one ingestion); the tests of the local files' own layout (title and sentence
+files, fp16 storage, model check on the folder) use ``tiny_local`` only — Milvus stores the
+same vectors in float32 collections, tested in tests/qa/stores/test_milvus.py.
+"""
 
 import json
 
@@ -19,16 +25,12 @@ from qa.retrieval.fusion import (
 from qa.retrieval.retriever import HybridRetriever, rrf
 from qa.service import load_retriever
 from qa.types import Chunk
-from tests.conftest import make_settings
+from tests.conftest import corpus_index, indexed_on_both, make_settings, on_store
 
 
 @pytest.fixture(scope="module")
-def retriever(tmp_path_factory):
-    from tests.conftest import make_settings
-
-    settings = make_settings(tmp_path_factory.mktemp("retrieval"))
-    run_ingest(settings)
-    return load_retriever(settings)
+def retriever(tmp_path_factory, store):
+    return load_retriever(on_store(corpus_index(tmp_path_factory), store))
 
 
 def test_rrf_formula():
@@ -43,12 +45,15 @@ def test_embedding_input_prefixes_title_once():
     assert passage_input("一、线上激活", "一、线上激活\n内容") == "一、线上激活\n内容"
 
 
-def test_modes_rank_and_score(retriever):
-    for mode in ("dense", "bm25", "hybrid"):
-        hits = retriever.search("合肥居民医保网上缴费", top_k=5, mode=mode)
-        assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
-        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-        assert any("合肥" in h.chunk.title for h in hits)
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_each_mode_ranks_and_finds_the_city(retriever, mode):
+    hits = retriever.search("合肥居民医保网上缴费", top_k=5, mode=mode)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert any("合肥" in h.chunk.title for h in hits)
+
+
+def test_hybrid_scores_name_their_signals(retriever):
     hybrid = retriever.search("合肥居民医保网上缴费", top_k=5)
     signals = {"dense", "bm25", "title_bm25", "title_dense", "sentence_dense", "region"}
     assert hybrid[0].scores and set(hybrid[0].scores) <= signals
@@ -121,16 +126,25 @@ TINY = {
 }
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
+@pytest.fixture(scope="session")
+def tiny_index(tmp_path_factory):
+    """Settings over the tiny corpus, indexed once on both stores."""
     root = tmp_path_factory.mktemp("tiny")
     folder = root / "docs"
     folder.mkdir()
     for name, text in TINY.items():
         (folder / name).write_text(text, "utf-8")
-    settings = make_settings(root, corpus_dir=folder)
-    run_ingest(settings)
-    return load_retriever(settings)
+    return indexed_on_both(make_settings(root, corpus_dir=folder))
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_index, store):
+    return load_retriever(on_store(tiny_index, store))
+
+
+@pytest.fixture(scope="module")
+def tiny_local(tiny_index):
+    return load_retriever(tiny_index)
 
 
 def _titles(retriever, question, **overrides):
@@ -276,7 +290,8 @@ def test_reranker_is_loaded_lazily_from_settings(tiny, monkeypatch):
 # --- the index keeps the title and sentence data ---------------------------------------------
 
 
-def test_index_round_trip_keeps_title_and_sentence_data(tiny):
+def test_index_round_trip_keeps_title_and_sentence_data(tiny_local):
+    tiny = tiny_local
     settings = tiny.settings
     folder = current_version(settings.index_dir)
     names = {p.name for p in folder.iterdir()}
@@ -303,9 +318,9 @@ def test_index_round_trip_keeps_title_and_sentence_data(tiny):
     assert json.loads((folder / "title_keys.json").read_text("utf-8")) == loaded.titles.keys
 
 
-def test_index_with_title_data_still_refuses_another_model(tiny):
+def test_index_with_title_data_still_refuses_another_model(tiny_local):
     with pytest.raises(IndexMismatchError, match="yibao ingest --rebuild"):
-        HybridIndex.load(tiny.settings.index_dir, model_id="bundled:multilingual-e5-small")
+        HybridIndex.load(tiny_local.settings.index_dir, model_id="bundled:multilingual-e5-small")
 
 
 def test_missing_title_data_asks_for_a_rebuild(tmp_path):
