@@ -101,18 +101,26 @@ class DocumentLookup(Mapping[str, Document]):
     def __len__(self) -> int:
         return len(self.store.documents)
 
-    def values(self) -> ValuesView[Document]:  # type: ignore[override]
+    def values(self) -> ValuesView[Document]:
         return _Values(self)
 
-    def items(self) -> ItemsView[str, Document]:  # type: ignore[override]
+    def items(self) -> ItemsView[str, Document]:
         return _Items(self)
 
 
-class _Values(ValuesView):
+class _Values(ValuesView[Document]):
+    """One pass over the store's documents (not one lookup per id)."""
+
+    _mapping: DocumentLookup
+
     def __iter__(self) -> Iterator[Document]:
         return iter(self._mapping.store.documents)
 
 
-class _Items(ItemsView):
+class _Items(ItemsView[str, Document]):
+    """One pass over the store's documents (not one lookup per id)."""
+
+    _mapping: DocumentLookup
+
     def __iter__(self) -> Iterator[tuple[str, Document]]:
         return ((d.doc_id, d) for d in self._mapping.store.documents)

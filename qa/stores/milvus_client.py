@@ -143,7 +143,7 @@ class _Rows(Sequence):
     def __len__(self) -> int:
         return self.store.manifest.n_chunks
 
-    def __getitem__(self, row):  # type: ignore[override]
+    def __getitem__(self, row: Any) -> Any:
         return self.store.chunk(row)
 
     def __iter__(self) -> Iterator[Chunk]:
@@ -160,7 +160,7 @@ class _Documents(Sequence):
     def __len__(self) -> int:
         return self.store.manifest.n_documents
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i: Any) -> Any:
         raise TypeError("documents are read by id (store.document) or iterated")
 
     def __iter__(self) -> Iterator[Document]:
