@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from ingest.chunking import chunk_documents
 from ingest.freshness import check
 from ingest.loaders import LoadResult, load_paths
@@ -124,13 +126,30 @@ def build(
         embedding_backend=backend_for(settings),
         sources=[str(p) for p in sources],
     )
-    title_terms = [passage_terms(c.title) for c in chunks]
-    titles = TitleIndex.build(title_terms, vectors.titles, vectors.title_keys)
-    sentences = SentenceIndex.build(vectors.pieces, vectors.piece_spans, vectors.piece_keys)
-    terms = [passage_terms(f"{c.title} {c.text}") for c in chunks]
-    return HybridIndex.build(
-        meta, documents, chunks, vectors.passages, terms, vectors.passage_keys, titles, sentences
+    # Query-like vectors (titles and pieces are embedded as queries) tune the ANN stores.
+    title_probes, piece_probes = _sample(vectors.titles), _sample(vectors.pieces)
+    title_terms = (passage_terms(c.title) for c in chunks)  # streamed: ids kept, not strings
+    titles = TitleIndex.build(title_terms, vectors.titles, vectors.title_keys, piece_probes)
+    sentences = SentenceIndex.build(
+        vectors.pieces, vectors.piece_spans, vectors.piece_keys, title_probes
     )
+    terms = (passage_terms(f"{c.title} {c.text}") for c in chunks)
+    return HybridIndex.build(
+        meta,
+        documents,
+        chunks,
+        vectors.passages,
+        terms,
+        vectors.passage_keys,
+        titles,
+        sentences,
+        title_probes,
+    )
+
+
+def _sample(vectors: np.ndarray, n: int = 256) -> np.ndarray:
+    """Up to ``n`` rows of ``vectors``, evenly spread."""
+    return vectors[:: max(1, len(vectors) // n)][:n]
 
 
 def publish(index: HybridIndex, settings: Settings) -> Path:
