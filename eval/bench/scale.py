@@ -29,7 +29,9 @@ from typing import Any
 import numpy as np
 
 from eval.bench import synthetic
+from eval.bench.recall import gold_questions, signal_recall
 from ingest.pipeline import run_ingest
+from qa.index.hybrid import HybridIndex
 from qa.service import AnswerService
 from qa.settings import Settings
 
@@ -105,9 +107,16 @@ def run_query_phase(data: Path, corpus: Path, repeat: int) -> dict[str, Any]:
         t = time.perf_counter_ns()
         refused = service.ask(REFUSED)
         refusal_ms.append((time.perf_counter_ns() - t) / 1e6)
+    serve_rss = _peak_mb()  # before the exact scans below
+    index = service.retriever.index
+    recall = (
+        signal_recall(index, service.retriever.embedder, gold_questions())
+        if isinstance(index, HybridIndex)
+        else {}
+    )
     return {
         "load_seconds": round(load_seconds, 2),
-        "serve_rss_mb": round(_peak_mb(), 1),
+        "serve_rss_mb": round(serve_rss, 1),
         "rss_before_load_mb": round(before, 1),
         "retrieval_p50_ms": round(float(np.percentile(retrieval_ms, 50)), 2),
         "retrieval_p95_ms": round(float(np.percentile(retrieval_ms, 95)), 2),
@@ -115,6 +124,7 @@ def run_query_phase(data: Path, corpus: Path, repeat: int) -> dict[str, Any]:
         "answer_p95_ms": round(float(np.percentile(answer_ms, 95)), 2),
         "refusal_p50_ms": round(float(np.percentile(refusal_ms, 50)), 2),
         "refused": bool(refused.refused),
+        "recall_at_30": recall,  # per dense signal, gold questions, vs exact scans
     }
 
 
