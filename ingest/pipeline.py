@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -104,17 +105,24 @@ def chunk(loaded: LoadResult, settings: Settings) -> Corpus:
 
 def build(
     corpus: Corpus,
-    vectors: ChunkVectors,
+    vectors: ChunkVectors | dict[str, Any],
     model_id: str,
     digest: str,
     settings: Settings,
     sources: Sequence[Path] = (),
 ) -> HybridIndex:
-    """Stage 5: the index in memory — vectors, BM25 over title + text, titles, pieces."""
+    """Stage 5: the index in memory — vectors, BM25 over title + text, titles, pieces.
+
+    ``vectors`` may be handed over as a dict of the ``ChunkVectors`` fields that nothing
+    else holds (as :func:`run_ingest` does): each array is then dropped as soon as its store
+    is built, so the float vectors and the stores made from them are not all in memory at
+    once.
+    """
+    parts = dict(vars(vectors)) if isinstance(vectors, ChunkVectors) else vectors
     chunks, documents = corpus.chunks, corpus.loaded.documents
     meta = IndexMeta(
         model_id=model_id,
-        dim=vectors.dim,
+        dim=parts["dim"],
         passage_prompt=settings.passage_prompt,
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
@@ -127,20 +135,22 @@ def build(
         sources=[str(p) for p in sources],
     )
     # Query-like vectors (titles and pieces are embedded as queries) tune the ANN stores.
-    title_probes, piece_probes = _sample(vectors.titles), _sample(vectors.pieces)
-    title_terms = (passage_terms(c.title) for c in chunks)  # streamed: ids kept, not strings
-    titles = TitleIndex.build(title_terms, vectors.titles, vectors.title_keys, piece_probes)
+    title_probes, piece_probes = _sample(parts["titles"]), _sample(parts["pieces"])
     sentences = SentenceIndex.build(
-        vectors.pieces, vectors.piece_spans, vectors.piece_keys, title_probes
+        parts.pop("pieces"), parts.pop("piece_spans"), parts.pop("piece_keys"), title_probes
+    )
+    title_terms = (passage_terms(c.title) for c in chunks)  # streamed: ids kept, not strings
+    titles = TitleIndex.build(
+        title_terms, parts.pop("titles"), parts.pop("title_keys"), piece_probes
     )
     terms = (passage_terms(f"{c.title} {c.text}") for c in chunks)
     return HybridIndex.build(
         meta,
         documents,
         chunks,
-        vectors.passages,
+        parts.pop("passages"),
         terms,
-        vectors.passage_keys,
+        parts.pop("passage_keys"),
         titles,
         sentences,
         title_probes,
@@ -148,8 +158,8 @@ def build(
 
 
 def _sample(vectors: np.ndarray, n: int = 256) -> np.ndarray:
-    """Up to ``n`` rows of ``vectors``, evenly spread."""
-    return vectors[:: max(1, len(vectors) // n)][:n]
+    """Up to ``n`` rows of ``vectors``, evenly spread (a copy: the rows outlive the array)."""
+    return np.array(vectors[:: max(1, len(vectors) // n)][:n], dtype=np.float32)
 
 
 def publish(index: HybridIndex, settings: Settings) -> Path:
@@ -226,15 +236,18 @@ def _ingest(
     if fresh.up_to_date:
         logger.info("index up to date chunks=%d", len(corpus.chunks))
         return _report(corpus, started, embedded=0, up_to_date=True)
+    digest = fresh.digest
     vectors = embed_chunks(corpus.chunks, fresh.previous, embedder, settings, progress)
-    publish(build(corpus, vectors, model_id, fresh.digest, settings, sources), settings)
+    embedded, parts = vectors.embedded, dict(vars(vectors))
+    del vectors, fresh  # build() frees each array (and the previous index) once used
+    publish(build(corpus, parts, model_id, digest, settings, sources), settings)
     logger.info(
         "ingested documents=%d chunks=%d embedded=%d",
         len(loaded.documents),
         len(corpus.chunks),
-        vectors.embedded,
+        embedded,
     )
-    return _report(corpus, started, embedded=vectors.embedded, up_to_date=False)
+    return _report(corpus, started, embedded=embedded, up_to_date=False)
 
 
 def is_stale(settings: Settings, paths: Sequence[Path] | None = None) -> bool:

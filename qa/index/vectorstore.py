@@ -36,10 +36,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _ADD_ROWS = 16_384  # rows converted to float32 at a time while building
-ANN_MIN_ROWS = 20_000  # from this many rows a store is an HNSW graph instead of a flat scan
+ANN_MIN_ROWS = 50_000  # from this many rows a store is an HNSW graph (below, a flat scan is faster)
 ANN_M = 24  # HNSW links per node (level 0 has 2 × M)
 ANN_EF_CONSTRUCTION = 100
-ANN_RECALL = 0.995  # recall@ANN_K against the exact scan that efSearch is chosen to reach
+ANN_RECALL = 0.99  # recall@ANN_K on the probes (vs the exact scan) that efSearch must reach
 ANN_K = 30  # = the default candidate_k: the depth each signal is fused at
 ANN_PROBES = 64  # sample queries for the calibration
 ANN_MAX_EF = 2048
