@@ -36,6 +36,7 @@ from qa.index.lock import writer_lock
 from qa.index.sentences import SentenceIndex
 from qa.index.sources import KnowledgeBase
 from qa.index.titles import TitleIndex
+from qa.index.vectorstore import ranges_of
 from qa.index.versions import remove_leftovers
 from qa.settings import Settings
 from qa.stores.factory import publish_to_store
@@ -110,13 +111,15 @@ def build(
     digest: str,
     settings: Settings,
     sources: Sequence[Path] = (),
+    previous: HybridIndex | None = None,
 ) -> HybridIndex:
     """Stage 5: the index in memory — vectors, BM25 over title + text, titles, pieces.
 
     ``vectors`` may be handed over as a dict of the ``ChunkVectors`` fields that nothing
     else holds (as :func:`run_ingest` does): each array is then dropped as soon as its store
     is built, so the float vectors and the stores made from them are not all in memory at
-    once.
+    once. ``previous``: the index the vectors were reused from; its 8-bit piece ranges are
+    kept when the pieces fit them (no drift of reused vectors).
     """
     parts = dict(vars(vectors)) if isinstance(vectors, ChunkVectors) else vectors
     chunks, documents = corpus.chunks, corpus.loaded.documents
@@ -136,9 +139,12 @@ def build(
     )
     # Query-like vectors (titles and pieces are embedded as queries) tune the ANN stores.
     title_probes, piece_probes = _sample(parts["titles"]), _sample(parts["pieces"])
-    sentences = SentenceIndex.build(
-        parts.pop("pieces"), parts.pop("piece_spans"), parts.pop("piece_keys"), title_probes
-    )
+    pieces, spans, keys = parts.pop("pieces"), parts.pop("piece_spans"), parts.pop("piece_keys")
+    ranges = parts.pop("piece_ranges", None)
+    if ranges is None and previous is not None:  # called with a ChunkVectors and the index
+        ranges = ranges_of(previous.sentences.vectors)
+    sentences = SentenceIndex.build(pieces, spans, keys, title_probes, ranges)
+    del pieces, spans, keys
     title_terms = (passage_terms(c.title) for c in chunks)  # streamed: ids kept, not strings
     titles = TitleIndex.build(
         title_terms, parts.pop("titles"), parts.pop("title_keys"), piece_probes
@@ -239,7 +245,9 @@ def _ingest(
     digest = fresh.digest
     vectors = embed_chunks(corpus.chunks, fresh.previous, embedder, settings, progress)
     embedded, parts = vectors.embedded, dict(vars(vectors))
-    del vectors, fresh  # build() frees each array (and the previous index) once used
+    previous = fresh.previous.sentences.vectors if fresh.previous else None
+    parts["piece_ranges"] = ranges_of(previous)  # reused pieces keep their 8-bit codes
+    del vectors, fresh, previous  # build() frees each array (and the previous index) once used
     publish(build(corpus, parts, model_id, digest, settings, sources), settings)
     logger.info(
         "ingested documents=%d chunks=%d embedded=%d",

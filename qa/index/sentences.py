@@ -63,14 +63,17 @@ class SentenceIndex:
         spans: Sequence[tuple[int, int, int]] | np.ndarray,
         keys: Sequence[str],
         probes: np.ndarray | None = None,
+        ranges: np.ndarray | None = None,
     ) -> SentenceIndex:
         """Bundle piece vectors with their ``(chunk row, start, end)`` spans and keys; the
-        vectors are kept as 8-bit codes (``probes``: see ``vectorstore.build_store``)."""
+        vectors are kept as 8-bit codes (``probes``, ``ranges``: see
+        ``vectorstore.build_store``)."""
         if len(spans) != len(vectors) or len(keys) != len(vectors):
             raise ValueError("sentence vectors, spans and keys must have one row per piece")
         array = np.asarray(spans, dtype=np.int32).reshape(-1, 3)
         dim = vectors.shape[1] if vectors.ndim == 2 else 0
-        return cls(build_store(vectors, dim, bits=PIECE_BITS, probes=probes), array, list(keys))
+        store = build_store(vectors, dim, bits=PIECE_BITS, probes=probes, ranges=ranges)
+        return cls(store, array, list(keys))
 
     def best_top(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The ``k`` chunks whose best piece is most similar to a unit query vector.

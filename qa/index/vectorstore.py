@@ -61,10 +61,12 @@ def build_store(
     bits: int = 16,
     ann_min_rows: int | None = None,
     probes: np.ndarray | None = None,
+    ranges: np.ndarray | None = None,
 ) -> faiss.Index:
     """An inner-product index over ``vectors`` (rows in order): flat below ``ann_min_rows``
     (default ``ANN_MIN_ROWS``) rows, else HNSW with ``efSearch`` calibrated on ``probes``
-    (query-like vectors, e.g. titles embedded as queries; default: see :func:`calibrate`)."""
+    (query-like vectors, e.g. titles embedded as queries; default: see :func:`calibrate`).
+    ``ranges``: 8-bit ranges to keep (:func:`ranges_of` the previous store)."""
     import faiss
 
     threshold = ANN_MIN_ROWS if ann_min_rows is None else ann_min_rows
@@ -74,14 +76,54 @@ def build_store(
     else:
         store = faiss.IndexHNSWSQ(dim, sq, ANN_M, faiss.METRIC_INNER_PRODUCT)
         store.hnsw.efConstruction = ANN_EF_CONSTRUCTION
-    if not store.is_trained:  # 8-bit codes: per-dimension ranges from a sample
-        step = max(1, len(vectors) // 50_000)
-        store.train(_rows(vectors[::step], dim))
+    if not store.is_trained:  # 8-bit codes: per-dimension ranges
+        _set_ranges(store, vectors, dim, ranges)
     for start in range(0, len(vectors), _ADD_ROWS):  # float32 one slice at a time
         store.add(_rows(vectors[start : start + _ADD_ROWS], dim))
     if is_ann(store):
         store.hnsw.efSearch = calibrate(store, vectors, dim, probes)
     return store
+
+
+def _set_ranges(
+    store: faiss.Index, vectors: np.ndarray, dim: int, ranges: np.ndarray | None
+) -> None:
+    """Train 8-bit codes: ``ranges`` (``[vmin…, vdiff…]`` of a previous store) when every
+    vector fits them — decoded vectors then encode to the same codes, so vectors reused
+    across ingestions do not drift — else each dimension's min and max over all rows."""
+    import faiss
+
+    low = np.full(dim, np.inf, dtype=np.float32)
+    high = np.full(dim, -np.inf, dtype=np.float32)
+    for start in range(0, len(vectors), _ADD_ROWS):
+        part = _rows(vectors[start : start + _ADD_ROWS], dim)
+        low, high = np.minimum(low, part.min(axis=0)), np.maximum(high, part.max(axis=0))
+    fits = ranges is not None and ranges.shape == (2 * dim,)
+    if fits and len(vectors):  # a decoded code lies up to half a step past its range
+        step = ranges[dim:] / 255
+        below, above = ranges[:dim] - step, ranges[:dim] + ranges[dim:] + step
+        fits = bool(np.all(low >= below) and np.all(high <= above))
+    if fits:
+        trained = np.asarray(ranges, dtype=np.float32)
+    else:
+        low, high = (low, high) if len(vectors) else (np.zeros(dim), np.ones(dim))
+        trained = np.concatenate([low, np.maximum(high - low, 1e-6)]).astype(np.float32)
+    flat = faiss.downcast_index(store.storage) if is_ann(store) else store
+    faiss.copy_array_to_vector(trained, flat.sq.trained)
+    flat.is_trained = True
+    store.is_trained = True
+
+
+def ranges_of(store: faiss.Index | None) -> np.ndarray | None:
+    """The trained ``[vmin…, vdiff…]`` of an 8-bit store (None for fp16 or no store)."""
+    import faiss
+
+    if store is None:
+        return None
+    flat = faiss.downcast_index(store.storage) if is_ann(store) else store
+    if flat.sq.qtype != faiss.ScalarQuantizer.QT_8bit:
+        return None
+    return faiss.vector_to_array(flat.sq.trained).astype(np.float32)
 
 
 def is_ann(store: faiss.Index) -> bool:
