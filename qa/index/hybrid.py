@@ -104,8 +104,7 @@ class HybridIndex:
         sentences: SentenceIndex,
         probes: np.ndarray | None = None,
     ) -> HybridIndex:
-        """Assemble an index from chunks, their vectors, BM25 tokens, titles and sentences
-        (``probes``: query-like vectors to tune an ANN store, see ``vectorstore``)."""
+        """Assemble an index from chunks, vectors, BM25 tokens, titles and sentences."""
         store = build_store(vectors, meta.dim, probes=probes)
         bm25 = build_bm25(chunk_tokens)
         return cls(meta, documents, chunks, store, bm25, embed_keys, titles, sentences)
@@ -222,8 +221,7 @@ def _chunk_record(chunk: Chunk) -> dict[str, Any]:
 
 
 def _chunks_from(records: list[dict], documents: list[Document]) -> tuple[list[Chunk], list[str]]:
-    """Chunks (text cut from their document, its source, kind and date) and embed keys;
-    ``ValueError`` if inconsistent."""
+    """Chunks (text, source, kind, date from their document) and embed keys, or ValueError."""
     by_id = {d.doc_id: d for d in documents}
     chunks, keys = [], []
     for line, rec in enumerate(records, 1):
@@ -231,14 +229,13 @@ def _chunks_from(records: list[dict], documents: list[Document]) -> tuple[list[C
         start, end = rec.get("start"), rec.get("end")
         if doc is None:
             raise ValueError(f"第 {line} 行的段落所属文档不存在")
-        if not (
-            isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(doc.text)
-        ):
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end):
+            raise ValueError(f"第 {line} 行的段落位置超出文档")
+        if end > len(doc.text):
             raise ValueError(f"第 {line} 行的段落位置超出文档")
         keys.append(str(rec.pop("embed_key")))
-        fields = {"text": doc.text[start:end], "source": doc.source, "kind": doc.kind}
-        regions = tuple(rec.pop("regions"))
-        chunks.append(Chunk(**rec, **fields, date=doc.date, regions=regions))
+        rec |= {"text": doc.text[start:end], "regions": tuple(rec["regions"])}
+        chunks.append(Chunk(**rec, source=doc.source, kind=doc.kind, date=doc.date))
     return chunks, keys
 
 
