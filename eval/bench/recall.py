@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import faiss
 import numpy as np
@@ -30,7 +31,7 @@ def gold_questions() -> list[str]:
     return [it.question for it in split_items(load_gold(DEFAULT_GOLD), "all") if it.split != SEALED]
 
 
-def _exact(store: faiss.Index) -> faiss.Index:
+def _exact(store: Any) -> Any:
     return faiss.downcast_index(store.storage) if is_ann(store) else store
 
 

@@ -26,12 +26,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    import faiss
+Store = Any  # a faiss.IndexScalarQuantizer or faiss.IndexHNSWSQ
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def build_store(
     ann_min_rows: int | None = None,
     probes: np.ndarray | None = None,
     ranges: np.ndarray | None = None,
-) -> faiss.Index:
+) -> Store:
     """An inner-product index over ``vectors`` (rows in order): flat below ``ann_min_rows``
     (default ``ANN_MIN_ROWS``) rows, else HNSW with ``efSearch`` calibrated on ``probes``
     (query-like vectors, e.g. titles embedded as queries; default: see :func:`calibrate`).
@@ -70,7 +69,8 @@ def build_store(
     import faiss
 
     threshold = ANN_MIN_ROWS if ann_min_rows is None else ann_min_rows
-    sq = _quantizer(bits)
+    sq: Any = _quantizer(bits)
+    store: Store
     if len(vectors) < threshold:
         store = faiss.IndexScalarQuantizer(dim, sq, faiss.METRIC_INNER_PRODUCT)
     else:
@@ -85,9 +85,7 @@ def build_store(
     return store
 
 
-def _set_ranges(
-    store: faiss.Index, vectors: np.ndarray, dim: int, ranges: np.ndarray | None
-) -> None:
+def _set_ranges(store: Store, vectors: np.ndarray, dim: int, ranges: np.ndarray | None) -> None:
     """Train 8-bit codes: ``ranges`` (``[vmin…, vdiff…]`` of a previous store) when every
     vector fits them — decoded vectors then encode to the same codes, so vectors reused
     across ingestions do not drift — else each dimension's min and max over all rows."""
@@ -99,46 +97,54 @@ def _set_ranges(
         part = _rows(vectors[start : start + _ADD_ROWS], dim)
         low, high = np.minimum(low, part.min(axis=0)), np.maximum(high, part.max(axis=0))
     fits = ranges is not None and ranges.shape == (2 * dim,)
-    if fits and len(vectors):  # a decoded code lies up to half a step past its range
+    if (
+        ranges is not None and fits and len(vectors)
+    ):  # a decoded code lies up to half a step past its range
         step = ranges[dim:] / 255
         below, above = ranges[:dim] - step, ranges[:dim] + ranges[dim:] + step
         fits = bool(np.all(low >= below) and np.all(high <= above))
-    if fits:
+    if fits and ranges is not None:
         trained = np.asarray(ranges, dtype=np.float32)
     else:
-        low, high = (low, high) if len(vectors) else (np.zeros(dim), np.ones(dim))
+        if not len(vectors):
+            low, high = np.zeros(dim, np.float32), np.ones(dim, np.float32)
         trained = np.concatenate([low, np.maximum(high - low, 1e-6)]).astype(np.float32)
-    flat = faiss.downcast_index(store.storage) if is_ann(store) else store
+    flat: Store = faiss.downcast_index(store.storage) if is_ann(store) else store
     faiss.copy_array_to_vector(trained, flat.sq.trained)
     flat.is_trained = True
     store.is_trained = True
 
 
-def ranges_of(store: faiss.Index | None) -> np.ndarray | None:
+def ranges_of(store: Store | None) -> np.ndarray | None:
     """The trained ``[vmin…, vdiff…]`` of an 8-bit store (None for fp16 or no store)."""
     import faiss
 
     if store is None:
         return None
-    flat = faiss.downcast_index(store.storage) if is_ann(store) else store
+    flat: Store = faiss.downcast_index(store.storage) if is_ann(store) else store
     if flat.sq.qtype != faiss.ScalarQuantizer.QT_8bit:
         return None
     return faiss.vector_to_array(flat.sq.trained).astype(np.float32)
 
 
-def is_ann(store: faiss.Index) -> bool:
+def _lib(module: Any) -> Any:
+    """faiss as ``Any``: its type stubs lack the HNSW search parameters."""
+    return module
+
+
+def is_ann(store: Store) -> bool:
     """Whether ``store`` is an approximate (HNSW) index."""
     return hasattr(store, "hnsw")
 
 
-def _flat_of(store: faiss.Index) -> faiss.Index:
+def _flat_of(store: Store) -> Store:
     """The exact index inside an HNSW ``store``: a flat scan of the same codes."""
     import faiss
 
     return faiss.downcast_index(store.storage)
 
 
-def recall_at(store: faiss.Index, queries: np.ndarray, k: int, ef: int | None = None) -> float:
+def recall_at(store: Store, queries: np.ndarray, k: int, ef: int | None = None) -> float:
     """Share of the exact top ``k`` (same codes, flat scan) that ``store`` finds for
     ``queries``; 1.0 for a flat store."""
     if not is_ann(store) or not len(queries):
@@ -149,17 +155,15 @@ def recall_at(store: faiss.Index, queries: np.ndarray, k: int, ef: int | None = 
     return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(truth, found, strict=True)]))
 
 
-def _search_many(store: faiss.Index, queries: np.ndarray, k: int, ef: int) -> np.ndarray:
+def _search_many(store: Store, queries: np.ndarray, k: int, ef: int) -> np.ndarray:
     import faiss
 
-    params = faiss.SearchParametersHNSW()
+    params = _lib(faiss).SearchParametersHNSW()
     params.efSearch = max(ef, k)
     return store.search(queries, k, params=params)[1]
 
 
-def calibrate(
-    store: faiss.Index, vectors: np.ndarray, dim: int, probes: np.ndarray | None = None
-) -> int:
+def calibrate(store: Store, vectors: np.ndarray, dim: int, probes: np.ndarray | None = None) -> int:
     """The smallest ``efSearch`` (from 2 × ``ANN_K``, growing by half) reaching
     ``ANN_RECALL`` at ``ANN_K`` for ``probes`` (at most ``ANN_PROBES`` of them); without
     probes, each query is the normalised sum of two stored vectors (between rows: harder
@@ -181,7 +185,7 @@ def calibrate(
         ef = min(ef * 3 // 2, ANN_MAX_EF)
 
 
-def search(store: faiss.Index, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+def search(store: Store, query: np.ndarray, k: int) -> list[tuple[int, float]]:
     """The ``k`` rows with the highest inner product with ``query``, best first."""
     import faiss
 
@@ -191,7 +195,7 @@ def search(store: faiss.Index, query: np.ndarray, k: int) -> list[tuple[int, flo
     faiss.omp_set_num_threads(1)  # this thread's team: one query needs none
     q = np.asarray(query, dtype=np.float32).reshape(1, -1)
     if is_ann(store):
-        params = faiss.SearchParametersHNSW()
+        params = _lib(faiss).SearchParametersHNSW()
         params.efSearch = max(store.hnsw.efSearch, k)
         scores, rows = store.search(q, k, params=params)
     else:
@@ -199,20 +203,20 @@ def search(store: faiss.Index, query: np.ndarray, k: int) -> list[tuple[int, flo
     return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
 
-def vector(store: faiss.Index, row: int) -> np.ndarray:
+def vector(store: Store, row: int) -> np.ndarray:
     """Row ``row`` decoded to float32."""
     out = np.empty(store.d, dtype=np.float32)
     store.reconstruct(row, out)
     return out
 
 
-def write_store(store: faiss.Index, path: Path) -> None:
+def write_store(store: Store, path: Path) -> None:
     import faiss
 
     faiss.write_index(store, str(path))
 
 
-def read_store(path: Path) -> faiss.Index:
+def read_store(path: Path) -> Store:
     """Read a store memory-mapped (codes and graph stay in the page cache, not in this
     process)."""
     import faiss
