@@ -21,6 +21,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from ingest.chunking import chunk_documents
 from ingest.freshness import check
@@ -33,6 +36,7 @@ from qa.index.lock import writer_lock
 from qa.index.sentences import SentenceIndex
 from qa.index.sources import KnowledgeBase
 from qa.index.titles import TitleIndex
+from qa.index.vectorstore import ranges_of
 from qa.index.versions import live_name, remove_leftovers
 from qa.settings import Settings
 from qa.stores.factory import catch_up_store, check_store, publish_to_store, served_version
@@ -102,17 +106,26 @@ def chunk(loaded: LoadResult, settings: Settings) -> Corpus:
 
 def build(
     corpus: Corpus,
-    vectors: ChunkVectors,
+    vectors: ChunkVectors | dict[str, Any],
     model_id: str,
     digest: str,
     settings: Settings,
     sources: Sequence[Path] = (),
+    previous: HybridIndex | None = None,
 ) -> HybridIndex:
-    """Stage 5: the index in memory — vectors, BM25 over title + text, titles, pieces."""
+    """Stage 5: the index in memory — vectors, BM25 over title + text, titles, pieces.
+
+    ``vectors`` may be handed over as a dict of the ``ChunkVectors`` fields that nothing
+    else holds (as :func:`run_ingest` does): each array is then dropped as soon as its store
+    is built, so the float vectors and the stores made from them are not all in memory at
+    once. ``previous``: the index the vectors were reused from; its 8-bit piece ranges are
+    kept when the pieces fit them (no drift of reused vectors).
+    """
+    parts = dict(vars(vectors)) if isinstance(vectors, ChunkVectors) else vectors
     chunks, documents = corpus.chunks, corpus.loaded.documents
     meta = IndexMeta(
         model_id=model_id,
-        dim=vectors.dim,
+        dim=parts["dim"],
         passage_prompt=settings.passage_prompt,
         chunk_size=settings.chunk_size,
         chunk_overlap=settings.chunk_overlap,
@@ -124,13 +137,35 @@ def build(
         embedding_backend=backend_for(settings),
         sources=[str(p) for p in sources],
     )
-    title_terms = [passage_terms(c.title) for c in chunks]
-    titles = TitleIndex.build(title_terms, vectors.titles, vectors.title_keys)
-    sentences = SentenceIndex.build(vectors.pieces, vectors.piece_spans, vectors.piece_keys)
-    terms = [passage_terms(f"{c.title} {c.text}") for c in chunks]
-    return HybridIndex.build(
-        meta, documents, chunks, vectors.passages, terms, vectors.passage_keys, titles, sentences
+    # Query-like vectors (titles and pieces are embedded as queries) tune the ANN stores.
+    title_probes, piece_probes = _sample(parts["titles"]), _sample(parts["pieces"])
+    pieces, spans, keys = parts.pop("pieces"), parts.pop("piece_spans"), parts.pop("piece_keys")
+    ranges = parts.pop("piece_ranges", None)
+    if ranges is None and previous is not None:  # called with a ChunkVectors and the index
+        ranges = ranges_of(previous.sentences.vectors)
+    sentences = SentenceIndex.build(pieces, spans, keys, title_probes, ranges)
+    del pieces, spans, keys
+    title_terms = (passage_terms(c.title) for c in chunks)  # streamed: ids kept, not strings
+    titles = TitleIndex.build(
+        title_terms, parts.pop("titles"), parts.pop("title_keys"), piece_probes
     )
+    terms = (passage_terms(f"{c.title} {c.text}") for c in chunks)
+    return HybridIndex.build(
+        meta,
+        documents,
+        chunks,
+        parts.pop("passages"),
+        terms,
+        parts.pop("passage_keys"),
+        titles,
+        sentences,
+        title_probes,
+    )
+
+
+def _sample(vectors: np.ndarray, n: int = 256) -> np.ndarray:
+    """Up to ``n`` rows of ``vectors``, evenly spread (a copy: the rows outlive the array)."""
+    return np.array(vectors[:: max(1, len(vectors) // n)][:n], dtype=np.float32)
 
 
 def publish(index: HybridIndex, settings: Settings) -> Path:
@@ -210,15 +245,20 @@ def _ingest(
         # YIBAO_STORE=milvus set after a local ingest, or its last write did not finish
         catch_up_store(settings)
         return _report(corpus, started, embedded=0, up_to_date=True)
+    digest = fresh.digest
     vectors = embed_chunks(corpus.chunks, fresh.previous, embedder, settings, progress)
-    publish(build(corpus, vectors, model_id, fresh.digest, settings, sources), settings)
+    embedded, parts = vectors.embedded, dict(vars(vectors))
+    previous = fresh.previous.sentences.vectors if fresh.previous else None
+    parts["piece_ranges"] = ranges_of(previous)  # reused pieces keep their 8-bit codes
+    del vectors, fresh, previous  # build() frees each array (and the previous index) once used
+    publish(build(corpus, parts, model_id, digest, settings, sources), settings)
     logger.info(
         "ingested documents=%d chunks=%d embedded=%d",
         len(loaded.documents),
         len(corpus.chunks),
-        vectors.embedded,
+        embedded,
     )
-    return _report(corpus, started, embedded=vectors.embedded, up_to_date=False)
+    return _report(corpus, started, embedded=embedded, up_to_date=False)
 
 
 def is_stale(settings: Settings, paths: Sequence[Path] | None = None) -> bool:

@@ -1,10 +1,10 @@
 """``yibao bench --chunks N``: the index side at scale, on a synthetic corpus from the seeds.
 
 For each size a fresh process (so its peak RSS is its own) writes ``copies`` variants of the
-five seed pages — the first sentence of every line tagged with its copy number, so the
-pages parse as the seeds do, chunks are not duplicates and the vocabulary grows — ingests
-them with the fake embedder (hashed character bigrams, 384-d like e5-small: the index costs,
-not the model's), then a second
+five seed pages (``eval.bench.synthetic``: cities, figures and years substituted, sentences
+mixed across pages and shuffled, so the pages parse as the seeds do but near-duplicate
+chunks are rare and the vocabulary grows), ingests them with the fake embedder (hashed
+character bigrams, 384-d like e5-small: the index costs, not the model's), then a second
 process loads the index and times questions and a refusal. The real query encode is not
 in these numbers; add ``encode`` p50 from the same bench run for an end-to-end estimate.
 
@@ -31,7 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from eval.bench import synthetic
+from eval.bench.recall import gold_questions, signal_recall
 from ingest.pipeline import run_ingest
+from qa.index.hybrid import HybridIndex
 from qa.service import AnswerService
 from qa.settings import Settings
 
@@ -74,16 +77,9 @@ def _peak_mb() -> float:
 
 
 def write_corpus(folder: Path, chunks: int, seeds: Path = ROOT / "corpus") -> int:
-    """Variants of the seed pages, about ``chunks`` chunks in all; returns the file count."""
-    pages = sorted(seeds.glob("*.txt"))
-    copies = max(1, round(chunks / SEED_CHUNKS))
-    folder.mkdir(parents=True, exist_ok=True)
-    for copy in range(copies):
-        for page in pages:
-            lines = page.read_text("utf-8").splitlines()
-            tagged = [line.replace("。", f"(第{copy}份)。", 1) for line in lines]
-            (folder / f"{copy:05d}_{page.name}").write_text("\n".join(tagged), "utf-8")
-    return copies * len(pages)
+    """Variants of the seed pages (``eval.bench.synthetic``), about ``chunks`` chunks in all;
+    returns the file count."""
+    return synthetic.write_corpus(folder, max(1, round(chunks / SEED_CHUNKS)), seeds)
 
 
 def _settings(data: Path, corpus: Path, uri: str = "") -> Settings:
@@ -161,9 +157,16 @@ def run_query_phase(data: Path, corpus: Path, repeat: int, uri: str = "") -> dic
         t = time.perf_counter_ns()
         refused = service.ask(REFUSED)
         refusal_ms.append((time.perf_counter_ns() - t) / 1e6)
+    serve_rss = _peak_mb()  # before the exact scans below
+    index = service.retriever.index
+    recall = (
+        signal_recall(index, service.retriever.embedder, gold_questions())
+        if isinstance(index, HybridIndex)
+        else {}
+    )
     return {
         "load_seconds": round(load_seconds, 2),
-        "serve_rss_mb": round(_peak_mb(), 1),
+        "serve_rss_mb": round(serve_rss, 1),
         "rss_before_load_mb": round(before, 1),
         "retrieval_p50_ms": round(float(np.percentile(retrieval_ms, 50)), 2),
         "retrieval_p95_ms": round(float(np.percentile(retrieval_ms, 95)), 2),
@@ -171,6 +174,7 @@ def run_query_phase(data: Path, corpus: Path, repeat: int, uri: str = "") -> dic
         "answer_p95_ms": round(float(np.percentile(answer_ms, 95)), 2),
         "refusal_p50_ms": round(float(np.percentile(refusal_ms, 50)), 2),
         "refused": bool(refused.refused),
+        "recall_at_30": recall,  # per dense signal, gold questions, vs exact scans
     }
 
 

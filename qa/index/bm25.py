@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,13 +17,50 @@ if TYPE_CHECKING:
 PLACEHOLDER = "\x00"
 
 
-def build_bm25(token_lists: Sequence[Sequence[str]]) -> bm25s.BM25:
-    """A ``bm25s.BM25`` with one row per token list (empty lists allowed)."""
+def build_bm25(token_lists: Iterable[Sequence[str]]) -> bm25s.BM25:
+    """A ``bm25s.BM25`` with one row per token list (empty lists allowed), the same as
+    ``bm25s.BM25().index(token_lists)`` (method ``lucene``, k1 1.5, b 0.75), built as the
+    lists stream past: each document is kept only as token ids and counts, never as strings.
+    """
     import bm25s
 
+    vocab: dict[str, int] = {}
+    ids: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    lengths: list[int] = []
+    for tokens in token_lists:
+        row = list(tokens) or [PLACEHOLDER]
+        tally = Counter(vocab.setdefault(t, len(vocab)) for t in row)
+        ids.append(np.fromiter(tally.keys(), dtype=np.int32, count=len(tally)))
+        counts.append(np.fromiter(tally.values(), dtype=np.float32, count=len(tally)))
+        lengths.append(len(row))
+    if not lengths:  # an empty corpus: one placeholder row, as before
+        return build_bm25([[]])
     bm25 = bm25s.BM25()
-    rows = [list(tokens) or [PLACEHOLDER] for tokens in token_lists] or [[PLACEHOLDER]]
-    bm25.index(rows, show_progress=False)
+    k1, b = bm25.k1, bm25.b
+    n_docs, n_vocab = len(lengths), len(vocab)
+    doc = np.repeat(np.arange(n_docs, dtype=np.int32), [len(a) for a in ids])
+    term = np.concatenate(ids)
+    tf = np.concatenate(counts)
+    del ids, counts
+    doc_len = np.asarray(lengths, dtype=np.float64)
+    df = np.bincount(term, minlength=n_vocab).astype(np.float64)
+    idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+    tfc = tf / (k1 * ((1 - b) + b * doc_len[doc] / doc_len.mean()) + tf)
+    scores = (idf[term] * tfc).astype(np.float32)
+    order = np.lexsort((doc, term))  # column (term) major, rows ascending: CSC
+    indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+    np.cumsum(np.bincount(term, minlength=n_vocab), out=indptr[1:])
+    bm25.scores = {
+        "data": scores[order],
+        "indices": doc[order],
+        "indptr": indptr,
+        "num_docs": n_docs,
+    }
+    vocab[""] = n_vocab  # bm25s's empty token, as ``index`` adds it
+    bm25.vocab_dict = vocab
+    bm25.unique_token_ids_set = set(vocab.values())
+    bm25.nonoccurrence_array = None
     return bm25
 
 

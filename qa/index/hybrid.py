@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,7 +47,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # 2: titles, sentence pieces; 3: fp16 stores; 4: chunk text not repeated
+FORMAT_VERSION = 5  # 2: titles, sentence pieces; 3: fp16 stores; 4: chunk text not repeated;
+# 5: HNSW stores from ANN_MIN_ROWS rows, 8-bit piece codes, chunks without document fields
+_FROM_DOCUMENT = ("text", "source", "kind", "date")  # chunk fields stored once, in documents
 
 
 @dataclass(frozen=True)
@@ -96,13 +98,14 @@ class HybridIndex:
         documents: list[Document],
         chunks: list[Chunk],
         vectors: np.ndarray,
-        chunk_tokens: list[list[str]],
+        chunk_tokens: Iterable[Sequence[str]],
         embed_keys: list[str],
         titles: TitleIndex,
         sentences: SentenceIndex,
+        probes: np.ndarray | None = None,
     ) -> HybridIndex:
-        """Assemble an index from chunks, their vectors, BM25 tokens, titles and sentences."""
-        store = build_store(vectors, meta.dim)
+        """Assemble an index from chunks, vectors, BM25 tokens, titles and sentences."""
+        store = build_store(vectors, meta.dim, probes=probes)
         bm25 = build_bm25(chunk_tokens)
         return cls(meta, documents, chunks, store, bm25, embed_keys, titles, sentences)
 
@@ -120,8 +123,8 @@ class HybridIndex:
             _write_jsonl(tmp / "documents.jsonl", (asdict(d) for d in self.documents))
             _write_jsonl(
                 tmp / "chunks.jsonl",
-                (  # a chunk's text is its document's span: stored once, in documents.jsonl
-                    {**asdict(c), "embed_key": k, "text": None}
+                (  # text is the document's span; source, kind, date are the document's
+                    _chunk_record(c) | {"embed_key": k}
                     for c, k in zip(self.chunks, self.embed_keys, strict=True)
                 ),
             )
@@ -212,19 +215,27 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
+def _chunk_record(chunk: Chunk) -> dict[str, Any]:
+    """A chunk as stored: without the fields its document holds (``_FROM_DOCUMENT``)."""
+    return {k: v for k, v in asdict(chunk).items() if k not in _FROM_DOCUMENT}
+
+
 def _chunks_from(records: list[dict], documents: list[Document]) -> tuple[list[Chunk], list[str]]:
-    """Chunks (text cut from their document) and embed keys; ``ValueError`` if inconsistent."""
-    texts = {d.doc_id: d.text for d in documents}
+    """Chunks (text, source, kind, date from their document) and embed keys, or ValueError."""
+    by_id = {d.doc_id: d for d in documents}
     chunks, keys = [], []
     for line, rec in enumerate(records, 1):
-        text = texts.get(str(rec.get("doc_id")))
+        doc = by_id.get(str(rec.get("doc_id")))
         start, end = rec.get("start"), rec.get("end")
-        if text is None:
+        if doc is None:
             raise ValueError(f"第 {line} 行的段落所属文档不存在")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(text)):
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end):
+            raise ValueError(f"第 {line} 行的段落位置超出文档")
+        if end > len(doc.text):
             raise ValueError(f"第 {line} 行的段落位置超出文档")
         keys.append(str(rec.pop("embed_key")))
-        chunks.append(Chunk(**{**rec, "text": text[start:end], "regions": tuple(rec["regions"])}))
+        rec |= {"text": doc.text[start:end], "regions": tuple(rec["regions"])}
+        chunks.append(Chunk(**rec, source=doc.source, kind=doc.kind, date=doc.date))
     return chunks, keys
 
 
@@ -276,7 +287,7 @@ def check_compatible(meta: IndexMeta, model_id: str | None, backend: str | None 
 def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 def _read_jsonl(path: Path) -> list[dict]:

@@ -8,7 +8,7 @@ cosine of its best piece.
 
 Files, inside an index version folder (plain arrays and JSON, no pickle)::
 
-    sentence_vectors.faiss fp16 inner-product store (n_pieces, dim), L2-normalised
+    sentence_vectors.faiss 8-bit inner-product store (n_pieces, dim), L2-normalised
     sentence_spans.npy    int32 (n_pieces, 3): chunk row, start, end (offsets in chunk text)
     sentence_keys.json    embedding cache key per piece
 """
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 VECTORS = "sentence_vectors.faiss"
 SPANS = "sentence_spans.npy"
 KEYS = "sentence_keys.json"
+PIECE_BITS = 8  # 8-bit codes: the gold-set rankings hold (README, "Index layout")
 
 
 class SentenceIndexError(ValueError):
@@ -57,14 +58,22 @@ class SentenceIndex:
 
     @classmethod
     def build(
-        cls, vectors: np.ndarray, spans: Sequence[tuple[int, int, int]], keys: Sequence[str]
+        cls,
+        vectors: np.ndarray,
+        spans: Sequence[tuple[int, int, int]] | np.ndarray,
+        keys: Sequence[str],
+        probes: np.ndarray | None = None,
+        ranges: np.ndarray | None = None,
     ) -> SentenceIndex:
-        """Bundle piece vectors with their ``(chunk row, start, end)`` spans and keys."""
+        """Bundle piece vectors with their ``(chunk row, start, end)`` spans and keys; the
+        vectors are kept as 8-bit codes (``probes``, ``ranges``: see
+        ``vectorstore.build_store``)."""
         if len(spans) != len(vectors) or len(keys) != len(vectors):
             raise ValueError("sentence vectors, spans and keys must have one row per piece")
         array = np.asarray(spans, dtype=np.int32).reshape(-1, 3)
         dim = vectors.shape[1] if vectors.ndim == 2 else 0
-        return cls(build_store(vectors, dim), array, list(keys))
+        store = build_store(vectors, dim, bits=PIECE_BITS, probes=probes, ranges=ranges)
+        return cls(store, array, list(keys))
 
     def best_top(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The ``k`` chunks whose best piece is most similar to a unit query vector.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,17 +68,23 @@ class TitleIndex:
 
     @classmethod
     def build(
-        cls, tokens: Sequence[Sequence[str]], vectors: np.ndarray, keys: Sequence[str]
+        cls,
+        tokens: Iterable[Sequence[str]],
+        vectors: np.ndarray,
+        keys: Sequence[str],
+        probes: np.ndarray | None = None,
     ) -> TitleIndex:
-        """Index title tokens (one list per chunk) next to their vectors (one per chunk)."""
-        if len(tokens) != len(vectors) or len(keys) != len(vectors):
+        """Index title tokens (one list per chunk, streamed) next to their vectors (one per
+        chunk)."""
+        bm25 = build_bm25(tokens)
+        if bm25.scores["num_docs"] != max(len(vectors), 1) or len(keys) != len(vectors):
             raise ValueError("title tokens, vectors and keys must have one row per chunk")
         first: dict[str, int] = {}
         owner = np.array([first.setdefault(k, len(first)) for k in keys], dtype=np.int32)
         distinct = np.unique(owner, return_index=True)[1]  # each title's first row
         dim = vectors.shape[1] if vectors.ndim == 2 else 0
-        store = build_store(vectors[distinct], dim)
-        return cls(build_bm25(tokens), store, list(keys), owner)
+        store = build_store(vectors[distinct], dim, probes=probes)
+        return cls(bm25, store, list(keys), owner)
 
     def bm25_scores(self, tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every title for the query tokens (zeros without tokens)."""

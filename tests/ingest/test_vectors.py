@@ -71,8 +71,10 @@ def test_embed_chunks_reuses_the_previous_index(fake_settings: Settings) -> None
     assert again.embedded == 0 and embedder.texts == []
     half = np.float16  # the index keeps vectors in half precision; reuse reads them back
     assert np.array_equal(again.passages, first.passages.astype(half).astype(np.float32))
-    assert np.array_equal(again.pieces, first.pieces.astype(half).astype(np.float32))
+    assert np.abs(again.pieces - first.pieces).max() < 0.01  # pieces: 8-bit codes
     assert np.array_equal(again.titles, first.titles.astype(half).astype(np.float32))
-    rebuilt = build(corpus, again, "fake-char-bigram-16", fresh.digest, fake_settings)
+    digest = fresh.digest
+    rebuilt = build(corpus, again, "fake-char-bigram-16", digest, fake_settings, (), previous)
     third = embed_chunks(corpus.chunks, rebuilt, CountingEmbedder(), fake_settings)
     assert np.array_equal(third.passages, again.passages)  # no drift across re-ingestions
+    assert np.array_equal(third.pieces, again.pieces)  # the 8-bit ranges were kept

@@ -4,15 +4,37 @@ from __future__ import annotations
 
 import pytest
 
-from eval.bench.scale import SEED_CHUNKS, measure, scale_report, write_corpus
+from eval.bench.scale import ROOT, SEED_CHUNKS, measure, scale_report, write_corpus
+from eval.bench.synthetic import duplicate_share
+from ingest.chunking import chunk_documents
+from ingest.loaders import load_paths
+from qa.settings import Settings
 
 
 def test_the_synthetic_corpus_parses_like_the_seeds(tmp_path):
     files = write_corpus(tmp_path / "c", 3 * SEED_CHUNKS)
     assert files == 15
-    texts = [p.read_text("utf-8") for p in sorted((tmp_path / "c").iterdir())]
+    paths = sorted((tmp_path / "c").iterdir())
+    texts = [p.read_text("utf-8") for p in paths]
     assert len(set(texts)) == 15  # every copy differs
-    assert "(第2份)。" in texts[-1] and "健康新闻 2025-" in texts[-1]  # dates lines kept
+    assert texts[0] == (ROOT / "corpus" / paths[0].name[6:]).read_text("utf-8")  # copy 0: seeds
+    assert "健康新闻 2025-" in texts[-1] and "相关推荐" in texts[-1]  # the layout is kept
+    settings = Settings(_env_file=None, embedder="fake", data_dir=tmp_path / "d")
+    loaded = load_paths([tmp_path / "c"], settings.max_file_bytes)
+    chunks = chunk_documents(loaded.documents, settings.chunk_size, settings.chunk_overlap)
+    assert 0.8 * 3 * SEED_CHUNKS <= len(chunks) <= 1.2 * 3 * SEED_CHUNKS
+
+
+def test_near_duplicate_chunks_are_rare_in_the_synthetic_corpus(tmp_path):
+    """Copies of the seeds would all be near-duplicates; the variants almost never are."""
+    write_corpus(tmp_path / "c", 6 * SEED_CHUNKS)
+    settings = Settings(_env_file=None, embedder="fake", data_dir=tmp_path / "d")
+    loaded = load_paths([tmp_path / "c"], settings.max_file_bytes)
+    chunks = chunk_documents(loaded.documents, settings.chunk_size, settings.chunk_overlap)
+    texts = [c.text for c in chunks if len(c.text) >= 100]  # headings repeat, as in real pages
+    assert duplicate_share(texts, settings.duplicate_jaccard) <= 0.05
+    copies = [t for t in texts for _ in range(2)]  # the old corpus: every text twice
+    assert duplicate_share(copies, settings.duplicate_jaccard) == 1.0
 
 
 def test_one_size_is_ingested_and_queried_in_their_own_processes():

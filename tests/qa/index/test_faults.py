@@ -138,6 +138,41 @@ def test_a_damaged_file_is_one_typed_error_and_the_next_ingest_rebuilds(damaged)
     assert retriever.search("异地就医怎么备案", top_k=3)
 
 
+ANN_MATRIX: list[tuple[str, Damage]] = [
+    ("faiss.index", _truncate),
+    ("faiss.index", _random_bytes),
+    ("sentence_vectors.faiss", _truncate),
+    ("title_vectors.faiss", _empty),
+]
+
+
+@pytest.fixture(scope="module")
+def pristine_ann(tmp_path_factory) -> Path:
+    """Like ``pristine``, with every vector store an HNSW graph (memory-mapped on load)."""
+    from qa.index import vectorstore
+
+    root = tmp_path_factory.mktemp("pristine-ann")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(vectorstore, "ANN_MIN_ROWS", 1)
+        run_ingest(make_settings(root))
+    return root / "data"
+
+
+@pytest.mark.parametrize("case", ANN_MATRIX, ids=[_case_id(c) for c in ANN_MATRIX])
+def test_a_damaged_hnsw_store_is_one_typed_error_and_the_next_ingest_rebuilds(
+    case, pristine_ann, tmp_path
+):
+    name, damage = case
+    settings = make_settings(tmp_path)
+    shutil.copytree(pristine_ann, settings.data_dir)
+    damage(current_version(settings.index_dir) / name)
+    with pytest.raises(IndexLoadError, match=name.split("_")[0]):
+        HybridIndex.load(settings.index_dir)
+    assert is_stale(settings)
+    assert run_ingest(settings).chunks > 0
+    assert load_retriever(settings).search("异地就医怎么备案", top_k=3)
+
+
 def test_corrupt_error_names_the_damaged_file(pristine, tmp_path):
     settings = make_settings(tmp_path)
     shutil.copytree(pristine, settings.data_dir)

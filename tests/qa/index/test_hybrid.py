@@ -14,6 +14,7 @@ from ingest.pipeline import run_ingest
 from qa.index.hybrid import FORMAT_VERSION, HybridIndex
 from qa.index.versions import IndexMismatchError, IndexNotFoundError, current_version
 from qa.service import load_retriever
+from qa.stores.local import LocalStore
 from tests.conftest import ROOT, make_settings
 
 
@@ -149,3 +150,31 @@ def test_index_is_not_pickle(fake_settings):
         with open(path, "rb") as fh:
             header = fh.read(128)
         assert b"'descr': '|O'" not in header, f"{path} holds Python objects"
+
+
+def test_an_index_with_hnsw_stores_round_trips_and_ranks_as_the_exact_one(
+    fake_settings, monkeypatch
+):
+    """Format 5 from ``ANN_MIN_ROWS`` rows: HNSW stores, 8-bit pieces, chunks without the
+    fields their document holds; loaded, it serves the same chunks and near-same rankings."""
+    from qa.index import vectorstore
+
+    run_ingest(fake_settings)
+    exact = HybridIndex.load(fake_settings.index_dir)
+    monkeypatch.setattr(vectorstore, "ANN_MIN_ROWS", 1)  # every store becomes a graph
+    run_ingest(fake_settings, rebuild=True)
+    index = HybridIndex.load(fake_settings.index_dir)
+    assert vectorstore.is_ann(index.vectors) and vectorstore.is_ann(index.sentences.vectors)
+    assert vectorstore.is_ann(index.titles.vectors)
+    assert index.chunks == exact.chunks  # source, kind, date and text come from documents
+    record = json.loads(
+        (current_version(fake_settings.index_dir) / "chunks.jsonl")
+        .read_text("utf-8")
+        .split("\n")[0]
+    )
+    assert not {"text", "source", "kind", "date"} & set(record)
+    query = exact.vector_of(7)
+    for field in ("passage", "title", "piece"):
+        ann = load_retriever(fake_settings).store.dense_top(field, query, 10)
+        flat = LocalStore(exact).dense_top(field, query, 10)
+        assert len({r for r, _ in ann} & {r for r, _ in flat}) >= 9, field
