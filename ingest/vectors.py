@@ -169,11 +169,7 @@ def embed_chunks(
         settings: Prompts, batch size and the embedder to build.
         progress: Called with ``(done, total)`` texts while embedding.
     """
-    spans = [
-        (row, s, e)
-        for row, c in enumerate(chunks)
-        for s, e in sentence_pieces(c.text, settings.piece_chars)
-    ]
+    spans = piece_spans(chunks, settings)
     jobs = _jobs(chunks, spans, previous, settings.query_prompt)
     if embedder is None and previous is not None and not pending(jobs):
         dim = previous.meta.dim  # every vector is known: no need to load a model
@@ -186,6 +182,19 @@ def embed_chunks(
     return ChunkVectors(
         dim, passages, jobs[0].keys, titles, jobs[1].keys, pieces, jobs[2].keys, spans, fresh
     )
+
+
+def piece_spans(chunks: list[Chunk], settings: Settings) -> list[tuple[int, int, int]]:
+    """``(chunk row, start, end)`` of every sentence piece, or none when the sentence signal
+    is off (``sentence_dense_weight`` 0): then no piece is embedded, about half the encode
+    work of an ingest (see README, Benchmark)."""
+    if settings.sentence_dense_weight == 0:
+        return []
+    return [
+        (row, s, e)
+        for row, c in enumerate(chunks)
+        for s, e in sentence_pieces(c.text, settings.piece_chars)
+    ]
 
 
 def _jobs(
