@@ -57,7 +57,7 @@ def corpus_hash(
     payload = {
         "files": sorted(file_hashes.items()),
         "chunk": [settings.chunk_size, settings.chunk_overlap, settings.max_file_bytes],
-        "pieces": settings.piece_chars,
+        "pieces": settings.piece_chars if settings.sentence_dense_weight > 0 else 0,  # 0: none
         "model": model_id,
         "backend": backend_for(settings),
         "prompt": settings.passage_prompt,

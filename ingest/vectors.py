@@ -3,8 +3,9 @@ knows is not embedded again.
 
 Ingestion embeds three kinds of text (chunks as passages; titles and sentence pieces as
 queries). Each kind is an :class:`EmbedJob`; :func:`run_jobs` embeds only the new, distinct
-keys of all jobs, reporting progress over their total; :func:`embed_chunks` makes the jobs
-for a list of chunks and returns their :class:`ChunkVectors`.
+keys of all jobs, in one longest-first stream per prompt, reporting progress over their
+total; :func:`embed_chunks` makes the jobs for a list of chunks and returns their
+:class:`ChunkVectors`.
 """
 
 from __future__ import annotations
@@ -84,33 +85,43 @@ def run_jobs(
     """Vectors for every job, ``(len(job.texts), dim)`` float16 each (the index keeps half
     precision), embedding only new keys; rows with the same key share one embedding.
 
+    The new texts of all jobs with the same prompt form one stream, longest first, cut into
+    batches of ``batch``: each batch holds texts of similar length (little padding), and the
+    short titles and pieces share batches instead of each job ending on a part-filled one.
+
     Raises:
         ValueError: Something must be embedded but no embedder was given.
     """
-    total, done, out = pending(jobs), 0, []
+    total, done = pending(jobs), 0
     if total and embedder is None:
         raise ValueError("texts to embed but no embedder")
-    for job in jobs:
-        # Half precision, as the index stores them, written in place: no second full copy.
-        vectors = np.zeros((len(job.texts), dim), dtype=np.float16)
-        rows_of: dict[str, list[int]] = {}
+    # Half precision, as the index stores them, written in place: no second full copy.
+    out = [np.zeros((len(job.texts), dim), dtype=np.float16) for job in jobs]
+    rows_of: list[dict[str, list[int]]] = []
+    for job, vectors in zip(jobs, out, strict=True):
+        rows: dict[str, list[int]] = {}
         for row, key in enumerate(job.keys):
-            rows_of.setdefault(key, []).append(row)
-        for key, rows in rows_of.items():
+            rows.setdefault(key, []).append(row)
+        for key, same in rows.items():
             if key in job.known:
-                vectors[rows] = job.known[key]
-        todo = job.todo
-        if todo and embedder is not None:  # (todo without an embedder was refused above)
-            embed = embedder.embed_queries if job.as_query else embedder.embed_passages
-            for start in range(0, len(todo), batch):
-                rows = todo[start : start + batch]
-                embedded = embed([job.texts[i] for i in rows])
-                for i, row in enumerate(rows):
-                    vectors[rows_of[job.keys[row]]] = embedded[i]
-                done += len(rows)
-                if progress:
-                    progress(done, total)
-        out.append(vectors)
+                vectors[same] = job.known[key]
+        rows_of.append(rows)
+    for as_query in (False, True):
+        stream = [
+            (j, row) for j, job in enumerate(jobs) if job.as_query == as_query for row in job.todo
+        ]
+        stream.sort(key=lambda item: -len(jobs[item[0]].texts[item[1]]))  # stable: ties in order
+        if not stream or embedder is None:  # (todo without an embedder was refused above)
+            continue
+        embed = embedder.embed_queries if as_query else embedder.embed_passages
+        for start in range(0, len(stream), batch):
+            part = stream[start : start + batch]
+            embedded = embed([jobs[j].texts[row] for j, row in part])
+            for vector_, (j, row) in zip(embedded, part, strict=True):
+                out[j][rows_of[j][jobs[j].keys[row]]] = vector_
+            done += len(part)
+            if progress:
+                progress(done, total)
     logger.debug("embedded texts=%d jobs=%d", total, len(jobs))
     return out
 
@@ -158,11 +169,7 @@ def embed_chunks(
         settings: Prompts, batch size and the embedder to build.
         progress: Called with ``(done, total)`` texts while embedding.
     """
-    spans = [
-        (row, s, e)
-        for row, c in enumerate(chunks)
-        for s, e in sentence_pieces(c.text, settings.piece_chars)
-    ]
+    spans = piece_spans(chunks, settings)
     jobs = _jobs(chunks, spans, previous, settings.query_prompt)
     if embedder is None and previous is not None and not pending(jobs):
         dim = previous.meta.dim  # every vector is known: no need to load a model
@@ -175,6 +182,19 @@ def embed_chunks(
     return ChunkVectors(
         dim, passages, jobs[0].keys, titles, jobs[1].keys, pieces, jobs[2].keys, spans, fresh
     )
+
+
+def piece_spans(chunks: list[Chunk], settings: Settings) -> list[tuple[int, int, int]]:
+    """``(chunk row, start, end)`` of every sentence piece, or none when the sentence signal
+    is off (``sentence_dense_weight`` 0): then no piece is embedded, about half the encode
+    work of an ingest (see README, Benchmark)."""
+    if settings.sentence_dense_weight == 0:
+        return []
+    return [
+        (row, s, e)
+        for row, c in enumerate(chunks)
+        for s, e in sentence_pieces(c.text, settings.piece_chars)
+    ]
 
 
 def _jobs(

@@ -8,6 +8,7 @@ import ingest.pipeline as pipeline
 from ingest.pipeline import EmptyCorpusError, is_stale, run_ingest
 from qa.embedders.fake import FakeEmbedder
 from qa.index.hybrid import HybridIndex
+from qa.service import load_retriever
 from qa.text.tokenizer import passage_terms
 from tests.conftest import CORPUS, make_settings, one_line
 
@@ -141,3 +142,29 @@ def test_a_one_line_file_is_indexed_with_work_and_size_linear_in_it(tmp_path, mo
     (stored,) = settings.index_dir.rglob("chunks.jsonl")
     assert stored.stat().st_size <= (folder / "line.txt").stat().st_size
     assert all(len(c.title) <= 30 for c in HybridIndex.load(settings.index_dir).chunks)
+
+
+class QueryCountingEmbedder(FakeEmbedder):
+    """Counts the texts embedded as queries (titles and sentence pieces)."""
+
+    def __init__(self):
+        super().__init__(256)
+        self.queries = 0
+
+    def embed_queries(self, texts):
+        self.queries += len(texts)
+        return super().embed_queries(texts)
+
+
+def test_sentence_signal_off_embeds_no_pieces_and_turning_it_on_makes_the_index_stale(tmp_path):
+    on, off = QueryCountingEmbedder(), QueryCountingEmbedder()
+    run_ingest(make_settings(tmp_path / "on"), embedder=on)
+    settings = make_settings(tmp_path / "off", sentence_dense_weight=0)
+    report = run_ingest(settings, embedder=off)
+    titles = len({c.title for c in HybridIndex.load(settings.index_dir).chunks})
+    assert off.queries == titles < on.queries  # titles only: no sentence piece embedded
+    index = HybridIndex.load(settings.index_dir)
+    assert index.sentences.vectors.ntotal == 0 and len(index.chunks) == report.chunks
+    assert load_retriever(settings).search("怎么激活医保码", top_k=3)
+    assert not is_stale(settings)
+    assert is_stale(make_settings(tmp_path / "off", sentence_dense_weight=0.5))

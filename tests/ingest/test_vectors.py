@@ -38,6 +38,36 @@ def test_job_embeds_each_unknown_key_once() -> None:
     assert np.array_equal(vectors[0], known["k1"])
 
 
+class BatchRecorder(FakeEmbedder):
+    def __init__(self) -> None:
+        super().__init__(16)
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def embed_passages(self, texts):
+        self.calls.append(("passage", list(texts)))
+        return super().embed_passages(texts)
+
+    def embed_queries(self, texts):
+        self.calls.append(("query", list(texts)))
+        return super().embed_queries(texts)
+
+
+def test_jobs_with_one_prompt_share_one_longest_first_stream() -> None:
+    titles = EmbedJob(["短", "标题二"], ["t1", "t2"], {}, as_query=True)
+    pieces = EmbedJob(["一句很长的话。", "中等长度"], ["p1", "p2"], {}, as_query=True)
+    passages = EmbedJob(["段落", "更长的段落"], ["c1", "c2"], {})
+    embedder = BatchRecorder()
+    out = run_jobs([titles, pieces, passages], embedder, 16, batch=3)
+    assert embedder.calls == [
+        ("passage", ["更长的段落", "段落"]),
+        ("query", ["一句很长的话。", "中等长度", "标题二"]),  # titles and pieces mixed
+        ("query", ["短"]),
+    ]
+    direct = FakeEmbedder(16)
+    assert np.allclose(out[0][1], direct.embed_queries(["标题二"])[0], atol=1e-3)
+    assert np.allclose(out[2][1], direct.embed_passages(["更长的段落"])[0], atol=1e-3)
+
+
 def test_nothing_to_embed_needs_no_embedder() -> None:
     job = EmbedJob(["a"], ["k"], {"k": np.zeros(16, dtype=np.float32)}, as_query=True)
     (vectors,) = run_jobs([job], None, 16, batch=8)
