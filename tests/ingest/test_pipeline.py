@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-import ingest.pipeline as pipeline
+import ingest.building as building
 from ingest.pipeline import EmptyCorpusError, is_stale, run_ingest
 from qa.embedders.fake import FakeEmbedder
 from qa.index.hybrid import HybridIndex
@@ -131,7 +131,7 @@ def test_a_one_line_file_is_indexed_with_work_and_size_linear_in_it(tmp_path, mo
     (folder / "line.txt").write_text(line, "utf-8")
     tokenised = []
     monkeypatch.setattr(
-        pipeline, "passage_terms", lambda text: tokenised.append(len(text)) or passage_terms(text)
+        building, "passage_terms", lambda text: tokenised.append(len(text)) or passage_terms(text)
     )
     embedder = CharCountingEmbedder()
     settings = make_settings(tmp_path)
