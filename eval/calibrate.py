@@ -1,4 +1,4 @@
-"""Calibrate the refusal model on the gold tuning splits (dev + dev2) and check it on test.
+"""Calibrate the refusal model on the gold dev split and check it on test.
 
 Every dev and test question is retrieved once (``top_k=10``, as the answer service does). Rules
 decide medical / off-topic / greeting questions and local questions about uncovered places
@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 
-from eval.gold import RETIRED, GoldItem, split_items
+from eval.gold import GoldItem, split_items
 from ingest.pipeline import run_ingest
 from qa.refusal.calibration import RefusalModel, save_model
 from qa.refusal.decision import RefusalDecision, decide
@@ -227,8 +227,7 @@ def fit_model(
 
 
 def calibrate(settings: Settings, items: Sequence[GoldItem]) -> CalibrationResult:
-    """Fit the refusal model on the tuning items (dev + dev2) of ``items``; score it there
-    and on test.
+    """Fit the refusal model on the dev split of ``items`` and score it on dev and test.
 
     Args:
         settings: Index and embedding model to retrieve with (the index is built if stale).
@@ -239,8 +238,7 @@ def calibrate(settings: Settings, items: Sequence[GoldItem]) -> CalibrationResul
         The model (weights, bias, threshold, date and numbers) and both split reports.
     """
     run_ingest(settings)  # no-op when the index is current
-    dev = [*split_items(items, "dev"), *split_items(items, RETIRED)]  # every tuning item
-    test = split_items(items, "test")
+    dev, test = split_items(items, "dev"), split_items(items, "test")
     retrieved = retrieve_all(load_retriever(settings), [*dev, *test])
     model, facts = fit_model(dev, retrieved)
     decisions = decide_all(model, retrieved)
