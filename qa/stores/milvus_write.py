@@ -91,7 +91,16 @@ def read_manifest(client: Any, collection: str) -> Manifest | None:
     )
     if not found:
         return None
-    raw = json.loads(max(found, key=lambda r: r["key"])["record"])
+    newest = max(found, key=lambda r: r["key"])
+    raw = json.loads(newest["record"])
+    if set(raw) == {"parts"}:  # a long manifest: its parts were written before this row
+        parts = client.query(
+            f"{collection}_records",
+            filter=f'name == "manifest-part" and key like "{newest["key"]}/%"',
+            output_fields=["key", "record"],
+            limit=raw["parts"],
+        )
+        raw = json.loads("".join(p["record"] for p in sorted(parts, key=lambda p: p["key"])))
     if raw.get("layout") != LAYOUT:
         return None
     return Manifest(**{k: v for k, v in raw.items() if k in Manifest.__dataclass_fields__})
@@ -215,9 +224,19 @@ class _Writer:
         m.n_chunks, m.n_documents = len(self.index.chunks), len(self.index.documents)
         m.meta, m.digests = asdict(self.index.meta), dict(self.digests)
         m.counts = {source: len(rows) for source, rows in self.rows.items()}
-        row = {"key": manifest_key(m.gen), "name": "manifest", "batch": 0}
-        row |= {"record": json.dumps(asdict(m), ensure_ascii=False), "vector": DUMMY}
-        self._insert("_records", [row])
+        key, parts = manifest_key(m.gen), _parts(json.dumps(asdict(m), ensure_ascii=False))
+        if len(parts) > 1:  # one row per source grows past a VARCHAR: parts first, unseen
+            self._insert(
+                "_records",
+                [
+                    {"key": f"{key}/{i:04d}", "name": "manifest-part", "batch": 0, "record": p}
+                    | {"vector": DUMMY}
+                    for i, p in enumerate(parts)
+                ],
+            )
+        record = parts[0] if len(parts) == 1 else json.dumps({"parts": len(parts)})
+        row = {"key": key, "name": "manifest", "batch": 0, "record": record, "vector": DUMMY}
+        self._insert("_records", [row])  # this one row is the switch
 
 
 def _compatible(old: Manifest, index: HybridIndex) -> bool:

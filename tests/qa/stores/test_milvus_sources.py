@@ -293,3 +293,28 @@ def test_a_reload_frees_the_replaced_stores_client(tmp_path):
     state.swap(AnswerService.load(settings, FakeEmbedder()))  # what a reload does
     assert not closer.alive  # the old client is closed once the old service is gone
     assert state.service.ask("怎么激活医保码").citations  # the new one answers
+
+
+def test_a_manifest_longer_than_one_varchar_is_written_in_parts(tmp_path, monkeypatch):
+    """Thousands of sources make the manifest longer than one VARCHAR (65 535 bytes): its parts
+    are written first and the one small manifest row still switches (found at 10k chunks)."""
+    monkeypatch.setattr(writing, "PART_CHARS", 300)  # the corpus's manifest: many parts
+    settings = make_settings(tmp_path, store="milvus", milvus_collection="chunks")
+    run_ingest(settings)
+    client = connect(settings.milvus_target)
+    try:
+        found = client.query(
+            "chunks_records", filter='name == "manifest-part"', output_fields=["key"]
+        )
+        head = client.query("chunks_records", filter='name == "manifest"', output_fields=["record"])
+    finally:
+        client.close()
+    assert len(found) > 1 and len(head) == 1 and len(head[0]["record"]) < 300
+    store = _open(settings)
+    try:
+        local = HybridIndex.load(settings.index_dir)
+        assert store.version == local.version and len(store.chunks) == len(local.chunks)
+        hits = store.lexical_top("text", understand(QUESTIONS[0]).terms, [], 0.0, 3, 0.0)
+        assert hits and store.chunk(hits[0][0]).text
+    finally:
+        store.close()
