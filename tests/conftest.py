@@ -27,6 +27,7 @@ import pytest
 from api.logging_setup import HangupNoiseFilter, YibaoHandler
 from ingest.chunking import chunk_documents
 from ingest.loaders import load_paths
+from qa.embedders.fake import FakeEmbedder
 from qa.settings import Settings
 from qa.types import Chunk, Document
 
@@ -83,6 +84,18 @@ def make_settings(tmp_path: Path, **overrides) -> Settings:
     values = {"embedder": "fake", "data_dir": tmp_path / "data", "corpus_dir": CORPUS}
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+class QueryCountingEmbedder(FakeEmbedder):
+    """The fake embedder, counting the texts it embeds as queries (titles, sentence pieces)."""
+
+    def __init__(self) -> None:
+        super().__init__(256)
+        self.queries = 0
+
+    def embed_queries(self, texts):
+        self.queries += len(texts)
+        return super().embed_queries(texts)
 
 
 def rules_only_settings(tmp_path: Path, **overrides: Any) -> Settings:

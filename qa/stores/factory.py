@@ -9,7 +9,7 @@ from qa.index.versions import live_name
 from qa.settings import Settings
 from qa.stores.base import IndexStore
 from qa.stores.milvus import MilvusStore, connect
-from qa.stores.milvus_write import read_manifest
+from qa.stores.milvus_manifest import read_manifest
 
 logger = logging.getLogger(__name__)
 

@@ -47,8 +47,9 @@ from qa.stores.milvus_client import (
     connect,
 )
 from qa.stores.milvus_lexical import TermStats, query_vector
+from qa.stores.milvus_manifest import Manifest, read_manifest
 from qa.stores.milvus_schema import SPARSE_FIELDS
-from qa.stores.milvus_write import Manifest, _resolve, read_manifest, write_index
+from qa.stores.milvus_write import _resolve, write_index
 from qa.types import Chunk, Document
 
 __all__ = ["MilvusBusyError", "MilvusStore", "connect"]

@@ -28,82 +28,27 @@ import logging
 import re
 import uuid
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from typing import Any
 
 from qa.index.hybrid import HybridIndex
 from qa.stores.milvus_lexical import as_sparse, doc_weights, term_stats
-from qa.stores.milvus_schema import LAYOUT, create_collections, switch_aliases
+from qa.stores.milvus_manifest import (
+    DUMMY,
+    Manifest,
+    forget_manifest,
+    manifest_rows,
+    parts_of,
+    read_manifest,
+)
+from qa.stores.milvus_schema import create_collections, switch_aliases
 
 logger = logging.getLogger(__name__)
 
 BATCH = 1000
-PART_CHARS = 16_000  # a VARCHAR holds 65 535 bytes; 16 000 chars fit even as 4-byte UTF-8
 INCREMENTAL_SHARE = 0.2
 COMPARED = ("model_id", "embedding_backend", "dim", "passage_prompt", "chunk_size")
 COMPARED_TOO = ("chunk_overlap", "tokenizer", "format_version")
-DUMMY = [1.0, 0.0]
-
-
-@dataclass
-class Manifest:
-    """One state of the store: which batch of each source is live, and what to delete next."""
-
-    meta: dict
-    version: str
-    gen: int = 1
-    live: dict[str, int] = field(default_factory=dict)  # source → batch
-    digests: dict[str, str] = field(default_factory=dict)  # source → content digest
-    counts: dict[str, int] = field(default_factory=dict)  # source → chunks
-    n_chunks: int = 0
-    n_documents: int = 0
-    most_pieces: int = 0
-    stats_batch: int = 0
-    next_batch: int = 1
-    next_row: int = 0
-    next_piece: int = 0
-    retired: list[int] = field(default_factory=list)  # batches to delete at the next change
-    full_chunks: int = 0  # chunks at the last full write
-    changed_chunks: int = 0  # chunks written or removed incrementally since then
-    layout: int = LAYOUT
-
-    def batches(self) -> list[int]:
-        """The batches a query of this manifest may see."""
-        return sorted({*self.live.values(), self.stats_batch})
-
-
-def manifest_key(gen: int) -> str:
-    return f"m/{gen:012d}"
-
-
-def read_manifest(client: Any, collection: str) -> Manifest | None:
-    """The newest manifest of ``collection``'s records, or None (empty, or an older layout)."""
-    if not client.has_collection(f"{collection}_records"):
-        return None
-    for suffix in ("", "_pieces", "_records"):  # a database reopened starts released
-        if client.has_collection(collection + suffix):
-            client.load_collection(collection + suffix)
-    fields = {f["name"] for f in client.describe_collection(f"{collection}_records")["fields"]}
-    if "name" not in fields:  # layout 1 (the first slice): no manifests
-        return None
-    found = client.query(
-        f"{collection}_records", filter='name == "manifest"', output_fields=["key", "record"]
-    )
-    if not found:
-        return None
-    newest = max(found, key=lambda r: r["key"])
-    raw = json.loads(newest["record"])
-    if set(raw) == {"parts"}:  # a long manifest: its parts were written before this row
-        parts = client.query(
-            f"{collection}_records",
-            filter=f'name == "manifest-part" and key like "{newest["key"]}/%"',
-            output_fields=["key", "record"],
-            limit=raw["parts"],
-        )
-        raw = json.loads("".join(p["record"] for p in sorted(parts, key=lambda p: p["key"])))
-    if raw.get("layout") != LAYOUT:
-        return None
-    return Manifest(**{k: v for k, v in raw.items() if k in Manifest.__dataclass_fields__})
 
 
 def _digests(index: HybridIndex) -> tuple[dict[str, list[int]], dict[str, list], dict[str, str]]:
@@ -124,10 +69,6 @@ def _digests(index: HybridIndex) -> tuple[dict[str, list[int]], dict[str, list],
             h.update(index.vector_of(row).tobytes())  # another model or backend: new vectors
         digests[source] = h.hexdigest()
     return rows, docs, digests
-
-
-def _parts(text: str) -> list[str]:
-    return [text[i : i + PART_CHARS] for i in range(0, len(text), PART_CHARS)] or [""]
 
 
 class _Writer:
@@ -182,7 +123,7 @@ class _Writer:
         records = []
         for doc in self.docs.get(source, []):
             text = json.dumps(asdict(doc), ensure_ascii=False)
-            for i, part in enumerate(_parts(text)):
+            for i, part in enumerate(parts_of(text)):
                 key = f"d/{batch}/{doc.doc_id}/{i:04d}"
                 records.append(
                     {
@@ -213,7 +154,7 @@ class _Writer:
             [
                 {"key": f"s/{batch}/{i:06d}", "name": "stats", "batch": batch, "record": p}
                 | {"vector": DUMMY}
-                for i, p in enumerate(_parts(text))
+                for i, p in enumerate(parts_of(text))
             ],
         )
         return batch
@@ -224,19 +165,9 @@ class _Writer:
         m.n_chunks, m.n_documents = len(self.index.chunks), len(self.index.documents)
         m.meta, m.digests = asdict(self.index.meta), dict(self.digests)
         m.counts = {source: len(rows) for source, rows in self.rows.items()}
-        key, parts = manifest_key(m.gen), _parts(json.dumps(asdict(m), ensure_ascii=False))
-        if len(parts) > 1:  # one row per source grows past a VARCHAR: parts first, unseen
-            self._insert(
-                "_records",
-                [
-                    {"key": f"{key}/{i:04d}", "name": "manifest-part", "batch": 0, "record": p}
-                    | {"vector": DUMMY}
-                    for i, p in enumerate(parts)
-                ],
-            )
-        record = parts[0] if len(parts) == 1 else json.dumps({"parts": len(parts)})
-        row = {"key": key, "name": "manifest", "batch": 0, "record": record, "vector": DUMMY}
-        self._insert("_records", [row])  # this one row is the switch
+        *parts, switch = manifest_rows(m)  # a long manifest's parts go first, unseen
+        self._insert("_records", parts)
+        self._insert("_records", [switch])  # this one row is the switch
 
 
 def _compatible(old: Manifest, index: HybridIndex) -> bool:
@@ -262,7 +193,7 @@ def write_index(
             if live.version != version:  # same content, new local version: name it live
                 writer.m.version, writer.m.retired = version, list(live.retired)
                 writer.publish()
-                _forget_manifest(client, target, live.gen - 1)
+                forget_manifest(client, target, live.gen - 1)
             return "unchanged"
         if moved <= INCREMENTAL_SHARE * max(live.full_chunks, 1):
             _delete(client, target, live.retired)  # superseded one change ago
@@ -277,7 +208,7 @@ def write_index(
             m.stats_batch = writer.stats()
             m.version, m.changed_chunks = version, moved
             writer.publish()  # the switch
-            _forget_manifest(client, target, live.gen - 1)  # keep the previous one and this
+            forget_manifest(client, target, live.gen - 1)  # keep the previous one and this
             logger.info("milvus incremental write sources=%s removed=%s", changed, removed)
             return "incremental"
     target = f"{alias}__{_stamp(version or index.version)}"
@@ -290,11 +221,6 @@ def write_index(
     writer.publish()
     switch_aliases(client, alias, target)  # only now do queries see it
     return "full"
-
-
-def _forget_manifest(client: Any, collection: str, gen: int) -> None:
-    if gen > 0:
-        client.delete(f"{collection}_records", ids=[manifest_key(gen)])
 
 
 def _delete(client: Any, collection: str, batches: list[int], since: int = 0) -> None:

@@ -10,7 +10,7 @@ from qa.embedders.fake import FakeEmbedder
 from qa.index.hybrid import HybridIndex
 from qa.service import load_retriever
 from qa.text.tokenizer import passage_terms
-from tests.conftest import CORPUS, make_settings, one_line
+from tests.conftest import CORPUS, QueryCountingEmbedder, make_settings, one_line
 
 
 class CountingEmbedder(FakeEmbedder):
@@ -142,18 +142,6 @@ def test_a_one_line_file_is_indexed_with_work_and_size_linear_in_it(tmp_path, mo
     (stored,) = settings.index_dir.rglob("chunks.jsonl")
     assert stored.stat().st_size <= (folder / "line.txt").stat().st_size
     assert all(len(c.title) <= 30 for c in HybridIndex.load(settings.index_dir).chunks)
-
-
-class QueryCountingEmbedder(FakeEmbedder):
-    """Counts the texts embedded as queries (titles and sentence pieces)."""
-
-    def __init__(self):
-        super().__init__(256)
-        self.queries = 0
-
-    def embed_queries(self, texts):
-        self.queries += len(texts)
-        return super().embed_queries(texts)
 
 
 def test_sentence_signal_off_embeds_no_pieces_and_turning_it_on_makes_the_index_stale(tmp_path):

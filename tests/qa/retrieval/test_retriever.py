@@ -25,7 +25,13 @@ from qa.retrieval.fusion import (
 from qa.retrieval.retriever import HybridRetriever, rrf
 from qa.service import load_retriever
 from qa.types import Chunk
-from tests.conftest import corpus_index, indexed_on_both, make_settings, on_store
+from tests.conftest import (
+    QueryCountingEmbedder,
+    corpus_index,
+    indexed_on_both,
+    make_settings,
+    on_store,
+)
 
 
 @pytest.fixture(scope="module")
@@ -334,28 +340,18 @@ def test_missing_title_data_asks_for_a_rebuild(tmp_path):
         HybridIndex.load(settings.index_dir)
 
 
-class CountingQueries(FakeEmbedder):
-    def __init__(self):
-        super().__init__(256)
-        self.queries = 0
-
-    def embed_queries(self, texts):
-        self.queries += len(texts)
-        return super().embed_queries(texts)
-
-
 def test_reingest_embeds_only_the_changed_titles_and_sentences(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     for name, text in TINY.items():
         (docs / name).write_text(text, "utf-8")
     settings = make_settings(tmp_path, corpus_dir=docs)
-    first = CountingQueries()
+    first = QueryCountingEmbedder()
     run_ingest(settings, embedder=first)
     index = HybridIndex.load(settings.index_dir)
     assert first.queries == len({c.title for c in index.chunks}) + len(index.sentences.keys)
     (docs / "hefei.txt").write_text("合肥医保缴费\n合肥市每人每年400元。", "utf-8")
-    again = CountingQueries()
+    again = QueryCountingEmbedder()
     run_ingest(settings, embedder=again)
     assert again.queries == 2  # the new title and the one sentence of the edited file
 

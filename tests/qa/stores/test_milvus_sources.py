@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
+import qa.stores.milvus_manifest as manifests  # noqa: E402
 import qa.stores.milvus_write as writing  # noqa: E402
 from ingest.pipeline import run_ingest  # noqa: E402
 from qa.index.hybrid import HybridIndex  # noqa: E402
@@ -298,7 +299,7 @@ def test_a_reload_frees_the_replaced_stores_client(tmp_path):
 def test_a_manifest_longer_than_one_varchar_is_written_in_parts(tmp_path, monkeypatch):
     """Thousands of sources make the manifest longer than one VARCHAR (65 535 bytes): its parts
     are written first and the one small manifest row still switches (found at 10k chunks)."""
-    monkeypatch.setattr(writing, "PART_CHARS", 300)  # the corpus's manifest: many parts
+    monkeypatch.setattr(manifests, "PART_CHARS", 300)  # the corpus's manifest: many parts
     settings = make_settings(tmp_path, store="milvus", milvus_collection="chunks")
     run_ingest(settings)
     client = connect(settings.milvus_target)
