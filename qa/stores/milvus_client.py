@@ -30,6 +30,15 @@ class MilvusBusyError(IndexLoadError):
     """Another process holds the milvus-lite database file (message for users)."""
 
 
+#: milvus-lite's embedded gRPC server keeps grpc's default ping policy (one ping per 5 minutes
+#: without calls); pymilvus pings every 10 s, so an idle client is sent GOAWAY "too_many_pings"
+#: and its next call fails (UNAVAILABLE). Seen in long test sessions: ping only while calling.
+LITE_GRPC_OPTIONS = {
+    "grpc.keepalive_time_ms": 300_000,
+    "grpc.keepalive_permit_without_calls": 0,
+}
+
+
 def connect(uri: str, token: str = "") -> Any:
     """A ``MilvusClient`` for ``uri`` (a file path opens milvus-lite).
 
@@ -48,7 +57,12 @@ def connect(uri: str, token: str = "") -> Any:
     quiet = _Quiet()  # milvus-lite logs a traceback for a held file; the message below says it
     lite_log.addFilter(quiet)
     try:
-        return MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        options = {"grpc_options": LITE_GRPC_OPTIONS} if _is_lite(uri) else {}
+        return (
+            MilvusClient(uri=uri, token=token, **options)
+            if token
+            else MilvusClient(uri=uri, **options)
+        )
     except Exception as exc:
         if _is_lite(uri) and (_locked(exc) or _held_elsewhere(uri)):
             raise MilvusBusyError(

@@ -319,3 +319,23 @@ def test_a_manifest_longer_than_one_varchar_is_written_in_parts(tmp_path, monkey
         assert hits and store.chunk(hits[0][0]).text
     finally:
         store.close()
+
+
+def test_a_milvus_lite_client_pings_only_while_calling(tmp_path, monkeypatch):
+    """milvus-lite's server allows one ping per 5 minutes without calls; pymilvus's default
+    (every 10 s) got idle test-session clients a GOAWAY "too_many_pings" and every later
+    connect to that file failed (CI, 59 setup errors)."""
+    import pymilvus.client.grpc_handler as grpc_handler
+
+    seen = []
+    create = grpc_handler.GrpcHandler._create_grpc_channel
+
+    def spy(self, *args, **kwargs):
+        seen.append(dict(self._grpc_options))
+        return create(self, *args, **kwargs)
+
+    monkeypatch.setattr(grpc_handler.GrpcHandler, "_create_grpc_channel", spy)
+    client = connect(str(tmp_path / "pings.db"))
+    client.close()
+    assert seen and seen[0]["grpc.keepalive_permit_without_calls"] == 0
+    assert seen[0]["grpc.keepalive_time_ms"] >= 300_000
