@@ -33,9 +33,9 @@ from qa.index.hybrid import HybridIndex
 from qa.index.lock import writer_lock
 from qa.index.sources import KnowledgeBase
 from qa.index.vectorstore import ranges_of
-from qa.index.versions import live_name, remove_leftovers
+from qa.index.versions import remove_leftovers
 from qa.settings import Settings
-from qa.stores.factory import catch_up_store, check_store, publish_to_store, served_version
+from qa.stores.factory import catch_up_store, check_store, publish_to_store, store_behind
 from qa.types import SkippedFile
 
 logger = logging.getLogger(__name__)
@@ -189,18 +189,7 @@ def is_stale(settings: Settings, paths: Sequence[Path] | None = None) -> bool:
     kb = None if paths else KnowledgeBase.load(settings)
     sources, loaded, removed = select(settings, paths, kb)
     fresh = check(settings, model_id_for(settings), loaded.file_hashes, False, sources, removed)
-    return not fresh.up_to_date or _store_behind(settings)
-
-
-def _store_behind(settings: Settings) -> bool:
-    """True when the configured store serves another version than the local ``CURRENT`` (a
-    Milvus write that failed after the local version was saved); never for ``local``."""
-    if settings.store == "local":
-        return False
-    live, served = live_name(settings.index_dir), served_version(settings)
-    if served != live:
-        logger.info("store=%s serves version=%r, local version=%s", settings.store, served, live)
-    return served != live
+    return not fresh.up_to_date or store_behind(settings)
 
 
 def without(loaded: LoadResult, labels: set[str], doc_ids: set[str]) -> LoadResult:

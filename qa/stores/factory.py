@@ -53,17 +53,21 @@ def catch_up_store(settings: Settings) -> bool:
     ``YIBAO_STORE=milvus`` set after a local ingest: the local index is up to date, Milvus is
     empty). True when something was written."""
     live = live_name(settings.index_dir)
-    if settings.store != "milvus" or not live:
-        return False
-    client = connect(settings.milvus_target, settings.milvus_token)
-    try:
-        manifest = read_manifest(client, settings.milvus_collection)
-    finally:
-        client.close()
-    if manifest is not None and manifest.version == live:
+    if settings.store != "milvus" or not live or _stored_version(settings) == live:
         return False
     publish_to_store(HybridIndex.load(settings.index_dir), settings, live)
     return True
+
+
+def store_behind(settings: Settings) -> bool:
+    """True when the configured store serves another version than the local ``CURRENT`` (a
+    Milvus write that failed after the local version was saved); never for ``local``."""
+    if settings.store == "local":
+        return False
+    live, served = live_name(settings.index_dir), served_version(settings)
+    if served != live:
+        logger.info("store=%s serves version=%r, local version=%s", settings.store, served, live)
+    return served != live
 
 
 def check_store(settings: Settings) -> None:
@@ -83,12 +87,18 @@ def served_version(settings: Settings) -> str:
     if settings.store != "milvus":
         return live_name(settings.index_dir)
     try:
-        client = connect(settings.milvus_target, settings.milvus_token)
-        try:
-            manifest = read_manifest(client, settings.milvus_collection)
-        finally:
-            client.close()
-        return manifest.version if manifest is not None else ""
+        return _stored_version(settings)
     except Exception as exc:  # the live service stays; the next poll tries again
         logger.warning("milvus version not read: %s", exc)
         return ""
+
+
+def _stored_version(settings: Settings) -> str:
+    """The version of the Milvus store's newest manifest ("" when none); raises when the store
+    cannot be reached."""
+    client = connect(settings.milvus_target, settings.milvus_token)
+    try:
+        manifest = read_manifest(client, settings.milvus_collection)
+    finally:
+        client.close()
+    return manifest.version if manifest is not None else ""
