@@ -42,9 +42,9 @@ _TOPIC_VERBS = frozenset("丢转绑补退停断迁挂领取扣续冻解")
 _ASKS = re.compile(r"怎么|怎样|如何|多少|哪|什么|吗|能不能|可不可以|可以|是否|几")
 #: A 医保 thing and something done with it: "微信上怎么给爸妈交医保", "医保码在支付宝里怎么弄出来"
 #: ask about that thing themselves, though every word of theirs is generic or a channel.
+_THING, _ACTION = "(?:医保|社保|电子凭证)", "(?:交|缴|激活|弄|开通|申领|领|办|查|绑|转|报)"
 _THING_AND_ACTION = re.compile(
-    r"(?:医保|社保|电子凭证)[码卡]?.{0,12}?(?:交|缴|激活|弄|开通|申领|领|办|查|绑|转|报)"
-    r"|(?:交|缴|激活|弄|开通|申领|领|办|查|绑|转|报)[^,，。?？]{0,6}(?:医保|社保|电子凭证)"
+    f"{_THING}[码卡]?.{{0,12}}?{_ACTION}|{_ACTION}[^,，。?？]{{0,6}}{_THING}"
 )
 _TRAILING = re.compile(r"[呢吗啊呀吧嘛的?？。!！,，\s]+$")
 #: Words that point back at the previous question ("也是这个价吗", "她能办吗").
