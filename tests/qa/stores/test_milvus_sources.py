@@ -44,17 +44,23 @@ def _rows(settings) -> dict[int, tuple[str, int]]:
         client.close()
 
 
-def _open(settings) -> MilvusStore:
-    return MilvusStore.open(settings.milvus_target, "", "chunks")
-
-
-def test_a_changed_source_rewrites_only_its_rows(tmp_path, monkeypatch):
+def _ingested_copy(tmp_path):
+    """A copy of the corpus (to change) ingested into the Milvus store: (corpus, settings)."""
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     settings = make_settings(
         tmp_path, store="milvus", milvus_collection="chunks", corpus_dir=corpus
     )
     run_ingest(settings)
+    return corpus, settings
+
+
+def _open(settings) -> MilvusStore:
+    return MilvusStore.open(settings.milvus_target, "", "chunks")
+
+
+def test_a_changed_source_rewrites_only_its_rows(tmp_path, monkeypatch):
+    corpus, settings = _ingested_copy(tmp_path)
     before = _rows(settings)
     first = _open(settings)
     gone = "003_f38d73674fa39f0d.txt"
@@ -202,12 +208,7 @@ def test_records_are_fetched_on_demand_through_a_bounded_cache(tmp_path, monkeyp
 
 
 def test_a_write_that_died_leaves_nothing_visible_and_is_cleaned_up(tmp_path, monkeypatch):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    settings = make_settings(
-        tmp_path, store="milvus", milvus_collection="chunks", corpus_dir=corpus
-    )
-    run_ingest(settings)
+    corpus, settings = _ingested_copy(tmp_path)
     n = len(_rows(settings))
     changed = corpus / "003_f38d73674fa39f0d.txt"  # 11 of 120 chunks: an incremental write
     changed.write_text(changed.read_text("utf-8").replace("医保", "医疗保障", 1), "utf-8")
