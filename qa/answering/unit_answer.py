@@ -41,6 +41,7 @@ from qa.answering.leads import (
 )
 from qa.answering.points import Scorer, relevant_chunks
 from qa.answering.units import (
+    LIST_MARK,
     REFERS_BACK,
     Line,
     Unit,
@@ -69,6 +70,8 @@ _HEADING_CUES = {
     "time": re.compile(r"时间|期限|日期|截止"),
     "materials": re.compile(r"材料|证件"),
 }
+#: Questions asking for a list (answered by all its items, not the best one).
+_ASKS_LIST = re.compile(r"哪些|哪几|注意什么|注意啥|注意事项|要注意|什么要求|几种|几个")
 _PROCEDURE_BUDGET, _FACT_BUDGET = 600, 300
 _EXTRA_UNITS = 2  # other units that may add a point the primary lacks
 
@@ -105,6 +108,34 @@ def _focus(question: Question, unit: Unit, scorer: Scorer, whole: bool) -> list[
         return lines
     best = max(range(len(lines)), key=lambda i: (*line_score(question, scorer, lines[i].shown), -i))
     return block_of(lines, best, lambda ln: _fits(question, scorer, ln))
+
+
+def _answering_item(question: Question, scorer: Scorer, lines: list[Line]) -> list[Line]:
+    """For a yes/no, where or other question whose quoted lines are a list of three or more
+    items: the one item that answers it (with its heading and nested lines) when it covers the
+    question at least twice as well as any other item (异地就医能报吗 quotes ``3. 异地就医 :…``,
+    not items 1 and 2 of the same 注意事项). Otherwise ``lines`` unchanged."""
+    items = [
+        i
+        for i, ln in enumerate(lines)
+        if not ln.heading and (ln.depth > 0 or LIST_MARK.match(ln.shown))
+    ]
+    if len(items) < 3 or question.kind not in ("yesno", "where", "other"):
+        return lines  # amounts and dates per group are read side by side
+    if _ASKS_LIST.search(question.text):
+        return lines  # 要注意什么 / 有哪些: the list is the answer
+    cover = {i: scorer.coverage(lines[i].shown) for i in items}
+    best = max(items, key=lambda i: (cover[i], -i))
+    if any(2 * cover[i] > cover[best] for i in items if i != best):
+        return lines  # no item stands out: the list answers as a whole
+    end = best + 1
+    while end < len(lines) and lines[end].depth > lines[best].depth and not lines[end].heading:
+        end += 1
+    head = next(
+        (ln for ln in reversed(lines[:best]) if ln.heading and ln.depth <= lines[best].depth),
+        None,
+    )
+    return [head, *lines[best:end]] if head else list(lines[best:end])
 
 
 def _fits(question: Question, scorer: Scorer, line: Line) -> bool:
@@ -190,11 +221,14 @@ class UnitComposer:
             focus = [ln for ln in primary.lines if not REFERS_BACK.match(ln.shown)]
             focus = window(focus, anchor, budget)
         else:  # a fact: the lines of the unit that the retrieved chunk holds, in order
-            focus = [
+            held = [
                 ln
                 for ln in primary.lines
                 if ln.end > anchor.start and ln.start < anchor.end and not ASKS.search(ln.shown)
-            ] or _focus(question, primary, scorer, False)
+            ]
+            focus = _answering_item(question, scorer, held) or _focus(
+                question, primary, scorer, False
+            )
         quoted = take_lines(focus, budget, set())  # what is quoted unless a line leads
         lead = lead or group_lead(question, quoted)
         snippet = primary.doc.kind == "snippet"

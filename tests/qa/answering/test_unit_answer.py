@@ -224,3 +224,18 @@ def test_a_time_question_quotes_the_ranked_unit_that_states_a_time(composer, cor
     result = composer.compose(question, hits, documents)
     assert "三十日内" in result.body
     assert result.citations[0].quote and "三十日内" in result.citations[0].quote
+
+
+def test_a_yes_no_question_quotes_the_one_list_item_that_answers_it(composer, corpus):
+    documents, chunks = corpus
+    notes = _chunk(chunks, "普通人怎么交医保缴费", "跨省就医需提前备案")  # 注意事项 items 1–3
+    question = understand("我在深圳交的医保去广州看病能报吗")
+    result = composer.compose(question, [Hit(notes, 1, 1.0)], documents)
+    body = body_without_date_note(result)
+    assert "跨省就医需提前备案" in body
+    assert "缴费失败处理" not in body and "医保待遇" not in body  # items that answer nothing
+    assert body.index("五、注意事项") < body.index("跨省就医需提前备案")  # under its heading
+    # a list whose items answer alike is quoted whole
+    listing = understand("普通人交医保缴费要注意什么")
+    whole = composer.compose(listing, [Hit(notes, 1, 1.0)], documents)
+    assert "缴费失败处理" in whole.body and "跨省就医需提前备案" in whole.body
