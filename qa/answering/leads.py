@@ -63,6 +63,23 @@ def kind_cue(question: Question) -> re.Pattern[str] | None:
     return KIND_CUES.get(question.kind)
 
 
+_UNSTATED = {"amount": "金额", "time": "时间"}
+#: Asking where or how to look a figure up (咋看医保卡还有多久过期): the channel answers it.
+_LOOKS_UP = re.compile(r"查|[看瞧]|在哪|哪里|哪儿|怎么知道")
+
+
+def unstated_note(question: Question, body: str) -> str | None:
+    """``资料里没有写明您问的金额,以下是相关内容:`` when an amount, rate or time question gets a
+    body that states none (灵活就业一个月交多少: the passages say who pays, not how much)."""
+    cue = kind_cue(question)
+    what = _UNSTATED.get(question.kind)
+    if cue is None or what is None or cue.search(body) or _LOOKS_UP.search(question.text):
+        return None
+    if cue is _RATE:
+        what = "比例"
+    return f"资料里没有写明您问的{what},以下是相关内容:"
+
+
 def _route_name(heading: str) -> str:
     return re.sub(r"^(?:[一二三四五六七八九十]+|\d{1,2})[、.．]\s*", "", heading).strip(" :：")
 

@@ -38,6 +38,7 @@ from qa.answering.leads import (
     materials_lead,
     route_lead,
     sentence_lead,
+    unstated_note,
 )
 from qa.answering.points import Scorer, relevant_chunks
 from qa.answering.units import (
@@ -297,6 +298,8 @@ class UnitComposer:
             used += sum(len(ln.shown) for ln in extra)
         if extras:
             blocks.append("另外:\n" + "\n".join(extras))
+        if note := unstated_note(question, "\n".join(blocks)):
+            blocks.insert(0, note)
         text = "\n\n".join(blocks)
         missing = unsupported_figures(text, [c.quote for c in citations.items])
         if missing:

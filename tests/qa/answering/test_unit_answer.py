@@ -239,3 +239,19 @@ def test_a_yes_no_question_quotes_the_one_list_item_that_answers_it(composer, co
     listing = understand("普通人交医保缴费要注意什么")
     whole = composer.compose(listing, [Hit(notes, 1, 1.0)], documents)
     assert "缴费失败处理" in whole.body and "跨省就医需提前备案" in whole.body
+
+
+def test_an_amount_question_answered_without_a_figure_says_so_first(composer, corpus):
+    documents, chunks = corpus
+    lapse = _chunk(chunks, "医保中间漏交一个月要紧吗", "灵活就业人员")  # who pays, no amount
+    result = composer.compose(understand("灵活就业一个月交多少"), [Hit(lapse, 1, 1.0)], documents)
+    assert result.body.startswith("资料里没有写明您问的金额")
+    hefei = _chunk(chunks, "合肥", "400")
+    stated = composer.compose(
+        understand("合肥居民医保一年交多少钱"), [Hit(hefei, 1, 1.0)], documents
+    )
+    assert "400" in stated.body and "没有写明" not in stated.body
+    lookup = composer.compose(
+        understand("灵活就业一个月交多少在哪查"), [Hit(lapse, 1, 1.0)], documents
+    )
+    assert lookup.body and "没有写明" not in lookup.body  # asks where to look it up: the channel answers
