@@ -129,14 +129,20 @@ def _answering_item(question: Question, scorer: Scorer, lines: list[Line]) -> li
     best = max(items, key=lambda i: (cover[i], -i))
     if any(2 * cover[i] > cover[best] for i in items if i != best):
         return lines  # no item stands out: the list answers as a whole
-    end = best + 1
-    while end < len(lines) and lines[end].depth > lines[best].depth and not lines[end].heading:
-        end += 1
+    item = _item_lines(lines, best)
     head = next(
         (ln for ln in reversed(lines[:best]) if ln.heading and ln.depth <= lines[best].depth),
         None,
     )
-    return [head, *lines[best:end]] if head else list(lines[best:end])
+    return [head, *item] if head else item
+
+
+def _item_lines(lines: Sequence[Line], at: int) -> list[Line]:
+    """``lines[at]`` and the lines nested under it."""
+    end = at + 1
+    while end < len(lines) and lines[end].depth > lines[at].depth and not lines[end].heading:
+        end += 1
+    return list(lines[at:end])
 
 
 def _fits(question: Question, scorer: Scorer, line: Line) -> bool:
@@ -282,11 +288,12 @@ class UnitComposer:
             if not fitting:
                 continue
             best = max(fitting, key=lambda i: (*line_score(question, scorer, inside[i].shown), -i))
-            extra = [  # one coherent block around the best line, not scattered lines
-                ln
-                for ln in block_of(inside, best, lambda ln: _fits(question, scorer, ln))
-                if not ln.heading
-            ]
+            around = (  # a list item alone (its siblings may be about other things: 产检)
+                _item_lines(inside, best)
+                if LIST_MARK.match(inside[best].shown)
+                else block_of(inside, best, lambda ln: _fits(question, scorer, ln))
+            )  # else one coherent block around the best line, not scattered lines
+            extra = [ln for ln in around if not ln.heading]
             extra = take_lines(extra, budget - used, shown)[:3]
             if not extra or used + len(extra[0].shown) > budget:
                 continue

@@ -195,17 +195,21 @@ def sibling_units(unit: Unit) -> list[Unit]:
 
 
 def repeats(key: str, shown: set[str]) -> bool:
-    """``key`` says what a shown line says: the same, contained in it, or ≥ 60% of its own
-    character bigrams already shown in one line."""
+    """``key`` says what a shown line says: the same, contained in it, ≥ 60% of its own
+    character bigrams already shown in one line, or ≥ 70% shown across the lines (a step
+    restated from two steps of another list)."""
     if key in shown:
         return True
     grams = char_bigrams(key)
+    union: set[str] = set()
     for k in shown:
         if len(key) >= 12 and key in k:
             return True
-        if grams and len(grams & char_bigrams(k)) / len(grams) >= 0.6:
+        theirs = char_bigrams(k)
+        if grams and len(grams & theirs) / len(grams) >= 0.6:
             return True
-    return False
+        union |= theirs
+    return len(key) >= 12 and bool(grams) and len(grams & union) / len(grams) >= 0.7
 
 
 def take_lines(lines: Sequence[Line], budget: int, skip: set[str]) -> list[Line]:
@@ -268,8 +272,8 @@ def block_of(lines: Sequence[Line], at: int, related: Callable[[Line], bool]) ->
         return list(lines[parent : max(end, at + 1)])
     out = [line]
     for nxt in lines[at + 1 : at + 3]:
-        if nxt.heading or not related(nxt):
-            break
+        if nxt.heading or LIST_MARK.match(nxt.shown) or not related(nxt):
+            break  # a run of prose ends where a list starts
         out.append(nxt)
     if at > 0 and lines[at - 1].heading and lines[at - 1].shown.endswith((":", "：")):
         out.insert(0, lines[at - 1])

@@ -254,4 +254,17 @@ def test_an_amount_question_answered_without_a_figure_says_so_first(composer, co
     lookup = composer.compose(
         understand("灵活就业一个月交多少在哪查"), [Hit(lapse, 1, 1.0)], documents
     )
-    assert lookup.body and "没有写明" not in lookup.body  # asks where to look it up: the channel answers
+    assert lookup.body and "没有写明" not in lookup.body  # asks where to look it up
+
+
+def test_an_extra_source_adds_one_point_and_no_restated_step(composer, corpus):
+    documents, chunks = corpus
+    steps = _chunk(chunks, "四、操作步骤示例", "家庭成员绑定")
+    online = _chunk(chunks, "一、线上办理方式", "按提示输入被绑定人信息")
+    prenatal = _chunk(chunks, "医保家庭共济可以用于产检吗", "近亲属")
+    question = understand("怎么把老婆绑到我的家庭共济")
+    hits = [Hit(steps, 1, 1.0), Hit(prenatal, 2, 0.9), Hit(online, 3, 0.8)]
+    body = composer.compose(question, hits, documents).body
+    assert "填写被绑定人信息" in body and "另外" in body
+    assert "家庭共济与产检费用的关系" not in body  # the list after the added line: another topic
+    assert "按提示输入被绑定人信息并提交" not in body  # says what steps 1 and 2 said
