@@ -22,6 +22,9 @@ from qa.answering.points import Scorer
 from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, sibling_units
 from qa.types import Question
 
+BULLET = re.compile(r"^[•·●]\s*")
+NUMBERED = re.compile(r"^\d{1,2}[.、．)）]")
+
 #: A line that asks rather than tells (a snippet's own question, a FAQ heading).
 ASKS = re.compile(
     r"[?？]\s*$|(?:怎么办|怎么[^,，。]{0,8}|吗|多少|是什么|有哪些|哪些|如何[^,，。]{0,6})$"
@@ -139,6 +142,26 @@ def line_score(question: Question, scorer: Scorer, text: str) -> tuple[float, ..
     return coverage, float(hits > 0)
 
 
+def _stating_items(lines: Sequence[Line], cue: re.Pattern[str]) -> list[Line]:
+    """Bulleted (not numbered) items that state what ``cue`` looks for: a lead for an amount
+    or time question whose prose states none (taking one out of a bulleted list leaves no gap
+    in a numbering)."""
+    return [
+        ln
+        for ln in lines
+        if not ln.heading
+        and (ln.depth > 0 or BULLET.match(ln.shown))
+        and not NUMBERED.match(ln.shown)
+        and not ASKS.search(ln.shown)
+        and cue.search(ln.shown)
+    ]
+
+
+def lead_text(line: Line) -> str:
+    """A line as a lead sentence: without its bullet."""
+    return BULLET.sub("", line.shown).strip()
+
+
 def sentence_lead(
     question: Question, lines: Sequence[Line], scorer: Scorer, snippet: bool
 ) -> Line | None:
@@ -146,6 +169,10 @@ def sentence_lead(
     prose = [ln for ln in lines if not ln.heading and ln.depth == 0]
     prose = [ln for ln in prose if not LIST_MARK.match(ln.shown)]
     prose = [ln for ln in prose if not REFERS_BACK.match(ln.shown) and not ASKS.search(ln.shown)]
+    cue = kind_cue(question)
+    if question.kind in ("amount", "time") and cue is not None:
+        stated = [ln for ln in prose if cue.search(ln.shown)]
+        prose = stated or prose or _stating_items(lines, cue)  # 集中参保缴费时间:9月1日至…
     if not prose:
         return None
     if question.kind == "how":  # steps are read in order: only an opening summary leads

@@ -34,6 +34,7 @@ from qa.answering.leads import (
     ROUTE,
     group_lead,
     kind_cue,
+    lead_text,
     line_score,
     materials_lead,
     route_lead,
@@ -113,9 +114,10 @@ def _focus(question: Question, unit: Unit, scorer: Scorer, whole: bool) -> list[
 
 def _answering_item(question: Question, scorer: Scorer, lines: list[Line]) -> list[Line]:
     """For a yes/no, where or other question whose quoted lines are a list of three or more
-    items: the one item that answers it (with its heading and nested lines) when it covers the
-    question at least twice as well as any other item (异地就医能报吗 quotes ``3. 异地就医 :…``,
-    not items 1 and 2 of the same 注意事项). Otherwise ``lines`` unchanged."""
+    items: the one item that answers it (with its heading, nested lines and the prose before
+    the list) when it covers the question at least four times as well as any other item
+    (异地就医能报吗 quotes ``3. 异地就医 :…``, not items 1 and 2 of the same 注意事项).
+    Otherwise ``lines`` unchanged."""
     items = [
         i
         for i, ln in enumerate(lines)
@@ -127,14 +129,21 @@ def _answering_item(question: Question, scorer: Scorer, lines: list[Line]) -> li
         return lines  # 要注意什么 / 有哪些: the list is the answer
     cover = {i: scorer.coverage(lines[i].shown) for i in items}
     best = max(items, key=lambda i: (cover[i], -i))
-    if any(2 * cover[i] > cover[best] for i in items if i != best):
+    if any(4 * cover[i] >= cover[best] for i in items if i != best):
         return lines  # no item stands out: the list answers as a whole
     item = _item_lines(lines, best)
     head = next(
         (ln for ln in reversed(lines[:best]) if ln.heading and ln.depth <= lines[best].depth),
         None,
     )
-    return [head, *item] if head else item
+    opening = [  # the prose before the list (the verdict: 仍然有补缴的机会,但需要注意以下几点:)
+        ln
+        for ln in lines[: items[0]]
+        if (not ln.heading or len(ln.shown) > 16 and ln.shown.endswith((":", "：")))
+        and ln.depth == 0
+        and not REFERS_BACK.match(ln.shown)
+    ]
+    return [*opening, head, *item] if head else [*opening, *item]
 
 
 def _item_lines(lines: Sequence[Line], at: int) -> list[Line]:
@@ -253,7 +262,7 @@ class UnitComposer:
         if lead_line is None and not lead and (listed := materials_lead(question, quoted)):
             lead = listed.replace("。", f"。[{n}]")  # it names what the quote says
         if lead_line is not None:
-            blocks.append(f"{lead_line.shown}[{n}]")
+            blocks.append(f"{lead_text(lead_line)}[{n}]")
         elif lead:
             blocks.append(lead)
         if quoted:

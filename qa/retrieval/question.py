@@ -95,7 +95,11 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
         "materials",
         re.compile(r"材料|证件|资料|带什么|带啥|带哪些|准备什么|准备啥|提供什么|需要什么证"),
     ),
-    ("time", re.compile(r"什么时候|何时|几号|几月|哪天|多久|多长时间|几天|期限|截止|时间|到账")),
+    ("time", re.compile(r"什么时候|何时|几号|几月|哪天|多久|多长时间|几天|期限|截止|到账")),
+    # a bare 时间 asks when, unless it is 这段时间 or the question asks yes/no (错过时间了还能补吗)
+    ("time", re.compile(r"(?<![段这那])时间(?!.*(?:[吗么]|能不能|可不可以|会不会)$)")),
+    # 会怎样 asks what happens, not how to do something
+    ("other", re.compile(r"会怎[样么]样?|会有什么(?:影响|后果)|有什么影响|什么后果")),
     ("where", re.compile(r"电话|热线|号码|客服")),
     ("how", re.compile(r"(?:怎么|咋|如何|怎样|在哪|哪里)(?:查|看|找)")),  # 咋查交了多少钱的记录
     ("amount", re.compile(r"多少|几成|几个点|百分之|费率|比例|标准|金额|费用|价格|价钱|多钱")),

@@ -268,3 +268,14 @@ def test_an_extra_source_adds_one_point_and_no_restated_step(composer, corpus):
     assert "填写被绑定人信息" in body and "另外" in body
     assert "家庭共济与产检费用的关系" not in body  # the list after the added line: another topic
     assert "按提示输入被绑定人信息并提交" not in body  # says what steps 1 and 2 said
+
+
+def test_an_amount_or_time_question_leads_with_the_item_that_states_it(composer, corpus):
+    documents, chunks = corpus
+    tianjin = _chunk(chunks, "城乡居民医疗保险的缴费标准是什么", "2024年10月8日")
+    question = understand("天津居民医保集中交费从几号开始")
+    assert question.kind == "time"
+    result = composer.compose(question, [Hit(tianjin, 1, 1.0)], documents)
+    lead = result.body.split("\n")[0]
+    assert lead.startswith("集中参保缴费时间") and "2024年10月8日" in lead  # no bullet
+    assert result.body.count("2024年10月8日") == 1  # taken out of the list, not said twice

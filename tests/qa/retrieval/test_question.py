@@ -68,6 +68,10 @@ def test_regions_of_the_question(question, regions):
         ("失业保险个人交几个点", "amount"),
         ("怎么查医保交了多少钱", "how"),  # looking something up, not an amount
         ("在哪看医保缴费记录", "how"),
+        ("居民医保的缴费时间是几月到几月", "time"),
+        ("公司欠了医保没交,这段时间看病谁出钱", "other"),  # 这段时间 is no "when"
+        ("错过居民医保交费时间了还能补交吗", "yesno"),  # asks whether, not when
+        ("医保断了一个月没交会怎样", "other"),  # what happens, not how to do it
         ("你好", "other"),
     ],
 )
