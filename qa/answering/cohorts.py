@@ -55,3 +55,39 @@ def same_cohort(a: tuple[str, str], b: tuple[str, str]) -> bool:
 def without_years(text: str) -> str:
     """``text`` without the years it names (``2025年`` → ``年``)."""
     return _YEAR.sub("", text)
+
+
+_CN_TENS = {c: 10 * (i + 1) for i, c in enumerate("一二三四五六七八九")}
+_ASKED_AGE = re.compile(r"(\d{1,3})\s*多?周?岁|(\d)0多|([二三四五六七八九])十多?岁?")
+_AGE_RANGES = (  # (pattern, lowest age, highest age) from the groups of a match
+    (re.compile(r"(\d{1,3})\s*[-–—至~到]\s*(\d{1,3})\s*周?岁"), lambda m: (int(m[1]), int(m[2]))),
+    (
+        re.compile(r"(?:超过|年满|满)(\d{1,3})周?岁[^\d]{0,3}不满(\d{1,3})周?岁"),
+        lambda m: (int(m[1]), int(m[2]) - 1),
+    ),
+    (re.compile(r"(\d{1,3})\s*周?岁(?:及)?以上"), lambda m: (int(m[1]), 200)),
+    (
+        re.compile(r"不满(\d{1,3})\s*周?岁|(\d{1,3})\s*周?岁以下"),
+        lambda m: (0, int(m[1] or m[2]) - 1),
+    ),
+)
+
+
+def asked_age(question: str) -> int | None:
+    """The age a question names (35岁, 60多了, 六十多岁), or None."""
+    m = _ASKED_AGE.search(question)
+    if m is None:
+        return None
+    if m[1]:
+        return int(m[1])
+    return int(m[2]) * 10 if m[2] else _CN_TENS[m[3]]
+
+
+def fits_age(text: str, age: int) -> bool | None:
+    """Whether the age group ``text`` names (60-69周岁, 70周岁以上, 超过18周岁、不满60周岁)
+    holds ``age``; None when it names no age group."""
+    for pattern, bounds in _AGE_RANGES:
+        if m := pattern.search(text):
+            low, high = bounds(m)
+            return low <= age <= high
+    return None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from qa.answering.cohorts import asked_age, fits_age
 from qa.answering.points import Scorer
 from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, sibling_units
 from qa.types import Question
@@ -180,5 +181,11 @@ def sentence_lead(
         prose = [ln for ln in prose if ln is opening]
         if not prose:
             return None
-    best = max(prose, key=lambda ln: (*line_score(question, scorer, ln.shown), -ln.start))
+    age = asked_age(question.text)
+
+    def fits(line: Line) -> int:  # 35岁 → 超过18周岁、不满60周岁人员, not 70周岁以上人员
+        found = None if age is None else fits_age(line.shown, age)
+        return 0 if found is None else 1 if found else -1
+
+    best = max(prose, key=lambda ln: (fits(ln), *line_score(question, scorer, ln.shown), -ln.start))
     return best if scorer.coverage(best.shown) > 0 or snippet else None

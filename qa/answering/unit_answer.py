@@ -146,6 +146,27 @@ def _answering_item(question: Question, scorer: Scorer, lines: list[Line]) -> li
     return [*opening, head, *item] if head else [*opening, *item]
 
 
+def _asked_place_block(question: Question, lines: list[Line]) -> list[Line]:
+    """The part of ``lines`` under a heading naming the place asked (``3. 上海市2025年城乡居民
+    医保缴费标准`` for 上海…多少钱, not the end of 深圳's list before it); else ``lines``."""
+    if not question.regions:
+        return lines
+    at = next(
+        (
+            i
+            for i, ln in enumerate(lines)
+            if ln.heading and any(r in ln.shown for r in question.regions)
+        ),
+        None,
+    )
+    if at is None:
+        return lines
+    end = at + 1
+    while end < len(lines) and not (lines[end].heading and lines[end].depth <= lines[at].depth):
+        end += 1
+    return lines[at:end]
+
+
 def _item_lines(lines: Sequence[Line], at: int) -> list[Line]:
     """``lines[at]`` and the lines nested under it."""
     end = at + 1
@@ -242,6 +263,7 @@ class UnitComposer:
                 for ln in primary.lines
                 if ln.end > anchor.start and ln.start < anchor.end and not ASKS.search(ln.shown)
             ]
+            held = _asked_place_block(question, held)
             focus = _answering_item(question, scorer, held) or _focus(
                 question, primary, scorer, False
             )

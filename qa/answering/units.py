@@ -84,12 +84,18 @@ class Unit:
         return self.doc.doc_id, self.start
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_STATES_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|元|万)")
+
+
 def _is_heading(body: str) -> bool:
     if _CN_HEADING.match(body):
         return True
     if body.endswith((":", "：")):
         return True
     bare = _STEP.sub("", _BULLET.sub("", body))
+    if _STATES_FIGURE.search(bare):  # 高档:1030元/年 is a fact, however short
+        return False
     return len(bare) <= 14 and bare[-1:] not in _ENDS + "”）)"
 
 
@@ -197,19 +203,24 @@ def sibling_units(unit: Unit) -> list[Unit]:
 def repeats(key: str, shown: set[str]) -> bool:
     """``key`` says what a shown line says: the same, contained in it, ≥ 60% of its own
     character bigrams already shown in one line, or ≥ 70% shown across the lines (a step
-    restated from two steps of another list)."""
+    restated from two steps of another list) — with no figure that was not shown."""
     if key in shown:
         return True
-    grams = char_bigrams(key)
+    grams, figures = char_bigrams(key), set(_NUMBER.findall(key))
     union: set[str] = set()
+    union_figures: set[str] = set()
     for k in shown:
         if len(key) >= 12 and key in k:
             return True
         theirs = char_bigrams(k)
-        if grams and len(grams & theirs) / len(grams) >= 0.6:
+        same_figures = figures <= set(_NUMBER.findall(k))  # 高档1100元 is not 高档1030元
+        if grams and same_figures and len(grams & theirs) / len(grams) >= 0.6:
             return True
         union |= theirs
-    return len(key) >= 12 and bool(grams) and len(grams & union) / len(grams) >= 0.7
+        union_figures |= set(_NUMBER.findall(k))
+    if len(key) < 12 or not grams or not figures <= union_figures:
+        return False
+    return len(grams & union) / len(grams) >= 0.7
 
 
 def take_lines(lines: Sequence[Line], budget: int, skip: set[str]) -> list[Line]:

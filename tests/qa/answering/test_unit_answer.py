@@ -6,7 +6,7 @@ import pytest
 
 from qa.answering.disclaimer import DISCLAIMER
 from qa.answering.unit_answer import UnitComposer
-from qa.answering.units import sibling_units, unit_of
+from qa.answering.units import repeats, sibling_units, unit_of
 from qa.retrieval.question import understand
 from qa.text.figures import unsupported_figures
 from qa.types import Hit
@@ -279,3 +279,29 @@ def test_an_amount_or_time_question_leads_with_the_item_that_states_it(composer,
     lead = result.body.split("\n")[0]
     assert lead.startswith("集中参保缴费时间") and "2024年10月8日" in lead  # no bullet
     assert result.body.count("2024年10月8日") == 1  # taken out of the list, not said twice
+
+
+def test_an_age_and_a_place_pick_the_group_and_the_city(composer, corpus):
+    documents, chunks = corpus
+    rates = _chunk(chunks, "城乡居民医疗保险的缴费标准是什么", "60-69周岁人员")
+    result = composer.compose(
+        understand("在上海,35岁没上班,交城乡居民医保一年多少钱"), [Hit(rates, 1, 1.0)], documents
+    )
+    body = body_without_date_note(result)
+    assert body.split("\n")[0].startswith("超过18周岁、不满60周岁人员:995元/年")
+    assert "上海市2025年城乡居民医保缴费标准" in body
+    assert "6409元/月" not in body  # the end of 深圳's list before 上海's heading
+    older = composer.compose(
+        understand("上海60多岁老人交居民医保一年多少钱"), [Hit(rates, 1, 1.0)], documents
+    )
+    assert older.body.startswith("60-69周岁人员:825元/年")
+
+
+def test_short_lines_with_figures_are_facts_and_differing_figures_are_no_repeat(corpus):
+    documents, chunks = corpus
+    rates = _chunk(chunks, "城乡居民医疗保险的缴费标准是什么", "高档:1030元/年")
+    unit = unit_of(rates, documents[rates.doc_id])
+    high = [ln for ln in unit.lines if "高档" in ln.shown]
+    assert len(high) == 2 and not any(ln.heading for ln in high)  # 高档:1030元/年, 1100元/年
+    assert not repeats(high[1].key, {high[0].key})
+    assert repeats(high[0].key, {high[0].key + "。"})
