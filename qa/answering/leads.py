@@ -188,4 +188,7 @@ def sentence_lead(
         return 0 if found is None else 1 if found else -1
 
     best = max(prose, key=lambda ln: (fits(ln), *line_score(question, scorer, ln.shown), -ln.start))
-    return best if scorer.coverage(best.shown) > 0 or snippet else None
+    states = (
+        question.kind in ("amount", "time") and cue is not None and bool(cue.search(best.shown))
+    )
+    return best if scorer.coverage(best.shown) > 0 or snippet or states else None

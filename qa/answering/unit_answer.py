@@ -66,12 +66,15 @@ _OFFLINE = re.compile(
 )
 #: Questions answered by a whole unit (a comparison reads the whole list).
 _WHOLE = re.compile(r"区别|不一样|不同|差别|差异|有啥不|有什么不")
-_ONLINE = re.compile(r"线上|网上|手机|app|微信|支付宝|小程序|公众号")
+_IN_PERSON = re.compile(r"线下|窗口|柜台|大厅|网点|银行|服务中心|经办机构|服务点|社区")
+_ONLINE = re.compile(r"(?i)线上|网上|手机|app|微信|支付宝|小程序|公众号")
 #: Section headings that answer a kind of question (a sibling section is quoted instead).
 _HEADING_CUES = {
     "time": re.compile(r"时间|期限|日期|截止"),
     "materials": re.compile(r"材料|证件"),
 }
+#: Headings of lists of miscellaneous notes (each item is its own topic).
+_NOTES = re.compile(r"注意|事项|提示|说明|特殊情况|常见问题|其他")
 #: Questions asking for a list (answered by all its items, not the best one).
 _ASKS_LIST = re.compile(r"哪些|哪几|注意什么|注意啥|注意事项|要注意|什么要求|几种|几个")
 _PROCEDURE_BUDGET, _FACT_BUDGET = 600, 300
@@ -90,6 +93,15 @@ def _primary(question: Question, units: Sequence[Unit]) -> Unit:
             for sibling in sibling_units(unit):
                 if wants.search(sibling.heading) and ROUTE.search(sibling.heading):
                     return sibling
+    online_best = _ONLINE.search(f"{best.doc.title} {best.heading}")
+    if wants is _OFFLINE and question.kind in ("how", "where") and online_best:
+        offline = [  # 不会用手机: not the phone snippet, a unit naming 线下 (else a counter)
+            unit for unit in units[1:5] if not _ONLINE.search(f"{unit.doc.title} {unit.heading}")
+        ]
+        for cue in (re.compile("线下"), _IN_PERSON):
+            for unit in offline:
+                if cue.search(" ".join(ln.shown for ln in unit.lines)):
+                    return unit
     heading, cue = _HEADING_CUES.get(question.kind), kind_cue(question)
     states = cue is not None and any(cue.search(ln.shown) for ln in best.lines if not ln.heading)
     if heading is not None and not heading.search(best.heading) and not states:
@@ -125,6 +137,9 @@ def _answering_item(question: Question, scorer: Scorer, lines: list[Line]) -> li
     ]
     if len(items) < 3 or question.kind not in ("yesno", "where", "other"):
         return lines  # amounts and dates per group are read side by side
+    heads = [ln for ln in lines[: items[0]] if ln.heading]
+    if not heads or not _NOTES.search(heads[-1].shown):
+        return lines  # only a list of notes holds unrelated points (steps, rules belong together)
     if _ASKS_LIST.search(question.text):
         return lines  # 要注意什么 / 有哪些: the list is the answer
     cover = {i: scorer.coverage(lines[i].shown) for i in items}
@@ -165,6 +180,21 @@ def _asked_place_block(question: Question, lines: list[Line]) -> list[Line]:
     while end < len(lines) and not (lines[end].heading and lines[end].depth <= lines[at].depth):
         end += 1
     return lines[at:end]
+
+
+def _offline_group(question: Question, lines: list[Line]) -> list[Line]:
+    """For someone who cannot use a phone: the ``线下…`` group of a unit that also lists
+    online channels (``2. 线下缴费`` under ``一、缴费方式``), with the unit's heading."""
+    if not _OFFLINE.search(question.text):
+        return lines
+    at = next(
+        (i for i, ln in enumerate(lines) if ln.heading and ln.depth > 0 and "线下" in ln.shown),
+        None,
+    )
+    if at is None:
+        return lines
+    head = [ln for ln in lines[:1] if ln.heading and ln.depth == 0]
+    return head + block_of(lines, at, lambda ln: True)
 
 
 def _item_lines(lines: Sequence[Line], at: int) -> list[Line]:
@@ -256,7 +286,7 @@ class UnitComposer:
         lead = route_lead(question, primary)
         if whole or lead:
             focus = [ln for ln in primary.lines if not REFERS_BACK.match(ln.shown)]
-            focus = window(focus, anchor, budget)
+            focus = window(_offline_group(question, focus), anchor, budget)
         else:  # a fact: the lines of the unit that the retrieved chunk holds, in order
             held = [
                 ln

@@ -305,3 +305,40 @@ def test_short_lines_with_figures_are_facts_and_differing_figures_are_no_repeat(
     assert len(high) == 2 and not any(ln.heading for ln in high)  # 高档:1030元/年, 1100元/年
     assert not repeats(high[1].key, {high[0].key})
     assert repeats(high[0].key, {high[0].key + "。"})
+
+
+def test_someone_without_a_phone_gets_the_in_person_channels_not_the_phone_snippet(
+    composer, corpus
+):
+    documents, chunks = corpus
+    phone = _chunk(chunks, "怎样在手机上交居民医保缴费", "")
+    ways = _chunk(chunks, "普通人怎么交医保缴费", "线下缴费")
+    question = understand("不会用手机的老人怎么交居民医保")
+    body = composer.compose(question, [Hit(phone, 1, 1.0), Hit(ways, 2, 0.9)], documents).body
+    assert body.startswith("一、缴费方式") and "2. 线下缴费" in body and "银行柜台" in body
+    assert "线上缴费(推荐)" not in body and "微信公众号/支付宝" not in body
+    # a question about a time is not moved off its best passage for saying 线下
+    timing = composer.compose(
+        understand("线下办医保转移大概要多长时间"),
+        [Hit(phone, 1, 1.0), Hit(ways, 2, 0.9)],
+        documents,
+    )
+    assert "社保局/社区服务中心" not in timing.body
+
+
+def test_only_a_list_of_notes_is_narrowed_to_one_item(composer, corpus):
+    documents, chunks = corpus
+    late = _chunk(chunks, "错过了城乡居民医疗保险的缴费期限怎么办", "补缴时间")
+    question = understand("城乡居民医保断了两年还能补交吗")
+    body = composer.compose(question, [Hit(late, 1, 1.0)], documents).body
+    assert "仍然有补缴的机会" in body  # the verdict before the list
+    assert "补缴时间:" in body and "缴费标准:" in body  # 补缴时间和标准 is no list of notes
+
+
+def test_a_time_lead_needs_no_question_word_when_the_place_heading_has_them(composer, corpus):
+    documents, chunks = corpus
+    rates = _chunk(chunks, "城乡居民医疗保险的缴费标准是什么", "2024年10月8日")
+    body = composer.compose(
+        understand("天津居民医保什么时候交"), [Hit(rates, 1, 1.0)], documents
+    ).body
+    assert body.startswith("集中参保缴费时间:2024年10月8日至2024年12月31日")

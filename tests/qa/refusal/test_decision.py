@@ -56,6 +56,14 @@ def test_missing_concept_is_not_found_whatever_the_model():
     assert decision.refuse and decision.kind == "not_found" and "起付线" in decision.missing
 
 
+@pytest.mark.parametrize("question", ["家庭共济怎么解绑", "医保卡密码忘了怎么办"])
+def test_an_action_the_passages_never_describe_is_not_found(question):
+    """解绑 is not 绑定: the binding steps do not answer how to unbind."""
+    decision = decide(understand(question), [FAMILY, ACTIVATE], NEVER)
+    assert decision.refuse and decision.kind == "not_found"
+    assert not decide(understand("家庭共济怎么绑定"), [FAMILY, ACTIVATE], NEVER).refuse
+
+
 def test_model_decides_the_rest():
     assert decide(understand("医保码怎么激活"), [ACTIVATE, FAMILY], NEVER).kind == "answer"
     refused = decide(understand("医保码怎么激活"), [ACTIVATE, FAMILY], ALWAYS)
