@@ -34,6 +34,8 @@ _CLEAN_END = _ENDS + '”）)】」』"%％元'
 _FURNITURE = ("相关推荐", "大家都在搜", "本内容不能代替面诊", "首页 顶部")
 #: A line that only announces what follows ("以下是详细说明:") says nothing itself.
 _ANNOUNCES = re.compile(r"以下[是为将]|如下[:：]?$|下面[将随]|^有以下(?:这些|几种)?[^。，,]{0,6}$")
+#: A sentence that only says what the question is about.
+_ABOUT_ONLY = re.compile(r"是一个(?:涉及|关于)[^。]{0,30}的问题。?$")
 #: A sentence's opening that announces what follows, up to its colon.
 _ANNOUNCE_PREFIX = re.compile(
     r"\s*[^。：:]{0,40}(?:(?:以下|下面)[是为将][^。：:]{0,40}|如下|供您参考)[:：]\s*"
@@ -102,6 +104,8 @@ def _is_heading(body: str) -> bool:
 def _announces(shown: str) -> bool:
     """The sentence only announces what follows (``以下是关于…的详细解释:``)."""
     if _ANNOUNCES.search(shown[-12:]) or shown[-1:] in ":：" and _ANNOUNCES.search(shown):
+        return True
+    if _ABOUT_ONLY.search(shown):  # …是否可以给家人使用是一个涉及医保政策和家庭共济功能的问题。
         return True
     return len(shown) <= 40 and bool(re.match(r"(?:以下|下面)[是为将]", shown))  # 以下是详细的…。
 

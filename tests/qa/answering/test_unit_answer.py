@@ -342,3 +342,11 @@ def test_a_time_lead_needs_no_question_word_when_the_place_heading_has_them(comp
         understand("天津居民医保什么时候交"), [Hit(rates, 1, 1.0)], documents
     ).body
     assert body.startswith("集中参保缴费时间:2024年10月8日至2024年12月31日")
+
+
+def test_a_sentence_that_only_names_the_question_is_not_a_line(corpus):
+    documents, chunks = corpus
+    family = _chunk(chunks, "城乡居民医保可以给家人用吗", "")
+    shown = [ln.shown for ln in unit_of(family, documents[family.doc_id]).lines]
+    assert not any("是一个涉及" in s for s in shown)
+    assert any("家庭成员必须参加城乡居民医保" in s for s in shown)
