@@ -227,7 +227,8 @@ def fit_model(
 
 
 def calibrate(settings: Settings, items: Sequence[GoldItem]) -> CalibrationResult:
-    """Fit the refusal model on the dev split of ``items`` and score it on dev and test.
+    """Fit the refusal model on the tuning splits of ``items`` (dev + dev2, reported as
+    ``dev``) and score it on them and on test.
 
     Args:
         settings: Index and embedding model to retrieve with (the index is built if stale).
@@ -238,7 +239,8 @@ def calibrate(settings: Settings, items: Sequence[GoldItem]) -> CalibrationResul
         The model (weights, bias, threshold, date and numbers) and both split reports.
     """
     run_ingest(settings)  # no-op when the index is current
-    dev, test = split_items(items, "dev"), split_items(items, "test")
+    dev = [*split_items(items, "dev"), *split_items(items, "dev2")]  # all tuning data
+    test = split_items(items, "test")
     retrieved = retrieve_all(load_retriever(settings), [*dev, *test])
     model, facts = fit_model(dev, retrieved)
     decisions = decide_all(model, retrieved)

@@ -40,7 +40,7 @@ def eval_(
     ] = None,
     calibrate: Annotated[
         bool,
-        typer.Option("--calibrate", help="在 dev 上校准拒答模型,在 test 上检验,并保存校准文件"),
+        typer.Option("--calibrate", help="在 dev+dev2(调参数据)上校准拒答模型,在 test 上检验,并保存校准文件"),
     ] = False,
 ) -> None:
     """用金标问答集评测各系统,打印指标表并写出 report.json / predictions.jsonl / report.html。"""
@@ -141,12 +141,12 @@ def print_tables(runs: Sequence[SystemRun], metrics: Sequence[str]) -> None:
 
 
 def run_calibration(settings: Settings, gold_path: Path) -> None:
-    """Fit the refusal model on dev, check it on test, save it and print the summary."""
+    """Fit the refusal model on dev + dev2, check it on test, save it and print the summary."""
     from eval.calibrate import calibrate, save_calibration
     from eval.gold import load_gold
     from qa.refusal.calibration import DEFAULT_CALIBRATION
 
-    with console.status("正在校准拒答模型(dev 拟合,test 检验)…"):
+    with console.status("正在校准拒答模型(dev+dev2 拟合,test 检验)…"):
         result = calibrate(settings, load_gold(gold_path))
     path = settings.calibration_path or DEFAULT_CALIBRATION
     save_calibration(result, path)

@@ -46,8 +46,9 @@ def extract_figures(text: str) -> list[str]:
 
 
 def _appears(figure: str, sources: Sequence[str]) -> bool:
-    """``figure`` occurs in a source, not glued to further digits (400 is not in 4000)."""
-    pattern = re.compile(rf"(?<![\d.]){re.escape(figure)}(?!\d|\.\d)")
+    """``figure`` occurs in a source, not glued to further digits (400 is not in 4000, 5 is
+    not in 0.5; 12333 is in si.12333.gov.cn)."""
+    pattern = re.compile(rf"(?<!\d)(?<!\d\.){re.escape(figure)}(?!\d|\.\d)")
     return any(pattern.search(source) for source in sources)
 
 

@@ -146,12 +146,14 @@ def test_json_round_trip_with_date_and_numbers(result, tmp_path):
 
 @pytest.mark.slow
 def test_shipped_calibration_and_a_sklearn_refit_decide_alike(real_settings):
-    """Refit on today's dev features: every gold item gets the shipped model's decision."""
+    """Refit on today's dev + dev2 features: every gold item gets the shipped model's
+    decision."""
     run_ingest(real_settings)
-    gold = split_items(load_gold(), "all")
+    tuning = [*split_items(load_gold(), "dev"), *split_items(load_gold(), "dev2")]
+    gold = [*split_items(load_gold(), "all"), *split_items(load_gold(), "dev2")]
     retrieved = retrieve_all(load_retriever(real_settings), gold)
     shipped = load_calibration()
-    refit, facts = fit_model(split_items(gold, "dev"), retrieved)
+    refit, facts = fit_model(tuning, retrieved)
     print("shipped", shipped.info.get("l2"), shipped.threshold, "refit", facts, refit.threshold)
     ours, theirs = decide_all(refit, retrieved), decide_all(shipped, retrieved)
     differ = {

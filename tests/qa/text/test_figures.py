@@ -40,3 +40,9 @@ def test_a_range_is_supported_by_its_endpoints_or_verbatim():
 
 def test_full_width_quotes_support_ascii_figures():
     assert unsupported_figures("个人缴费400元", ["个人缴费４００元"]) == []
+
+
+def test_a_figure_inside_a_web_address_is_supported_by_it():
+    quote = "登录国家社会保险公共服务平台(http://si.12333.gov.cn/index.jhtml)"
+    assert unsupported_figures("打开si.12333.gov.cn查询", [quote]) == []
+    assert unsupported_figures("比例为5%", ["比例为0.5%"]) == ["5%"]  # still not a decimal's tail
