@@ -40,7 +40,9 @@ def eval_(
     ] = None,
     calibrate: Annotated[
         bool,
-        typer.Option("--calibrate", help="在 dev+dev2(调参数据)上校准拒答模型,在 test 上检验,并保存校准文件"),
+        typer.Option(
+            "--calibrate", help="在 dev+dev2(调参数据)上校准拒答模型,在 test 上检验,并保存校准文件"
+        ),
     ] = False,
 ) -> None:
     """用金标问答集评测各系统,打印指标表并写出 report.json / predictions.jsonl / report.html。"""
