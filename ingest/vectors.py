@@ -170,7 +170,7 @@ def embed_chunks(
         progress: Called with ``(done, total)`` texts while embedding.
     """
     spans = piece_spans(chunks, settings)
-    jobs = _jobs(chunks, spans, previous, settings.query_prompt)
+    jobs = _jobs(chunks, spans, previous, settings.passage_prompt, settings.query_prompt)
     if embedder is None and previous is not None and not pending(jobs):
         dim = previous.meta.dim  # every vector is known: no need to load a model
     else:
@@ -201,9 +201,14 @@ def _jobs(
     chunks: list[Chunk],
     spans: list[tuple[int, int, int]],
     previous: HybridIndex | None,
+    passage_prompt: str,
     query_prompt: str,
 ) -> list[EmbedJob]:
-    """Chunks (as passages), titles and sentence pieces (as queries), with known vectors."""
+    """Chunks (as passages), titles and sentence pieces (as queries), with known vectors.
+
+    A passage key leaves the prompt out (it is in the index meta), so passage vectors are
+    reused only from an index embedded with the same passage prompt.
+    """
     texts = [passage_input(c.title, c.text) for c in chunks]
     keys = [passage_key(t) for t in texts]
     titles = [c.title for c in chunks]
@@ -214,8 +219,9 @@ def _jobs(
     piece_keys = [sentence_key(p, query_prompt) for p in pieces]
     old: list[dict[str, np.ndarray]] = [{}, {}, {}]
     if previous is not None:
+        same_prompt = previous.meta.passage_prompt == passage_prompt
         old = [
-            known_vectors(keys, previous.embed_keys, previous.vector_of),
+            known_vectors(keys, previous.embed_keys if same_prompt else [], previous.vector_of),
             known_vectors(title_keys, previous.titles.keys, previous.titles.vector_of),
             known_vectors(piece_keys, previous.sentences.keys, previous.sentences.vector_of),
         ]

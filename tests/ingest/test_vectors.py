@@ -108,3 +108,18 @@ def test_embed_chunks_reuses_the_previous_index(fake_settings: Settings) -> None
     third = embed_chunks(corpus.chunks, rebuilt, CountingEmbedder(), fake_settings)
     assert np.array_equal(third.passages, again.passages)  # no drift across re-ingestions
     assert np.array_equal(third.pieces, again.pieces)  # the 8-bit ranges were kept
+
+
+def test_a_new_passage_prompt_re_embeds_the_passages(fake_settings: Settings) -> None:
+    # A passage key leaves the prompt out: vectors of an index embedded under another
+    # passage prompt must not be reused (titles and pieces, whose keys hold the query
+    # prompt, still are).
+    corpus = chunk(load(fake_settings), fake_settings)
+    first = embed_chunks(corpus.chunks, None, CountingEmbedder(), fake_settings)
+    fresh = check(fake_settings, "fake-char-bigram-16", corpus.loaded.file_hashes)
+    previous = build(corpus, first, "fake-char-bigram-16", fresh.digest, fake_settings)
+    other = fake_settings.model_copy(update={"passage_prompt": "query: "})
+    embedder = CountingEmbedder()
+    again = embed_chunks(corpus.chunks, previous, embedder, other)
+    assert again.embedded == len(corpus.chunks)
+    assert len(embedder.texts) == len(set(again.passage_keys))  # the passages, nothing else
