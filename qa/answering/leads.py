@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qa.answering.cohorts import asked_age, fits_age
 from qa.answering.points import Scorer
 from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, sibling_units
+from qa.text.cohorts import asked_age, fits_age
 from qa.types import Question
 
 BULLET = re.compile(r"^[•·●]\s*")

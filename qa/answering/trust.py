@@ -10,7 +10,7 @@ quantity, keyed by the cue right before the number in the same sentence:
 * 缴费基数 bounds, e.g. ``基数范围为2850元…至14250元`` or ``上限 :22078元 下限 :4416元``;
 * a 123xx service hotline named with 热线/客服/电话.
 
-A reading may be for a group or year (:mod:`qa.answering.cohorts`); only the first per key,
+A reading may be for a group or year (:mod:`qa.text.cohorts`); only the first per key,
 group and year in a passage counts. Rates and amounts are compared only between passages about
 the same place, amounts only between passages whose titles state the same numbers, years aside
 (a 基数15500 page and a 基数15700 page compute different cases). A conflict is distinct values
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from qa.answering.cohorts import cohort_of, same_cohort, without_years
+from qa.text.cohorts import cohort_of, same_cohort, without_years
 from qa.text.figures import extract_figures
 from qa.text.regions import province_of
 from qa.types import Chunk

@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -260,48 +260,3 @@ def render_lines(lines: Sequence[Line], number: int) -> list[str]:
             shown[i] += f"[{number}]"
             break
     return shown
-
-
-def block_of(lines: Sequence[Line], at: int, related: Callable[[Line], bool]) -> list[Line]:
-    """The item ``lines[at]`` belongs to.
-
-    A list item or nested line: its parent item or heading and all the parent's children. A
-    heading: itself and what follows up to the next heading of its level. A line of prose: the
-    heading it stands under (if any) and, in a run of prose, itself and up to two following
-    lines that are ``related`` to the question.
-    """
-    line = lines[at]
-    if line.heading:
-        end = at + 1
-        while end < len(lines) and not (lines[end].heading and lines[end].depth <= line.depth):
-            end += 1
-        return list(lines[at:end])
-    if line.depth > 0 or LIST_MARK.match(line.shown):
-        parent = next(
-            (i for i in range(at - 1, -1, -1) if lines[i].depth < line.depth or lines[i].heading),
-            at,
-        )
-        end = parent + 1
-        while end < len(lines) and lines[end].depth > lines[parent].depth:
-            end += 1
-        return list(lines[parent : max(end, at + 1)])
-    out = [line]
-    for nxt in lines[at + 1 : at + 3]:
-        if nxt.heading or LIST_MARK.match(nxt.shown) or not related(nxt):
-            break  # a run of prose ends where a list starts
-        out.append(nxt)
-    if at > 0 and lines[at - 1].heading and lines[at - 1].shown.endswith((":", "：")):
-        out.insert(0, lines[at - 1])
-    return out
-
-
-def window(lines: list[Line], anchor: Chunk, budget: int) -> list[Line]:
-    """A unit longer than ``budget`` quoted from the top-level item holding the anchor chunk's
-    start (a long snippet is answered where the retrieved chunk is, not from its beginning)."""
-    if sum(len(ln.shown) for ln in lines) <= budget:
-        return lines
-    at = next((i for i, ln in enumerate(lines) if ln.end > anchor.start), 0)
-    top = min((ln.depth for ln in lines), default=0)
-    while at > 0 and lines[at].depth > top:
-        at -= 1
-    return lines[at:]

@@ -1,7 +1,6 @@
 """Trust notes on real corpus passages and hand-made ones: conflicting figures, figures for
 different groups or years, region, dates."""
 
-from qa.answering.cohorts import cohort_of, same_cohort
 from qa.answering.trust import (
     conflict_note,
     date_note,
@@ -10,6 +9,7 @@ from qa.answering.trust import (
     place_of,
     region_note,
 )
+from qa.text.cohorts import cohort_of, same_cohort
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.types import Chunk
 
