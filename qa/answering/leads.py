@@ -69,7 +69,7 @@ def kind_cue(question: Question) -> re.Pattern[str] | None:
 
 _UNSTATED = {"amount": "金额", "time": "时间"}
 #: Asking where or how to look a figure up (咋看医保卡还有多久过期): the channel answers it.
-_LOOKS_UP = re.compile(r"查|[看瞧]|在哪|哪里|哪儿|怎么知道")
+LOOKS_UP = re.compile(r"查|[看瞧]|在哪|哪里|哪儿|怎么知道")
 
 
 def unstated_note(question: Question, body: str) -> str | None:
@@ -77,7 +77,7 @@ def unstated_note(question: Question, body: str) -> str | None:
     body that states none (灵活就业一个月交多少: the passages say who pays, not how much)."""
     cue = kind_cue(question)
     what = _UNSTATED.get(question.kind)
-    if cue is None or what is None or cue.search(body) or _LOOKS_UP.search(question.text):
+    if cue is None or what is None or cue.search(body) or LOOKS_UP.search(question.text):
         return None
     if cue is _RATE:
         what = "比例"

@@ -32,7 +32,7 @@ _IN_PERSON = re.compile(r"线下|窗口|柜台|大厅|网点|银行|服务中心
 ONLINE = re.compile(r"(?i)线上|网上|手机|app|微信|支付宝|小程序|公众号")
 #: Section headings that answer a kind of question (a sibling section is quoted instead).
 _HEADING_CUES = {
-    "time": re.compile(r"时间|期限|日期|截止"),
+    "time": re.compile(r"时间|期限|时限|日期|截止"),
     "materials": re.compile(r"材料|证件"),
 }
 #: Headings of lists of miscellaneous notes (each item is its own topic).
@@ -80,7 +80,20 @@ def focus_of(question: Question, unit: Unit, scorer: Scorer, whole: bool) -> lis
     lines = [ln for ln in unit.lines if not REFERS_BACK.match(ln.shown)]
     if whole or not lines:
         return lines
-    best = max(range(len(lines)), key=lambda i: (*line_score(question, scorer, lines[i].shown), -i))
+    heading = _HEADING_CUES.get(question.kind)
+    under: dict[int, bool] = {}  # line → under a heading naming what the kind asks (办理时限:)
+    named = False
+    for i, ln in enumerate(lines):
+        if ln.heading:
+            named = heading is not None and bool(heading.search(ln.shown))
+        under[i] = named and not ln.heading
+    best = max(
+        range(len(lines)),
+        key=lambda i: (under[i], *line_score(question, scorer, lines[i].shown), -i),
+    )
+    if under[best]:  # the block under that heading, heading included
+        start = max(i for i in range(best + 1) if lines[i].heading)
+        return block_of(lines, start, lambda ln: True)
     return block_of(lines, best, lambda ln: fits(question, scorer, ln))
 
 

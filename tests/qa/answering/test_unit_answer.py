@@ -350,3 +350,16 @@ def test_a_sentence_that_only_names_the_question_is_not_a_line(corpus):
     shown = [ln.shown for ln in unit_of(family, documents[family.doc_id]).lines]
     assert not any("是一个涉及" in s for s in shown)
     assert any("家庭成员必须参加城乡居民医保" in s for s in shown)
+
+
+def test_a_time_question_is_answered_from_the_units_time_block_not_the_chunk_found(
+    composer, corpus
+):
+    documents, chunks = corpus
+    steps = _chunk(chunks, "汕头手机上怎么更换医疗保险参保地", "市民中心")  # no time in it
+    assert "工作日" not in steps.text
+    question = understand("参保地变更大概多久能办好")
+    assert question.kind == "time"
+    body = composer.compose(question, [Hit(steps, 1, 1.0)], documents).body
+    assert "15个工作日" in body and "办理时限" in body
+    assert "市民中心" not in body
