@@ -42,6 +42,7 @@ ANN_RECALL = 0.99  # recall@ANN_K on the probes (vs the exact scan) that efSearc
 ANN_K = 30  # = the default candidate_k: the depth each signal is fused at
 ANN_PROBES = 64  # sample queries for the calibration
 ANN_MAX_EF = 2048
+VECTOR_BITS = 8  # the index's stores (passages, titles, pieces): the gold-set rankings hold
 
 
 def _quantizer(bits: int) -> int:

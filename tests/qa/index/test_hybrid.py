@@ -30,7 +30,7 @@ def test_round_trip_preserves_chunks_documents_and_vectors(fake_settings):
     assert ids[0][0] == row
     folder = current_version(fake_settings.index_dir)
     names = {p.name for p in folder.iterdir()}
-    assert {"meta.json", "chunks.jsonl", "documents.jsonl", "faiss.index", "bm25"} <= names
+    assert {"meta.json", "chunks.jsonl", "documents.jsonl.gz", "faiss.index", "bm25"} <= names
     # plain files only: nothing that needs pickle to read
     assert not list(folder.rglob("*.pkl")) and not list(folder.rglob("*.pickle"))
     meta = json.loads((folder / "meta.json").read_text("utf-8"))
@@ -55,6 +55,22 @@ def test_load_refuses_other_format_version(fake_settings):
     meta_path.write_text(json.dumps(meta), "utf-8")
     with pytest.raises(IndexMismatchError, match="格式版本"):
         HybridIndex.load(fake_settings.index_dir)
+
+
+def test_a_format_5_index_is_refused_and_the_next_ingest_rebuilds_it(fake_settings):
+    """Format 5 kept fp16 passage and title codes, plain documents.jsonl and bm25s float
+    scores: this code cannot read it and says to rebuild; ``is_stale`` agrees."""
+    from ingest.pipeline import is_stale
+
+    run_ingest(fake_settings)
+    folder = current_version(fake_settings.index_dir)
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    (folder / "meta.json").write_text(json.dumps(meta | {"format_version": 5}), "utf-8")
+    with pytest.raises(IndexMismatchError, match="yibao ingest --rebuild"):
+        HybridIndex.load(fake_settings.index_dir)
+    assert is_stale(fake_settings)
+    assert not run_ingest(fake_settings).up_to_date
+    assert HybridIndex.load(fake_settings.index_dir).meta.format_version == FORMAT_VERSION == 6
 
 
 def test_missing_index_says_how_to_build(fake_settings):
