@@ -44,7 +44,9 @@ def build_bm25(token_lists: Iterable[Sequence[str]]) -> bm25s.BM25:
     order = np.lexsort((doc, term))  # column (term) major, rows ascending: CSC
     indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
     np.cumsum(np.bincount(term, minlength=len(vocab)), out=indptr[1:])
-    return _assemble(vocab, indptr, doc[order], tf[order], np.asarray(lengths, dtype=np.int64))
+    indices, tf = doc[order], tf[order]
+    del doc, term, order  # peak memory: only the sorted copies go on
+    return _assemble(vocab, indptr, indices, tf, np.asarray(lengths, dtype=np.int64))
 
 
 def _assemble(
@@ -70,11 +72,11 @@ def _assemble(
     tfc = tf / (k1 * ((1 - b) + b * doc_len[indices] / doc_len.mean()) + tf)
     bm25.scores = {
         "data": (idf[term] * tfc).astype(np.float32),
-        "indices": indices.astype(np.int32),
-        "indptr": indptr.astype(np.int64),
+        "indices": indices.astype(np.int32, copy=False),
+        "indptr": indptr.astype(np.int64, copy=False),
         "num_docs": n_docs,
-        "counts": counts,  # kept for save_bm25 (bm25s reads only the keys above)
-        "lengths": lengths,
+        "counts": _smallest_uint(counts),  # for save_bm25 (bm25s reads the keys above)
+        "lengths": _smallest_uint(lengths),
     }
     vocab = dict(vocab)
     vocab.setdefault("", n_vocab)  # bm25s's empty token, as ``index`` adds it
@@ -102,10 +104,10 @@ def save_bm25(bm25: bm25s.BM25, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         folder / ARRAYS,
-        counts=_smallest_uint(scores["counts"]),
+        counts=scores["counts"],
         gaps=_smallest_uint(gaps),
         indptr=indptr,
-        lengths=_smallest_uint(scores["lengths"]),
+        lengths=scores["lengths"],
     )
     vocab = {t: i for t, i in bm25.vocab_dict.items() if i < len(indptr) - 1}
     (folder / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False), "utf-8")

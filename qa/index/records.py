@@ -9,11 +9,12 @@ and date are the document's). Plain JSON either way, never pickle.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from qa.types import Chunk, Document, Section
 
@@ -23,9 +24,10 @@ _FROM_DOCUMENT = ("text", "source", "kind", "date")  # chunk fields stored once,
 _LEVEL = 6  # gzip level: ~all of level 9's ratio on this text at a fraction of its time
 
 
-def _open(path: Path, mode: str) -> IO[str]:
+def _open(path: Path, mode: Literal["r", "w"]) -> IO[str]:
     if path.suffix == ".gz":
-        return gzip.open(path, mode + "t", encoding="utf-8", compresslevel=_LEVEL)
+        binary = gzip.GzipFile(path, mode + "b", compresslevel=_LEVEL)
+        return io.TextIOWrapper(binary, encoding="utf-8")
     return open(path, mode, encoding="utf-8")
 
 

@@ -170,6 +170,7 @@ def pristine_ann(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("pristine-ann")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(vectorstore, "ANN_MIN_ROWS", 1)
+        patch.setattr(vectorstore, "ANN_MAX_VISITED", float("inf"))
         run_ingest(make_settings(root))
     return root / "data"
 

@@ -178,6 +178,7 @@ def test_an_index_with_hnsw_stores_round_trips_and_ranks_as_the_exact_one(
     run_ingest(fake_settings)
     exact = HybridIndex.load(fake_settings.index_dir)
     monkeypatch.setattr(vectorstore, "ANN_MIN_ROWS", 1)  # every store becomes a graph
+    monkeypatch.setattr(vectorstore, "ANN_MAX_VISITED", float("inf"))  # and stays one
     run_ingest(fake_settings, rebuild=True)
     index = HybridIndex.load(fake_settings.index_dir)
     assert vectorstore.is_ann(index.vectors) and vectorstore.is_ann(index.sentences.vectors)
