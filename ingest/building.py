@@ -47,8 +47,8 @@ def build(
     ``vectors`` may be handed over as a dict of the ``ChunkVectors`` fields that nothing
     else holds (as :func:`run_ingest` does): each array is then dropped as soon as its store
     is built, so the float vectors and the stores made from them are not all in memory at
-    once. ``previous``: the index the vectors were reused from; its 8-bit ranges (passages,
-    titles, pieces) are kept when the new vectors fit them (no drift of reused vectors).
+    once. ``previous``: the index the vectors were reused from; the 8-bit ranges of its
+    stores are kept when the new vectors fit them (no drift of reused vectors).
     """
     parts = dict(vars(vectors)) if isinstance(vectors, ChunkVectors) else vectors
     chunks, documents = corpus.chunks, corpus.loaded.documents

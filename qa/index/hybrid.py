@@ -60,7 +60,7 @@ logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 6  # 2: titles, sentence pieces; 3: fp16 stores; 4: chunk text not repeated;
 # 5: HNSW stores from ANN_MIN_ROWS rows, 8-bit piece codes, chunks without document fields;
-# 6: 8-bit passage and title codes, documents gzip-compressed, BM25 term counts not scores
+# 6: 8-bit passage codes, documents gzip-compressed, BM25 term counts not scores
 
 
 @dataclass(frozen=True)

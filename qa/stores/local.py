@@ -1,4 +1,4 @@
-"""The default store: an adapter over today's ``HybridIndex`` (FAISS fp16 + bm25s files).
+"""The default store: an adapter over today's ``HybridIndex`` (FAISS stores + bm25s scores).
 
 It computes exactly what the retriever computed before the store seam existed, so rankings,
 and therefore answers, are unchanged.

@@ -171,7 +171,7 @@ def test_index_is_not_pickle(fake_settings):
 def test_an_index_with_hnsw_stores_round_trips_and_ranks_as_the_exact_one(
     fake_settings, monkeypatch
 ):
-    """Format 5 from ``ANN_MIN_ROWS`` rows: HNSW stores, 8-bit pieces, chunks without the
+    """From ``ANN_MIN_ROWS`` rows (format 5 on): HNSW stores, 8-bit pieces, chunks without the
     fields their document holds; loaded, it serves the same chunks and near-same rankings."""
     from qa.index import vectorstore
 
