@@ -47,8 +47,8 @@ def build(
     ``vectors`` may be handed over as a dict of the ``ChunkVectors`` fields that nothing
     else holds (as :func:`run_ingest` does): each array is then dropped as soon as its store
     is built, so the float vectors and the stores made from them are not all in memory at
-    once. ``previous``: the index the vectors were reused from; its 8-bit piece ranges are
-    kept when the pieces fit them (no drift of reused vectors).
+    once. ``previous``: the index the vectors were reused from; the 8-bit ranges of its
+    stores are kept when the new vectors fit them (no drift of reused vectors).
     """
     parts = dict(vars(vectors)) if isinstance(vectors, ChunkVectors) else vectors
     chunks, documents = corpus.chunks, corpus.loaded.documents
@@ -69,14 +69,14 @@ def build(
     # Query-like vectors (titles and pieces are embedded as queries) tune the ANN stores.
     title_probes, piece_probes = _sample(parts["titles"]), _sample(parts["pieces"])
     pieces, spans, keys = parts.pop("pieces"), parts.pop("piece_spans"), parts.pop("piece_keys")
-    ranges = parts.pop("piece_ranges", None)
-    if ranges is None and previous is not None:  # called with a ChunkVectors and the index
-        ranges = ranges_of(previous.sentences.vectors)
-    sentences = SentenceIndex.build(pieces, spans, keys, title_probes, ranges)
+    ranges = parts.pop("ranges", None)
+    if ranges is None:  # called with a ChunkVectors and (maybe) the index it reused
+        ranges = stored_ranges(previous)
+    sentences = SentenceIndex.build(pieces, spans, keys, title_probes, ranges["piece"])
     del pieces, spans, keys
     title_terms = (passage_terms(c.title) for c in chunks)  # streamed: ids kept, not strings
     titles = TitleIndex.build(
-        title_terms, parts.pop("titles"), parts.pop("title_keys"), piece_probes
+        title_terms, parts.pop("titles"), parts.pop("title_keys"), piece_probes, ranges["title"]
     )
     terms = (passage_terms(f"{c.title} {c.text}") for c in chunks)
     return HybridIndex.build(
@@ -89,7 +89,20 @@ def build(
         titles,
         sentences,
         title_probes,
+        ranges["passage"],
     )
+
+
+def stored_ranges(previous: HybridIndex | None) -> dict[str, np.ndarray | None]:
+    """The 8-bit ranges of ``previous``'s passage, title and piece stores (None each without
+    one): a vector reused from it encodes to the same codes again when they are kept."""
+    if previous is None:
+        return dict.fromkeys(("passage", "title", "piece"))
+    return {
+        "passage": ranges_of(previous.vectors),
+        "title": ranges_of(previous.titles.vectors),
+        "piece": ranges_of(previous.sentences.vectors),
+    }
 
 
 def _sample(vectors: np.ndarray, n: int = 256) -> np.ndarray:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.building import Corpus, build
+from ingest.building import Corpus, build, stored_ranges
 from ingest.chunking import chunk_documents
 from ingest.freshness import check
 from ingest.loaders import LoadResult, load_paths
@@ -32,7 +32,6 @@ from qa.embedders.factory import model_id_for
 from qa.index.hybrid import HybridIndex
 from qa.index.lock import writer_lock
 from qa.index.sources import KnowledgeBase
-from qa.index.vectorstore import ranges_of
 from qa.index.versions import remove_leftovers
 from qa.settings import Settings
 from qa.stores.factory import catch_up_store, check_store, publish_to_store, store_behind
@@ -171,9 +170,8 @@ def _ingest(
     digest = fresh.digest
     vectors = embed_chunks(corpus.chunks, fresh.previous, embedder, settings, progress)
     embedded, parts = vectors.embedded, dict(vars(vectors))
-    previous = fresh.previous.sentences.vectors if fresh.previous else None
-    parts["piece_ranges"] = ranges_of(previous)  # reused pieces keep their 8-bit codes
-    del vectors, fresh, previous  # build() frees each array (and the previous index) once used
+    parts["ranges"] = stored_ranges(fresh.previous)  # reused vectors keep their 8-bit codes
+    del vectors, fresh  # build() frees each array (and the previous index) once used
     publish(build(corpus, parts, model_id, digest, settings, sources), settings)
     logger.info(
         "ingested documents=%d chunks=%d embedded=%d",

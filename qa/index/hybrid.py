@@ -5,9 +5,9 @@ Layout of ``<data_dir>/index/``::
     CURRENT                 name of the live version folder (replaced atomically)
     v-<stamp>/meta.json     format version, model id and backend, dim, chunker settings, corpus hash
     v-<stamp>/chunks.jsonl  one Chunk per line (row i = FAISS id i = BM25 doc i)
-    v-<stamp>/documents.jsonl
-    v-<stamp>/faiss.index   fp16 inner-product store of the L2-normalised passage vectors
-    v-<stamp>/bm25/         bm25s arrays (.npy, allow_pickle=False) + vocab/params JSON
+    v-<stamp>/documents.jsonl.gz  one Document per line, gzip (``qa.index.records``)
+    v-<stamp>/faiss.index   8-bit inner-product store of the L2-normalised passage vectors
+    v-<stamp>/bm25/         term counts and lengths (.npy, allow_pickle=False) + vocab JSON
     v-<stamp>/title_*       title BM25, title vectors and their keys (``qa.index.titles``)
     v-<stamp>/sentence_*    sentence-piece vectors, spans and keys (``qa.index.sentences``)
 
@@ -17,21 +17,32 @@ published by replacing ``CURRENT``; a crash at any point leaves the previous ver
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.index.bm25 import build_bm25, check_bm25, load_bm25, save_bm25
+from qa.index.records import (
+    CHUNKS,
+    DOCUMENTS,
+    chunk_record,
+    chunks_from,
+    document_from,
+    read_jsonl,
+    write_jsonl,
+)
 from qa.index.sentences import SentenceIndex, SentenceIndexError
 from qa.index.titles import TitleIndex, TitleIndexError
-from qa.index.vectorstore import build_store, read_store, vector, write_store
+from qa.index.vectorstore import VECTOR_BITS, build_store, read_store, vector, write_store
 from qa.index.versions import (
     IndexCorruptError,
     IndexLoadError,
@@ -39,7 +50,7 @@ from qa.index.versions import (
     current_version,
     new_version,
 )
-from qa.types import Chunk, Document, Section
+from qa.types import Chunk, Document
 
 if TYPE_CHECKING:
     import bm25s
@@ -47,9 +58,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 5  # 2: titles, sentence pieces; 3: fp16 stores; 4: chunk text not repeated;
-# 5: HNSW stores from ANN_MIN_ROWS rows, 8-bit piece codes, chunks without document fields
-_FROM_DOCUMENT = ("text", "source", "kind", "date")  # chunk fields stored once, in documents
+FORMAT_VERSION = 6  # 2: titles, sentence pieces; 3: fp16 stores; 4: chunk text not repeated;
+# 5: HNSW stores from ANN_MIN_ROWS rows, 8-bit piece codes, chunks without document fields;
+# 6: 8-bit passage codes, documents gzip-compressed, BM25 term counts not scores
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,7 @@ class HybridIndex:
     meta: IndexMeta
     documents: list[Document]
     chunks: list[Chunk]
-    vectors: faiss.Index  # fp16 store (qa.index.vectorstore)
+    vectors: faiss.Index  # 8-bit store (qa.index.vectorstore)
     bm25: bm25s.BM25
     embed_keys: list[str]
     titles: TitleIndex
@@ -103,9 +114,11 @@ class HybridIndex:
         titles: TitleIndex,
         sentences: SentenceIndex,
         probes: np.ndarray | None = None,
+        ranges: np.ndarray | None = None,
     ) -> HybridIndex:
-        """Assemble an index from chunks, vectors, BM25 tokens, titles and sentences."""
-        store = build_store(vectors, meta.dim, probes=probes)
+        """Assemble an index from chunks, vectors, BM25 tokens, titles and sentences
+        (``probes``, ``ranges``: see ``vectorstore.build_store``)."""
+        store = build_store(vectors, meta.dim, bits=VECTOR_BITS, probes=probes, ranges=ranges)
         bm25 = build_bm25(chunk_tokens)
         return cls(meta, documents, chunks, store, bm25, embed_keys, titles, sentences)
 
@@ -120,11 +133,11 @@ class HybridIndex:
             save_bm25(self.bm25, tmp / "bm25")
             self.titles.save(tmp)
             self.sentences.save(tmp)
-            _write_jsonl(tmp / "documents.jsonl", (asdict(d) for d in self.documents))
-            _write_jsonl(
-                tmp / "chunks.jsonl",
+            write_jsonl(tmp / DOCUMENTS, (asdict(d) for d in self.documents))
+            write_jsonl(
+                tmp / CHUNKS,
                 (  # text is the document's span; source, kind, date are the document's
-                    _chunk_record(c) | {"embed_key": k}
+                    chunk_record(c) | {"embed_key": k}
                     for c, k in zip(self.chunks, self.embed_keys, strict=True)
                 ),
             )
@@ -159,11 +172,11 @@ class HybridIndex:
 
     @classmethod
     def _read(cls, folder: Path, meta: IndexMeta) -> HybridIndex:
-        with _reading(folder / "documents.jsonl"):
-            documents = [_document_from(rec) for rec in _read_jsonl(folder / "documents.jsonl")]
+        with _reading(folder / DOCUMENTS):
+            documents = [document_from(rec) for rec in read_jsonl(folder / DOCUMENTS)]
             _expect("文档", len(documents), meta.n_documents)
-        with _reading(folder / "chunks.jsonl"):
-            chunks, embed_keys = _chunks_from(_read_jsonl(folder / "chunks.jsonl"), documents)
+        with _reading(folder / CHUNKS):
+            chunks, embed_keys = chunks_from(read_jsonl(folder / CHUNKS), documents)
             _expect("段落", len(chunks), meta.n_chunks)
         with _reading(folder / "faiss.index"):
             vectors = read_store(folder / "faiss.index")
@@ -206,6 +219,8 @@ def _reason(exc: Exception) -> str:
         return "文件不存在"
     if isinstance(exc, UnicodeDecodeError):
         return "不是有效的 UTF-8 文本"
+    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
+        return "压缩数据损坏或被截断"
     if isinstance(exc, json.JSONDecodeError):
         return f"JSON 无法解析,第 {exc.lineno} 行"
     if isinstance(exc, RuntimeError) and "faiss" in str(exc):
@@ -213,30 +228,6 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, ValueError) and "Failed to read all data" in str(exc):
         return "文件被截断"
     return f"{type(exc).__name__}: {str(exc)[:200]}"
-
-
-def _chunk_record(chunk: Chunk) -> dict[str, Any]:
-    """A chunk as stored: without the fields its document holds (``_FROM_DOCUMENT``)."""
-    return {k: v for k, v in asdict(chunk).items() if k not in _FROM_DOCUMENT}
-
-
-def _chunks_from(records: list[dict], documents: list[Document]) -> tuple[list[Chunk], list[str]]:
-    """Chunks (text, source, kind, date from their document) and embed keys, or ValueError."""
-    by_id = {d.doc_id: d for d in documents}
-    chunks, keys = [], []
-    for line, rec in enumerate(records, 1):
-        doc = by_id.get(str(rec.get("doc_id")))
-        start, end = rec.get("start"), rec.get("end")
-        if doc is None:
-            raise ValueError(f"第 {line} 行的段落所属文档不存在")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end):
-            raise ValueError(f"第 {line} 行的段落位置超出文档")
-        if end > len(doc.text):
-            raise ValueError(f"第 {line} 行的段落位置超出文档")
-        keys.append(str(rec.pop("embed_key")))
-        rec |= {"text": doc.text[start:end], "regions": tuple(rec["regions"])}
-        chunks.append(Chunk(**rec, source=doc.source, kind=doc.kind, date=doc.date))
-    return chunks, keys
 
 
 def recorded_sources(root: Path) -> list[Path]:
@@ -282,19 +273,3 @@ def check_compatible(meta: IndexMeta, model_id: str | None, backend: str | None 
             "请运行 `yibao ingest --rebuild` 用当前后端重建索引,"
             "或把 YIBAO_EMBEDDING_BACKEND 改回原后端。"
         )
-
-
-def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def _document_from(rec: dict) -> Document:
-    sections = tuple(Section(**s) for s in rec.get("sections", ()))
-    return Document(**{**rec, "regions": tuple(rec["regions"]), "sections": sections})

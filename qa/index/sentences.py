@@ -24,14 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from qa.index.vectorstore import build_store, read_store, search, vector, write_store
+from qa.index.vectorstore import VECTOR_BITS, build_store, read_store, search, vector, write_store
 
 logger = logging.getLogger(__name__)
 
 VECTORS = "sentence_vectors.faiss"
 SPANS = "sentence_spans.npy"
 KEYS = "sentence_keys.json"
-PIECE_BITS = 8  # 8-bit codes: the gold-set rankings hold (README, "Index layout")
 
 
 class SentenceIndexError(ValueError):
@@ -43,7 +42,7 @@ class SentenceIndex:
     """Piece vectors and where each piece lies.
 
     Attributes:
-        vectors: fp16 store of the pieces' unit vectors (``qa.index.vectorstore``).
+        vectors: 8-bit store of the pieces' unit vectors (``qa.index.vectorstore``).
         spans: ``(n_pieces, 3)`` int32 rows ``(chunk row, start, end)``.
         keys: Embedding cache key per piece (see :func:`sentence_key`).
     """
@@ -72,7 +71,7 @@ class SentenceIndex:
             raise ValueError("sentence vectors, spans and keys must have one row per piece")
         array = np.asarray(spans, dtype=np.int32).reshape(-1, 3)
         dim = vectors.shape[1] if vectors.ndim == 2 else 0
-        store = build_store(vectors, dim, bits=PIECE_BITS, probes=probes, ranges=ranges)
+        store = build_store(vectors, dim, bits=VECTOR_BITS, probes=probes, ranges=ranges)
         return cls(store, array, list(keys))
 
     def best_top(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:

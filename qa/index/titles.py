@@ -7,7 +7,7 @@ Row ``i`` of both belongs to chunk ``i`` of the index.
 
 Files, inside an index version folder (plain arrays and JSON, no pickle)::
 
-    title_bm25/          bm25s arrays (.npy) + vocab/params JSON
+    title_bm25/          term counts and row gaps (arrays.npz) + vocab.json (``qa.index.bm25``)
     title_vectors.faiss  fp16 inner-product store of the distinct titles, L2-normalised
     title_rows.npy       int32 (n_chunks,): row of title_vectors.faiss holding chunk i's title
     title_keys.json      embedding cache key per row (reused by incremental ingestion)
@@ -36,6 +36,9 @@ BM25_DIR = "title_bm25"
 VECTORS = "title_vectors.faiss"
 KEYS = "title_keys.json"
 OWNERS = "title_rows.npy"
+#: fp16 codes: 8-bit title codes swapped two near-tied hits of one dev question (its answer
+#: changed); 8-bit passages and pieces leave every dev and dev2 answer as it was.
+TITLE_BITS = 16
 
 
 class TitleIndexError(ValueError):
@@ -73,6 +76,7 @@ class TitleIndex:
         vectors: np.ndarray,
         keys: Sequence[str],
         probes: np.ndarray | None = None,
+        ranges: np.ndarray | None = None,
     ) -> TitleIndex:
         """Index title tokens (one list per chunk, streamed) next to their vectors (one per
         chunk)."""
@@ -83,7 +87,7 @@ class TitleIndex:
         owner = np.array([first.setdefault(k, len(first)) for k in keys], dtype=np.int32)
         distinct = np.unique(owner, return_index=True)[1]  # each title's first row
         dim = vectors.shape[1] if vectors.ndim == 2 else 0
-        store = build_store(vectors[distinct], dim, probes=probes)
+        store = build_store(vectors[distinct], dim, TITLE_BITS, probes=probes, ranges=ranges)
         return cls(bm25, store, list(keys), owner)
 
     def bm25_scores(self, tokens: Sequence[str]) -> np.ndarray:

@@ -7,7 +7,10 @@ Passages, titles and sentence pieces each live in one faiss index, chosen by its
 - from ``ANN_MIN_ROWS`` rows, an ``IndexHNSWSQ`` graph (approximate). Its search breadth
   (``efSearch``) is chosen when it is built: the smallest power of two whose recall@30 against
   the exact scan of the same codes reaches ``ANN_RECALL`` on a sample of the stored vectors
-  used as queries (:func:`calibrate`); it is saved with the index.
+  used as queries (:func:`calibrate`); it is saved with the index. A graph that needs to
+  compute distances to more than ``ANN_MAX_VISITED`` of its rows per query at that breadth
+  (:func:`visited_share`) is hardly faster than the exact scan, so the exact scan of the
+  same codes is kept instead (near-random vectors, e.g. the fake embedder's at 100k rows).
 
 Codes are ``QT_fp16`` (exact round trip: decode → encode gives the same codes, so vectors
 reused by a later ingestion do not drift) or, with ``bits=8``, ``QT_8bit`` (per-dimension
@@ -42,6 +45,8 @@ ANN_RECALL = 0.99  # recall@ANN_K on the probes (vs the exact scan) that efSearc
 ANN_K = 30  # = the default candidate_k: the depth each signal is fused at
 ANN_PROBES = 64  # sample queries for the calibration
 ANN_MAX_EF = 2048
+ANN_MAX_VISITED = 0.05  # a graph computing more distances than this share of rows: flat
+VECTOR_BITS = 8  # passage and piece stores (titles: titles.TITLE_BITS): dev answers unchanged
 
 
 def _quantizer(bits: int) -> int:
@@ -82,7 +87,40 @@ def build_store(
         store.add(_rows(vectors[start : start + _ADD_ROWS], dim))
     if is_ann(store):
         store.hnsw.efSearch = calibrate(store, vectors, dim, probes)
+        share = visited_share(store, _probe_queries(vectors, dim, probes))
+        if share > ANN_MAX_VISITED:  # slower than the exact scan it approximates
+            logger.info("hnsw rows=%d visits %.3f of them per query: flat", store.ntotal, share)
+            return _flat_copy(store, vectors, dim)
     return store
+
+
+def _flat_copy(store: Store, vectors: np.ndarray, dim: int) -> Store:
+    """The exact index of ``store``'s codes (same quantizer and ranges, rows in order)."""
+    import faiss
+
+    codes: Any = _flat_of(store)
+    flat = faiss.IndexScalarQuantizer(dim, codes.sq.qtype, faiss.METRIC_INNER_PRODUCT)
+    faiss.copy_array_to_vector(faiss.vector_to_array(codes.sq.trained), flat.sq.trained)
+    flat.is_trained = True
+    for start in range(0, len(vectors), _ADD_ROWS):
+        flat.add(_rows(vectors[start : start + _ADD_ROWS], dim))
+    return flat
+
+
+def visited_share(store: Store, queries: np.ndarray) -> float:
+    """Distances an HNSW search at its ``efSearch`` computes per query of ``queries``, as a
+    share of the rows (faiss's count, upper levels included: above 1 on a tiny graph; 0.0
+    for a flat store). A graph's distance costs about eight of a flat scan's (random access;
+    measured at 100k rows, README "Benchmark"): from ``ANN_MAX_VISITED`` (5%) the graph saves
+    at most ~60% of the exact scan's time, and the exact scan is kept instead."""
+    import faiss
+
+    if not is_ann(store) or not len(queries):
+        return 0.0
+    stats = _lib(faiss).cvar.hnsw_stats
+    stats.reset()
+    _search_many(store, queries, min(ANN_K, store.ntotal), store.hnsw.efSearch)
+    return float(stats.ndis) / len(queries) / max(store.ntotal, 1)
 
 
 def _set_ranges(store: Store, vectors: np.ndarray, dim: int, ranges: np.ndarray | None) -> None:
@@ -168,14 +206,7 @@ def calibrate(store: Store, vectors: np.ndarray, dim: int, probes: np.ndarray | 
     ``ANN_RECALL`` at ``ANN_K`` for ``probes`` (at most ``ANN_PROBES`` of them); without
     probes, each query is the normalised sum of two stored vectors (between rows: harder
     than a row itself). ``ANN_MAX_EF`` at most."""
-    rng = np.random.default_rng(0)
-    if probes is not None and len(probes):
-        picked = rng.choice(len(probes), min(ANN_PROBES, len(probes)), replace=False)
-        queries = _rows(probes[np.sort(picked)], dim)
-    else:
-        pairs = rng.integers(0, len(vectors), size=(ANN_PROBES, 2))
-        queries = _rows(vectors[pairs[:, 0]], dim) + _rows(vectors[pairs[:, 1]], dim)
-    queries /= np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
+    queries = _probe_queries(vectors, dim, probes)
     ef = 2 * ANN_K
     while True:
         recall = recall_at(store, queries, ANN_K, ef)
@@ -183,6 +214,19 @@ def calibrate(store: Store, vectors: np.ndarray, dim: int, probes: np.ndarray | 
             logger.info("hnsw rows=%d efSearch=%d recall@%d=%.3f", store.ntotal, ef, ANN_K, recall)
             return ef
         ef = min(ef * 3 // 2, ANN_MAX_EF)
+
+
+def _probe_queries(vectors: np.ndarray, dim: int, probes: np.ndarray | None) -> np.ndarray:
+    """At most ``ANN_PROBES`` of ``probes`` (unit rows), or normalised sums of two stored
+    vectors when there are none; the same ones on each call."""
+    rng = np.random.default_rng(0)
+    if probes is not None and len(probes):
+        picked = rng.choice(len(probes), min(ANN_PROBES, len(probes)), replace=False)
+        queries = _rows(probes[np.sort(picked)], dim)
+    else:
+        pairs = rng.integers(0, len(vectors), size=(ANN_PROBES, 2))
+        queries = _rows(vectors[pairs[:, 0]], dim) + _rows(vectors[pairs[:, 1]], dim)
+    return queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
 
 
 def search(store: Store, query: np.ndarray, k: int) -> list[tuple[int, float]]:

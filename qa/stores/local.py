@@ -1,4 +1,4 @@
-"""The default store: an adapter over today's ``HybridIndex`` (FAISS fp16 + bm25s files).
+"""The default store: an adapter over today's ``HybridIndex`` (FAISS stores + bm25s scores).
 
 It computes exactly what the retriever computed before the store seam existed, so rankings,
 and therefore answers, are unchanged.
@@ -24,16 +24,23 @@ from qa.types import Chunk, Document
 def top_rows(scores: np.ndarray, k: int, floor: float | None = None) -> Ranked:
     """The ``k`` best rows, best first (ties: lower row first), above ``floor``.
 
-    ``np.partition`` finds the k-th best score in linear time; only the rows scoring at
-    least that much are sorted.
+    Only the rows scoring above zero are ranked when there are ``k`` of them (BM25: the
+    rows holding a query term, usually a small share of a large index); ``np.partition``
+    finds the k-th best of them in linear time and only the rows scoring at least that much
+    are sorted. Otherwise rows scoring zero follow, lowest row first, as a full sort would.
     """
     if k <= 0 or not len(scores):
         return []
-    if k < len(scores):
-        kth = -np.partition(-scores, k - 1)[k - 1]  # the k-th best score
-        rows = np.flatnonzero(scores >= kth)  # all rows tied with it too, for a stable cut
-    else:
-        rows = np.arange(len(scores))
+    rows = np.flatnonzero(scores > 0)
+    if len(rows) < k:
+        if len(rows) + np.count_nonzero(scores == 0) < len(scores):  # negatives: every row
+            rows = np.arange(len(scores))
+        else:
+            rows = np.concatenate([rows, np.flatnonzero(scores == 0)[: k - len(rows)]])
+    if k < len(rows):
+        part = scores[rows]
+        kth = -np.partition(-part, k - 1)[k - 1]  # the k-th best score
+        rows = rows[part >= kth]  # all rows tied with it too, for a stable cut
     order = rows[np.lexsort((rows, -scores[rows]))][:k]
     return [(int(r), float(scores[r])) for r in order if floor is None or scores[r] > floor]
 

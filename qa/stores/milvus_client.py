@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.index.hybrid import _document_from
+from qa.index.records import document_from
 from qa.index.versions import IndexLoadError
 from qa.types import Chunk, Document
 
@@ -196,7 +196,7 @@ def _join_documents(found: list[dict]) -> Iterator[Document]:
         if str(rec["key"]).startswith("d/"):
             parts.setdefault(rec["name"], []).append((rec["key"], rec["record"]))
     for doc_id in sorted(parts):
-        yield _document_from(json.loads("".join(p for _, p in sorted(parts[doc_id]))))
+        yield document_from(json.loads("".join(p for _, p in sorted(parts[doc_id]))))
 
 
 def _chunk_from(rec: dict) -> Chunk:

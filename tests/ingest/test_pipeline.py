@@ -2,6 +2,7 @@
 
 import shutil
 
+import numpy as np
 import pytest
 
 import ingest.building as building
@@ -156,3 +157,34 @@ def test_sentence_signal_off_embeds_no_pieces_and_turning_it_on_makes_the_index_
     assert load_retriever(settings).search("怎么激活医保码", top_k=3)
     assert not is_stale(settings)
     assert is_stale(make_settings(tmp_path / "off", sentence_dense_weight=0.5))
+
+
+def test_a_reingest_keeps_every_reused_vectors_8bit_codes(tmp_path):
+    """Passages and pieces are 8-bit codes with per-dimension ranges (titles fp16): an ingest
+    that reuses them (one file removed, so the rest fit the old ranges) keeps the ranges,
+    and every reused vector decodes to exactly what it did before."""
+    from qa.index.vectorstore import ranges_of
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = make_settings(tmp_path, corpus_dir=corpus)
+    run_ingest(settings)
+    before = HybridIndex.load(settings.index_dir)
+    (corpus / "004_ef3ce06d3a4f1cd1.txt").unlink()
+    counting = CountingEmbedder()
+    assert run_ingest(settings, embedder=counting).embedded == 0 and counting.passages == 0
+    after = HybridIndex.load(settings.index_dir)
+    assert 0 < len(after.chunks) < len(before.chunks)
+
+    pairs = [(before.vectors, after.vectors), (before.sentences.vectors, after.sentences.vectors)]
+    for old, new in pairs:
+        assert ranges_of(old) is not None and np.array_equal(ranges_of(old), ranges_of(new))
+    old_rows = {key: row for row, key in enumerate(before.embed_keys)}
+    for row, key in enumerate(after.embed_keys):
+        assert np.array_equal(after.vector_of(row), before.vector_of(old_rows[key]))
+        old_title = before.titles.vector_of(old_rows[key])
+        assert np.array_equal(after.titles.vector_of(row), old_title)
+    old_pieces = {key: p for p, key in enumerate(before.sentences.keys)}
+    for piece, key in enumerate(after.sentences.keys):
+        old_piece = before.sentences.vector_of(old_pieces[key])
+        assert np.array_equal(after.sentences.vector_of(piece), old_piece)

@@ -32,10 +32,26 @@ def test_the_streamed_build_scores_exactly_as_bm25s(token_lists):
 
 
 def test_the_streamed_build_round_trips_and_passes_the_load_checks(token_lists, tmp_path):
-    save_bm25(build_bm25(token_lists), tmp_path / "bm25")
+    built = build_bm25(token_lists)
+    save_bm25(built, tmp_path / "bm25")
     loaded = load_bm25(tmp_path / "bm25")
     check_bm25(loaded, len(token_lists))
     assert loaded.get_scores(["医保码"]).max() > 0
+    # counts and row gaps are stored, the float32 scores recomputed: bit for bit the same
+    for key in ("data", "indices", "indptr"):
+        assert np.array_equal(loaded.scores[key], built.scores[key]), key
+        assert loaded.scores[key].dtype == built.scores[key].dtype, key
+    for query in QUERIES:
+        assert np.array_equal(loaded.get_scores(query), built.get_scores(query)), query
+    assert loaded.vocab_dict == built.vocab_dict
+
+
+def test_stored_bm25_is_smaller_than_its_float_scores(token_lists, tmp_path):
+    built = build_bm25(token_lists * 20)  # many rows: the row gaps within a term are small
+    save_bm25(built, tmp_path / "bm25")
+    stored = (tmp_path / "bm25" / "arrays.npz").stat().st_size
+    scores = built.scores
+    assert stored < (scores["data"].nbytes + scores["indices"].nbytes) / 3
 
 
 def test_an_empty_corpus_is_one_placeholder_row():

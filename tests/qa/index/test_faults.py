@@ -8,6 +8,7 @@ ingestion rebuilds a working index; plus leftovers of killed runs and concurrent
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -53,6 +54,11 @@ def _invalid_utf8(path: Path) -> None:
     path.write_bytes(data[:100] + b"\xff\xfe\xfa" + data[100:])
 
 
+def _invalid_utf8_inside(path: Path) -> None:  # a sound gzip stream of bad text
+    data = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(data[:100] + b"\xff\xfe\xfa" + data[100:]))
+
+
 def _remove(path: Path) -> None:
     shutil.rmtree(path) if path.is_dir() else path.unlink()
 
@@ -60,6 +66,13 @@ def _remove(path: Path) -> None:
 def _rows_out_of_range(path: Path) -> None:  # parses, but points at rows that do not exist
     array = np.load(path, allow_pickle=False)
     np.save(path, array + 10_000, allow_pickle=False)
+
+
+def _gaps_out_of_range(path: Path) -> None:  # parses, but points at rows that do not exist
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = dict(stored)
+    arrays["gaps"] = arrays["gaps"].astype(np.int64) + 10_000
+    np.savez_compressed(path, **arrays)
 
 
 def _span_out_of_range(path: Path) -> None:
@@ -85,12 +98,15 @@ MATRIX: list[tuple[str, Damage]] = [
     ("chunks.jsonl", _span_out_of_range),
     ("meta.json", _random_bytes),
     ("meta.json", _bad_dim),
-    ("documents.jsonl", _invalid_utf8),
-    ("documents.jsonl", _remove),
+    ("documents.jsonl.gz", _invalid_utf8_inside),
+    ("documents.jsonl.gz", _invalid_utf8),  # the compressed stream itself damaged
+    ("documents.jsonl.gz", _truncate),
+    ("documents.jsonl.gz", _remove),
     ("bm25", _remove),
-    ("bm25/indices.csc.index.npy", _truncate),
-    ("bm25/indices.csc.index.npy", _rows_out_of_range),
-    ("bm25/vocab.index.json", _truncate),
+    ("bm25/arrays.npz", _truncate),
+    ("bm25/arrays.npz", _gaps_out_of_range),
+    ("bm25/vocab.json", _truncate),
+    ("title_bm25/arrays.npz", _random_bytes),
     ("title_vectors.faiss", _truncate),
     ("title_rows.npy", _rows_out_of_range),
     ("sentence_spans.npy", _truncate),
@@ -154,6 +170,7 @@ def pristine_ann(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("pristine-ann")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(vectorstore, "ANN_MIN_ROWS", 1)
+        patch.setattr(vectorstore, "ANN_MAX_VISITED", float("inf"))
         run_ingest(make_settings(root))
     return root / "data"
 
@@ -176,8 +193,8 @@ def test_a_damaged_hnsw_store_is_one_typed_error_and_the_next_ingest_rebuilds(
 def test_corrupt_error_names_the_damaged_file(pristine, tmp_path):
     settings = make_settings(tmp_path)
     shutil.copytree(pristine, settings.data_dir)
-    target = current_version(settings.index_dir) / "documents.jsonl"
-    _invalid_utf8(target)
+    target = current_version(settings.index_dir) / "documents.jsonl.gz"
+    _invalid_utf8_inside(target)
     with pytest.raises(IndexCorruptError) as raised:
         HybridIndex.load(settings.index_dir)
     assert raised.value.path == target and str(target) in str(raised.value)

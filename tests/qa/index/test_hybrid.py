@@ -30,7 +30,7 @@ def test_round_trip_preserves_chunks_documents_and_vectors(fake_settings):
     assert ids[0][0] == row
     folder = current_version(fake_settings.index_dir)
     names = {p.name for p in folder.iterdir()}
-    assert {"meta.json", "chunks.jsonl", "documents.jsonl", "faiss.index", "bm25"} <= names
+    assert {"meta.json", "chunks.jsonl", "documents.jsonl.gz", "faiss.index", "bm25"} <= names
     # plain files only: nothing that needs pickle to read
     assert not list(folder.rglob("*.pkl")) and not list(folder.rglob("*.pickle"))
     meta = json.loads((folder / "meta.json").read_text("utf-8"))
@@ -55,6 +55,22 @@ def test_load_refuses_other_format_version(fake_settings):
     meta_path.write_text(json.dumps(meta), "utf-8")
     with pytest.raises(IndexMismatchError, match="格式版本"):
         HybridIndex.load(fake_settings.index_dir)
+
+
+def test_a_format_5_index_is_refused_and_the_next_ingest_rebuilds_it(fake_settings):
+    """Format 5 kept fp16 passage and title codes, plain documents.jsonl and bm25s float
+    scores: this code cannot read it and says to rebuild; ``is_stale`` agrees."""
+    from ingest.pipeline import is_stale
+
+    run_ingest(fake_settings)
+    folder = current_version(fake_settings.index_dir)
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    (folder / "meta.json").write_text(json.dumps(meta | {"format_version": 5}), "utf-8")
+    with pytest.raises(IndexMismatchError, match="yibao ingest --rebuild"):
+        HybridIndex.load(fake_settings.index_dir)
+    assert is_stale(fake_settings)
+    assert not run_ingest(fake_settings).up_to_date
+    assert HybridIndex.load(fake_settings.index_dir).meta.format_version == FORMAT_VERSION == 6
 
 
 def test_missing_index_says_how_to_build(fake_settings):
@@ -155,13 +171,14 @@ def test_index_is_not_pickle(fake_settings):
 def test_an_index_with_hnsw_stores_round_trips_and_ranks_as_the_exact_one(
     fake_settings, monkeypatch
 ):
-    """Format 5 from ``ANN_MIN_ROWS`` rows: HNSW stores, 8-bit pieces, chunks without the
+    """From ``ANN_MIN_ROWS`` rows (format 5 on): HNSW stores, 8-bit pieces, chunks without the
     fields their document holds; loaded, it serves the same chunks and near-same rankings."""
     from qa.index import vectorstore
 
     run_ingest(fake_settings)
     exact = HybridIndex.load(fake_settings.index_dir)
     monkeypatch.setattr(vectorstore, "ANN_MIN_ROWS", 1)  # every store becomes a graph
+    monkeypatch.setattr(vectorstore, "ANN_MAX_VISITED", float("inf"))  # and stays one
     run_ingest(fake_settings, rebuild=True)
     index = HybridIndex.load(fake_settings.index_dir)
     assert vectorstore.is_ann(index.vectors) and vectorstore.is_ann(index.sentences.vectors)

@@ -31,6 +31,31 @@ def corpus() -> np.ndarray:
     return _unit(3000, 1)
 
 
+@pytest.fixture(autouse=True)
+def keep_graphs(monkeypatch):
+    """Graphs stay graphs here, whatever share of these few rows they visit (see
+    ``test_a_graph_visiting_many_of_its_rows_is_replaced_by_the_exact_scan``)."""
+    monkeypatch.setattr(vectorstore, "ANN_MAX_VISITED", float("inf"))
+
+
+def test_a_graph_visiting_many_of_its_rows_is_replaced_by_the_exact_scan(corpus, monkeypatch):
+    graph = build_store(corpus, DIM, bits=8, ann_min_rows=1)
+    probes = _unit(64, 6)
+    share = vectorstore.visited_share(graph, probes)
+    assert share > 0 and vectorstore.visited_share(build_store(corpus, DIM, 8), probes) == 0
+    graph.hnsw.efSearch *= 4  # a wider search visits more rows
+    assert vectorstore.visited_share(graph, probes) > share
+    monkeypatch.setattr(vectorstore, "ANN_MAX_VISITED", share / 2)
+    flat = build_store(corpus, DIM, bits=8, ann_min_rows=1, probes=probes)
+    assert not is_ann(flat) and flat.ntotal == len(corpus)
+    exact = build_store(corpus, DIM, bits=8)  # the same codes as the flat twin
+    assert np.array_equal(ranges_of(flat), ranges_of(exact))
+    for query in _unit(5, 7):
+        assert search(flat, query, 30) == search(exact, query, 30)
+    monkeypatch.setattr(vectorstore, "ANN_MAX_VISITED", float("inf"))
+    assert is_ann(build_store(corpus, DIM, bits=8, ann_min_rows=1, probes=probes))
+
+
 def test_the_kind_of_store_is_chosen_by_its_size(corpus):
     assert not is_ann(build_store(corpus[:999], DIM, ann_min_rows=1000))
     assert is_ann(build_store(corpus[:1000], DIM, ann_min_rows=1000))
