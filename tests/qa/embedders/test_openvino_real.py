@@ -1,7 +1,8 @@
 """The OpenVINO export of the bundled model gives the torch backend's vectors and rankings.
 
 Texts: the gold dev questions (queries; never the sealed split) and every corpus chunk
-(passages). Torch passage vectors come from the index the real-model tests build.
+(passages, from the torch-built index's chunks). Both backends embed the passages here: the
+index stores 8-bit passage codes, not the encoder's float vectors.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def vectors(torch_settings, torch_embedder, ov_embedder) -> Vectors:
     return Vectors(
         torch_embedder.embed_queries(questions),
         ov_embedder.embed_queries(questions),
-        np.stack([index.vector_of(row) for row in range(len(index.chunks))]),
+        torch_embedder.embed_passages(passages),  # not the index's: it keeps 8-bit codes
         ov_embedder.embed_passages(passages),
     )
 
