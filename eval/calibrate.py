@@ -27,6 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 
+from eval.conversations import Conversation, load_conversations
 from eval.gold import GoldItem, split_items
 from ingest.pipeline import run_ingest
 from qa.refusal.calibration import RefusalModel, save_model
@@ -119,8 +120,9 @@ def _report(items: Sequence[GoldItem], decisions: Mapping[str, RefusalDecision])
 
 
 def _scored_by_model(features: RefusalFeatures, hits: Sequence[Hit]) -> bool:
-    """Whether ``decide`` gets past the intent and region rules for this question."""
-    region_rule = bool(features.missing_regions and features.asks_local)
+    """Whether ``decide`` gets past the intent, region and year rules for this question."""
+    missing = features.missing_regions or features.missing_years
+    region_rule = bool(missing and features.asks_local)
     return features.intent == "insurance" and bool(hits) and not region_rule
 
 
@@ -199,6 +201,17 @@ def retrieve_all(retriever: HybridRetriever, items: Sequence[GoldItem]) -> Retri
     return out
 
 
+def retrieve_chats(
+    retriever: HybridRetriever, chats: Sequence[Conversation], max_turns: int
+) -> Retrieved:
+    """Each chat's last question, understood with its earlier turns, and its top hits."""
+    out = {}
+    for chat in chats:
+        question = understand(chat.question, chat.turns, max_turns)
+        out[chat.id] = (question, retriever.retrieve(question, top_k=TOP_K).hits)
+    return out
+
+
 def decide_all(model: RefusalModel, retrieved: Retrieved) -> dict[str, RefusalDecision]:
     """``qa.refusal.decision.decide`` with ``model`` for every retrieved question."""
     return {i: decide(question, hits, model) for i, (question, hits) in retrieved.items()}
@@ -227,8 +240,9 @@ def fit_model(
 
 
 def calibrate(settings: Settings, items: Sequence[GoldItem]) -> CalibrationResult:
-    """Fit the refusal model on the tuning splits of ``items`` (dev + dev2, reported as
-    ``dev``) and score it on them and on test.
+    """Fit the refusal model on the tuning data (dev + dev2 of ``items`` and the chats of
+    ``eval/conversations.jsonl``, their last question understood with the earlier turns;
+    reported as ``dev``) and score it on them and on test.
 
     Args:
         settings: Index and embedding model to retrieve with (the index is built if stale).
@@ -239,9 +253,15 @@ def calibrate(settings: Settings, items: Sequence[GoldItem]) -> CalibrationResul
         The model (weights, bias, threshold, date and numbers) and both split reports.
     """
     run_ingest(settings)  # no-op when the index is current
-    dev = [*split_items(items, "dev"), *split_items(items, "dev2")]  # all tuning data
+    chats = load_conversations()
+    tuning = [*split_items(items, "dev"), *split_items(items, "dev2")]
     test = split_items(items, "test")
-    retrieved = retrieve_all(load_retriever(settings), [*dev, *test])
+    retriever = load_retriever(settings)
+    retrieved = {
+        **retrieve_all(retriever, [*tuning, *test]),
+        **retrieve_chats(retriever, chats, settings.max_history_turns),
+    }
+    dev = [*tuning, *(chat.as_gold_item() for chat in chats)]  # all tuning data
     model, facts = fit_model(dev, retrieved)
     decisions = decide_all(model, retrieved)
     reports = {name: _report(split, decisions) for name, split in (("dev", dev), ("test", test))}

@@ -7,7 +7,8 @@ Routing, in order:
 2. No hits → ``not_found``.
 3. The question asks for a local figure or rule (多少, 比例 …) of a place no top-5 passage
    covers → ``region`` (北京医保码怎么激活 asks for a national procedure and goes on).
-4. The question names a 医保 concept (起付线, 工伤认定 …) no top-5 passage mentions → ``not_found``.
+4. The question asks for a local figure of a year (2026年度) no top-5 passage names, or names a
+   医保 concept (起付线, 工伤认定 …) no top-5 passage mentions → ``not_found``.
 5. Otherwise a calibrated logistic score ``sigmoid(w · features + b)`` (``qa.refusal.features``)
    refuses as ``not_found`` at or above the threshold, else ``answer``.
 
@@ -95,6 +96,8 @@ def decide(
     if features.missing_regions and features.asks_local:
         missing = (*features.missing_regions, *features.missing_terms)
         return RefusalDecision(True, "region", 1.0, missing, facts)
+    if features.missing_years and features.asks_local:  # 2026年度 asked, 2025 figures found
+        return RefusalDecision(True, "not_found", 1.0, features.missing_terms, facts)
     if features.missing_concepts:
         return RefusalDecision(True, "not_found", 1.0, features.missing_terms, facts)
     score = model.score(features)

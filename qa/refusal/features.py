@@ -12,8 +12,11 @@ Features of (question, hits):
   ``data/intent_terms.toml``: 起付线, 慢特病, 工伤认定 …) that no top-5 passage mentions,
   synonyms counted (``missing_concepts`` names them).
 * ``region_missing`` — 1 when the question names a place no top-5 passage covers
-  (``missing_regions`` names them); ``asks_local`` — it asks for a local figure or rule
-  (多少, 比例, 标准 … in ``data/intent_terms.toml``), which only a passage about that place answers.
+  (``missing_regions`` names them; for an amount question only a passage that also states an
+  amount covers it: 汕头 named in a snippet about 参保地 gives no 汕头 rate); ``asks_local`` —
+  it asks for a local figure or rule (多少, 比例, 标准 … in ``data/intent_terms.toml``), which
+  only a passage about that place answers. ``missing_years`` — years the question names
+  (2026年度) that no top-5 passage names.
 
 Key terms are the question's jieba search-mode words of 2+ characters without stopwords, the
 generic 医保 words of ``data/intent_terms.toml`` (医保, 怎么, 办理 …) and place names (places
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -46,6 +50,8 @@ FEATURE_NAMES = (
     "agreement",
     "domain_missing",
 )
+_STATES_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:元|%|％)")
+_YEAR = re.compile(r"(?<!\d)20\d\d(?=\s*年)")
 _MISSING_BELOW = 0.5  # a term covered less than this is reported as missing
 
 
@@ -68,6 +74,7 @@ class RefusalFeatures:
     missing_concepts: tuple[str, ...]
     regions: tuple[str, ...]
     missing_regions: tuple[str, ...]
+    missing_years: tuple[str, ...] = ()
 
     def vector(self, names: Sequence[str] = FEATURE_NAMES) -> list[float]:
         """The numeric features ``names`` in order (an unknown name counts as 0)."""
@@ -149,8 +156,15 @@ def compute_features(
     missing_concepts = tuple(
         t for t in question.concepts if not any(v in context for v in vocab.variants(t))
     )
-    chunk_regions = [r for h in hits[:context_hits] for r in h.chunk.regions]
+    stating = [  # an amount question is answered by a passage stating one
+        h
+        for h in hits[:context_hits]
+        if question.kind != "amount" or _STATES_AMOUNT.search(f"{h.chunk.title} {h.chunk.text}")
+    ]
+    chunk_regions = [r for h in stating for r in h.chunk.regions]
     missing_regions = tuple(p for p in question.regions if not _place_covered(p, chunk_regions))
+    asked_years = dict.fromkeys(_YEAR.findall(question.text))
+    missing_years = tuple(y for y in asked_years if y not in context)
     return RefusalFeatures(
         dense_top=dense[0] if dense else 0.0,
         dense_margin=dense[0] - dense[1] if len(dense) > 1 else 0.0,
@@ -169,4 +183,5 @@ def compute_features(
         missing_concepts=missing_concepts,
         regions=question.regions,
         missing_regions=missing_regions,
+        missing_years=missing_years,
     )

@@ -20,8 +20,10 @@ from eval.calibrate import (
     fit_logistic,
     fit_model,
     retrieve_all,
+    retrieve_chats,
     save_calibration,
 )
+from eval.conversations import load_conversations
 from eval.gold import load_gold, split_items
 from ingest.pipeline import run_ingest
 from qa.refusal.calibration import load_calibration
@@ -108,9 +110,9 @@ def test_fits_a_model_with_a_threshold_in_range(result):
 
 
 def test_reports_both_splits(result, items):
-    assert result.dev.n_answerable + result.dev.n_unanswerable + result.test.n_answerable + (
-        result.test.n_unanswerable
-    ) == len(items)
+    reported = result.dev.n_answerable + result.dev.n_unanswerable + result.test.n_answerable
+    reported += result.test.n_unanswerable
+    assert reported == len(items) + len(load_conversations())  # the chats are tuning data too
     for report in (result.dev, result.test):
         for rate in (report.accuracy, report.refusal_rate, report.false_refusal_rate):
             assert rate is not None and 0.0 <= rate <= 1.0
@@ -146,14 +148,19 @@ def test_json_round_trip_with_date_and_numbers(result, tmp_path):
 
 @pytest.mark.slow
 def test_shipped_calibration_and_a_sklearn_refit_decide_alike(real_settings):
-    """Refit on today's dev + dev2 features: every gold item gets the shipped model's
-    decision."""
+    """Refit on today's dev + dev2 + chat features: every gold item and chat gets the
+    shipped model's decision."""
     run_ingest(real_settings)
+    chats = load_conversations()
     tuning = [*split_items(load_gold(), "dev"), *split_items(load_gold(), "dev2")]
     gold = [*split_items(load_gold(), "all"), *split_items(load_gold(), "dev2")]
-    retrieved = retrieve_all(load_retriever(real_settings), gold)
+    retriever = load_retriever(real_settings)
+    retrieved = {
+        **retrieve_all(retriever, gold),
+        **retrieve_chats(retriever, chats, real_settings.max_history_turns),
+    }
     shipped = load_calibration()
-    refit, facts = fit_model(tuning, retrieved)
+    refit, facts = fit_model([*tuning, *(c.as_gold_item() for c in chats)], retrieved)
     print("shipped", shipped.info.get("l2"), shipped.threshold, "refit", facts, refit.threshold)
     ours, theirs = decide_all(refit, retrieved), decide_all(shipped, retrieved)
     differ = {

@@ -64,6 +64,24 @@ def test_an_action_the_passages_never_describe_is_not_found(question):
     assert not decide(understand("家庭共济怎么绑定"), [FAMILY, ACTIVATE], NEVER).refuse
 
 
+def test_a_local_figure_for_a_year_no_passage_names_is_not_found():
+    rates = hit("居民医保缴费标准", "2025年度城乡居民医保个人缴费400元/年。", 0.92, 6.0)
+    decision = decide(understand("2026年度居民医保个人缴费标准是多少"), [rates], NEVER)
+    assert decision.refuse and decision.kind == "not_found"
+    assert decision.features["missing_years"] == ["2026"]
+    assert not decide(understand("2025年度居民医保个人缴费标准是多少"), [rates], NEVER).refuse
+
+
+def test_a_place_named_only_beside_no_figure_does_not_cover_a_local_amount():
+    """汕头 named in a snippet about changing 参保地 gives no 汕头 rate."""
+    shantou = hit("汕头手机上怎么更换参保地", "登录医保APP切换参保地。", 0.9, 5.0, ("汕头", "广东"))
+    decision = decide(understand("汕头居民医保一年交多少钱"), [shantou, ACTIVATE], NEVER)
+    assert decision.refuse and decision.kind == "region"
+    rate = hit("汕头居民医保缴费", "汕头居民医保个人缴费380元/年。", 0.9, 5.0, ("汕头", "广东"))
+    assert not decide(understand("汕头居民医保一年交多少钱"), [rate], NEVER).refuse
+    assert not decide(understand("汕头医保参保地怎么换"), [shantou], NEVER).refuse  # no amount
+
+
 def test_model_decides_the_rest():
     assert decide(understand("医保码怎么激活"), [ACTIVATE, FAMILY], NEVER).kind == "answer"
     refused = decide(understand("医保码怎么激活"), [ACTIVATE, FAMILY], ALWAYS)
