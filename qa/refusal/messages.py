@@ -179,8 +179,15 @@ def _suggestion_lines(suggestions: Sequence[str]) -> str:
     return f"\n\n您可以试试这样问:\n{lines}"
 
 
+#: A question's closing words and punctuation (the refusal quotes what was asked, not how).
+_QUESTION_END = re.compile(r"(?:怎么办|怎么弄|怎么整|咋办|吗|呢|啊)?[?？!！。.,，\s]*$")
+
+
 def _not_found(decision: RefusalDecision, question: Question) -> str:
     topic = question.topic or question.asked.strip()
+    asked = _QUESTION_END.sub("", question.asked.strip())
+    if any(m != topic and topic in m for m in decision.missing) and not re.search(r"\d", asked):
+        topic = asked or topic  # “密码” for 密码忘了怎么办 (a refusal states no figures)
     text = f"资料库中没有找到关于“{topic}”的内容。"
     places = [m for m in decision.missing if m in decision.features.get("missing_regions", ())]
     if decision.kind == "region" and places:

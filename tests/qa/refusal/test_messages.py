@@ -105,3 +105,10 @@ def test_a_pool_built_once_suggests_what_the_chunks_do(corpus_chunks):
     assert ranked and all(score > 0 for score, _ in ranked)  # only titles sharing a bigram
     assert [s for s, _ in ranked] == sorted((s for s, _ in ranked), reverse=True)
     assert len(ranked) < len(pool.candidates)
+
+
+def test_a_missing_term_longer_than_the_topic_quotes_the_question(corpus_documents):
+    """Not “密码” (the corpus has 密码) with (未找到:密码忘): the user's own words."""
+    decision, text = _refusal("医保卡密码忘了怎么办", [ACTIVATE], corpus_documents)
+    assert decision.kind == "not_found"
+    assert "资料库中没有找到关于“医保卡密码忘了”的内容。" in text and "未找到" not in text
