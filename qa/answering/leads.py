@@ -19,12 +19,18 @@ import re
 from collections.abc import Sequence
 
 from qa.answering.points import Scorer
-from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, sibling_units
+from qa.answering.units import (
+    BULLET,
+    LIST_MARK,
+    NUMBERED,
+    REFERS_BACK,
+    STATES_AMOUNT,
+    Line,
+    Unit,
+    sibling_units,
+)
 from qa.text.cohorts import asked_age, fits_age
 from qa.types import Question
-
-BULLET = re.compile(r"^[•·●]\s*")
-NUMBERED = re.compile(r"^\d{1,2}[.、．)）]")
 
 #: A line that asks rather than tells (a snippet's own question, a FAQ heading).
 ASKS = re.compile(
@@ -34,7 +40,7 @@ ASKS = re.compile(
 #: What a line should state to answer each kind of question.
 KIND_CUES = {
     "materials": re.compile(r"材料|身份证|户口|证件|复印件|照片"),
-    "amount": re.compile(r"\d+(?:\.\d+)?\s*(?:%|元|万)"),
+    "amount": STATES_AMOUNT,
     "time": re.compile(
         r"[\d一二两三四五六七八九十]+\s*个?[月日号天]|个工作日|截止|期限|之前|以内|次月|当月"
     ),
@@ -67,6 +73,12 @@ def kind_cue(question: Question) -> re.Pattern[str] | None:
     return KIND_CUES.get(question.kind)
 
 
+def figure_cue(question: Question) -> re.Pattern[str] | None:
+    """:func:`kind_cue` of an amount or time question (what states the asked figure), else
+    None."""
+    return kind_cue(question) if question.kind in ("amount", "time") else None
+
+
 _UNSTATED = {"amount": "金额", "time": "时间"}
 #: Asking where or how to look a figure up (咋看医保卡还有多久过期): the channel answers it.
 LOOKS_UP = re.compile(r"查|[看瞧]|在哪|哪里|哪儿|怎么知道")
@@ -75,10 +87,10 @@ LOOKS_UP = re.compile(r"查|[看瞧]|在哪|哪里|哪儿|怎么知道")
 def unstated_note(question: Question, body: str) -> str | None:
     """``资料里没有写明您问的金额,以下是相关内容:`` when an amount, rate or time question gets a
     body that states none (灵活就业一个月交多少: the passages say who pays, not how much)."""
-    cue = kind_cue(question)
-    what = _UNSTATED.get(question.kind)
-    if cue is None or what is None or cue.search(body) or LOOKS_UP.search(question.text):
+    cue = figure_cue(question)
+    if cue is None or cue.search(body) or LOOKS_UP.search(question.text):
         return None
+    what = _UNSTATED[question.kind]
     if cue is _RATE:
         what = "比例"
     return f"资料里没有写明您问的{what},以下是相关内容:"
@@ -170,8 +182,8 @@ def sentence_lead(
     prose = [ln for ln in lines if not ln.heading and ln.depth == 0]
     prose = [ln for ln in prose if not LIST_MARK.match(ln.shown)]
     prose = [ln for ln in prose if not REFERS_BACK.match(ln.shown) and not ASKS.search(ln.shown)]
-    cue = kind_cue(question)
-    if question.kind in ("amount", "time") and cue is not None:
+    cue = figure_cue(question)
+    if cue is not None:
         stated = [ln for ln in prose if cue.search(ln.shown)]
         prose = stated or prose or _stating_items(lines, cue)  # 集中参保缴费时间:9月1日至…
     if not prose:
@@ -188,7 +200,5 @@ def sentence_lead(
         return 0 if found is None else 1 if found else -1
 
     best = max(prose, key=lambda ln: (fits(ln), *line_score(question, scorer, ln.shown), -ln.start))
-    states = (
-        question.kind in ("amount", "time") and cue is not None and bool(cue.search(best.shown))
-    )
+    states = cue is not None and bool(cue.search(best.shown))
     return best if scorer.coverage(best.shown) > 0 or snippet or states else None

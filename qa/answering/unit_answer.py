@@ -31,8 +31,8 @@ from qa.answering.leads import (
     ASKS,
     LOOKS_UP,
     ROUTE,
+    figure_cue,
     group_lead,
-    kind_cue,
     lead_text,
     line_score,
     materials_lead,
@@ -113,7 +113,7 @@ class UnitComposer:
                 if ln.end > anchor.start and ln.start < anchor.end and not ASKS.search(ln.shown)
             ]
             held = asked_place_block(question, held)
-            cue = kind_cue(question) if question.kind in ("amount", "time") else None
+            cue = figure_cue(question)
             lookup = LOOKS_UP.search(question.text)  # 在哪查: the channels answer, not a figure
             if cue is not None and not lookup and not any(cue.search(ln.shown) for ln in held):
                 held = []  # 多久能办好: the unit's 办理时限 block, not the chunk retrieved

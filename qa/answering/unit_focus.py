@@ -147,12 +147,7 @@ def asked_place_block(question: Question, lines: list[Line]) -> list[Line]:
         ),
         None,
     )
-    if at is None:
-        return lines
-    end = at + 1
-    while end < len(lines) and not (lines[end].heading and lines[end].depth <= lines[at].depth):
-        end += 1
-    return lines[at:end]
+    return lines if at is None else block_of(lines, at, lambda ln: True)
 
 
 def offline_group(question: Question, lines: list[Line]) -> list[Line]:

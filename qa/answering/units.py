@@ -23,7 +23,11 @@ from qa.text.sentences import sentence_spans
 from qa.types import Chunk, Document
 
 #: A list item's marker (``1.``, ``2、``, ``•``).
-LIST_MARK = re.compile(r"^(\d{1,2}[.、．)）]|[•·●])")
+_NUMBER_MARK, _BULLET_MARK = r"\d{1,2}[.、．)）]", "[•·●]"
+LIST_MARK = re.compile(rf"^({_NUMBER_MARK}|{_BULLET_MARK})")
+#: A numbered item's marker (``1.``, ``2、``); a bullet (``•``) with its space.
+NUMBERED = re.compile(rf"^{_NUMBER_MARK}")
+BULLET = re.compile(rf"^{_BULLET_MARK}\s*")
 #: A sentence that only refers back to what was said (通过以上方式…, 综上…).
 REFERS_BACK = re.compile(r"^(?:通过)?(?:以上|上述|综上|总之|总的来说)")
 _CN_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]")
@@ -87,7 +91,8 @@ class Unit:
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_STATES_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|元|万)")
+#: A line stating an amount (400元, 8%, 1.5万): also what an amount question's lead looks for.
+STATES_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:%|元|万)")
 
 
 def _is_heading(body: str) -> bool:
@@ -96,7 +101,7 @@ def _is_heading(body: str) -> bool:
     if body.endswith((":", "：")):
         return True
     bare = _STEP.sub("", _BULLET.sub("", body))
-    if _STATES_FIGURE.search(bare):  # 高档:1030元/年 is a fact, however short
+    if STATES_AMOUNT.search(bare):  # 高档:1030元/年 is a fact, however short
         return False
     return len(bare) <= 14 and bare[-1:] not in _ENDS + "”）)"
 
