@@ -58,9 +58,9 @@ def chunks_from(records: list[dict], documents: list[Document]) -> tuple[list[Ch
         start, end = rec.get("start"), rec.get("end")
         if doc is None:
             raise ValueError(f"第 {line} 行的段落所属文档不存在")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end):
-            raise ValueError(f"第 {line} 行的段落位置超出文档")
-        if end > len(doc.text):
+        if not (
+            isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(doc.text)
+        ):
             raise ValueError(f"第 {line} 行的段落位置超出文档")
         keys.append(str(rec.pop("embed_key")))
         rec |= {"text": doc.text[start:end], "regions": tuple(rec["regions"])}
