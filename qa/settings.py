@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         description="CPU threads of the query encoder (torch or OpenVINO); 0 = the library's "
         "default (one per core). 1 holds under load: see README 'Benchmark'.",
     )
+    search_threads: int = Field(
+        2,
+        ge=1,
+        description="Threads one retrieval uses: with 2, the BM25 signals run while the question "
+        "is encoded and the piece search beside the passage and title scans (work no helper has "
+        "started yet runs in the caller's thread); 1 = all in the caller's thread.",
+    )
     ingest_threads: int = Field(
         0,
         ge=0,

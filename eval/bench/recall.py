@@ -2,8 +2,8 @@
 
 For each dense signal (passage, title, best sentence piece) the chunk rows the served store
 returns for a question are compared with those of an exact twin: the same codes scanned
-flat (``IndexHNSWSQ.storage``), through the same title and piece logic. A flat store is its
-own twin (recall 1.0).
+flat (``IndexHNSWSQ.storage``; an ``IntegerScan``'s store, not its integer codes), through
+the same title and piece logic. A plain flat store is its own twin (recall 1.0).
 
 Example:
     >>> signal_recall(service.retriever.store.index, embedder, questions, k=30)
@@ -23,7 +23,7 @@ from qa.embedders.base import Embedder
 from qa.index.hybrid import HybridIndex
 from qa.index.sentences import SentenceIndex
 from qa.index.titles import TitleIndex
-from qa.index.vectorstore import is_ann, search
+from qa.index.vectorstore import IntegerScan, is_ann, search
 
 
 def gold_questions() -> list[str]:
@@ -32,7 +32,8 @@ def gold_questions() -> list[str]:
 
 
 def _exact(store: Any) -> Any:
-    return faiss.downcast_index(store.storage) if is_ann(store) else store
+    plain = store.store if isinstance(store, IntegerScan) else store  # its exact decoding
+    return faiss.downcast_index(plain.storage) if is_ann(plain) else plain
 
 
 def signal_recall(

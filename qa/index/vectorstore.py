@@ -14,7 +14,18 @@ Passages, titles and sentence pieces each live in one faiss index, chosen by its
 
 Codes are ``QT_fp16`` (exact round trip: decode → encode gives the same codes, so vectors
 reused by a later ingestion do not drift) or, with ``bits=8``, ``QT_8bit`` (per-dimension
-ranges: half the bytes again). Searches run on the calling thread only (one OpenMP thread):
+ranges: half the bytes again).
+
+A flat store of ``INTEGER_SCAN_MIN_ROWS`` rows or more is read as an :class:`IntegerScan`: the
+same vectors as signed 8-bit integer codes (``QT_8bit_direct_signed``: an 8-bit store's own
+bytes through a second memory map, an fp16 store's rows quantized once at load) searched with
+the query rounded to 8 bits — faiss's integer kernels, 2.3× faster than decoding per-dimension
+ranges at 100k rows — for a pool of ``POOL_FACTOR × k``
+rows, which are then scored exactly from the store itself (:func:`search`). A code ``c``
+decodes to ``vmin + (c + ½) · vdiff / 255``, so ranking by ``Σ (q · vdiff / 255) c`` ranks
+by ``q · x̂``; only the query's rounding can move a row, and it must move past 3k others to be
+lost (recall@30 of the pool against the plain search: 1.0 on the README's 100k benchmark).
+Searches run on the calling thread only (one OpenMP thread):
 a single query gains nothing from a thread team, and a team's spinning threads cost a lot
 when the other core is busy. Stores are read with ``IO_FLAG_MMAP | IO_FLAG_MMAP_IFC`` so the
 codes and the graph stay in the page cache, not in this process.
@@ -28,6 +39,7 @@ Example:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +57,8 @@ ANN_RECALL = 0.99  # recall@ANN_K on the probes (vs the exact scan) that efSearc
 ANN_K = 30  # = the default candidate_k: the depth each signal is fused at
 ANN_PROBES = 64  # sample queries for the calibration
 ANN_MAX_EF = 2048
+INTEGER_SCAN_MIN_ROWS = 10_000  # stores this big are searched as integers (:class:`IntegerScan`)
+POOL_FACTOR = 4  # an integer scan's candidates per row asked (see :func:`search`)
 ANN_MAX_VISITED = 0.05  # a graph computing more distances than this share of rows: flat
 VECTOR_BITS = 8  # passage and piece stores (titles: titles.TITLE_BITS): dev answers unchanged
 
@@ -238,6 +252,8 @@ def search(store: Store, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         return []
     faiss.omp_set_num_threads(1)  # this thread's team: one query needs none
     q = np.asarray(query, dtype=np.float32).reshape(1, -1)
+    if isinstance(store, IntegerScan):
+        return store.search_exact(q[0], k)
     if is_ann(store):
         params = _lib(faiss).SearchParametersHNSW()
         params.efSearch = max(store.hnsw.efSearch, k)
@@ -245,6 +261,76 @@ def search(store: Store, query: np.ndarray, k: int) -> list[tuple[int, float]]:
     else:
         scores, rows = store.search(q, k)
     return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+
+
+@dataclass(frozen=True)
+class IntegerScan:
+    """A store searched through signed 8-bit integer codes of its rows (module docstring).
+
+    Attributes:
+        store: The store as written (scores the pool exactly; any other attribute is its).
+        codes: The same rows as a flat ``QT_8bit_direct_signed`` store.
+        step: ``vdiff / 255`` of the codes' per-dimension ranges.
+    """
+
+    store: Store
+    codes: Store
+    step: np.ndarray
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def search_exact(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The exact top ``k`` of the pool the integer search finds (best first, ties by row)."""
+
+        folded = query * self.step  # ranks rows as q · x̂ does (the offset term is constant)
+        peak = float(np.abs(folded).max()) or 1.0
+        rounded = np.rint(folded * (127 / peak)).astype(np.float32).reshape(1, -1)
+        _, found = self.codes.search(rounded, min(POOL_FACTOR * k, self.codes.ntotal))
+        rows = found[0][found[0] >= 0]
+        scores = self.store.reconstruct_batch(rows) @ query  # exact, in two C calls
+        order = np.lexsort((rows, -scores))[:k]
+        return [(int(rows[i]), float(scores[i])) for i in order]
+
+
+def _integer_scan(store: Store, path: Path) -> Store:
+    """A flat ``store`` as an :class:`IntegerScan` when it is big enough (a graph is not: its
+    time goes to memory access, and integer distances made it slower at 385k pieces)."""
+    import faiss
+
+    if store.ntotal < INTEGER_SCAN_MIN_ROWS or is_ann(store):
+        return store
+    if store.sq.qtype == faiss.ScalarQuantizer.QT_8bit:  # its own bytes, through a second map
+        codes: Store = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_MMAP_IFC)
+        codes.sq.qtype = faiss.ScalarQuantizer.QT_8bit_direct_signed
+        trained = ranges_of(store)
+        assert trained is not None  # an 8-bit store has ranges
+        return IntegerScan(store, codes, (trained[store.d :] / 255).astype(np.float32))
+    if store.sq.qtype == faiss.ScalarQuantizer.QT_fp16:
+        return _quantized_scan(store)
+    return store
+
+
+def _quantized_scan(store: Store) -> IntegerScan:
+    """An fp16 flat ``store`` with 8-bit codes of its rows made in memory (faiss's 8-bit
+    encoding: ``c = ⌊255 · (x − vmin) / vdiff⌋``, kept as ``c − 128``)."""
+    import faiss
+
+    d, n = store.d, store.ntotal
+    low = np.full(d, np.inf, dtype=np.float32)
+    high = np.full(d, -np.inf, dtype=np.float32)
+    for start in range(0, n, _ADD_ROWS):
+        part = store.reconstruct_n(start, min(_ADD_ROWS, n - start))
+        low, high = np.minimum(low, part.min(axis=0)), np.maximum(high, part.max(axis=0))
+    diff = np.maximum(high - low, 1e-6)
+    codes = faiss.IndexScalarQuantizer(
+        d, faiss.ScalarQuantizer.QT_8bit_direct_signed, faiss.METRIC_INNER_PRODUCT
+    )
+    for start in range(0, n, _ADD_ROWS):
+        part = store.reconstruct_n(start, min(_ADD_ROWS, n - start))
+        c = np.floor(255 * np.clip((part - low) / diff, 0.0, 1.0))
+        codes.add((c - 128).astype(np.float32))
+    return IntegerScan(store, codes, (diff / 255).astype(np.float32))
 
 
 def vector(store: Store, row: int) -> np.ndarray:
@@ -257,12 +343,13 @@ def vector(store: Store, row: int) -> np.ndarray:
 def write_store(store: Store, path: Path) -> None:
     import faiss
 
-    faiss.write_index(store, str(path))
+    faiss.write_index(store.store if isinstance(store, IntegerScan) else store, str(path))
 
 
 def read_store(path: Path) -> Store:
     """Read a store memory-mapped (codes and graph stay in the page cache, not in this
-    process)."""
+    process); a big one as an :class:`IntegerScan` (see the module docstring)."""
     import faiss
 
-    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_MMAP_IFC)
+    store = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_MMAP_IFC)
+    return _integer_scan(store, path)

@@ -19,8 +19,14 @@ Example:
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
 
 from qa.embedders.base import Embedder
 from qa.index.hybrid import HybridIndex
@@ -34,7 +40,7 @@ from qa.retrieval.fusion import (
 from qa.retrieval.question import understand
 from qa.retrieval.rerank import PairScorer, load_cross_encoder, rerank_order
 from qa.settings import Settings
-from qa.stores.base import IndexStore, LexicalField, Ranked
+from qa.stores.base import IndexStore, LexicalField, Ranked, VectorField
 from qa.stores.local import LocalStore
 from qa.types import Hit, Question, SearchMode
 
@@ -97,6 +103,8 @@ class HybridRetriever:
         self.embedder = embedder
         self.settings = settings
         self._reranker = reranker
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @property
     def reranker(self) -> PairScorer | None:
@@ -114,22 +122,58 @@ class HybridRetriever:
         )
 
     def _signals(self, query: Question, mode: SearchMode, k: int, watch: _Stopwatch) -> dict:
-        """Each signal's ranked candidates: ``{name: [(row, raw score), …]}``."""
-        s, out = self.settings, {}
-        if mode in ("dense", "hybrid"):
-            vector = self.embedder.embed_queries([query.embedding_text or query.text])
-            watch.lap("embed")
-            out["dense"] = self.store.dense_top("passage", vector[0], k)
-            if mode == "hybrid" and s.title_dense_weight > 0:
-                out["title_dense"] = self.store.dense_top("title", vector[0], k)
-            if mode == "hybrid" and s.sentence_dense_weight > 0:
-                out["sentence_dense"] = self.store.dense_top("piece", vector[0], k)
+        """Each signal's ranked candidates: ``{name: [(row, raw score), …]}``.
+
+        With ``search_threads`` ≥ 2 the lexical signals run on a helper thread while the
+        question is encoded, then the passage and title scans while the caller searches the
+        pieces; a task no helper has started yet when the caller is done runs in the caller's
+        thread, so a busy pool never makes a retrieval wait.
+        """
+        s = self.settings
+        tasks: dict[str, Callable[[], Ranked]] = {}
         if mode in ("bm25", "hybrid"):
-            out["bm25"] = self._lexical("text", query, k)
+            tasks["bm25"] = partial(self._lexical, "text", query, k)
             if mode == "hybrid" and s.title_bm25_weight > 0:
-                out["title_bm25"] = self._lexical("title", query, k)
+                tasks["title_bm25"] = partial(self._lexical, "title", query, k)
+        pending = self._submit(tasks)  # BM25 while the question is encoded
+        out: dict[str, Ranked] = {}
+        if mode in ("dense", "hybrid"):
+            vector = self.embedder.embed_queries([query.embedding_text or query.text])[0]
+            watch.lap("embed")
+            dense = {"dense": partial(self._dense, "passage", vector, k)}
+            if mode == "hybrid" and s.title_dense_weight > 0:
+                dense["title_dense"] = partial(self._dense, "title", vector, k)
+            if mode == "hybrid" and s.sentence_dense_weight > 0:
+                dense["sentence_dense"] = partial(self._dense, "piece", vector, k)
+            mine = list(dense)[-1]  # the piece search, the longest: no hand-over delay
+            pending |= self._submit({name: task for name, task in dense.items() if name != mine})
+            out[mine] = dense[mine]()
+        for name, (task, future) in pending.items():
+            out[name] = task() if future is None or future.cancel() else future.result()
         watch.lap("search")
-        return out
+        order = ("dense", "title_dense", "sentence_dense", "bm25", "title_bm25")
+        return {name: out[name] for name in order if name in out}
+
+    def _dense(self, field: VectorField, vector: np.ndarray, k: int) -> Ranked:
+        return self.store.dense_top(field, vector, k)
+
+    def _submit(
+        self, tasks: dict[str, Callable[[], Ranked]]
+    ) -> dict[str, tuple[Callable[[], Ranked], Future[Ranked] | None]]:
+        """``tasks`` handed to the helper threads (no future: run by the caller later)."""
+        pool = self._helpers()
+        return {name: (task, pool.submit(task) if pool else None) for name, task in tasks.items()}
+
+    def _helpers(self) -> ThreadPoolExecutor | None:
+        """The retriever's helper threads (``search_threads`` − 1), made on first use."""
+        if self.settings.search_threads < 2:
+            return None
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    self.settings.search_threads - 1, thread_name_prefix="yibao-search"
+                )
+            return self._pool
 
     def _fuse(self, query: Question, signals: dict[str, Ranked]) -> Ranked:
         """Weighted RRF + region bonus, thin chunks halved, weak lexical-only hits dropped."""

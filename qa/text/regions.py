@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +210,7 @@ def find_regions(text: str) -> tuple[str, ...]:
     return tuple(cities + [n for n in names if n not in cities])
 
 
+@lru_cache(maxsize=8192)  # called for every place of every fused candidate
 def province_of(name: str) -> str | None:
     """The province (short name) of a city or province given in short or full form.
 

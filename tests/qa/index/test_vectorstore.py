@@ -111,3 +111,35 @@ def test_8bit_codes_do_not_drift_when_the_previous_ranges_are_kept(corpus, ann_m
     wider = build_store(corpus * 1.5, DIM, bits=8, ranges=ranges_of(store))  # does not fit
     assert not np.array_equal(ranges_of(wider), ranges_of(store))
     assert ranges_of(build_store(corpus, DIM)) is None  # fp16 has no ranges
+
+
+@pytest.mark.parametrize("bits", [8, 16])
+def test_a_big_flat_store_is_searched_as_integers_with_the_same_results(
+    corpus, bits, tmp_path, monkeypatch
+):
+    """From INTEGER_SCAN_MIN_ROWS rows a flat store is read as an IntegerScan: the same top k
+    and scores as the plain scan (random unit vectors: no ties), vectors and files unchanged."""
+    monkeypatch.setattr(vectorstore, "INTEGER_SCAN_MIN_ROWS", 1000)
+    store = build_store(corpus, DIM, bits=bits)
+    write_store(store, tmp_path / "s.faiss")
+    loaded = read_store(tmp_path / "s.faiss")
+    assert isinstance(loaded, vectorstore.IntegerScan) and not is_ann(loaded)
+    assert loaded.ntotal == len(corpus) and loaded.d == DIM
+    for seed in range(20):
+        query = _unit(1, 100 + seed)[0]
+        plain, integer = search(store, query, 30), search(loaded, query, 30)
+        assert [r for r, _ in integer] == [r for r, _ in plain]
+        assert np.allclose([s for _, s in integer], [s for _, s in plain], atol=1e-5)
+    assert np.array_equal(vector(loaded, 17), vector(store, 17))
+    if bits == 8:  # a later ingestion keeps the ranges of the wrapped store
+        assert np.array_equal(ranges_of(loaded), ranges_of(store))
+    else:
+        assert ranges_of(loaded) is None
+    write_store(loaded, tmp_path / "again.faiss")  # written as the store it wraps
+    assert (tmp_path / "again.faiss").read_bytes() == (tmp_path / "s.faiss").read_bytes()
+
+
+def test_a_small_store_is_read_as_it_was_written(corpus, tmp_path):
+    store = build_store(corpus[:500], DIM, bits=8)
+    write_store(store, tmp_path / "s.faiss")
+    assert not isinstance(read_store(tmp_path / "s.faiss"), vectorstore.IntegerScan)

@@ -406,3 +406,41 @@ def test_chunk_text_is_stored_once_and_rebuilt_from_its_document(tiny):
     for chunk, original in zip(loaded.chunks, tiny.index.chunks, strict=True):
         assert chunk.text == original.text == docs[chunk.doc_id].text[chunk.start : chunk.end]
         assert chunk == original and chunk.source == docs[chunk.doc_id].source
+
+
+def _with(retriever, **overrides):
+    return HybridRetriever(
+        retriever.index, retriever.embedder, retriever.settings.model_copy(update=overrides)
+    )
+
+
+QUESTIONS = ("合肥居民医保网上缴费", "医保码怎么激活", "家庭共济绑定家人", "异地就医备案")
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_helper_threads_change_no_hit(retriever, question):
+    """Signals searched side by side (BM25 during the encode) rank exactly as one thread does."""
+    alone = _with(retriever, search_threads=1).retrieve(question, top_k=10).hits
+    helped = _with(retriever, search_threads=2).retrieve(question, top_k=10).hits
+    assert [(h.chunk.chunk_id, h.score, h.scores) for h in helped] == [
+        (h.chunk.chunk_id, h.score, h.scores) for h in alone
+    ]
+
+
+def test_a_busy_helper_never_makes_a_retrieval_wait(retriever):
+    """The only helper thread is blocked: the caller runs the signals itself and returns."""
+    import threading
+
+    busy = _with(retriever, search_threads=2)
+    pool = busy._helpers()
+    assert pool is not None
+    release = threading.Event()
+    blocker = pool.submit(release.wait, 30)
+    try:
+        hits = busy.retrieve("医保码怎么激活", top_k=5).hits
+        assert not blocker.done()  # the helper was busy the whole time
+    finally:
+        release.set()
+    alone = _with(retriever, search_threads=1).retrieve("医保码怎么激活", top_k=5).hits
+    assert [h.chunk.chunk_id for h in hits] == [h.chunk.chunk_id for h in alone]
+    assert set(hits[0].scores) >= {"dense", "bm25", "title_dense", "sentence_dense"}
