@@ -28,6 +28,8 @@ SCALE_COLUMNS = (
     "检索 p50",
     "回答 p50",
     "拒答 p50",
+    "含编码检索 p50",
+    "含编码检索 / 种子",
 )
 RATIO_LABELS = {
     "answer/encode": "完整回答 / 查询编码",
@@ -133,8 +135,8 @@ def bench(
     console.print(f"结果已写入:{path}")
 
 
-def _ms(value: float) -> str:
-    return f"{value:.1f}"
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -163,7 +165,7 @@ def print_report(report: dict[str, Any]) -> None:
         table.add_row(RATIO_LABELS.get(name, name), "—" if value is None else f"{value:.2f}")
     console.print(table)
     if scale := report.get("scale"):
-        sizes = Table(title="合成语料规模(假嵌入,384 维;不含查询编码)")
+        sizes = Table(title="合成语料规模(索引用假嵌入,384 维;含编码检索用真实查询编码)")
         for column in SCALE_COLUMNS:
             sizes.add_column(column, justify="right")
         for row in scale["sizes"]:
@@ -177,6 +179,8 @@ def print_report(report: dict[str, Any]) -> None:
                 f"{row['retrieval_p50_ms']:.1f}",
                 f"{row['answer_p50_ms']:.1f}",
                 f"{row['refusal_p50_ms']:.1f}",
+                _ms(row.get("encoded_retrieval_p50_ms")),
+                _times(scale.get("encoded_retrieval_vs_seeds", {}).get(_size_key(row, scale))),
             )
         console.print(sizes)
     if rate := report.get("ingest"):
@@ -196,3 +200,13 @@ def print_report(report: dict[str, Any]) -> None:
         f"LangChain {report['corpus']['langchain_chunks']} · torch 线程 {env['torch_threads']} · "
         f"CPU {env['cpu_count']} · 提交 {env['git_commit'] or '—'}"
     )
+
+
+def _size_key(row: dict, scale: dict) -> str:
+    """The key of ``row`` in the scale report's ratio tables."""
+    local = scale.get("stores", ["local"]) == ["local"]
+    return str(row["chunks"]) if local else f"{row.get('store', 'local')}:{row['chunks']}"
+
+
+def _times(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"

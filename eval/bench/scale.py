@@ -5,8 +5,10 @@ five seed pages (``eval.bench.synthetic``: cities, figures and years substituted
 mixed across pages and shuffled, so the pages parse as the seeds do but near-duplicate
 chunks are rare and the vocabulary grows), ingests them with the fake embedder (hashed
 character bigrams, 384-d like e5-small: the index costs, not the model's), then a second
-process loads the index and times questions and a refusal. The real query encode is not
-in these numbers; add ``encode`` p50 from the same bench run for an end-to-end estimate.
+process loads the index and times questions and a refusal, then retrieval again with the real
+query encoder inside it (interleaved with the bare encode, so sizes measured in different
+processes compare as ``encoded_retrieval_over_encode``: the issue's "query p50 at N chunks vs
+at the seeds' size, same embedder" is ``encoded_retrieval_vs_seeds`` of the report).
 
 Run one size by hand::
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import resource
 import shutil
 import socket
@@ -37,6 +40,8 @@ from ingest.pipeline import run_ingest
 from qa.index.hybrid import HybridIndex
 from qa.service import AnswerService
 from qa.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_CHUNKS = 120  # chunks of the five seed pages with the default chunker
@@ -164,7 +169,7 @@ def run_query_phase(data: Path, corpus: Path, repeat: int, uri: str = "") -> dic
         if isinstance(index, HybridIndex)
         else {}
     )
-    return {
+    return _with_real_encode(service) | {
         "load_seconds": round(load_seconds, 2),
         "serve_rss_mb": round(serve_rss, 1),
         "rss_before_load_mb": round(before, 1),
@@ -175,6 +180,44 @@ def run_query_phase(data: Path, corpus: Path, repeat: int, uri: str = "") -> dic
         "refusal_p50_ms": round(float(np.percentile(refusal_ms, 50)), 2),
         "refused": bool(refused.refused),
         "recall_at_30": recall,  # per dense signal, gold questions, vs exact scans
+    }
+
+
+def _with_real_encode(service: AnswerService, questions: int = 60) -> dict[str, Any]:
+    """Retrieval with the configured real query encoder inside it (the fake one's vectors
+    still search the fake index: the time, not the ranking, is measured), interleaved with
+    the bare encode of the same question: ``encoded_retrieval_over_encode`` compares sizes
+    measured in different processes (a slower machine moment scales both). Empty fields when
+    the model is not installed."""
+    from qa.embedders.factory import build_embedder
+
+    try:
+        real = build_embedder(Settings())
+        if real.dim != service.retriever.embedder.dim:
+            raise ValueError(f"the encoder has {real.dim} dimensions, the index 384")
+    except Exception as exc:  # no model here: the fake-embedder numbers stand alone
+        logger.warning("no real encoder for the scale bench: %s", exc)
+        return {"encode_p50_ms": None, "encoded_retrieval_p50_ms": None}
+    fake, asked = service.retriever.embedder, gold_questions()[:questions]
+    service.retriever.embedder = real
+    real.embed_queries(asked[:3])
+    encode_ms, retrieval_ms = [], []
+    try:
+        for question in asked:
+            t = time.perf_counter_ns()
+            real.embed_queries([question])
+            encode_ms.append((time.perf_counter_ns() - t) / 1e6)
+            understood = service.understand(question)
+            t = time.perf_counter_ns()
+            service.retriever.retrieve(understood)
+            retrieval_ms.append((time.perf_counter_ns() - t) / 1e6)
+    finally:
+        service.retriever.embedder = fake
+    encode, retrieval = float(np.median(encode_ms)), float(np.median(retrieval_ms))
+    return {
+        "encode_p50_ms": round(encode, 2),
+        "encoded_retrieval_p50_ms": round(retrieval, 2),
+        "encoded_retrieval_over_encode": round(retrieval / encode, 3),
     }
 
 
@@ -228,6 +271,23 @@ def scale_report(
             )
             for r in rows
         },
+        # (retrieval with the real encode / encode) at each size over the same at the seeds'
+        "encoded_retrieval_vs_seeds": _encoded_ratios(rows, stores),
+    }
+
+
+def _encoded_ratios(rows: list[dict[str, Any]], stores: tuple[str, ...]) -> dict[str, float]:
+    base = {
+        r["store"]: r.get("encoded_retrieval_over_encode")
+        for r in rows
+        if r["target_chunks"] == SEED_CHUNKS
+    }
+    return {
+        (str(r["chunks"]) if stores == ("local",) else f"{r['store']}:{r['chunks']}"): round(
+            r["encoded_retrieval_over_encode"] / base[r["store"]], 2
+        )
+        for r in rows
+        if r.get("encoded_retrieval_over_encode") and base.get(r["store"])
     }
 
 

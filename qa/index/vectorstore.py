@@ -23,8 +23,9 @@ the query rounded to 8 bits — faiss's integer kernels, 2.3× faster than decod
 ranges at 100k rows — for a pool of ``POOL_FACTOR × k``
 rows, which are then scored exactly from the store itself (:func:`search`). A code ``c``
 decodes to ``vmin + (c + ½) · vdiff / 255``, so ranking by ``Σ (q · vdiff / 255) c`` ranks
-by ``q · x̂``; only the query's rounding can move a row, and it must move past 3k others to be
-lost (recall@30 of the pool against the plain search: 1.0 on the README's 100k benchmark).
+by ``q · x̂``: only the query's rounding (and, for fp16 rows, the codes' own) can move a row,
+and it must move past 3k others to be lost. On the README's 100k benchmark the served top 30
+differ from the plain scan's only by rows tied with the 30th score.
 Searches run on the calling thread only (one OpenMP thread):
 a single query gains nothing from a thread team, and a team's spinning threads cost a lot
 when the other core is busy. Stores are read with ``IO_FLAG_MMAP | IO_FLAG_MMAP_IFC`` so the

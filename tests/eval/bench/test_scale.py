@@ -52,6 +52,12 @@ def test_the_report_compares_each_size_with_the_seeds():
     assert seeds["chunks"] < bigger["chunks"]
     assert set(report["retrieval_p50_vs_seeds"]) == {str(seeds["chunks"]), str(bigger["chunks"])}
     assert report["retrieval_p50_vs_seeds"][str(seeds["chunks"])] == 1.0
+    # the real encoder inside retrieval (installed by make model): never faster than its encode
+    for row in (seeds, bigger):
+        assert row["encoded_retrieval_p50_ms"] > 0.5 * row["encode_p50_ms"] > 0
+        assert row["encoded_retrieval_over_encode"] > 0.5
+    assert report["encoded_retrieval_vs_seeds"][str(seeds["chunks"])] == 1.0
+    assert str(bigger["chunks"]) in report["encoded_retrieval_vs_seeds"]
 
 
 def test_peak_memory_is_this_process_own(tmp_path):
