@@ -22,7 +22,7 @@ from qa.answering.unit_answer import UnitComposer
 from qa.embedders.base import Embedder
 from qa.embedders.factory import backend_for, build_embedder, model_id_for
 from qa.refusal.calibration import load_calibration
-from qa.refusal.decision import RefusalDecision, decide, route_away
+from qa.refusal.decision import RefusalDecision, decide, route_away, unanswered_places
 from qa.refusal.messages import SuggestionPool, refusal_text, suggest_questions
 from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever
@@ -129,6 +129,11 @@ class AnswerService:
         timings["compose"] = (time.perf_counter() - started) * 1000
         if not composition.citations:  # nothing relevant enough to quote
             return self._refusal(question, decision.as_not_found(), hits, timings)
+        cited = {c.chunk_id for c in composition.citations}
+        quoted = [h.chunk.regions for h in hits if h.chunk.chunk_id in cited]
+        if places := unanswered_places(question, quoted):  # another place's figure
+            logger.info("refused kind=region after composing: %s", "、".join(places))
+            return self._refusal(question, decision.as_region(places), hits, timings)
         return Answer(
             question=question.asked,
             text=with_disclaimer(composition.body),

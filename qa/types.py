@@ -164,6 +164,8 @@ class Question:
         asks_local: It asks for a local figure or rule (多少, 比例, 标准 …) of one place (a
             question across places — 在深圳参保去广州看病 — asks about 异地就医 instead).
         cross_region: It names two places neither of which contains the other.
+        looks_up: It asks where or how to look something up (在哪查, 怎么知道): a channel
+            answers it, not a figure.
         topic: A short name for what it asks about (``北京门诊起付线``), for refusals.
         follow_up: It was resolved against earlier turns.
     """
@@ -182,6 +184,7 @@ class Question:
     concepts: tuple[str, ...] = ()
     asks_local: bool = False
     cross_region: bool = False
+    looks_up: bool = False
     topic: str = ""
     follow_up: bool = False
 

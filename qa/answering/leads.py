@@ -80,15 +80,13 @@ def figure_cue(question: Question) -> re.Pattern[str] | None:
 
 
 _UNSTATED = {"amount": "金额", "time": "时间"}
-#: Asking where or how to look a figure up (咋看医保卡还有多久过期): the channel answers it.
-LOOKS_UP = re.compile(r"查|[看瞧]|在哪|哪里|哪儿|怎么知道")
 
 
 def unstated_note(question: Question, body: str) -> str | None:
     """``资料里没有写明您问的金额,以下是相关内容:`` when an amount, rate or time question gets a
     body that states none (灵活就业一个月交多少: the passages say who pays, not how much)."""
     cue = figure_cue(question)
-    if cue is None or cue.search(body) or LOOKS_UP.search(question.text):
+    if cue is None or cue.search(body) or question.looks_up:
         return None
     what = _UNSTATED[question.kind]
     if cue is _RATE:

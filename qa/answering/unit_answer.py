@@ -29,7 +29,6 @@ from qa.answering.extractive import (
 )
 from qa.answering.leads import (
     ASKS,
-    LOOKS_UP,
     ROUTE,
     figure_cue,
     group_lead,
@@ -114,7 +113,7 @@ class UnitComposer:
             ]
             held = asked_place_block(question, held)
             cue = figure_cue(question)
-            lookup = LOOKS_UP.search(question.text)  # 在哪查: the channels answer, not a figure
+            lookup = question.looks_up  # 在哪查: the channels answer, not a figure
             if cue is not None and not lookup and not any(cue.search(ln.shown) for ln in held):
                 held = []  # 多久能办好: the unit's 办理时限 block, not the chunk retrieved
             focus = answering_item(question, scorer, held) or focus_of(

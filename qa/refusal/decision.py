@@ -12,6 +12,9 @@ Routing, in order:
 5. Otherwise a calibrated logistic score ``sigmoid(w · features + b)`` (``qa.refusal.features``)
    refuses as ``not_found`` at or above the threshold, else ``answer``.
 
+After composing, the service refuses as ``region`` an amount question whose quoted passages
+are about no asked place (:func:`unanswered_places`).
+
 The weights, bias and threshold come from ``data/calibration.json`` (``qa.refusal.calibration``).
 
 Example:
@@ -30,6 +33,7 @@ from typing import Any
 from qa.refusal.calibration import RefusalModel
 from qa.refusal.features import compute_features
 from qa.settings import default
+from qa.text.regions import province_of
 from qa.types import Hit, Question
 
 logger = logging.getLogger(__name__)
@@ -66,6 +70,46 @@ class RefusalDecision:
     def as_not_found(self) -> RefusalDecision:
         """This decision turned into a ``not_found`` refusal (nothing quotable after all)."""
         return replace(self, refuse=True, kind="not_found")
+
+    def as_region(self, places: Sequence[str]) -> RefusalDecision:
+        """This decision turned into a ``region`` refusal for ``places`` (see
+        :func:`unanswered_places`)."""
+        features = {**self.features, "missing_regions": list(places)}
+        missing = (*places, *(m for m in self.missing if m not in places))
+        return replace(self, refuse=True, kind="region", missing=missing, features=features)
+
+
+def unanswered_places(
+    question: Question, quoted_regions: Sequence[Sequence[str]]
+) -> tuple[str, ...]:
+    """The places an amount question asks a local figure for when no passage the answer
+    quotes is about them, else ``()``.
+
+    Contribution amounts and rates are set per city or province: 汕头城乡居民医保一年交多少钱
+    answered from a passage about no place (or about 合肥) quotes someone else's figure. The
+    retrieval-time check (:func:`decide`) accepts a place named anywhere in the top passages;
+    this one sees what was actually quoted. A passage about the asked city's province counts
+    (its figures apply there), as does one about a city of an asked province. Questions across
+    places (异地就医) and lookups (在哪查: a channel answers them anywhere) are never refused here.
+
+    Args:
+        question: The understood question.
+        quoted_regions: The regions of each passage the composed answer cites.
+    """
+    if (
+        question.kind != "amount"
+        or not question.asks_local
+        or question.cross_region
+        or question.looks_up
+        or not question.regions
+    ):
+        return ()
+    for place in question.regions:
+        near = {place, province_of(place) or place}
+        for regions in quoted_regions:
+            if near & set(regions) or any(province_of(r) == place for r in regions):
+                return ()
+    return question.regions
 
 
 def decide(

@@ -109,6 +109,10 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
 )
 
 
+#: Asking where or how to look something up (咋看医保卡还有多久过期): a channel answers it.
+LOOKS_UP = re.compile(r"查|[看瞧]|在哪|哪里|哪儿|怎么知道")
+
+
 def question_kind(text: str) -> QuestionKind:
     """What ``text`` (normalised) asks for; see ``_KIND_CUES`` for the order of the rules."""
     for kind, cue in _KIND_CUES:
@@ -176,6 +180,7 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
         concepts=domain_concepts(text),
         asks_local=not cross and any(cue in text for cue in load_vocabulary().local_cues),
         cross_region=cross,
+        looks_up=bool(LOOKS_UP.search(text)),
         topic=topic_phrase(text, regions, keys),
         follow_up=resolved.follow_up,
     )

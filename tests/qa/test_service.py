@@ -131,3 +131,14 @@ def test_a_question_across_two_cities_is_answered_from_the_remote_care_passages(
     assert not answer.refused, answer.text
     assert any("异地就医" in c.quote for c in answer.citations)
     assert "深圳" in answer.text  # the region note says the sources are not about 深圳
+
+
+def test_a_local_amount_quoted_only_from_passages_about_no_asked_place_is_refused(service):
+    """汕头 is named in the corpus (other topics), so retrieval lets the question through; the
+    composed answer would quote a figure about no place, and is refused as ``region``."""
+    answer = service.ask("汕头城乡居民医保一年交多少钱")
+    assert answer.refused and answer.reason == "region", answer.text
+    assert "汕头" in answer.text and not answer.citations
+    assert answer.text.endswith(DISCLAIMER)
+    kept = service.ask("合肥居民医保一年交多少钱")  # its own figures are quoted
+    assert not kept.refused and any("合肥" in c.title + c.quote for c in kept.citations)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from qa.refusal.decision import decide
+from qa.refusal.decision import RefusalDecision, decide, unanswered_places
 from qa.retrieval.question import understand
 from tests.qa.refusal.hits import (
     ACTIVATE,
@@ -92,3 +92,37 @@ def test_model_decides_the_rest():
 def test_as_not_found():
     decision = decide(understand("医保码怎么激活"), [ACTIVATE], NEVER).as_not_found()
     assert decision.refuse and decision.kind == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted", "unanswered"),
+    [
+        # a local amount quoted from a passage about no place, or about another city
+        ("汕头城乡居民医保一年交多少钱", [()], ("汕头",)),
+        ("汕头城乡居民医保一年交多少钱", [("合肥", "安徽")], ("汕头",)),
+        # the asked place, its province, or a city of the asked province answers it
+        ("合肥居民医保一年交多少钱", [("合肥", "安徽")], ()),
+        ("德州社保基数上下限是多少", [("山东",)], ()),
+        ("广东居民医保一年交多少钱", [("深圳",)], ()),
+        ("合肥居民医保一年交多少钱", [(), ("合肥",)], ()),  # one quoted passage is enough
+        # not amount questions, lookups, questions across places, no place asked
+        ("汕头医保卡怎么激活", [()], ()),
+        ("在广东,城乡居民养老金每个月发多少在哪能查到", [()], ()),
+        ("我在深圳交的医保去广州看病能报多少", [()], ()),
+        ("城乡居民医保一年交多少钱", [()], ()),
+    ],
+)
+def test_an_amount_answered_from_no_passage_about_the_place_is_unanswered(
+    question, quoted, unanswered
+):
+    assert unanswered_places(understand(question), quoted) == unanswered
+
+
+def test_as_region_names_the_places_for_the_refusal_text():
+    from qa.refusal.messages import refusal_text
+
+    question = understand("汕头城乡居民医保一年交多少钱")
+    decision = RefusalDecision(False, "answer", 0.2, ("一年",), {"missing_regions": []})
+    region = decision.as_region(("汕头",))
+    assert (region.refuse, region.kind, region.missing) == (True, "region", ("汕头", "一年"))
+    assert "现有资料没有涉及汕头的医保规定" in refusal_text(region, question, [])
