@@ -22,7 +22,13 @@ from qa.answering.unit_answer import UnitComposer
 from qa.embedders.base import Embedder
 from qa.embedders.factory import backend_for, build_embedder, model_id_for
 from qa.refusal.calibration import load_calibration
-from qa.refusal.decision import RefusalDecision, decide, route_away, unanswered_places
+from qa.refusal.decision import (
+    RefusalDecision,
+    decide,
+    figures_measure_else,
+    route_away,
+    unanswered_places,
+)
 from qa.refusal.messages import SuggestionPool, refusal_text, suggest_questions
 from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever
@@ -134,6 +140,10 @@ class AnswerService:
         if places := unanswered_places(question, quoted):  # another place's figure
             logger.info("refused kind=region after composing: %s", "、".join(places))
             return self._refusal(question, decision.as_region(places), hits, timings)
+        lines = [line for line in composition.body.splitlines() if line not in composition.notes]
+        if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
+            logger.info("refused kind=not_found after composing: figures of another measure")
+            return self._refusal(question, decision.as_not_found(), hits, timings)
         return Answer(
             question=question.asked,
             text=with_disclaimer(composition.body),

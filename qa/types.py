@@ -166,6 +166,8 @@ class Question:
         cross_region: It names two places neither of which contains the other.
         looks_up: It asks where or how to look something up (在哪查, 怎么知道): a channel
             answers it, not a figure.
+        measure: What an amount question measures: ``reimbursement`` (报销, 能报多少),
+            ``contribution`` (交, 缴, 扣) or ``""`` (neither, or not an amount question).
         topic: A short name for what it asks about (``北京门诊起付线``), for refusals.
         follow_up: It was resolved against earlier turns.
     """
@@ -185,6 +187,7 @@ class Question:
     asks_local: bool = False
     cross_region: bool = False
     looks_up: bool = False
+    measure: str = ""
     topic: str = ""
     follow_up: bool = False
 

@@ -13,7 +13,9 @@ Routing, in order:
    refuses as ``not_found`` at or above the threshold, else ``answer``.
 
 After composing, the service refuses as ``region`` an amount question whose quoted passages
-are about no asked place (:func:`unanswered_places`).
+are about no asked place (:func:`unanswered_places`), and as ``not_found`` one whose quoted
+figures measure something else (a contribution rate for a reimbursement rate:
+:func:`figures_measure_else`).
 
 The weights, bias and threshold come from ``data/calibration.json`` (``qa.refusal.calibration``).
 
@@ -26,12 +28,13 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from qa.refusal.calibration import RefusalModel
-from qa.refusal.features import compute_features
+from qa.refusal.features import STATES_AMOUNT, compute_features
 from qa.settings import default
 from qa.text.regions import province_of
 from qa.types import Hit, Question
@@ -110,6 +113,34 @@ def unanswered_places(
             if near & set(regions) or any(province_of(r) == place for r in regions):
                 return ()
     return question.regions
+
+
+#: A figure's line says it is paid back / paid in (its measure, for :func:`figures_measure_else`).
+_PAID_BACK = re.compile(r"报|支付|自付|起付|封顶")
+_PAID_IN = re.compile(r"交|缴|扣|划入|补助|补贴|财政")
+
+
+def figures_measure_else(question: Question, lines: Sequence[str]) -> bool:
+    """True when an amount question's quoted figures all measure something else.
+
+    德州职工医保住院能报销多少比例 answered with 单位缴费比例为7% quotes a contribution rate
+    for a reimbursement rate; 本溪居民医保个人一年交多少 answered with 报销比例50%-70% the
+    reverse. A reimbursement question needs a figure line about paying back (报, 支付 …); a
+    contribution question is refused only when its figure lines are about paying back and
+    none about paying in (a list item such as ``60-69周岁人员:825元/年`` says neither, and
+    stands under its unit's heading).
+
+    Args:
+        question: The understood question (``measure`` says what it asks).
+        lines: The answer's quoted lines (trust notes left out).
+    """
+    figures = [line for line in lines if STATES_AMOUNT.search(line)]
+    if not question.measure or not figures:
+        return False
+    back = any(_PAID_BACK.search(line) for line in figures)
+    if question.measure == "reimbursement":
+        return not back
+    return back and not any(_PAID_IN.search(line) for line in figures)
 
 
 def decide(

@@ -50,7 +50,7 @@ FEATURE_NAMES = (
     "agreement",
     "domain_missing",
 )
-_STATES_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:元|%|％)")
+STATES_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:元|%|％)")
 _YEAR = re.compile(r"(?<!\d)20\d\d(?=\s*年)")
 _MISSING_BELOW = 0.5  # a term covered less than this is reported as missing
 
@@ -159,7 +159,7 @@ def compute_features(
     stating = [  # an amount question is answered by a passage stating one
         h
         for h in hits[:context_hits]
-        if question.kind != "amount" or _STATES_AMOUNT.search(f"{h.chunk.title} {h.chunk.text}")
+        if question.kind != "amount" or STATES_AMOUNT.search(f"{h.chunk.title} {h.chunk.text}")
     ]
     chunk_regions = [r for h in stating for r in h.chunk.regions]
     missing_regions = tuple(p for p in question.regions if not _place_covered(p, chunk_regions))

@@ -113,6 +113,20 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
 LOOKS_UP = re.compile(r"查|[看瞧]|在哪|哪里|哪儿|怎么知道")
 
 
+#: What an amount question measures: what is paid back, else what is paid in.
+_REIMBURSEMENT = re.compile(r"报销|能报|给报|报多少|报百分|报几|报了")
+_CONTRIBUTION = re.compile(r"交|缴|扣")
+
+
+def amount_measure(text: str, kind: QuestionKind) -> str:
+    """``reimbursement``, ``contribution`` or ``""`` (see ``Question.measure``)."""
+    if kind != "amount":
+        return ""
+    if _REIMBURSEMENT.search(text):
+        return "reimbursement"
+    return "contribution" if _CONTRIBUTION.search(text) else ""
+
+
 def question_kind(text: str) -> QuestionKind:
     """What ``text`` (normalised) asks for; see ``_KIND_CUES`` for the order of the rules."""
     for kind, cue in _KIND_CUES:
@@ -175,12 +189,13 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
         content_terms=tuple(t for t in terms if t not in SMALL_TALK),
         regions=regions,
         intent=intent,
-        kind=question_kind(text),
+        kind=(kind := question_kind(text)),
         key_terms=keys,
         concepts=domain_concepts(text),
         asks_local=not cross and any(cue in text for cue in load_vocabulary().local_cues),
         cross_region=cross,
         looks_up=bool(LOOKS_UP.search(text)),
+        measure=amount_measure(text, kind),
         topic=topic_phrase(text, regions, keys),
         follow_up=resolved.follow_up,
     )

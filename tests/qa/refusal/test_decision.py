@@ -6,7 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from qa.refusal.decision import RefusalDecision, decide, unanswered_places
+from qa.refusal.decision import (
+    RefusalDecision,
+    decide,
+    figures_measure_else,
+    unanswered_places,
+)
 from qa.retrieval.question import understand
 from tests.qa.refusal.hits import (
     ACTIVATE,
@@ -126,3 +131,38 @@ def test_as_region_names_the_places_for_the_refusal_text():
     region = decision.as_region(("汕头",))
     assert (region.refuse, region.kind, region.missing) == (True, "region", ("汕头", "一年"))
     assert "现有资料没有涉及汕头的医保规定" in refusal_text(region, question, [])
+
+
+@pytest.mark.parametrize(
+    ("question", "lines", "refused"),
+    [
+        # a reimbursement question answered with contribution figures only
+        ("德州职工医保住院能报销多少比例", ["医疗保险 :单位缴费比例为7%[1]", "划入金额为0元。"], True),
+        ("德州职工医保住院能报销多少比例", ["住院报销比例为80%[1]"], False),
+        # a contribution question answered with reimbursement figures only
+        ("本溪居民医保个人一年交多少", ["大病医疗保险报销比例通常为50%-70%[1]"], True),
+        ("本溪居民医保个人一年交多少", ["个人缴费380元/年[1]", "报销比例50%"], False),
+        # list items naming neither measure stand under their heading: kept
+        ("上海60多岁老人交居民医保一年多少钱", ["60-69周岁人员:825元/年[1]"], False),
+        # no figure quoted, or no measure asked: not this rule's business
+        ("德州职工医保住院能报销多少比例", ["到医保经办机构咨询。[1]"], False),
+        ("家庭共济怎么绑定", ["单位缴费比例为7%[1]"], False),
+    ],
+)
+def test_figures_of_another_measure_are_no_answer(question, lines, refused):
+    assert figures_measure_else(understand(question), lines) is refused
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("泰州医保去上海看病能报多少", "reimbursement"),
+        ("合肥娃做生长发育评估医保给报吗,一年最多报多少", "reimbursement"),
+        ("廊坊9600基数养老保险个人每月交多少", "contribution"),
+        ("德州按15700的基数交社保,个人一个月扣多少", "contribution"),
+        ("上海城乡居民医保政府每年给补贴多少钱", ""),
+        ("医保码怎么激活", ""),
+    ],
+)
+def test_an_amount_question_says_what_it_measures(question, measure):
+    assert understand(question).measure == measure
