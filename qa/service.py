@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from qa.answering.disclaimer import with_disclaimer
 from qa.answering.extractive import Composer, ExtractiveComposer
@@ -28,6 +29,7 @@ from qa.refusal.decision import (
     figures_measure_else,
     route_away,
     unanswered_places,
+    unknown_terms,
 )
 from qa.refusal.messages import SuggestionPool, refusal_text, suggest_questions
 from qa.retrieval.question import understand
@@ -84,9 +86,10 @@ class AnswerService:
         self.documents: Mapping[str, Document] = DocumentLookup(retriever.store)
         self.refusal_model = load_calibration(settings.calibration_path)
         self.suggestions = SuggestionPool.build(retriever.store.chunks)  # once per index
-        self.composer: Composer = ExtractiveComposer(settings)
+        self.extractive = ExtractiveComposer(settings)  # also counts the corpus's words
+        self.composer: Composer = self.extractive
         if settings.composer == "units":
-            self.composer = UnitComposer(settings)
+            self.composer = UnitComposer(settings, self.extractive)
         self.llm = LlmComposer(settings, fallback=self.composer) if settings.llm_base_url else None
 
     @classmethod
@@ -127,6 +130,8 @@ class AnswerService:
         decision = decide(
             question, hits, self.refusal_model, s.refusal_coverage_hits, s.refusal_context_hits
         )
+        if not decision.refuse and (unknown := self._unknown_terms(question)):
+            decision = replace(decision.as_not_found(), missing=unknown)
         if decision.refuse:
             logger.info("refused kind=%s score=%.3f", decision.kind, decision.score)
             return self._refusal(question, decision, hits, timings)
@@ -153,6 +158,12 @@ class AnswerService:
             reason=composition.reason,
             composer=composition.composer,
             timings_ms=timings,
+        )
+
+    def _unknown_terms(self, question: Question) -> tuple[str, ...]:
+        """Key terms naming a thing no document mentions (``qa.refusal.decision.unknown_terms``)."""
+        return unknown_terms(
+            question, lambda term: self.extractive.document_frequency(term, self.documents)
         )
 
     def _refusal(

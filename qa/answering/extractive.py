@@ -163,23 +163,30 @@ class ExtractiveComposer:
         self._texts: list[str] = []
         self._lock = threading.Lock()
 
-    def _weights(self, question: Question, documents: Mapping[str, Document]) -> dict[str, float]:
-        """IDF weight of each question token found in the corpus (unknown tokens are noise)."""
+    def document_frequency(self, token: str, documents: Mapping[str, Document]) -> int:
+        """How many of ``documents`` hold ``token`` (folded) in their title or text; cached
+        per corpus (the first count of a token reads every document)."""
         with self._lock:  # document frequencies are cached per corpus
             if documents is not self._df_corpus:
                 self._df_corpus, self._df = documents, {}
                 self._texts = [fold(f"{d.title}\n{d.text}") for d in documents.values()]
             texts, df = self._texts, self._df
+        token = fold(token)
+        if token not in df:
+            df[token] = sum(token in text for text in texts)
+        return df[token]
+
+    def _weights(self, question: Question, documents: Mapping[str, Document]) -> dict[str, float]:
+        """IDF weight of each question token found in the corpus (unknown tokens are noise)."""
         weights = {}
         tokens: tuple[str, ...] = question.terms
         if question.cross_region:  # 异地就医: the passages name no city of the question
             places = question.regions
             tokens = tuple(t for t in question.expanded if not any(t in p for p in places))
         for token in dict.fromkeys(tokens):
-            if token not in df:
-                df[token] = sum(token in text for text in texts)
-            if df[token]:  # one character matches inside unrelated words: half weight
-                idf = math.log((len(texts) + 1) / (df[token] + 0.5))
+            count = self.document_frequency(token, documents)
+            if count:  # one character matches inside unrelated words: half weight
+                idf = math.log((len(self._texts) + 1) / (count + 0.5))
                 weights[token] = idf if len(token) > 1 else idf / 2
         return weights
 

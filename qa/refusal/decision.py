@@ -12,6 +12,9 @@ Routing, in order:
 5. Otherwise a calibrated logistic score ``sigmoid(w · features + b)`` (``qa.refusal.features``)
    refuses as ``not_found`` at or above the threshold, else ``answer``.
 
+A question naming a thing the corpus never mentions (滞纳金: :func:`unknown_terms`) is
+``not_found`` too, checked by the service with the corpus's document frequencies.
+
 After composing, the service refuses as ``region`` an amount question whose quoted passages
 are about no asked place (:func:`unanswered_places`), and as ``not_found`` one whose quoted
 figures measure something else (a contribution rate for a reimbursement rate:
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,6 +40,7 @@ from qa.refusal.calibration import RefusalModel
 from qa.refusal.features import STATES_AMOUNT, compute_features
 from qa.settings import default
 from qa.text.regions import province_of
+from qa.text.synonyms import get_synonyms
 from qa.types import Hit, Question
 
 logger = logging.getLogger(__name__)
@@ -141,6 +145,34 @@ def figures_measure_else(question: Question, lines: Sequence[str]) -> bool:
     if question.measure == "reimbursement":
         return not back
     return back and not any(_PAID_IN.search(line) for line in figures)
+
+
+#: Last characters of a word naming a thing of the trade: 滞纳金, 体检费, 意外险, 公交卡, 残疾证,
+#: 起付线, 费率, 限额.
+_THING_END = frozenset("金费险卡证线率额")
+
+
+def unknown_terms(question: Question, frequency: Callable[[str], int]) -> tuple[str, ...]:
+    """The key terms naming a thing the corpus never mentions, else ``()``.
+
+    A key term of 3+ characters ending like the name of a fee, fund, insurance, card,
+    certificate, line, rate or limit (``_THING_END``) counts when neither it, nor its stem
+    (滞纳 of 滞纳金), nor any synonym occurs in any document: 医保断交了再补缴要交滞纳金吗 is
+    not answered by the 补缴 passages. A stem the corpus has keeps the term (住院费: the corpus
+    says 住院费用), so colloquial compounds of known words pass.
+
+    Args:
+        question: The understood question.
+        frequency: Documents holding a string (``ExtractiveComposer.document_frequency``).
+    """
+    synonyms = get_synonyms()
+    unknown = []
+    for term in question.key_terms:
+        if len(term) < 3 or term[-1] not in _THING_END or frequency(term) or frequency(term[:-1]):
+            continue
+        if not any(frequency(other) for other in synonyms.related(term)):
+            unknown.append(term)
+    return tuple(unknown)
 
 
 def decide(

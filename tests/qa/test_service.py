@@ -142,3 +142,11 @@ def test_a_local_amount_quoted_only_from_passages_about_no_asked_place_is_refuse
     assert answer.text.endswith(DISCLAIMER)
     kept = service.ask("合肥居民医保一年交多少钱")  # its own figures are quoted
     assert not kept.refused and any("合肥" in c.title + c.quote for c in kept.citations)
+
+
+def test_a_fee_the_corpus_never_names_is_not_answered_with_its_neighbours(service):
+    """滞纳金 is in no document: the 补缴 passages retrieved for it do not answer it."""
+    answer = service.ask("医保断交了再补缴,要交滞纳金吗")
+    assert answer.refused and answer.reason == "not_found", answer.text
+    assert "滞纳金" in answer.text and not answer.citations
+    assert not service.ask("断缴后补缴有等待期吗").refused  # the neighbours still answer

@@ -11,6 +11,7 @@ from qa.refusal.decision import (
     decide,
     figures_measure_else,
     unanswered_places,
+    unknown_terms,
 )
 from qa.retrieval.question import understand
 from tests.qa.refusal.hits import (
@@ -137,7 +138,7 @@ def test_as_region_names_the_places_for_the_refusal_text():
     ("question", "lines", "refused"),
     [
         # a reimbursement question answered with contribution figures only
-        ("德州职工医保住院能报销多少比例", ["医疗保险 :单位缴费比例为7%[1]", "划入金额为0元。"], True),
+        ("德州职工医保住院能报销多少比例", ["单位缴费比例为7%[1]", "划入金额为0元。"], True),
         ("德州职工医保住院能报销多少比例", ["住院报销比例为80%[1]"], False),
         # a contribution question answered with reimbursement figures only
         ("本溪居民医保个人一年交多少", ["大病医疗保险报销比例通常为50%-70%[1]"], True),
@@ -166,3 +167,25 @@ def test_figures_of_another_measure_are_no_answer(question, lines, refused):
 )
 def test_an_amount_question_says_what_it_measures(question, measure):
     assert understand(question).measure == measure
+
+
+CORPUS = ("补缴后等待期为3个月。住院费用按比例报销。医保电子凭证可在微信激活。", "门诊起付线另行规定")
+
+
+def _frequency(term: str) -> int:
+    return sum(term in text for text in CORPUS)
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown"),
+    [
+        ("医保断交了再补缴,要交滞纳金吗", ("滞纳金",)),  # neither 滞纳金 nor 滞纳
+        ("体检费医保能报吗", ("体检费",)),
+        ("住院费能报多少", ()),  # the stem 住院 is there (住院费用)
+        ("门诊起付线是多少", ()),  # the term itself is there
+        ("电子医保卡怎么激活", ()),  # a synonym (医保电子凭证) is there
+        ("医保码怎么激活", ()),  # no thing-like term
+    ],
+)
+def test_a_thing_the_corpus_never_names_is_unknown(question, unknown):
+    assert unknown_terms(understand(question), _frequency) == unknown
