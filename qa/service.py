@@ -148,7 +148,9 @@ class AnswerService:
         lines = [line for line in composition.body.splitlines() if line not in composition.notes]
         if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
             logger.info("refused kind=not_found after composing: figures of another measure")
-            return self._refusal(question, decision.as_not_found(), hits, timings)
+            wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
+            refusal = replace(decision.as_not_found(), missing=(wanted,))
+            return self._refusal(question, refusal, hits, timings)
         return Answer(
             question=question.asked,
             text=with_disclaimer(composition.body),

@@ -52,3 +52,33 @@ def test_greetings_get_no_hybrid_hits(retriever, greeting):
 def test_traditional_chinese_question_finds_the_same_passage(retriever):
     simplified = retriever.search("医保码怎么激活", top_k=1)[0].chunk.chunk_id
     assert retriever.search("醫保碼怎麼激活？", top_k=1)[0].chunk.chunk_id == simplified
+
+
+@pytest.fixture(scope="module")
+def service(retriever, real_settings):
+    from qa.service import AnswerService
+
+    return AnswerService(real_settings, retriever)
+
+
+@pytest.mark.parametrize(
+    ("question", "reason", "says"),
+    [
+        ("汕头城乡居民医保一年交多少钱", "region", "汕头"),  # quoted figures about no place
+        ("德州职工医保住院能报销多少比例", "not_found", "报销标准"),  # only 缴费比例 quoted
+        ("本溪居民医保个人一年交多少", "not_found", "缴费标准"),  # only 报销比例 quoted
+        ("医保断交了再补缴,要交滞纳金吗", "not_found", "滞纳金"),  # in no document
+    ],
+)
+def test_neighbouring_facts_are_not_passed_off_as_the_answer(service, question, reason, says):
+    answer = service.ask(question)
+    assert answer.refused and answer.reason == reason, answer.text
+    assert says in answer.text and not answer.citations
+
+
+@pytest.mark.parametrize(
+    "question", ["合肥居民医保一年交多少钱", "泰州医保去上海看病能报多少", "断缴后补缴有等待期吗"]
+)
+def test_their_answerable_neighbours_are_answered(service, question):
+    answer = service.ask(question)
+    assert not answer.refused and answer.citations, answer.text
