@@ -150,4 +150,3 @@ def test_a_fee_the_corpus_never_names_is_not_answered_with_its_neighbours(servic
     assert answer.refused and answer.reason == "not_found", answer.text
     assert "滞纳金" in answer.text and not answer.citations
     assert not service.ask("断缴后补缴有等待期吗").refused  # the neighbours still answer
-

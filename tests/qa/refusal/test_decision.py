@@ -169,7 +169,10 @@ def test_an_amount_question_says_what_it_measures(question, measure):
     assert understand(question).measure == measure
 
 
-CORPUS = ("补缴后等待期为3个月。住院费用按比例报销。医保电子凭证可在微信激活。", "门诊起付线另行规定")
+CORPUS = (
+    "补缴后等待期为3个月。住院费用按比例报销。医保电子凭证可在微信激活。",
+    "门诊起付线另行规定",
+)
 
 
 def _frequency(term: str) -> int:
