@@ -89,28 +89,32 @@ class RefusalDecision:
 def unanswered_places(
     question: Question, quoted_regions: Sequence[Sequence[str]]
 ) -> tuple[str, ...]:
-    """The places an amount question asks a local figure for when no passage the answer
-    quotes is about them, else ``()``.
+    """The places an amount (or time) question asks a local figure for when no passage the
+    answer quotes is about them, else ``()``.
 
     Contribution amounts and rates are set per city or province: 汕头城乡居民医保一年交多少钱
     answered from a passage about no place (or about 合肥) quotes someone else's figure. The
     retrieval-time check (:func:`decide`) accepts a place named anywhere in the top passages;
     this one sees what was actually quoted. A passage about the asked city's province counts
     (its figures apply there), as does one about a city of an asked province. Questions across
-    places (异地就医) and lookups (在哪查: a channel answers them anywhere) are never refused here.
+    places (异地就医) and lookups (在哪查: a channel answers them anywhere) are never refused here;
+    a time question only when the quoted passages are about another place (廊坊 asked, 江西's
+    到账 day quoted): a date about no place is often a national rule.
 
     Args:
         question: The understood question.
         quoted_regions: The regions of each passage the composed answer cites.
     """
     if (
-        question.kind != "amount"
+        question.kind not in ("amount", "time")
         or not question.asks_local
         or question.cross_region
         or question.looks_up
         or not question.regions
     ):
         return ()
+    if question.kind == "time" and not any(quoted_regions):
+        return ()  # a date about no place: a national rule (激活 takes effect at once …)
     for place in question.regions:
         near = {place, province_of(place) or place}
         for regions in quoted_regions:
@@ -120,7 +124,7 @@ def unanswered_places(
 
 
 #: A figure's line says it is paid back / paid in (its measure, for :func:`figures_measure_else`).
-_PAID_BACK = re.compile(r"报|支付|自付|起付|封顶")
+_PAID_BACK = re.compile(r"报|支付|自付|起付")  # not 封顶: also the cap of a contribution base
 _PAID_IN = re.compile(r"交|缴|扣|划入|补助|补贴|财政")
 
 

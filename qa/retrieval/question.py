@@ -95,7 +95,12 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
         "materials",
         re.compile(r"材料|证件|资料|带什么|带啥|带哪些|准备什么|准备啥|提供什么|需要什么证"),
     ),
-    ("time", re.compile(r"什么时候|何时|几号|几月|哪天|多久|多长时间|几天|期限|截止|到账")),
+    (
+        "time",
+        re.compile(
+            r"什么时候|何时|几号|几月|哪天|多久|多长时间|几天|多少天|多少个?工作日|期限|截止|到账"
+        ),
+    ),
     # a bare 时间 asks when, unless it is 这段时间 or the question asks yes/no (错过时间了还能补吗)
     ("time", re.compile(r"(?<![段这那])时间(?!.*(?:[吗么]|能不能|可不可以|会不会)$)")),
     # 会怎样 asks what happens, not how to do something
