@@ -23,7 +23,8 @@ from qa.embedders.base import Embedder
 from qa.index.hybrid import HybridIndex
 from qa.index.sentences import SentenceIndex
 from qa.index.titles import TitleIndex
-from qa.index.vectorstore import IntegerScan, is_ann, search
+from qa.index.vectorstore import is_ann, search
+from qa.stores.integer_scan import IntegerScan
 
 
 def gold_questions() -> list[str]:

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from eval.bench import synthetic
+from eval.bench.encoded import with_real_encode
 from eval.bench.recall import gold_questions, signal_recall
 from ingest.pipeline import run_ingest
 from qa.index.hybrid import HybridIndex
@@ -169,7 +170,7 @@ def run_query_phase(data: Path, corpus: Path, repeat: int, uri: str = "") -> dic
         if isinstance(index, HybridIndex)
         else {}
     )
-    return _with_real_encode(service) | {
+    return with_real_encode(service, gold_questions()) | {
         "load_seconds": round(load_seconds, 2),
         "serve_rss_mb": round(serve_rss, 1),
         "rss_before_load_mb": round(before, 1),
@@ -180,44 +181,6 @@ def run_query_phase(data: Path, corpus: Path, repeat: int, uri: str = "") -> dic
         "refusal_p50_ms": round(float(np.percentile(refusal_ms, 50)), 2),
         "refused": bool(refused.refused),
         "recall_at_30": recall,  # per dense signal, gold questions, vs exact scans
-    }
-
-
-def _with_real_encode(service: AnswerService, questions: int = 60) -> dict[str, Any]:
-    """Retrieval with the configured real query encoder inside it (the fake one's vectors
-    still search the fake index: the time, not the ranking, is measured), interleaved with
-    the bare encode of the same question: ``encoded_retrieval_over_encode`` compares sizes
-    measured in different processes (a slower machine moment scales both). Empty fields when
-    the model is not installed."""
-    from qa.embedders.factory import build_embedder
-
-    try:
-        real = build_embedder(Settings())
-        if real.dim != service.retriever.embedder.dim:
-            raise ValueError(f"the encoder has {real.dim} dimensions, the index 384")
-    except Exception as exc:  # no model here: the fake-embedder numbers stand alone
-        logger.warning("no real encoder for the scale bench: %s", exc)
-        return {"encode_p50_ms": None, "encoded_retrieval_p50_ms": None}
-    fake, asked = service.retriever.embedder, gold_questions()[:questions]
-    service.retriever.embedder = real
-    real.embed_queries(asked[:3])
-    encode_ms, retrieval_ms = [], []
-    try:
-        for question in asked:
-            t = time.perf_counter_ns()
-            real.embed_queries([question])
-            encode_ms.append((time.perf_counter_ns() - t) / 1e6)
-            understood = service.understand(question)
-            t = time.perf_counter_ns()
-            service.retriever.retrieve(understood)
-            retrieval_ms.append((time.perf_counter_ns() - t) / 1e6)
-    finally:
-        service.retriever.embedder = fake
-    encode, retrieval = float(np.median(encode_ms)), float(np.median(retrieval_ms))
-    return {
-        "encode_p50_ms": round(encode, 2),
-        "encoded_retrieval_p50_ms": round(retrieval, 2),
-        "encoded_retrieval_over_encode": round(retrieval / encode, 3),
     }
 
 

@@ -16,20 +16,12 @@ Codes are ``QT_fp16`` (exact round trip: decode → encode gives the same codes,
 reused by a later ingestion do not drift) or, with ``bits=8``, ``QT_8bit`` (per-dimension
 ranges: half the bytes again).
 
-A flat store of ``INTEGER_SCAN_MIN_ROWS`` rows or more is read as an :class:`IntegerScan`: the
-same vectors as signed 8-bit integer codes (``QT_8bit_direct_signed``: an 8-bit store's own
-bytes through a second memory map, an fp16 store's rows quantized once at load) searched with
-the query rounded to 8 bits — faiss's integer kernels, 2.3× faster than decoding per-dimension
-ranges at 100k rows — for a pool of ``POOL_FACTOR × k``
-rows, which are then scored exactly from the store itself (:func:`search`). A code ``c``
-decodes to ``vmin + (c + ½) · vdiff / 255``, so ranking by ``Σ (q · vdiff / 255) c`` ranks
-by ``q · x̂``: only the query's rounding (and, for fp16 rows, the codes' own) can move a row,
-and it must move past 3k others to be lost. On the README's 100k benchmark the served top 30
-differ from the plain scan's only by rows tied with the 30th score.
-Searches run on the calling thread only (one OpenMP thread):
-a single query gains nothing from a thread team, and a team's spinning threads cost a lot
-when the other core is busy. Stores are read with ``IO_FLAG_MMAP | IO_FLAG_MMAP_IFC`` so the
-codes and the graph stay in the page cache, not in this process.
+From ``INTEGER_SCAN_MIN_ROWS`` rows a flat store is read as an ``IntegerScan``
+(``qa.stores.integer_scan``: the same rows as 8-bit integers, scanned 2.3× faster at 100k rows
+for a pool the store then scores exactly; the top 30 differ from the plain scan's only by rows
+tied with the 30th score on the README's 100k benchmark). Searches use one OpenMP thread (a
+team's spinning threads cost a lot when the other core is busy); stores are memory-mapped
+(``IO_FLAG_MMAP | IO_FLAG_MMAP_IFC``): codes and graph stay in the page cache.
 
 Example:
     >>> store = build_store(vectors, dim=384)
@@ -40,11 +32,12 @@ Example:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from qa.stores.integer_scan import IntegerScan, integer_scan
 
 Store = Any  # a faiss.IndexScalarQuantizer or faiss.IndexHNSWSQ
 
@@ -58,8 +51,7 @@ ANN_RECALL = 0.99  # recall@ANN_K on the probes (vs the exact scan) that efSearc
 ANN_K = 30  # = the default candidate_k: the depth each signal is fused at
 ANN_PROBES = 64  # sample queries for the calibration
 ANN_MAX_EF = 2048
-INTEGER_SCAN_MIN_ROWS = 10_000  # stores this big are searched as integers (:class:`IntegerScan`)
-POOL_FACTOR = 4  # an integer scan's candidates per row asked (see :func:`search`)
+INTEGER_SCAN_MIN_ROWS = 10_000  # flat stores this big are searched as integers (IntegerScan)
 ANN_MAX_VISITED = 0.05  # a graph computing more distances than this share of rows: flat
 VECTOR_BITS = 8  # passage and piece stores (titles: titles.TITLE_BITS): dev answers unchanged
 
@@ -264,76 +256,6 @@ def search(store: Store, query: np.ndarray, k: int) -> list[tuple[int, float]]:
     return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
 
-@dataclass(frozen=True)
-class IntegerScan:
-    """A store searched through signed 8-bit integer codes of its rows (module docstring).
-
-    Attributes:
-        store: The store as written (scores the pool exactly; any other attribute is its).
-        codes: The same rows as a flat ``QT_8bit_direct_signed`` store.
-        step: ``vdiff / 255`` of the codes' per-dimension ranges.
-    """
-
-    store: Store
-    codes: Store
-    step: np.ndarray
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.store, name)
-
-    def search_exact(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The exact top ``k`` of the pool the integer search finds (best first, ties by row)."""
-
-        folded = query * self.step  # ranks rows as q · x̂ does (the offset term is constant)
-        peak = float(np.abs(folded).max()) or 1.0
-        rounded = np.rint(folded * (127 / peak)).astype(np.float32).reshape(1, -1)
-        _, found = self.codes.search(rounded, min(POOL_FACTOR * k, self.codes.ntotal))
-        rows = found[0][found[0] >= 0]
-        scores = self.store.reconstruct_batch(rows) @ query  # exact, in two C calls
-        order = np.lexsort((rows, -scores))[:k]
-        return [(int(rows[i]), float(scores[i])) for i in order]
-
-
-def _integer_scan(store: Store, path: Path) -> Store:
-    """A flat ``store`` as an :class:`IntegerScan` when it is big enough (a graph is not: its
-    time goes to memory access, and integer distances made it slower at 385k pieces)."""
-    import faiss
-
-    if store.ntotal < INTEGER_SCAN_MIN_ROWS or is_ann(store):
-        return store
-    if store.sq.qtype == faiss.ScalarQuantizer.QT_8bit:  # its own bytes, through a second map
-        codes: Store = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_MMAP_IFC)
-        codes.sq.qtype = faiss.ScalarQuantizer.QT_8bit_direct_signed
-        trained = ranges_of(store)
-        assert trained is not None  # an 8-bit store has ranges
-        return IntegerScan(store, codes, (trained[store.d :] / 255).astype(np.float32))
-    if store.sq.qtype == faiss.ScalarQuantizer.QT_fp16:
-        return _quantized_scan(store)
-    return store
-
-
-def _quantized_scan(store: Store) -> IntegerScan:
-    """An fp16 flat ``store`` with 8-bit codes of its rows made in memory (faiss's 8-bit
-    encoding: ``c = ⌊255 · (x − vmin) / vdiff⌋``, kept as ``c − 128``)."""
-    import faiss
-
-    d, n = store.d, store.ntotal
-    low = np.full(d, np.inf, dtype=np.float32)
-    high = np.full(d, -np.inf, dtype=np.float32)
-    for start in range(0, n, _ADD_ROWS):
-        part = store.reconstruct_n(start, min(_ADD_ROWS, n - start))
-        low, high = np.minimum(low, part.min(axis=0)), np.maximum(high, part.max(axis=0))
-    diff = np.maximum(high - low, 1e-6)
-    codes = faiss.IndexScalarQuantizer(
-        d, faiss.ScalarQuantizer.QT_8bit_direct_signed, faiss.METRIC_INNER_PRODUCT
-    )
-    for start in range(0, n, _ADD_ROWS):
-        part = store.reconstruct_n(start, min(_ADD_ROWS, n - start))
-        c = np.floor(255 * np.clip((part - low) / diff, 0.0, 1.0))
-        codes.add((c - 128).astype(np.float32))
-    return IntegerScan(store, codes, (diff / 255).astype(np.float32))
-
-
 def vector(store: Store, row: int) -> np.ndarray:
     """Row ``row`` decoded to float32."""
     out = np.empty(store.d, dtype=np.float32)
@@ -349,8 +271,10 @@ def write_store(store: Store, path: Path) -> None:
 
 def read_store(path: Path) -> Store:
     """Read a store memory-mapped (codes and graph stay in the page cache, not in this
-    process); a big one as an :class:`IntegerScan` (see the module docstring)."""
+    process); a big flat one as an :class:`IntegerScan` (see the module docstring)."""
     import faiss
 
     store = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_MMAP_IFC)
-    return _integer_scan(store, path)
+    if store.ntotal < INTEGER_SCAN_MIN_ROWS or is_ann(store):
+        return store  # a graph's time goes to memory access: integer distances were slower
+    return integer_scan(store, path) or store
