@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         "is encoded and the piece search beside the passage and title scans (work no helper has "
         "started yet runs in the caller's thread); 1 = all in the caller's thread.",
     )
+    search_threads_min_chunks: int = Field(
+        10_000,
+        ge=0,
+        description="Indexes smaller than this search in the caller's thread only: their "
+        "signals take under a millisecond together, less than handing them to a thread costs.",
+    )
     ingest_threads: int = Field(
         0,
         ge=0,

@@ -165,13 +165,15 @@ class HybridRetriever:
         return {name: (task, pool.submit(task) if pool else None) for name, task in tasks.items()}
 
     def _helpers(self) -> ThreadPoolExecutor | None:
-        """The retriever's helper threads (``search_threads`` − 1), made on first use."""
-        if self.settings.search_threads < 2:
+        """The retriever's helper threads (``search_threads`` − 1), made on first use; None
+        for one thread or an index below ``search_threads_min_chunks``."""
+        s = self.settings
+        if s.search_threads < 2 or len(self.store.chunks) < s.search_threads_min_chunks:
             return None
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
-                    self.settings.search_threads - 1, thread_name_prefix="yibao-search"
+                    s.search_threads - 1, thread_name_prefix="yibao-search"
                 )
             return self._pool
 

@@ -421,7 +421,9 @@ QUESTIONS = ("合肥居民医保网上缴费", "医保码怎么激活", "家庭�
 def test_helper_threads_change_no_hit(retriever, question):
     """Signals searched side by side (BM25 during the encode) rank exactly as one thread does."""
     alone = _with(retriever, search_threads=1).retrieve(question, top_k=10).hits
-    helped = _with(retriever, search_threads=2).retrieve(question, top_k=10).hits
+    helped = _with(retriever, search_threads=2, search_threads_min_chunks=0)
+    assert helped._helpers() is not None
+    helped = helped.retrieve(question, top_k=10).hits
     assert [(h.chunk.chunk_id, h.score, h.scores) for h in helped] == [
         (h.chunk.chunk_id, h.score, h.scores) for h in alone
     ]
@@ -431,7 +433,7 @@ def test_a_busy_helper_never_makes_a_retrieval_wait(retriever):
     """The only helper thread is blocked: the caller runs the signals itself and returns."""
     import threading
 
-    busy = _with(retriever, search_threads=2)
+    busy = _with(retriever, search_threads=2, search_threads_min_chunks=0)
     pool = busy._helpers()
     assert pool is not None
     release = threading.Event()
@@ -444,3 +446,9 @@ def test_a_busy_helper_never_makes_a_retrieval_wait(retriever):
     alone = _with(retriever, search_threads=1).retrieve("医保码怎么激活", top_k=5).hits
     assert [h.chunk.chunk_id for h in hits] == [h.chunk.chunk_id for h in alone]
     assert set(hits[0].scores) >= {"dense", "bm25", "title_dense", "sentence_dense"}
+
+
+def test_a_small_index_searches_in_the_callers_thread_only(retriever):
+    assert len(retriever.store.chunks) < 10_000
+    assert _with(retriever, search_threads=2)._helpers() is None  # the default threshold
+    assert _with(retriever, search_threads=1, search_threads_min_chunks=0)._helpers() is None
