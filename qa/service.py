@@ -175,8 +175,9 @@ class AnswerService:
         hits: tuple[Hit, ...],
         timings: dict[str, float],
     ) -> Answer:
+        nearby = [h.chunk.title for h in hits]
         suggestions = suggest_questions(
-            question, self.suggestions, self.settings.refusal_suggestions
+            question, self.suggestions, self.settings.refusal_suggestions, nearby
         )
         return Answer(
             question=question.asked,

@@ -136,7 +136,10 @@ class SuggestionPool:
 
 
 def suggest_questions(
-    question: Question, index_or_chunks: Any, k: int = default("refusal_suggestions")
+    question: Question,
+    index_or_chunks: Any,
+    k: int = default("refusal_suggestions"),
+    nearby: Sequence[str] = (),
 ) -> list[str]:
     """Up to ``k`` questions the corpus answers, nearest to ``question`` first.
 
@@ -145,10 +148,13 @@ def suggest_questions(
         index_or_chunks: A :class:`SuggestionPool` (built once per index: the fast path), or
             a ``HybridIndex`` or a sequence of ``Chunk``/``Document`` objects.
         k: How many to return (2–3 make a good refusal).
+        nearby: Titles of the chunks retrieved for the question, best first: what the corpus
+            holds near it (医保断交了再补缴要交滞纳金吗 → the 补缴 snippets' questions).
 
     Returns:
-        Question-like titles ranked by character-bigram overlap with ``question``, padded
-        with good general titles (those present in the corpus when one is given).
+        Question-like titles ranked by character-bigram overlap with ``question``, then the
+        question-like titles among ``nearby``, padded with good general titles (those present
+        in the corpus when one is given).
     """
     pool = index_or_chunks
     if not isinstance(pool, SuggestionPool):
@@ -162,9 +168,10 @@ def suggest_questions(
         if score >= _MIN_OVERLAP and fold(candidates[i]) != asked
     ]
     known = set(candidates)
+    near = [t for raw in nearby for t in (raw, *raw.split()) if _clean_title(t) in known]
     fallback = [s for s in FALLBACK_SUGGESTIONS if not candidates or s in known]
     rest = (candidates[i] for i in chain((i for _, i in ranked), range(len(candidates))))
-    for extra in (*fallback, *rest):
+    for extra in (*map(_clean_title, near), *fallback, *rest):
         if len(chosen) >= k:
             break
         if extra not in chosen and fold(extra) != asked:

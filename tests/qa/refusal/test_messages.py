@@ -93,6 +93,18 @@ def test_suggestions_from_chunks_and_sections():
     assert "错过了城乡居民医疗保险的缴费期限怎么办" in candidate_questions([Doc()])
 
 
+def test_retrieved_titles_come_before_the_general_fallback(corpus_documents):
+    """滞纳金 shares no title's words; the 补缴 chunks retrieved for it name nearer questions
+    than the general fallback, in retrieval order, question-like titles only."""
+    question = understand("要交滞纳金吗")
+    alone = suggest_questions(question, corpus_documents)
+    assert alone == list(FALLBACK_SUGGESTIONS[:3])
+    nearby = ["医保中间漏交一个月要紧吗", "山东德州社保基数15500扣税多少", "从来没交过医保的人怎么办"]
+    near = suggest_questions(question, corpus_documents, nearby=nearby)
+    assert near[:2] == ["医保中间漏交一个月要紧吗", "从来没交过医保的人怎么办"]  # no figure title
+    assert near[2] == FALLBACK_SUGGESTIONS[0]
+
+
 def test_a_pool_built_once_suggests_what_the_chunks_do(corpus_chunks):
     from qa.refusal.messages import SuggestionPool
 
