@@ -99,7 +99,11 @@ def test_retrieved_titles_come_before_the_general_fallback(corpus_documents):
     question = understand("要交滞纳金吗")
     alone = suggest_questions(question, corpus_documents)
     assert alone == list(FALLBACK_SUGGESTIONS[:3])
-    nearby = ["医保中间漏交一个月要紧吗", "山东德州社保基数15500扣税多少", "从来没交过医保的人怎么办"]
+    nearby = [
+        "医保中间漏交一个月要紧吗",
+        "山东德州社保基数15500扣税多少",
+        "从来没交过医保的人怎么办",
+    ]
     near = suggest_questions(question, corpus_documents, nearby=nearby)
     assert near[:2] == ["医保中间漏交一个月要紧吗", "从来没交过医保的人怎么办"]  # no figure title
     assert near[2] == FALLBACK_SUGGESTIONS[0]
