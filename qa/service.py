@@ -26,9 +26,8 @@ from qa.refusal.calibration import load_calibration
 from qa.refusal.decision import (
     RefusalDecision,
     decide,
-    figures_measure_else,
+    refuse_composed,
     route_away,
-    unanswered_places,
     unknown_terms,
 )
 from qa.refusal.messages import SuggestionPool, refusal_text, suggest_questions
@@ -142,15 +141,10 @@ class AnswerService:
             return self._refusal(question, decision.as_not_found(), hits, timings)
         cited = {c.chunk_id for c in composition.citations}
         quoted = [h.chunk.regions for h in hits if h.chunk.chunk_id in cited]
-        if places := unanswered_places(question, quoted):  # another place's figure
-            logger.info("refused kind=region after composing: %s", "、".join(places))
-            return self._refusal(question, decision.as_region(places), hits, timings)
         lines = [line for line in composition.body.splitlines() if line not in composition.notes]
-        if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
-            logger.info("refused kind=not_found after composing: figures of another measure")
-            wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
-            refusal = replace(decision.as_not_found(), missing=(wanted,))
-            return self._refusal(question, refusal, hits, timings)
+        if late := refuse_composed(question, decision, quoted, lines):  # a neighbouring fact
+            logger.info("refused kind=%s after composing: %s", late.kind, "、".join(late.missing))
+            return self._refusal(question, late, hits, timings)
         return Answer(
             question=question.asked,
             text=with_disclaimer(composition.body),

@@ -179,6 +179,28 @@ def unknown_terms(question: Question, frequency: Callable[[str], int]) -> tuple[
     return tuple(unknown)
 
 
+def refuse_composed(
+    question: Question,
+    decision: RefusalDecision,
+    quoted_regions: Sequence[Sequence[str]],
+    lines: Sequence[str],
+) -> RefusalDecision | None:
+    """The refusal an answer composed for ``question`` turns into, or None to answer it.
+
+    Args:
+        question: The understood question.
+        decision: The answering decision made before composing.
+        quoted_regions: The regions of each passage the answer cites.
+        lines: The answer's lines, trust notes left out.
+    """
+    if places := unanswered_places(question, quoted_regions):  # another place's figure
+        return decision.as_region(places)
+    if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
+        wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
+        return replace(decision.as_not_found(), missing=(wanted,))
+    return None
+
+
 def decide(
     question: Question,
     hits: Sequence[Hit],
