@@ -26,6 +26,7 @@ from qa.answering.trust import conflict_note, date_note, find_conflicts, region_
 from qa.settings import Settings, default
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.text.normalize import fold
+from qa.text.verdicts import find_verdict_conflict, verdict_note
 from qa.types import Chunk, Citation, Document, Hit, Question
 
 logger = logging.getLogger(__name__)
@@ -123,7 +124,8 @@ def _states_figures(text: str) -> bool:
 def trust_notes(
     question: Question, passages: Sequence[Chunk], citations: CitationList, answer: str
 ) -> tuple[str, ...]:
-    """The trust notes for ``answer`` (conflict, region, date), citing what they quote.
+    """The trust notes for ``answer`` (conflict, opposite verdicts, region, date), citing what
+    they quote.
 
     A conflict note cites each value's sentence (reusing a citation that already holds it);
     it is dropped if it would state a figure missing from the cited quotes.
@@ -138,6 +140,11 @@ def trust_notes(
     if notes[0] and unsupported_figures(notes[0], [c.quote for c in citations.items]):
         logger.warning("conflict note dropped, figures not in cited quotes: %s", notes[0])
         notes, citations.items = [None], citations.items[:before]
+    if question.kind == "yesno":  # sources answering the yes/no question oppositely
+        predicate, verdicts = find_verdict_conflict(passages, question.text)
+        if verdicts:
+            marks = [citations.number(v.chunk, v.start, v.end, inside=True) for v in verdicts]
+            notes.append(verdict_note(predicate, verdicts, marks))
     by_id = {p.chunk_id: p for p in passages}
     cited = [by_id[c.chunk_id] for c in citations.items if c.chunk_id in by_id]
     with_figures = {c.chunk_id for c in citations.items if _states_figures(c.quote)}

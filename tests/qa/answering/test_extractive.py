@@ -192,3 +192,23 @@ def test_own_file_in_a_tiny_corpus(composer):
     assert "2. 线下激活\n  • 携带身份证到医保窗口办理激活。[" in points
     assert not any(line.strip() == "•" for line in result.body.splitlines())
     assert_well_cited(result, {"d1": doc})
+
+
+def test_opposite_verdicts_are_flagged_with_both_cited(composer, corpus):
+    wanted = [("公司交的社保和医保是分开交吗", ""), ("职工社保和医保可以分开缴纳吗", "")]
+    result = compose(composer, corpus, "单位上班的社保和医保能分开交吗", wanted)
+    (note,) = [n for n in result.notes if "说法相反" in n]
+    assert "不能分开交”[" in note and "答案是肯定的”[" in note
+    assert_well_cited(result, corpus[0])
+    cited = {c.n: c.quote for c in result.citations}
+    for said, n in re.findall(r"有的说“([^”]+)”\[(\d+)\]", note):
+        assert said in cited[int(n)]
+
+
+def test_opposite_verdicts_are_flagged_for_yes_no_questions_only(composer, corpus):
+    documents, chunks = corpus
+    wanted = [("公司交的社保和医保是分开交吗", ""), ("职工社保和医保可以分开缴纳吗", "")]
+    asked = understand("单位上班的社保和医保能分开交吗")
+    for kind, flagged in (("yesno", True), ("how", False), ("other", False)):
+        result = composer.compose(replace(asked, kind=kind), hits(chunks, *wanted), documents)
+        assert any("说法相反" in n for n in result.notes) is flagged, kind
