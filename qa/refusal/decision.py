@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from qa.refusal.calibration import RefusalModel
-from qa.refusal.features import STATES_AMOUNT, compute_features
+from qa.refusal.features import STATES_AMOUNT, compute_features, place_covered
 from qa.settings import default
 from qa.text.regions import province_of
 from qa.text.synonyms import get_synonyms
@@ -116,9 +116,8 @@ def unanswered_places(
     if question.kind == "time" and not any(quoted_regions):
         return ()  # a date about no place: a national rule (激活 takes effect at once …)
     for place in question.regions:
-        near = {place, province_of(place) or place}
         for regions in quoted_regions:
-            if near & set(regions) or any(province_of(r) == place for r in regions):
+            if place_covered(place, regions) or province_of(place) in regions:
                 return ()
     return question.regions
 

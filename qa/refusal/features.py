@@ -98,7 +98,7 @@ def term_coverage(term: str, text: str) -> float:
     return 1.0 if term in text else bigram_share(term, text)
 
 
-def _place_covered(place: str, chunk_regions: Sequence[str]) -> bool:
+def place_covered(place: str, chunk_regions: Sequence[str]) -> bool:
     """A city is covered by itself; a province by itself or any of its cities."""
     if place in chunk_regions:
         return True
@@ -162,7 +162,7 @@ def compute_features(
         if question.kind != "amount" or STATES_AMOUNT.search(f"{h.chunk.title} {h.chunk.text}")
     ]
     chunk_regions = [r for h in stating for r in h.chunk.regions]
-    missing_regions = tuple(p for p in question.regions if not _place_covered(p, chunk_regions))
+    missing_regions = tuple(p for p in question.regions if not place_covered(p, chunk_regions))
     asked_years = dict.fromkeys(_YEAR.findall(question.text))
     missing_years = tuple(y for y in asked_years if y not in context)
     return RefusalFeatures(
