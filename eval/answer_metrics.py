@@ -18,6 +18,7 @@ import numpy as np
 
 from eval.gold import GoldItem, ItemScore, MetricResult, Prediction
 from eval.metrics import make_result
+from qa.answering.trust import ROUTINE_NOTES
 from qa.text.figures import extract_figures, figure_supported
 from qa.text.normalize import without_spaces
 
@@ -183,13 +184,16 @@ def false_refusal_rate(items: Sequence[GoldItem], preds: Mapping[str, Prediction
 def conflict_flag_rate(items: Sequence[GoldItem], preds: Mapping[str, Prediction]) -> MetricResult:
     """Conflict flag = 1[answer holds ≥ min(2, |key facts|) key facts AND a conflict cue].
 
-    Cue words are :data:`CONFLICT_CUES`. Applies to answered ``conflict`` items.
+    Cue words are :data:`CONFLICT_CUES`, searched after removing the routine region and date
+    notes (:data:`qa.answering.trust.ROUTINE_NOTES`: 以上数字为…的资料,其他地区可能不同 /
+    请以当地最新规定为准 come with most answers and report no disagreement). Applies to
+    answered ``conflict`` items.
     """
     out = []
     for item, _, answer in answered(items, preds, {"conflict"}):
         found = facts_found(item.key_facts, answer)
         need = min(2, len(item.key_facts))
-        text = strip_answer(answer)
+        text = ROUTINE_NOTES.sub("", strip_answer(answer))
         cue = next((c for c in CONFLICT_CUES if without_spaces(c) in text), None)
         if len(found) < need:
             reason = f"only {len(found)}/{len(item.key_facts)} differing facts stated"

@@ -291,10 +291,26 @@ def region_note(
     return f"以上数字为{place}的资料,其他地区可能不同。" if place else None
 
 
+_YEARLY = "医保政策每年可能调整,请以当地最新规定为准。"
+
+ROUTINE_NOTES = re.compile(
+    "|".join(
+        (
+            r"以上数字为[^。]*的资料,其他地区可能不同。",
+            r"资料中没有专门针对[^。]*的说明,以上为一般做法,请以[^。]*当地规定为准。",
+            r"您问的是[^。]*,但资料中只有[^。]*的数据,仅供参考。",
+            r"资料日期:[^。]*。",
+            re.escape(_YEARLY),
+        )
+    )
+)
+"""The region and date notes added to many answers whatever the sources say (their 不同 and
+以当地 are routine, not a report that sources disagree); matched on text without spaces."""
+
+
 def date_note(dates: Sequence[str | None], has_figures: bool) -> str | None:
     """The cited sources' dates and that policies change yearly (when dated or with figures)."""
     known = sorted({d for d in dates if d})
-    yearly = "医保政策每年可能调整,请以当地最新规定为准。"
     if known:
-        return f"资料日期:{'、'.join(known)}。{yearly}"
-    return yearly if has_figures else None
+        return f"资料日期:{'、'.join(known)}。{_YEARLY}"
+    return _YEARLY if has_figures else None

@@ -119,6 +119,26 @@ def test_conflict_flag():
     assert am.CONFLICT_CUES and "不一致" in am.CONFLICT_CUES
 
 
+def test_routine_region_and_date_notes_are_not_a_conflict_flag():
+    """以当地 / 不同 inside the notes most answers carry do not count as reporting a conflict."""
+    from qa.answering.trust import date_note, region_note
+
+    routine = [
+        region_note([["深圳"]], [["深圳"]]),  # 以上数字为深圳的资料,其他地区可能不同。
+        region_note([], [["深圳"]], ["汕头"]),  # 资料中没有专门针对汕头的说明 … 请以汕头当地规定为准。
+        date_note(["2024-06-01"], True),  # 资料日期 … 请以当地最新规定为准。
+    ]
+    assert all(routine)
+    facts = "一处说400元[1],另一处说380元[2]。"
+    items = [item(f"c{i}", "conflict", key_facts=("400元", "380元")) for i in range(4)]
+    preds = index_predictions(
+        [pred(f"c{i}", answer=facts + note) for i, note in enumerate(routine)]
+        + [pred("c3", answer=facts + "注意:不同资料给出的数字不一致。" + str(routine[2]))]
+    )
+    result = am.conflict_flag_rate(items, preds)
+    assert [s.value for s in result.items] == [0.0, 0.0, 0.0, 1.0]
+
+
 def test_figure_faithfulness():
     items = [item("q1"), item("q2"), item("q3"), item("q4")]
     preds = index_predictions(
