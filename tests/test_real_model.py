@@ -68,6 +68,7 @@ def service(retriever, real_settings):
         ("德州职工医保住院能报销多少比例", "not_found", "报销标准"),  # only 缴费比例 quoted
         ("本溪居民医保个人一年交多少", "not_found", "缴费标准"),  # only 报销比例 quoted
         ("医保断交了再补缴,要交滞纳金吗", "not_found", "滞纳金"),  # in no document
+        ("合肥低保户交居民医保,自己要出多少钱", "not_found", "低保户的标准"),  # other groups'
     ],
 )
 def test_neighbouring_facts_are_not_passed_off_as_the_answer(service, question, reason, says):
@@ -77,7 +78,13 @@ def test_neighbouring_facts_are_not_passed_off_as_the_answer(service, question, 
 
 
 @pytest.mark.parametrize(
-    "question", ["合肥居民医保一年交多少钱", "泰州医保去上海看病能报多少", "断缴后补缴有等待期吗"]
+    "question",
+    [
+        "合肥居民医保一年交多少钱",
+        "泰州医保去上海看病能报多少",
+        "断缴后补缴有等待期吗",
+        "合肥儿童医保一年交多少钱",  # the group is in the quoted snippet
+    ],
 )
 def test_their_answerable_neighbours_are_answered(service, question):
     answer = service.ask(question)

@@ -39,6 +39,7 @@ from typing import Any
 from qa.refusal.calibration import RefusalModel
 from qa.refusal.features import STATES_AMOUNT, compute_features, place_covered
 from qa.settings import default
+from qa.text.cohorts import ASKED_GROUPS, asked_groups
 from qa.text.regions import province_of
 from qa.text.synonyms import get_synonyms
 from qa.types import Hit, Question
@@ -150,6 +151,28 @@ def figures_measure_else(question: Question, lines: Sequence[str]) -> bool:
     return back and not any(_PAID_IN.search(line) for line in figures)
 
 
+def unanswered_groups(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
+    """The groups an amount question asks a figure for that no quoted line is about.
+
+    合肥低保户交居民医保自己出多少 answered with 普通居民 / 大学生 / 儿童 figures, or 合肥职工医保
+    住院报多少 with a 儿童 snippet, quotes figures for other people. A group counts as covered
+    when a quoted line holds one of its words (:data:`qa.text.cohorts.ASKED_GROUPS`: a 职工
+    figure may sit in a 社保基数 passage).
+
+    Args:
+        question: The understood question.
+        lines: The answer's quoted lines (trust notes left out).
+    """
+    if question.kind != "amount" and not question.measure:
+        return ()
+    text = "\n".join(lines)
+    return tuple(
+        group
+        for group in asked_groups(question.text)
+        if not any(word in text for word in ASKED_GROUPS[group])
+    )
+
+
 #: Last characters of a word naming a thing of the trade: 滞纳金, 体检费, 意外险, 公交卡, 残疾证,
 #: 起付线, 费率, 限额.
 _THING_END = frozenset("金费险卡证线率额")
@@ -194,6 +217,8 @@ def refuse_composed(
     """
     if places := unanswered_places(question, quoted_regions):  # another place's figure
         return decision.as_region(places)
+    if groups := unanswered_groups(question, lines):  # 儿童 figures quoted for 低保户
+        return replace(decision.as_not_found(), missing=tuple(f"{g}的标准" for g in groups))
     if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
         wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
         return replace(decision.as_not_found(), missing=(wanted,))

@@ -21,6 +21,39 @@ _GROUPS = {  # a group word → the name of the group
     **{w: w for w in "大学生 中小学生 学生 新生儿 特困人员 低保对象 残疾人 退休人员".split()},
     **{w[:2]: w for w in "特困人员 低保对象 残疾人 退休人员".split()},
 }
+#: Groups a question may ask a figure for, by name, with the words by which a passage is
+#: about that group (a 职工 figure sits in 社保基数 / 单位 / 在职 passages).
+ASKED_GROUPS: dict[str, tuple[str, ...]] = {
+    "低保户": ("低保",),
+    "职工": ("职工", "在职", "单位", "企业", "社保基数"),
+    "灵活就业人员": ("灵活就业",),
+    "学生": ("学生",),
+    "儿童": ("儿童", "少儿", "小孩", "孩子", "未成年", "婴幼儿", "新生儿", "0-18岁"),
+    "退休人员": ("退休",),
+    "特困人员": ("特困",),
+    "残疾人": ("残疾",),
+}
+_ASKED_GROUP = re.compile(  # not after a negation: 35岁没上班 names no 职工
+    r"(?<![没不非未无])(?<!不是)(?<!没有)"
+    r"(低保|职工|在职|上班|灵活就业|学生|儿童|少儿|小孩|孩子|未成年|婴幼儿|新生儿|退休|特困|残疾)"
+)
+_GROUP_OF_WORD = {
+    **dict.fromkeys(("低保",), "低保户"),
+    **dict.fromkeys(("职工", "在职", "上班"), "职工"),
+    "灵活就业": "灵活就业人员",
+    "学生": "学生",
+    **dict.fromkeys(("儿童", "少儿", "小孩", "孩子", "未成年", "婴幼儿", "新生儿"), "儿童"),
+    "退休": "退休人员",
+    "特困": "特困人员",
+    "残疾": "残疾人",
+}
+
+
+def asked_groups(question: str) -> tuple[str, ...]:
+    """The groups a question names (合肥低保户交多少 → 低保户), in order, as ASKED_GROUPS keys."""
+    return tuple(dict.fromkeys(_GROUP_OF_WORD[m] for m in _ASKED_GROUP.findall(question)))
+
+
 _GROUP = re.compile("|".join(sorted(_GROUPS, key=len, reverse=True)) + r"|\d{2}周?岁以上")
 _YEAR = re.compile(r"(?<![\d.])20\d\d(?:\s*[-–—至~]\s*20\d\d)?(?=\s*年)")
 _CLAUSE_END = re.compile("[,，;；。]")

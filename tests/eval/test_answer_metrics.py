@@ -125,7 +125,7 @@ def test_routine_region_and_date_notes_are_not_a_conflict_flag():
 
     routine = [
         region_note([["深圳"]], [["深圳"]]),  # 以上数字为深圳的资料,其他地区可能不同。
-        region_note([], [["深圳"]], ["汕头"]),  # 资料中没有专门针对汕头的说明 … 请以汕头当地规定为准。
+        region_note([], [["深圳"]], ["汕头"]),  # 资料中没有专门针对汕头 … 请以汕头当地规定为准。
         date_note(["2024-06-01"], True),  # 资料日期 … 请以当地最新规定为准。
     ]
     assert all(routine)

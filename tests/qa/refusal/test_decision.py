@@ -10,6 +10,7 @@ from qa.refusal.decision import (
     RefusalDecision,
     decide,
     figures_measure_else,
+    unanswered_groups,
     unanswered_places,
     unknown_terms,
 )
@@ -152,6 +153,26 @@ def test_as_region_names_the_places_for_the_refusal_text():
 )
 def test_figures_of_another_measure_are_no_answer(question, lines, refused):
     assert figures_measure_else(understand(question), lines) is refused
+
+
+@pytest.mark.parametrize(
+    ("question", "lines", "missing"),
+    [
+        # figures for other people than the group asked about
+        ("合肥低保户交居民医保,自己要出多少钱", ["普通居民:个人缴费400元[1]"], ("低保户",)),
+        ("合肥职工医保住院能报百分之多少", ["儿童门诊报销比例65%[1]"], ("职工",)),
+        ("德州灵活就业人员交医保一个月多少钱", ["单位缴费比例为7%[1]"], ("灵活就业人员",)),
+        # the group is in a quoted line (职工 figures sit in 社保基数 passages)
+        ("合肥低保户交居民医保能减免多少", ["低保对象个人缴费全额资助[1]"], ()),
+        ("德州在职的医保一个月扣多少", ["社保基数15500元时,医疗保险2%[1]"], ()),
+        ("给孩子交医保一年多少钱", ["0-18岁儿童:380元/年[1]"], ()),
+        # a negated group names none; a question not about a figure is not checked
+        ("在上海,35岁没上班,交城乡居民医保一年多少钱", ["不满60周岁人员:995元/年[1]"], ()),
+        ("低保户怎么参加居民医保", ["到社区办理。[1]"], ()),
+    ],
+)
+def test_figures_for_another_group_are_no_answer(question, lines, missing):
+    assert unanswered_groups(understand(question), lines) == missing
 
 
 @pytest.mark.parametrize(
