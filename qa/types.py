@@ -168,6 +168,8 @@ class Question:
             answers it, not a figure.
         measure: What an amount question measures: ``reimbursement`` (报销, 能报多少),
             ``contribution`` (交, 缴, 扣) or ``""`` (neither, or not an amount question).
+        groups: Whom it asks a figure for (低保户, 职工, 儿童 …; ``qa.text.cohorts``).
+        payers: Who else pays that it asks about (单位, 财政; ``qa.text.cohorts``).
         topic: A short name for what it asks about (``北京门诊起付线``), for refusals.
         follow_up: It was resolved against earlier turns.
     """
@@ -188,6 +190,8 @@ class Question:
     cross_region: bool = False
     looks_up: bool = False
     measure: str = ""
+    groups: tuple[str, ...] = ()
+    payers: tuple[str, ...] = ()
     topic: str = ""
     follow_up: bool = False
 

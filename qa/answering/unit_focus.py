@@ -20,6 +20,7 @@ from dataclasses import replace
 from qa.answering.leads import ASKS, ROUTE, kind_cue, line_score
 from qa.answering.points import Scorer
 from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, sibling_units
+from qa.text.cohorts import PAYERS
 from qa.types import Chunk, Document, Question
 
 OFFLINE = re.compile(
@@ -68,6 +69,11 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
         for sibling in sibling_units(best):  # 缴费时间和待遇享受期 for 什么时候交
             if heading.search(sibling.heading) and not ASKS.search(sibling.heading):
                 return sibling
+    if question.payers and cue is not None and question.kind == "amount":  # 公司交多少
+        words = [w for payer in question.payers for w in PAYERS[payer][1]]
+        for unit in units[:5]:
+            if any(cue.search(ln.shown) and any(w in ln.shown for w in words) for ln in unit.lines):
+                return unit
     if cue is not None and question.kind in ("materials", "amount", "time"):
         for unit in units[:3]:
             if any(cue.search(line.shown) for line in unit.lines if not line.heading):

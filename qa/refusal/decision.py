@@ -39,7 +39,7 @@ from typing import Any
 from qa.refusal.calibration import RefusalModel
 from qa.refusal.features import STATES_AMOUNT, compute_features, place_covered
 from qa.settings import default
-from qa.text.cohorts import ASKED_GROUPS, asked_groups
+from qa.text.cohorts import ASKED_GROUPS, PAYERS
 from qa.text.regions import province_of
 from qa.text.synonyms import get_synonyms
 from qa.types import Hit, Question
@@ -67,6 +67,8 @@ class RefusalDecision:
         score: The model's refusal score (1.0 for rule-based refusals).
         missing: What was not found: places (``region``) then key terms.
         features: The features the decision saw (JSON-friendly).
+        related: Related passages were found, but none states ``missing`` (a refusal after
+            composing: other people's, another payer's or another measure's figures).
     """
 
     refuse: bool
@@ -74,10 +76,15 @@ class RefusalDecision:
     score: float
     missing: tuple[str, ...] = ()
     features: dict[str, Any] = field(default_factory=dict)
+    related: bool = False
 
     def as_not_found(self) -> RefusalDecision:
         """This decision turned into a ``not_found`` refusal (nothing quotable after all)."""
         return replace(self, refuse=True, kind="not_found")
+
+    def lacking(self, missing: Sequence[str]) -> RefusalDecision:
+        """A ``not_found`` refusal: related passages were quoted, but none states ``missing``."""
+        return replace(self, refuse=True, kind="not_found", missing=tuple(missing), related=True)
 
     def as_region(self, places: Sequence[str]) -> RefusalDecision:
         """This decision turned into a ``region`` refusal for ``places`` (see
@@ -167,10 +174,47 @@ def unanswered_groups(question: Question, lines: Sequence[str]) -> tuple[str, ..
         return ()
     text = "\n".join(lines)
     return tuple(
-        group
-        for group in asked_groups(question.text)
-        if not any(word in text for word in ASKED_GROUPS[group])
+        group for group in question.groups if not any(word in text for word in ASKED_GROUPS[group])
     )
+
+
+_PAYER_SHARE = {"单位": "缴费部分", "财政": "补助标准"}
+
+
+def unanswered_payers(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
+    """What an amount question asks another payer to pay that no quoted line is about.
+
+    德州按15500的基数,公司那边每个月要替我交多少 answered with the personal share only, or 上海
+    居民医保政府补贴多少 with 个人缴费标准 alone, quotes the wrong payer's figures.
+
+    Args:
+        question: The understood question.
+        lines: The answer's quoted lines (trust notes left out).
+    """
+    if question.kind != "amount" and not question.measure:
+        return ()
+    return tuple(
+        f"{payer}{_PAYER_SHARE[payer]}"
+        for payer in question.payers
+        if not _states_share(PAYERS[payer][1], lines)
+    )
+
+
+_UNSTATED = re.compile(r"未[^,，。]{0,8}(?:列出|明确|说明)|没有|不详")
+
+
+def _states_share(words: Sequence[str], lines: Sequence[str]) -> bool:
+    """Whether a line naming the payer states a figure, or heads a list that does
+    (``• 财政补助标准`` over ``• 大学生:50元``; not ``财政补助…具体金额未在文档中明确列出``)."""
+    for i, line in enumerate(lines):
+        if not any(word in line for word in words):
+            continue
+        if STATES_AMOUNT.search(line):
+            return True
+        heads = not _UNSTATED.search(line)
+        if heads and any(STATES_AMOUNT.search(later) for later in lines[i + 1 : i + 3]):
+            return True
+    return False
 
 
 #: Last characters of a word naming a thing of the trade: 滞纳金, 体检费, 意外险, 公交卡, 残疾证,
@@ -218,10 +262,12 @@ def refuse_composed(
     if places := unanswered_places(question, quoted_regions):  # another place's figure
         return decision.as_region(places)
     if groups := unanswered_groups(question, lines):  # 儿童 figures quoted for 低保户
-        return replace(decision.as_not_found(), missing=tuple(f"{g}的标准" for g in groups))
+        return decision.lacking([f"{g}的标准" for g in groups])
+    if payers := unanswered_payers(question, lines):  # 个人 figures for 公司交多少
+        return decision.lacking(payers)
     if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
         wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
-        return replace(decision.as_not_found(), missing=(wanted,))
+        return decision.lacking([wanted])
     return None
 
 

@@ -195,6 +195,8 @@ def _not_found(decision: RefusalDecision, question: Question) -> str:
     asked = _QUESTION_END.sub("", question.asked.strip())
     if any(m != topic and topic in m for m in decision.missing) and not re.search(r"\d", asked):
         topic = asked or topic  # “密码” for 密码忘了怎么办 (a refusal states no figures)
+    if decision.related and decision.missing:  # the passages found state other figures
+        return f"资料里有相关内容,但没有写明您问的{'、'.join(decision.missing)}。" + ASK_LOCAL
     text = f"资料库中没有找到关于“{topic}”的内容。"
     places = [m for m in decision.missing if m in decision.features.get("missing_regions", ())]
     if decision.kind == "region" and places:

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 
 from qa.refusal.intent import classify_intent, load_vocabulary
 from qa.retrieval.followups import resolve
+from qa.text.cohorts import asked_groups, asked_payers
 from qa.text.normalize import clean_question, normalize_question
 from qa.text.regions import find_regions, province_of
 from qa.text.synonyms import get_synonyms
@@ -201,6 +202,8 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
         cross_region=cross,
         looks_up=bool(LOOKS_UP.search(text)),
         measure=amount_measure(text, kind),
+        groups=asked_groups(text),
+        payers=asked_payers(text),
         topic=topic_phrase(text, regions, keys),
         follow_up=resolved.follow_up,
     )

@@ -54,6 +54,27 @@ def asked_groups(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_GROUP_OF_WORD[m] for m in _ASKED_GROUP.findall(question)))
 
 
+#: Who else pays, as a question asks it (公司那边每个月替我交多少, 政府每年补贴多少), with the
+#: words a passage about that payer's share holds.
+PAYERS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
+    "单位": (
+        re.compile(
+            r"(?:公司|单位|企业|老板)(?:那边|那头|方面)?[^,，。？?]{0,6}(?:交|缴|出|承担|扣)"
+        ),
+        ("单位", "企业", "公司"),
+    ),
+    "财政": (
+        re.compile(r"(?:政府|财政|国家)[^,，。？?]{0,6}(?:补贴|补助|给|补)|补贴多少|补助多少"),
+        ("财政", "补助", "补贴", "政府"),
+    ),
+}
+
+
+def asked_payers(question: str) -> tuple[str, ...]:
+    """Other payers a question asks about (公司那边交多少 → 单位), as PAYERS keys."""
+    return tuple(payer for payer, (asks, _) in PAYERS.items() if asks.search(question))
+
+
 _GROUP = re.compile("|".join(sorted(_GROUPS, key=len, reverse=True)) + r"|\d{2}周?岁以上")
 _YEAR = re.compile(r"(?<![\d.])20\d\d(?:\s*[-–—至~]\s*20\d\d)?(?=\s*年)")
 _CLAUSE_END = re.compile("[,，;；。]")

@@ -11,9 +11,11 @@ from qa.refusal.decision import (
     decide,
     figures_measure_else,
     unanswered_groups,
+    unanswered_payers,
     unanswered_places,
     unknown_terms,
 )
+from qa.refusal.messages import refusal_text
 from qa.retrieval.question import understand
 from tests.qa.refusal.hits import (
     ACTIVATE,
@@ -173,6 +175,44 @@ def test_figures_of_another_measure_are_no_answer(question, lines, refused):
 )
 def test_figures_for_another_group_are_no_answer(question, lines, missing):
     assert unanswered_groups(understand(question), lines) == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "lines", "missing"),
+    [
+        # the personal share quoted for what the employer pays
+        (
+            "德州按15500的基数,公司那边每个月要替我交多少",
+            ["个人每月需缴纳约1705元[1]"],
+            ("单位缴费部分",),
+        ),
+        ("德州按15500的基数,公司那边每个月要替我交多少", ["单位缴费比例为16%~20%[1]"], ()),
+        # a subsidy named without its figure is no answer; a heading over figures is
+        (
+            "上海居民医保政府每年给补贴多少钱",
+            ["财政补助标准:具体金额未在文档中明确列出"],
+            ("财政补助标准",),
+        ),
+        ("合肥居民医保财政补助多少", ["财政补助标准:", "• 大学生:50元[1]"], ()),
+        ("深圳小孩的居民医保,政府给补多少", ["  • 财政补助标准", "    • 少年儿童:76.908元/年"], ()),
+        # no other payer asked
+        ("合肥居民医保一年交多少钱", ["个人缴费标准为每人400元[1]"], ()),
+    ],
+)
+def test_figures_for_another_payer_are_no_answer(question, lines, missing):
+    assert unanswered_payers(understand(question), lines) == missing
+
+
+def test_a_refusal_after_composing_says_what_the_related_passages_lack():
+    question = understand("上海居民医保政府每年给补贴多少钱")
+    decision = RefusalDecision(False, "answer", 0.2, ("每年",)).lacking(["财政补助标准"])
+    assert (decision.refuse, decision.kind, decision.missing) == (
+        True,
+        "not_found",
+        ("财政补助标准",),
+    )
+    text = refusal_text(decision, question, [])
+    assert "资料里有相关内容" in text and "财政补助标准" in text and "没有找到关于" not in text
 
 
 @pytest.mark.parametrize(
