@@ -89,3 +89,11 @@ def test_neighbouring_facts_are_not_passed_off_as_the_answer(service, question, 
 def test_their_answerable_neighbours_are_answered(service, question):
     answer = service.ask(question)
     assert not answer.refused and answer.citations, answer.text
+
+
+def test_moving_to_another_city_is_answered_with_changing_the_insured_place(service):
+    """Two places and a move (调到南京工作) ask about 参保地变更, not about 异地就医."""
+    answer = service.ask("我从苏州调到南京工作,医保怎么转过去")
+    assert not answer.refused, answer.text
+    assert "参保地" in answer.citations[0].title + answer.text.split("\n")[0], answer.text
+    assert "异地就医" not in answer.text.split("\n")[0]

@@ -50,6 +50,21 @@ _SUFFIXES = "金费险卡证线率额"  # single-char tokens that finish a term 
 _TOPIC_CHARS = 12
 #: What a question across two places is about (在深圳参保去广州看病 → 异地就医备案).
 CROSS_REGION_TERMS = ("异地就医", "备案")
+#: What a question across two places is about when the person moves (从苏州调到南京工作,
+#: 医保怎么转过去 → 参保地变更), unless it is about being treated there.
+MOVE_TERMS = ("参保地变更", "转移接续")
+_MOVES = re.compile(
+    r"转(?:过去|过来|到|移|入|出|走|回)|迁|调到|调去|调动|搬到|搬去|搬家|换工作|跳槽|换了工作|"
+    r"变更|换参保地|(?:去|到|在)[^,，。？?]{0,6}(?:工作|上班|定居|落户)"
+)
+_TREATED = re.compile(r"看病|就医|住院|报销|能报|买药|拿药|门诊|治病|手术|备案")
+
+
+def cross_region_terms(text: str) -> tuple[str, ...]:
+    """What a question naming two places is about: moving the insurance (参保地变更) or being
+    treated in the other place (异地就医备案, the default)."""
+    moves = _MOVES.search(text) and not _TREATED.search(text)
+    return MOVE_TERMS if moves else CROSS_REGION_TERMS
 
 
 def key_terms(terms: Sequence[str], regions: Sequence[str] = ()) -> tuple[str, ...]:
@@ -172,14 +187,15 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
     tokenizer = get_tokenizer()
     terms = tuple(tokenizer.tokenize(text))
     extra = synonym_terms(get_synonyms().related(text))
-    if crosses_regions(find_regions(text)):  # insured in one place, treated in another
-        extra += synonym_terms(CROSS_REGION_TERMS)
     regions = find_regions(text)
-    keys = key_terms(terms, regions)
     cross = crosses_regions(regions)
-    if cross:  # the question is about 异地就医 even when it does not say so
-        cleaned = f"{cleaned} {CROSS_REGION_TERMS[0]}"
-        keys = outermost([*keys, CROSS_REGION_TERMS[0]])
+    across = cross_region_terms(text)
+    if cross:  # insured in one place, treated in (or moving to) another
+        extra += synonym_terms(across)
+    keys = key_terms(terms, regions)
+    if cross:  # the question is about 异地就医 (or 参保地变更) even when it does not say so
+        cleaned = f"{cleaned} {across[0]}"
+        keys = outermost([*keys, across[0]])
     intent = classify_intent(text)
     if resolved.follow_up:  # the user's own words decide unless they only continue the topic
         own_intent = classify_intent(normalize_question(asked))

@@ -88,6 +88,22 @@ def test_a_question_across_two_places_is_not_a_local_one():
 
 
 @pytest.mark.parametrize(
+    ("asked", "about", "not_about"),
+    [
+        ("我从苏州调到南京工作,医保怎么转过去", "参保地变更", "异地就医"),
+        ("我在深圳参保,现在去广州上班了,医保要怎么办", "参保地变更", "异地就医"),
+        ("在深圳交的医保去广州看病能报吗", "异地就医", "参保地变更"),
+        ("从苏州搬到南京了,在南京住院能报吗", "异地就医", "参保地变更"),  # treated there
+    ],
+)
+def test_a_question_across_two_places_moves_or_is_treated(asked, about, not_about):
+    question = understand(asked)
+    assert question.cross_region
+    assert about in question.key_terms and about in question.embedding_text
+    assert not_about not in question.key_terms
+
+
+@pytest.mark.parametrize(
     ("asked", "topic"),
     [
         ("去哪能打印个人社保参保证明", "参保证明"),  # 参保|证明: no 证 glued on twice
