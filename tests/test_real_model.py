@@ -97,3 +97,10 @@ def test_moving_to_another_city_is_answered_with_changing_the_insured_place(serv
     assert not answer.refused, answer.text
     assert "参保地" in answer.citations[0].title + answer.text.split("\n")[0], answer.text
     assert "异地就医" not in answer.text.split("\n")[0]
+
+
+def test_a_period_is_not_restated_in_other_words(service):
+    """集中参保缴费时间:…9月1日至…12月31日 is not followed by 集中缴费期为9月1日至12月31日."""
+    answer = service.ask("城乡居民医保每年什么时候交")
+    body = answer.text.split("提示:")[0]
+    assert not answer.refused and body.count("9月1日") == 1, answer.text

@@ -60,7 +60,7 @@ from qa.answering.unit_focus import (
 )
 from qa.answering.units import LIST_MARK, REFERS_BACK, Unit, render_lines, take_lines, unit_of
 from qa.settings import Settings
-from qa.text.figures import unsupported_figures
+from qa.text.figures import stated_days, unsupported_figures
 from qa.types import Chunk, Document, Hit, Question
 
 logger = logging.getLogger(__name__)
@@ -180,6 +180,9 @@ class UnitComposer:
             extra = take_lines(extra, budget - used, shown)[:3]
             if not extra or used + len(extra[0].shown) > budget:
                 continue
+            days = stated_days("".join(ln.shown for ln in extra))
+            if len(days) > 1 and days <= stated_days("\n".join(blocks)):
+                continue  # the same period in other words (集中缴费期为9月1日至12月31日)
             added += 1
             m = citations.number(chunk, extra[0].start, extra[-1].end)
             head = unit.lines[0] if unit.doc.sections and unit.lines[0].heading else None

@@ -79,3 +79,12 @@ def unsupported_figures(text: str, quotes: Sequence[str]) -> list[str]:
     sources = [figure_text(q) for q in quotes]
     missing = [f for f in extract_figures(text) if not _supported(f, sources)]
     return list(dict.fromkeys(missing))
+
+
+_DAY = re.compile(r"(?<!\d)\d{1,2}月\d{1,2}日")
+
+
+def stated_days(text: str) -> frozenset[str]:
+    """The days of the year ``text`` names (``9月1日``, ``12月31日``): a line naming the same
+    two or more days as the answer already does restates a period (集中缴费期为9月1日至…)."""
+    return frozenset(_DAY.findall(_WHITESPACE.sub("", text)))

@@ -46,3 +46,13 @@ def test_a_figure_inside_a_web_address_is_supported_by_it():
     quote = "登录国家社会保险公共服务平台(http://si.12333.gov.cn/index.jhtml)"
     assert unsupported_figures("打开si.12333.gov.cn查询", [quote]) == []
     assert unsupported_figures("比例为5%", ["比例为0.5%"]) == ["5%"]  # still not a decimal's tail
+
+
+def test_stated_days_are_the_days_of_the_year_a_text_names():
+    from qa.text.figures import stated_days
+
+    first = stated_days("集中参保缴费时间:2024年9月1日至2024年12月31日")
+    again = stated_days("2025年度城乡居民医保的集中缴费期为2024年9月1日至12月31日。")
+    assert first == again == {"9月1日", "12月31日"}
+    assert stated_days("缴费后通常1-3个月可正常使用,2个月等待期") == frozenset()
+    assert stated_days("10月8日起") == {"10月8日"}
