@@ -104,3 +104,9 @@ def test_a_period_is_not_restated_in_other_words(service):
     answer = service.ask("城乡居民医保每年什么时候交")
     body = answer.text.split("提示:")[0]
     assert not answer.refused and body.count("9月1日") == 1, answer.text
+
+
+def test_a_medical_insurance_answer_adds_no_pension_scheme_steps(service):
+    """城乡居民养老保险's registration is another scheme: not an extra for 居民医保."""
+    answer = service.ask("城乡居民医保第一次怎么交")
+    assert not answer.refused and "养老保险" not in answer.text, answer.text

@@ -45,6 +45,7 @@ from qa.answering.unit_focus import (
     ONLINE,
     WHOLE,
     about_asked_place,
+    about_other_insurance,
     answering_item,
     asked_place_block,
     block_of,
@@ -160,6 +161,8 @@ class UnitComposer:
                 continue  # the other route of the article: the question chose this one
             if not about_asked_place(question, unit.doc):
                 continue  # another place's figures answer nothing here
+            if about_other_insurance(question, unit.doc):
+                continue  # 养老保险 can be paid late: says nothing of 医保
             inside = [ln for ln in unit.lines if ln.end > chunk.start and ln.start < chunk.end]
             fitting = [  # from the retrieved chunk, not from anywhere in a long unit
                 i

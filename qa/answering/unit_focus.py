@@ -205,6 +205,16 @@ def about_asked_place(question: Question, doc: Document) -> bool:
     return not question.regions or not doc.regions or bool(set(question.regions) & set(doc.regions))
 
 
+_PENSION = re.compile("养老")
+_ASKS_PENSION = re.compile("养老|退休|社保")
+
+
+def about_other_insurance(question: Question, doc: Document) -> bool:
+    """A passage titled about pension insurance (张家口城乡居民养老保险能补缴吗) for a question
+    about 医保 alone: its 补缴 / 缴费 rules are another scheme's."""
+    return bool(_PENSION.search(doc.title)) and not _ASKS_PENSION.search(question.text)
+
+
 def other_places_only(
     question: Question, passages: Sequence[Chunk], documents: Mapping[str, Document]
 ) -> bool:
