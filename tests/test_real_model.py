@@ -110,3 +110,10 @@ def test_a_medical_insurance_answer_adds_no_pension_scheme_steps(service):
     """城乡居民养老保险's registration is another scheme: not an extra for 居民医保."""
     answer = service.ask("城乡居民医保第一次怎么交")
     assert not answer.refused and "养老保险" not in answer.text, answer.text
+
+
+def test_a_how_to_answer_adds_steps_not_unrelated_rules(service):
+    """Issue 9's widget question: binding a wife to 家庭共济 is not followed by the 产检 rule."""
+    answer = service.ask("怎么把老婆绑到我的家庭共济")
+    assert not answer.refused and "产检" not in answer.text, answer.text
+    assert "绑定" in answer.text.split("另外")[0]

@@ -30,6 +30,7 @@ from qa.answering.extractive import (
 from qa.answering.leads import (
     ASKS,
     ROUTE,
+    STEP,
     figure_cue,
     group_lead,
     lead_text,
@@ -168,6 +169,7 @@ class UnitComposer:
                 i
                 for i, ln in enumerate(inside)
                 if fits(question, scorer, ln)
+                and (question.kind != "how" or STEP.search(ln.shown))  # a step, not a rule
                 and scorer.coverage(ln.shown) >= floor
                 and not (offline and ONLINE.search(ln.shown))  # 不会弄手机: no app steps
             ]
