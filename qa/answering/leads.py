@@ -49,6 +49,8 @@ KIND_CUES = {
 }
 _ASKS_RATE = re.compile(r"几个点|百分之|比例|费率|几成")
 _RATE = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
+_ASKS_COUNT = re.compile(r"(?:几|多少)(?:个|位|名)?(?:人|家属|家人|亲属)")
+_COUNT = re.compile(r"(?:\d+|[一二两三四五六七八九十]+)\s*(?:个|位|名)?(?:人|家属|家人|亲属)|不限")
 ROUTE = re.compile(r"方式|渠道|途径")
 _NUMERALS = "零一两三四五六七八九十"
 #: Headed groups that are not routes (a group of notes, steps or conditions).
@@ -72,9 +74,12 @@ _MATERIAL = re.compile(
 
 
 def kind_cue(question: Question) -> re.Pattern[str] | None:
-    """What a line should state to answer ``question`` (a percentage when it asks a rate)."""
+    """What a line should state to answer ``question`` (a percentage when it asks a rate, a
+    number of people when it asks how many)."""
     if question.kind == "amount" and _ASKS_RATE.search(question.text):
         return _RATE
+    if question.kind == "amount" and _ASKS_COUNT.search(question.text):
+        return _COUNT
     return KIND_CUES.get(question.kind)
 
 
@@ -96,6 +101,8 @@ def unstated_note(question: Question, body: str) -> str | None:
     what = _UNSTATED[question.kind]
     if cue is _RATE:
         what = "比例"
+    elif cue is _COUNT:
+        what = "人数"
     return f"资料里没有写明您问的{what},以下是相关内容:"
 
 

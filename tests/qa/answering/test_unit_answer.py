@@ -257,6 +257,13 @@ def test_an_amount_question_answered_without_a_figure_says_so_first(composer, co
     assert lookup.body and "没有写明" not in lookup.body  # asks where to look it up
 
 
+def test_how_many_people_answered_without_a_number_says_so_first(composer, corpus):
+    documents, chunks = corpus
+    steps = _chunk(chunks, "家庭共济", "家庭成员绑定")  # how to bind, not how many
+    result = composer.compose(understand("家庭共济能绑几个人"), [Hit(steps, 1, 1.0)], documents)
+    assert result.body.startswith("资料里没有写明您问的人数")
+
+
 def test_an_extra_source_adds_one_point_and_no_restated_step(composer, corpus):
     documents, chunks = corpus
     steps = _chunk(chunks, "四、操作步骤示例", "家庭成员绑定")

@@ -66,6 +66,7 @@ def test_regions_of_the_question(question, regions):
         ("医保卡丢了去哪补办", "where"),
         ("医保咨询热线是多少", "where"),
         ("失业保险个人交几个点", "amount"),
+        ("家庭共济能绑几个人", "amount"),  # a number of people
         ("怎么查医保交了多少钱", "how"),  # looking something up, not an amount
         ("在哪看医保缴费记录", "how"),
         ("居民医保的缴费时间是几月到几月", "time"),
