@@ -18,7 +18,7 @@ import numpy as np
 
 from eval.gold import GoldItem, ItemScore, MetricResult, Prediction
 from eval.metrics import make_result
-from qa.answering.trust import ROUTINE_NOTES
+from qa.answering.extractive import ROUTINE_NOTES
 from qa.text.figures import extract_figures, figure_supported
 from qa.text.normalize import without_spaces
 
@@ -185,7 +185,7 @@ def conflict_flag_rate(items: Sequence[GoldItem], preds: Mapping[str, Prediction
     """Conflict flag = 1[answer holds ≥ min(2, |key facts|) key facts AND a conflict cue].
 
     Cue words are :data:`CONFLICT_CUES`, searched after removing the routine region and date
-    notes (:data:`qa.answering.trust.ROUTINE_NOTES`: 以上数字为…的资料,其他地区可能不同 /
+    notes (:data:`qa.answering.extractive.ROUTINE_NOTES`: 以上数字为…的资料,其他地区可能不同 /
     请以当地最新规定为准 come with most answers and report no disagreement). Applies to
     answered ``conflict`` items.
     """

@@ -23,13 +23,8 @@ from qa.answering.unit_answer import UnitComposer
 from qa.embedders.base import Embedder
 from qa.embedders.factory import backend_for, build_embedder, model_id_for
 from qa.refusal.calibration import load_calibration
-from qa.refusal.decision import (
-    RefusalDecision,
-    decide,
-    refuse_composed,
-    route_away,
-    unknown_terms,
-)
+from qa.refusal.composed import refuse_composed
+from qa.refusal.decision import RefusalDecision, decide, route_away, unknown_terms
 from qa.refusal.messages import SuggestionPool, refusal_text, suggest_questions
 from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever

@@ -51,7 +51,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
-def growth(run: Callable[[int], object], n: int, factor: int = 10, repeats: int = 3) -> float:
+def growth(run: Callable[[int], object], n: int, factor: int = 10, repeats: int = 5) -> float:
     """Best-of-``repeats`` time of ``run(factor * n)`` over that of ``run(n)``.
 
     About ``factor`` for linear work and ``factor ** 2`` for quadratic: assert a bound well

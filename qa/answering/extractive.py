@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from qa.answering.points import Scorer, relevant_chunks, select_points
-from qa.answering.trust import conflict_note, date_note, find_conflicts, region_note
+from qa.answering.trust import conflict_note, find_conflicts, place_of
 from qa.settings import Settings, default
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.text.normalize import fold
@@ -152,6 +152,54 @@ def trust_notes(
     notes.append(region_note(figure_regions, [c.regions for c in cited], question.regions))
     notes.append(date_note([c.date for c in citations.items], bool(with_figures)))
     return tuple(note for note in notes if note)
+
+
+def region_note(
+    figure_regions: Sequence[Sequence[str]],
+    cited_regions: Sequence[Sequence[str]],
+    question_regions: Sequence[str] = (),
+) -> str | None:
+    """Say which place the figures are for, and warn when the user asked about another one.
+
+    Args:
+        figure_regions: Regions of each cited passage that states a figure.
+        cited_regions: Regions of every cited passage.
+        question_regions: Places named in the question, most specific first.
+    """
+    places = {place_of(r) for r in figure_regions}
+    place = places.pop() if len(places) == 1 else None
+    if question_regions:
+        asked = question_regions[0]
+        if not any(q in r for q in question_regions for r in cited_regions):
+            if place:
+                return f"您问的是{asked},但资料中只有{place}的数据,仅供参考。"
+            return f"资料中没有专门针对{asked}的说明,以上为一般做法,请以{asked}当地规定为准。"
+    return f"以上数字为{place}的资料,其他地区可能不同。" if place else None
+
+
+_YEARLY = "医保政策每年可能调整,请以当地最新规定为准。"
+
+ROUTINE_NOTES = re.compile(
+    "|".join(
+        (
+            r"以上数字为[^。]*的资料,其他地区可能不同。",
+            r"资料中没有专门针对[^。]*的说明,以上为一般做法,请以[^。]*当地规定为准。",
+            r"您问的是[^。]*,但资料中只有[^。]*的数据,仅供参考。",
+            r"资料日期:[^。]*。",
+            re.escape(_YEARLY),
+        )
+    )
+)
+"""The region and date notes added to many answers whatever the sources say (their 不同 and
+以当地 are routine, not a report that sources disagree); matched on text without spaces."""
+
+
+def date_note(dates: Sequence[str | None], has_figures: bool) -> str | None:
+    """The cited sources' dates and that policies change yearly (when dated or with figures)."""
+    known = sorted({d for d in dates if d})
+    if known:
+        return f"资料日期:{'、'.join(known)}。{_YEARLY}"
+    return _YEARLY if has_figures else None
 
 
 class ExtractiveComposer:

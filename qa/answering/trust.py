@@ -1,5 +1,5 @@
-"""Trust notes added to answers in code: conflicting figures, the place the figures are for,
-and the sources' dates.
+"""Trust notes added to answers in code: conflicting figures (the place the figures are for
+and the sources' dates: :mod:`qa.answering.extractive`).
 
 Conflicts are detected conservatively. A *reading* is one value a passage states for a
 quantity, keyed by the cue right before the number in the same sentence:
@@ -266,51 +266,3 @@ def place_of(regions: Sequence[str]) -> str | None:
     if any(r not in (place, province) for r in regions[1:]):
         return None
     return f"{province}{place}" if province and province != place and province in regions else place
-
-
-def region_note(
-    figure_regions: Sequence[Sequence[str]],
-    cited_regions: Sequence[Sequence[str]],
-    question_regions: Sequence[str] = (),
-) -> str | None:
-    """Say which place the figures are for, and warn when the user asked about another one.
-
-    Args:
-        figure_regions: Regions of each cited passage that states a figure.
-        cited_regions: Regions of every cited passage.
-        question_regions: Places named in the question, most specific first.
-    """
-    places = {place_of(r) for r in figure_regions}
-    place = places.pop() if len(places) == 1 else None
-    if question_regions:
-        asked = question_regions[0]
-        if not any(q in r for q in question_regions for r in cited_regions):
-            if place:
-                return f"您问的是{asked},但资料中只有{place}的数据,仅供参考。"
-            return f"资料中没有专门针对{asked}的说明,以上为一般做法,请以{asked}当地规定为准。"
-    return f"以上数字为{place}的资料,其他地区可能不同。" if place else None
-
-
-_YEARLY = "医保政策每年可能调整,请以当地最新规定为准。"
-
-ROUTINE_NOTES = re.compile(
-    "|".join(
-        (
-            r"以上数字为[^。]*的资料,其他地区可能不同。",
-            r"资料中没有专门针对[^。]*的说明,以上为一般做法,请以[^。]*当地规定为准。",
-            r"您问的是[^。]*,但资料中只有[^。]*的数据,仅供参考。",
-            r"资料日期:[^。]*。",
-            re.escape(_YEARLY),
-        )
-    )
-)
-"""The region and date notes added to many answers whatever the sources say (their 不同 and
-以当地 are routine, not a report that sources disagree); matched on text without spaces."""
-
-
-def date_note(dates: Sequence[str | None], has_figures: bool) -> str | None:
-    """The cited sources' dates and that policies change yearly (when dated or with figures)."""
-    known = sorted({d for d in dates if d})
-    if known:
-        return f"资料日期:{'、'.join(known)}。{_YEARLY}"
-    return _YEARLY if has_figures else None

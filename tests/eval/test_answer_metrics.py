@@ -121,7 +121,7 @@ def test_conflict_flag():
 
 def test_routine_region_and_date_notes_are_not_a_conflict_flag():
     """以当地 / 不同 inside the notes most answers carry do not count as reporting a conflict."""
-    from qa.answering.trust import date_note, region_note
+    from qa.answering.extractive import date_note, region_note
 
     routine = [
         region_note([["深圳"]], [["深圳"]]),  # 以上数字为深圳的资料,其他地区可能不同。

@@ -1,14 +1,8 @@
 """Trust notes on real corpus passages and hand-made ones: conflicting figures, figures for
 different groups or years, region, dates."""
 
-from qa.answering.trust import (
-    conflict_note,
-    date_note,
-    find_conflicts,
-    find_readings,
-    place_of,
-    region_note,
-)
+from qa.answering.extractive import date_note, region_note
+from qa.answering.trust import conflict_note, find_conflicts, find_readings, place_of
 from qa.text.cohorts import cohort_of, same_cohort
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.types import Chunk

@@ -6,15 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from qa.refusal.decision import (
-    RefusalDecision,
-    decide,
+from qa.refusal.composed import (
     figures_measure_else,
     unanswered_groups,
     unanswered_payers,
     unanswered_places,
-    unknown_terms,
 )
+from qa.refusal.decision import RefusalDecision, decide, unknown_terms
 from qa.refusal.messages import refusal_text
 from qa.retrieval.question import understand
 from tests.qa.refusal.hits import (

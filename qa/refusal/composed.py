@@ -1,0 +1,174 @@
+"""Refusals decided after composing: what the answer would quote does not answer.
+
+The retrieval-time decision (:func:`qa.refusal.decision.decide`) sees passages; these checks
+see the lines the composer would quote:
+
+* an amount (or time) question about a place whose quoted passages are about no asked place
+  → ``region`` (:func:`unanswered_places`);
+* an amount question naming a group none of the quoted lines mentions (低保户 answered with
+  普通居民 figures) → ``not_found`` (:func:`unanswered_groups`);
+* an amount question about another payer (单位, 财政) no quoted line states a figure for →
+  ``not_found`` (:func:`unanswered_payers`);
+* quoted figures that all measure something else (a contribution rate for a reimbursement
+  rate) → ``not_found`` (:func:`figures_measure_else`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qa.refusal.decision import RefusalDecision
+from qa.refusal.features import STATES_AMOUNT, place_covered
+from qa.text.cohorts import ASKED_GROUPS, PAYERS
+from qa.text.regions import province_of
+from qa.types import Question
+
+
+def unanswered_places(
+    question: Question, quoted_regions: Sequence[Sequence[str]]
+) -> tuple[str, ...]:
+    """The places an amount (or time) question asks a local figure for when no passage the
+    answer quotes is about them, else ``()``.
+
+    Contribution amounts and rates are set per city or province: 汕头城乡居民医保一年交多少钱
+    answered from a passage about no place (or about 合肥) quotes someone else's figure. The
+    retrieval-time check (:func:`decide`) accepts a place named anywhere in the top passages;
+    this one sees what was actually quoted. A passage about the asked city's province counts
+    (its figures apply there), as does one about a city of an asked province. Questions across
+    places (异地就医) and lookups (在哪查: a channel answers them anywhere) are never refused here;
+    a time question only when the quoted passages are about another place (廊坊 asked, 江西's
+    到账 day quoted): a date about no place is often a national rule.
+
+    Args:
+        question: The understood question.
+        quoted_regions: The regions of each passage the composed answer cites.
+    """
+    if (
+        question.kind not in ("amount", "time")
+        or not question.asks_local
+        or question.cross_region
+        or question.looks_up
+        or not question.regions
+    ):
+        return ()
+    if question.kind == "time" and not any(quoted_regions):
+        return ()  # a date about no place: a national rule (激活 takes effect at once …)
+    for place in question.regions:
+        for regions in quoted_regions:
+            if place_covered(place, regions) or province_of(place) in regions:
+                return ()
+    return question.regions
+
+
+#: A figure's line says it is paid back / paid in (its measure, for :func:`figures_measure_else`).
+_PAID_BACK = re.compile(r"报|支付|自付|起付")  # not 封顶: also the cap of a contribution base
+_PAID_IN = re.compile(r"交|缴|扣|划入|补助|补贴|财政")
+
+
+def figures_measure_else(question: Question, lines: Sequence[str]) -> bool:
+    """True when an amount question's quoted figures all measure something else.
+
+    德州职工医保住院能报销多少比例 answered with 单位缴费比例为7% quotes a contribution rate
+    for a reimbursement rate; 本溪居民医保个人一年交多少 answered with 报销比例50%-70% the
+    reverse. A reimbursement question needs a figure line about paying back (报, 支付 …); a
+    contribution question is refused only when its figure lines are about paying back and
+    none about paying in (a list item such as ``60-69周岁人员:825元/年`` says neither, and
+    stands under its unit's heading).
+
+    Args:
+        question: The understood question (``measure`` says what it asks).
+        lines: The answer's quoted lines (trust notes left out).
+    """
+    figures = [line for line in lines if STATES_AMOUNT.search(line)]
+    if not question.measure or not figures:
+        return False
+    back = any(_PAID_BACK.search(line) for line in figures)
+    if question.measure == "reimbursement":
+        return not back
+    return back and not any(_PAID_IN.search(line) for line in figures)
+
+
+def unanswered_groups(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
+    """The groups an amount question asks a figure for that no quoted line is about.
+
+    合肥低保户交居民医保自己出多少 answered with 普通居民 / 大学生 / 儿童 figures, or 合肥职工医保
+    住院报多少 with a 儿童 snippet, quotes figures for other people. A group counts as covered
+    when a quoted line holds one of its words (:data:`qa.text.cohorts.ASKED_GROUPS`: a 职工
+    figure may sit in a 社保基数 passage).
+
+    Args:
+        question: The understood question.
+        lines: The answer's quoted lines (trust notes left out).
+    """
+    if question.kind != "amount" and not question.measure:
+        return ()
+    text = "\n".join(lines)
+    return tuple(
+        group for group in question.groups if not any(word in text for word in ASKED_GROUPS[group])
+    )
+
+
+_PAYER_SHARE = {"单位": "缴费部分", "财政": "补助标准"}
+
+
+def unanswered_payers(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
+    """What an amount question asks another payer to pay that no quoted line is about.
+
+    德州按15500的基数,公司那边每个月要替我交多少 answered with the personal share only, or 上海
+    居民医保政府补贴多少 with 个人缴费标准 alone, quotes the wrong payer's figures.
+
+    Args:
+        question: The understood question.
+        lines: The answer's quoted lines (trust notes left out).
+    """
+    if question.kind != "amount" and not question.measure:
+        return ()
+    return tuple(
+        f"{payer}{_PAYER_SHARE[payer]}"
+        for payer in question.payers
+        if not _states_share(PAYERS[payer][1], lines)
+    )
+
+
+_UNSTATED = re.compile(r"未[^,，。]{0,8}(?:列出|明确|说明)|没有|不详")
+
+
+def _states_share(words: Sequence[str], lines: Sequence[str]) -> bool:
+    """Whether a line naming the payer states a figure, or heads a list that does
+    (``• 财政补助标准`` over ``• 大学生:50元``; not ``财政补助…具体金额未在文档中明确列出``)."""
+    for i, line in enumerate(lines):
+        if not any(word in line for word in words):
+            continue
+        if STATES_AMOUNT.search(line):
+            return True
+        heads = not _UNSTATED.search(line)
+        if heads and any(STATES_AMOUNT.search(later) for later in lines[i + 1 : i + 3]):
+            return True
+    return False
+
+
+def refuse_composed(
+    question: Question,
+    decision: RefusalDecision,
+    quoted_regions: Sequence[Sequence[str]],
+    lines: Sequence[str],
+) -> RefusalDecision | None:
+    """The refusal an answer composed for ``question`` turns into, or None to answer it.
+
+    Args:
+        question: The understood question.
+        decision: The answering decision made before composing.
+        quoted_regions: The regions of each passage the answer cites.
+        lines: The answer's lines, trust notes left out.
+    """
+    if places := unanswered_places(question, quoted_regions):  # another place's figure
+        return decision.as_region(places)
+    if groups := unanswered_groups(question, lines):  # 儿童 figures quoted for 低保户
+        return decision.lacking([f"{g}的标准" for g in groups])
+    if payers := unanswered_payers(question, lines):  # 个人 figures for 公司交多少
+        return decision.lacking(payers)
+    if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
+        wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
+        return decision.lacking([wanted])
+    return None
