@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 #: Bump when parsing or chunking changes what is indexed, so old indexes count as stale.
 #: 2: BM25 tokens include synonyms; title BM25, title vectors and sentence vectors.
-PIPELINE_VERSION = 2
+#: 3: substring postings stored (``substrings/``; an index without them builds them at load).
+PIPELINE_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ class AnswerService:
         self.documents: Mapping[str, Document] = DocumentLookup(retriever.store)
         self.refusal_model = load_calibration(settings.calibration_path)
         self.suggestions = SuggestionPool.build(retriever.store.chunks)  # once per index
-        self.extractive = ExtractiveComposer(settings)  # also counts the corpus's words
+        self.extractive = ExtractiveComposer(settings)
         self.composer: Composer = self.extractive
         if settings.composer == "units":
             self.composer = UnitComposer(settings, self.extractive)
@@ -153,9 +153,8 @@ class AnswerService:
 
     def _unknown_terms(self, question: Question) -> tuple[str, ...]:
         """Key terms naming a thing no document mentions (``qa.refusal.decision.unknown_terms``)."""
-        return unknown_terms(
-            question, lambda term: self.extractive.document_frequency(term, self.documents)
-        )
+        substrings = self.retriever.store.substrings  # only whether a count is 0 matters
+        return unknown_terms(question, lambda term: substrings.count(term, limit=1))
 
     def _refusal(
         self,

@@ -26,6 +26,7 @@ from qa.answering.trust import conflict_note, find_conflicts, place_of
 from qa.settings import Settings, default
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.text.normalize import fold
+from qa.text.substrings import SubstringIndex, substrings_of
 from qa.text.verdicts import find_verdict_conflict, verdict_note
 from qa.types import Chunk, Citation, Document, Hit, Question
 
@@ -215,25 +216,31 @@ class ExtractiveComposer:
         self.settings = settings
         self._df: dict[str, int] = {}
         self._df_corpus: Mapping[str, Document] | None = None
-        self._texts: list[str] = []
+        self._substrings: SubstringIndex | None = None
         self._lock = threading.Lock()
 
     def document_frequency(self, token: str, documents: Mapping[str, Document]) -> int:
-        """How many of ``documents`` hold ``token`` (folded) in their title or text; cached
-        per corpus (the first count of a token reads every document)."""
+        """How many of ``documents`` hold ``token`` (folded) in their title or text, counted by
+        the index's postings (:class:`qa.text.substrings.SubstringIndex`); cached per corpus."""
         with self._lock:  # document frequencies are cached per corpus
-            if documents is not self._df_corpus:
-                self._df_corpus, self._df = documents, {}
-                self._texts = [fold(f"{d.title}\n{d.text}") for d in documents.values()]
-            texts, df = self._texts, self._df
+            substrings, df = self._substrings_of(documents), self._df
         token = fold(token)
         if token not in df:
-            df[token] = sum(token in text for text in texts)
+            df[token] = substrings.count(token)
         return df[token]
+
+    def _substrings_of(self, documents: Mapping[str, Document]) -> SubstringIndex:
+        """The postings of ``documents`` (the caller holds the lock)."""
+        if documents is not self._df_corpus or self._substrings is None:
+            self._df_corpus, self._df = documents, {}
+            self._substrings = substrings_of(documents)
+        return self._substrings
 
     def _weights(self, question: Question, documents: Mapping[str, Document]) -> dict[str, float]:
         """IDF weight of each question token found in the corpus (unknown tokens are noise)."""
         weights = {}
+        with self._lock:
+            n_documents = self._substrings_of(documents).n_documents
         tokens: tuple[str, ...] = question.terms
         if question.cross_region:  # 异地就医: the passages name no city of the question
             places = question.regions
@@ -241,7 +248,7 @@ class ExtractiveComposer:
         for token in dict.fromkeys(tokens):
             count = self.document_frequency(token, documents)
             if count:  # one character matches inside unrelated words: half weight
-                idf = math.log((len(self._texts) + 1) / (count + 0.5))
+                idf = math.log((n_documents + 1) / (count + 0.5))
                 weights[token] = idf if len(token) > 1 else idf / 2
         return weights
 

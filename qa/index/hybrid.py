@@ -10,6 +10,7 @@ Layout of ``<data_dir>/index/``::
     v-<stamp>/bm25/         term counts and lengths (.npy, allow_pickle=False) + vocab JSON
     v-<stamp>/title_*       title BM25, title vectors and their keys (``qa.index.titles``)
     v-<stamp>/sentence_*    sentence-piece vectors, spans and keys (``qa.index.sentences``)
+    v-<stamp>/substrings/   character and pair postings (``qa.text.substrings``)
 
 A new version is written into a temporary folder, renamed to ``v-<stamp>`` and only then
 published by replacing ``CURRENT``; a crash at any point leaves the previous version live.
@@ -50,6 +51,7 @@ from qa.index.versions import (
     current_version,
     new_version,
 )
+from qa.text.substrings import FOLDER, SubstringIndex, SubstringIndexError
 from qa.types import Chunk, Document
 
 if TYPE_CHECKING:
@@ -85,7 +87,8 @@ class IndexMeta:
 
 @dataclass
 class HybridIndex:
-    """Chunks with their vectors (FAISS), BM25 term statistics and title signals, plus documents.
+    """Chunks with their vectors (FAISS), BM25 term statistics and title signals, plus documents
+    and the postings that count how many documents hold a string (``substrings``).
 
     Example:
         >>> index = HybridIndex.load(settings.index_dir, model_id=embedder.model_id)
@@ -101,6 +104,11 @@ class HybridIndex:
     titles: TitleIndex
     sentences: SentenceIndex
     version: str = ""  # the version folder it was loaded from ("" when built in memory)
+    substrings: SubstringIndex = field(default=None, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.substrings is None:  # built in memory
+            self.substrings = SubstringIndex.of(self.documents)
 
     @classmethod
     def build(
@@ -119,6 +127,7 @@ class HybridIndex:
         """Assemble an index from chunks, vectors, BM25 tokens, titles and sentences
         (``probes``, ``ranges``: see ``vectorstore.build_store``)."""
         store = build_store(vectors, meta.dim, bits=VECTOR_BITS, probes=probes, ranges=ranges)
+        del vectors  # the caller hands the array over: freed before BM25 and the postings
         bm25 = build_bm25(chunk_tokens)
         return cls(meta, documents, chunks, store, bm25, embed_keys, titles, sentences)
 
@@ -133,6 +142,7 @@ class HybridIndex:
             save_bm25(self.bm25, tmp / "bm25")
             self.titles.save(tmp)
             self.sentences.save(tmp)
+            self.substrings.save(tmp)
             write_jsonl(tmp / DOCUMENTS, (asdict(d) for d in self.documents))
             write_jsonl(
                 tmp / CHUNKS,
@@ -195,7 +205,13 @@ class HybridIndex:
             sentences = SentenceIndex.load(folder, len(chunks), meta.dim)
         except SentenceIndexError as exc:
             raise IndexCorruptError(folder / "sentence_*", str(exc).rstrip("。")) from exc
-        return cls(meta, documents, chunks, vectors, bm25, embed_keys, titles, sentences)
+        try:  # a version saved before the postings (None) builds them from its documents
+            substrings = SubstringIndex.load(folder, documents) or SubstringIndex.of(documents)
+        except SubstringIndexError as exc:
+            raise IndexCorruptError(folder / FOLDER, str(exc).rstrip("。")) from exc
+        return cls(
+            meta, documents, chunks, vectors, bm25, embed_keys, titles, sentences, "", substrings
+        )
 
 
 @contextmanager

@@ -105,7 +105,8 @@ def unknown_terms(question: Question, frequency: Callable[[str], int]) -> tuple[
 
     Args:
         question: The understood question.
-        frequency: Documents holding a string (``ExtractiveComposer.document_frequency``).
+        frequency: Documents holding a string (``qa.text.substrings.SubstringIndex.count``);
+            only whether it is 0 matters.
     """
     synonyms = get_synonyms()
     unknown = []

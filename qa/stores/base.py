@@ -16,6 +16,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from qa.text.substrings import SubstringIndex
 from qa.types import Chunk, Document
 
 Ranked = list[tuple[int, float]]  # (chunk row, raw score), best first
@@ -47,6 +48,12 @@ class IndexStore(Protocol):
     @property
     def version(self) -> str:
         """Name of the version served ("" when built in memory)."""
+        ...
+
+    @property
+    def substrings(self) -> SubstringIndex:
+        """How many documents hold a string (``count``): the document frequencies the composer
+        and the refusal check read."""
         ...
 
     def chunk(self, row: int) -> Chunk:
@@ -100,6 +107,11 @@ class DocumentLookup(Mapping[str, Document]):
 
     def __len__(self) -> int:
         return len(self.store.documents)
+
+    @property
+    def substrings(self) -> SubstringIndex:
+        """The store's document frequencies (``qa.text.substrings.substrings_of`` reads them)."""
+        return self.store.substrings
 
     def values(self) -> ValuesView[Document]:
         return _Values(self)

@@ -18,6 +18,7 @@ import numpy as np
 from qa.index.hybrid import HybridIndex
 from qa.index.vectorstore import search
 from qa.stores.base import LexicalField, Ranked, VectorField
+from qa.text.substrings import SubstringIndex
 from qa.types import Chunk, Document
 
 
@@ -69,6 +70,11 @@ class LocalStore:
     def version(self) -> str:
         """The version folder the index was loaded from."""
         return self.index.version
+
+    @property
+    def substrings(self) -> SubstringIndex:
+        """The index's document frequencies (stored at ingest, memory-mapped)."""
+        return self.index.substrings
 
     def chunk(self, row: int) -> Chunk:
         """The chunk at ``row``."""

@@ -14,8 +14,8 @@ versioned collections a full write creates, see ``qa.stores.milvus_schema``)::
 
 Writes (``qa.stores.milvus_write``) touch only the sources that changed; a store queries only
 the batches its manifest names, read once on open. Chunks and documents are fetched by row or
-id on demand (search results bring their chunk records along) and kept in small LRU caches:
-the process does not hold the corpus.
+id on demand (search results bring their chunk records along), kept in small LRU caches: the
+process holds no corpus but the folded texts behind ``substrings`` (document frequencies).
 
 Example:
     >>> MilvusStore.write(index, ".yibao/milvus.db", "", "yibao")
@@ -28,6 +28,7 @@ import json
 import logging
 import weakref
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,7 @@ from qa.stores.milvus_lexical import TermStats, query_vector
 from qa.stores.milvus_manifest import Manifest, read_manifest
 from qa.stores.milvus_schema import SPARSE_FIELDS
 from qa.stores.milvus_write import _resolve, write_index
+from qa.text.substrings import SubstringIndex
 from qa.types import Chunk, Document
 
 __all__ = ["MilvusBusyError", "MilvusStore", "connect"]
@@ -61,8 +63,7 @@ CHUNK_CACHE = 4096
 DOCUMENT_CACHE = 256
 VECTOR_FIELDS = {"passage": "passage", "title": "title_vector"}
 FIELDS = ["row", "record"]
-TIES = 2  # search 2k and cut to k after sorting: rows tied at the k-th score (chunks sharing
-# a title) are then cut by row, as the local store cuts them, not in Milvus's arbitrary order
+TIES = 2  # search 2k, sort, cut to k: rows tied at the k-th score go by row, as in the local store
 
 
 class MilvusStore:
@@ -102,6 +103,11 @@ class MilvusStore:
     def version(self) -> str:
         """The local version the live manifest was written from."""
         return self.manifest.version
+
+    @cached_property
+    def substrings(self) -> SubstringIndex:
+        """Document frequencies, built on first use from every document (folded texts kept)."""
+        return SubstringIndex.of(self.documents)
 
     def chunk(self, row: int) -> Chunk:
         """The chunk at ``row`` (cached; ``IndexError`` when no live chunk has it)."""

@@ -111,6 +111,9 @@ MATRIX: list[tuple[str, Damage]] = [
     ("title_rows.npy", _rows_out_of_range),
     ("sentence_spans.npy", _truncate),
     ("sentence_keys.json", _remove),
+    ("substrings/low.npy", _truncate),
+    ("substrings/starts.npy", _random_bytes),
+    ("substrings/keys.npy", _remove),
     ("../CURRENT", lambda path: path.write_text("nonsense\x00\n")),
     ("../CURRENT", _empty),
 ]
