@@ -119,6 +119,18 @@ class Settings(BaseSettings):
     sentence_dense_weight: float = Field(
         1.0, ge=0, description="RRF weight of the best-matching sentence piece of a chunk."
     )
+    piece_search: Literal["global", "pool"] = Field(
+        "global",
+        description="How the best-piece signal finds its chunks: `global` searches every "
+        "sentence piece; `pool` scores exactly the pieces of the chunks the other four signals "
+        "found (their top `piece_pool_k` each), so its cost does not grow with the corpus.",
+    )
+    piece_pool_k: int = Field(
+        0,
+        ge=0,
+        description="With `piece_search=pool`: candidates each other signal adds to the pool "
+        "(0 = `candidate_k`); fusion still takes `candidate_k` of each.",
+    )
     synonym_weight: float = Field(
         0.5, ge=0, description="Weight of synonym terms relative to the question's own in BM25."
     )

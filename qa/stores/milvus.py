@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -148,13 +148,15 @@ class MilvusStore:
         """Release the client (also done when the store is garbage-collected)."""
         self._closer()
 
-    def _search(self, name: str, data: list, field: str, limit: int, fields: list) -> list[dict]:
+    def _search(
+        self, name: str, data: list, field: str, limit: int, fields: list, where: str = ""
+    ) -> list[dict]:
         found = self.client.search(
             name,
             data=data,
             anns_field=field,
             limit=min(limit, MAX_TOPK),
-            filter=self._filter,
+            filter=f"{where} and {self._filter}" if where else self._filter,
             output_fields=fields,
             search_params={"metric_type": "IP"},
         )
@@ -186,6 +188,20 @@ class MilvusStore:
             return ranked
         hits = self._search(self.collection, vector, VECTOR_FIELDS[field], TIES * k, FIELDS)
         return self._ranked(hits)[:k]
+
+    def piece_top(self, query: np.ndarray, rows: Iterable[int], k: int) -> Ranked:
+        """The ``k`` of ``rows`` with the best piece inner product: a search of the pieces
+        filtered to those rows, deep enough to return every one of their pieces."""
+        wanted = sorted({int(r) for r in rows})
+        if k <= 0 or not wanted:
+            return []
+        vector = [np.asarray(query, dtype=np.float32).tolist()]
+        limit = len(wanted) * max(self.most_pieces, 1)
+        name, where = f"{self.collection}_pieces", f"row in {wanted}"
+        best: dict[int, float] = {}
+        for hit in self._search(name, vector, "vector", limit, ["row"], where):
+            best.setdefault(int(hit["entity"]["row"]), float(hit["distance"]))
+        return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
 
     def lexical_top(
         self,
