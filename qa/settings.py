@@ -120,7 +120,7 @@ class Settings(BaseSettings):
         1.0, ge=0, description="RRF weight of the best-matching sentence piece of a chunk."
     )
     piece_search: Literal["global", "pool"] = Field(
-        "global",
+        "pool",
         description="How the best-piece signal finds its chunks: `global` searches every "
         "sentence piece; `pool` scores exactly the pieces of the chunks the other four signals "
         "found (their top `piece_pool_k` each), so its cost does not grow with the corpus.",

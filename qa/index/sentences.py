@@ -4,7 +4,9 @@ A chunk of an article section holds several answers (材料, 时限, 注意事�
 blurs them. Each chunk is therefore also cut into pieces of a few sentences (made at
 ingestion, see ``ingest.sentences``), each embedded with its chunk title *as a query*
 (question-to-question similarity works best with e5), and a chunk's sentence score is the
-cosine of its best piece.
+cosine of its best piece. The signal ranks chunks either over every piece (:meth:`best_top`,
+``YIBAO_PIECE_SEARCH=global``: an HNSW graph from 50,000 pieces) or over the pieces of the
+chunks other signals found (:meth:`pool_top`, ``pool``: codes read by row, no graph needed).
 
 Files, inside an index version folder (plain arrays and JSON, no pickle)::
 
@@ -24,15 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from qa.index.vectorstore import (
-    VECTOR_BITS,
-    build_store,
-    read_store,
-    search,
-    vector,
-    vectors,
-    write_store,
-)
+from qa.index.codes import row_scorer
+from qa.index.vectorstore import VECTOR_BITS, build_store, read_store, search, vector, write_store
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +65,7 @@ class SentenceIndex:
         ordered = bool(np.all(owners[1:] >= owners[:-1]))
         self._grouped = np.arange(len(owners)) if ordered else np.argsort(owners, kind="stable")
         self._starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._score = row_scorer(self.vectors)  # rows' codes read in place (qa.index.codes)
 
     @classmethod
     def build(
@@ -111,8 +107,9 @@ class SentenceIndex:
 
     def pool_top(self, query_vector: np.ndarray, rows: Iterable[int], k: int) -> Ranked:
         """The ``k`` of chunk ``rows`` whose best piece is most similar to a unit query vector:
-        every piece of those chunks scored exactly (decoded codes · query), whatever the
-        corpus holds besides. Chunks without pieces are left out; ties go to the lower row."""
+        every piece of those chunks scored exactly (its codes · query, ``qa.index.codes``),
+        whatever the corpus holds besides. Chunks without pieces are left out; ties go to the
+        lower row."""
         chunks = np.unique(np.fromiter(rows, dtype=np.int64))
         chunks = chunks[(chunks >= 0) & (chunks < len(self._starts) - 1)]
         lo, hi = self._starts[chunks], self._starts[chunks + 1]
@@ -123,7 +120,7 @@ class SentenceIndex:
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         # positions lo[i] .. hi[i] - 1 of every chunk, one flat array
         flat = np.arange(int(sizes.sum())) - np.repeat(offsets - lo, sizes)
-        scores = vectors(self.vectors, self._grouped[flat]) @ np.asarray(query_vector, np.float32)
+        scores = self._score(self._grouped[flat], query_vector)
         best = np.maximum.reduceat(scores, offsets)
         order = np.lexsort((chunks, -best))[:k]
         return [(int(chunks[i]), float(best[i])) for i in order]

@@ -263,16 +263,6 @@ def vector(store: Store, row: int) -> np.ndarray:
     return out
 
 
-def vectors(store: Store, rows: np.ndarray) -> np.ndarray:
-    """Rows ``rows`` decoded to float32, ``(len(rows), d)``, in one call to the codes (the
-    flat codes under a graph or an integer scan)."""
-    plain = store.store if isinstance(store, IntegerScan) else store
-    codes = _flat_of(plain) if is_ann(plain) else plain
-    if not len(rows):
-        return np.zeros((0, store.d), dtype=np.float32)
-    return np.asarray(codes.reconstruct_batch(np.asarray(rows, dtype=np.int64)))
-
-
 def write_store(store: Store, path: Path) -> None:
     import faiss
 

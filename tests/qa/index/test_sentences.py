@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from qa.index import vectorstore
+from qa.index.codes import row_scorer
 from qa.index.sentences import SentenceIndex
 from qa.index.vectorstore import is_ann, read_store, write_store
 
@@ -93,3 +94,16 @@ def test_a_graph_store_and_an_integer_scan_are_read_by_row_too(tmp_path, monkeyp
             got = other.pool_top(query, pool, k=10)
             assert [r for r, _ in got] == [r for r, _ in want]
             assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-5)
+
+
+@pytest.mark.parametrize("bits", [8, 16])
+def test_row_scores_equal_the_decoded_vectors_products(bits):
+    """8-bit codes are scored in place (folded ranges), fp16 ones decoded by faiss: both give
+    the products of the rows faiss decodes with the query."""
+    vectors = _unit(50, 7)
+    store = vectorstore.build_store(vectors, DIM, bits=bits)
+    rows, query = np.array([49, 0, 7, 7, 23]), _unit(1, 8)[0]
+    decoded = np.stack([vectorstore.vector(store, int(r)) for r in rows])
+    assert row_scorer(store)(rows, query) == pytest.approx(decoded @ query, abs=1e-5)
+    if bits == 8:  # the 8-bit codes differ from the floats (so the test above can fail)
+        assert np.abs(decoded @ query - vectors[rows] @ query).max() > 1e-5
