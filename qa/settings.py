@@ -56,8 +56,9 @@ class Settings(BaseSettings):
         2,
         ge=1,
         description="Threads one retrieval uses: with 2, the BM25 signals run while the question "
-        "is encoded and the piece search beside the passage and title scans (work no helper has "
-        "started yet runs in the caller's thread); 1 = all in the caller's thread.",
+        "is encoded and the title scan beside the passage scan (with `piece_search=global` both "
+        "beside the piece search; work no helper has started yet runs in the caller's thread); "
+        "1 = all in the caller's thread.",
     )
     search_threads_min_chunks: int = Field(
         10_000,

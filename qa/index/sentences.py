@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from qa.index.codes import row_scorer
 from qa.index.vectorstore import VECTOR_BITS, build_store, read_store, search, vector, write_store
+from qa.stores.integer_scan import row_scorer
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class SentenceIndex:
         ordered = bool(np.all(owners[1:] >= owners[:-1]))
         self._grouped = np.arange(len(owners)) if ordered else np.argsort(owners, kind="stable")
         self._starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        self._score = row_scorer(self.vectors)  # rows' codes read in place (qa.index.codes)
+        self._score = row_scorer(self.vectors)  # rows' codes read in place (qa.stores.integer_scan)
 
     @classmethod
     def build(
@@ -107,7 +107,7 @@ class SentenceIndex:
 
     def pool_top(self, query_vector: np.ndarray, rows: Iterable[int], k: int) -> Ranked:
         """The ``k`` of chunk ``rows`` whose best piece is most similar to a unit query vector:
-        every piece of those chunks scored exactly (its codes · query, ``qa.index.codes``),
+        every piece of those chunks scored exactly (its codes · query, ``qa.stores.integer_scan``),
         whatever the corpus holds besides. Chunks without pieces are left out; ties go to the
         lower row."""
         chunks = np.unique(np.fromiter(rows, dtype=np.int64))

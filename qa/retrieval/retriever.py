@@ -6,7 +6,8 @@ a plain string is understood here). Modes ``dense`` and ``bm25`` use one signal 
 passage vectors (``dense``),
 BM25 over title + text (``bm25``), BM25 over titles (``title_bm25``), question-to-title
 vector similarity (``title_dense``) and the best sentence piece of each chunk
-(``sentence_dense``, see ``qa.index.sentences``); then adds a region bonus, halves bare intros,
+(``sentence_dense``, see ``qa.index.sentences``; by default ranked among the chunks the
+other four found, ``piece_search=pool``); then adds a region bonus, halves bare intros,
 drops weak lexical-only hits, collapses near-duplicates, and reorders the best candidates with a
 cross-encoder when one is configured. A question without content (你好, 谢谢, 在吗) gets
 no hybrid hits.

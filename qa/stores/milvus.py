@@ -44,6 +44,7 @@ from qa.stores.milvus_client import (
     _is_lite,
     _join_documents,
     _Rows,
+    best_pieces,
     connect,
 )
 from qa.stores.milvus_lexical import TermStats, query_vector
@@ -148,15 +149,13 @@ class MilvusStore:
         """Release the client (also done when the store is garbage-collected)."""
         self._closer()
 
-    def _search(
-        self, name: str, data: list, field: str, limit: int, fields: list, where: str = ""
-    ) -> list[dict]:
+    def _search(self, name: str, data: list, field: str, limit: int, fields: list) -> list[dict]:
         found = self.client.search(
             name,
             data=data,
             anns_field=field,
             limit=min(limit, MAX_TOPK),
-            filter=f"{where} and {self._filter}" if where else self._filter,
+            filter=self._filter,
             output_fields=fields,
             search_params={"metric_type": "IP"},
         )
@@ -176,32 +175,23 @@ class MilvusStore:
         k = min(k, self.manifest.n_chunks)
         if k <= 0:
             return []
-        vector = [np.asarray(query, dtype=np.float32).tolist()]
         if field == "piece":
-            best: dict[int, float] = {}
-            limit = k * max(self.most_pieces, 1)
-            name = f"{self.collection}_pieces"
-            for hit in self._search(name, vector, "vector", limit, ["row"]):
-                best.setdefault(int(hit["entity"]["row"]), float(hit["distance"]))
-            ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+            limit, name = k * max(self.most_pieces, 1), f"{self.collection}_pieces"
+            ranked = best_pieces(self.client, name, query, limit, self._filter)[:k]
             self._prefetch([row for row, _ in ranked])
             return ranked
+        vector = [np.asarray(query, dtype=np.float32).tolist()]
         hits = self._search(self.collection, vector, VECTOR_FIELDS[field], TIES * k, FIELDS)
         return self._ranked(hits)[:k]
 
     def piece_top(self, query: np.ndarray, rows: Iterable[int], k: int) -> Ranked:
-        """The ``k`` of ``rows`` with the best piece inner product: a search of the pieces
-        filtered to those rows, deep enough to return every one of their pieces."""
+        """The ``k`` of ``rows`` with the best piece inner product (all their pieces)."""
         wanted = sorted({int(r) for r in rows})
         if k <= 0 or not wanted:
             return []
-        vector = [np.asarray(query, dtype=np.float32).tolist()]
-        limit = len(wanted) * max(self.most_pieces, 1)
-        name, where = f"{self.collection}_pieces", f"row in {wanted}"
-        best: dict[int, float] = {}
-        for hit in self._search(name, vector, "vector", limit, ["row"], where):
-            best.setdefault(int(hit["entity"]["row"]), float(hit["distance"]))
-        return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+        limit, name = len(wanted) * max(self.most_pieces, 1), f"{self.collection}_pieces"
+        where = f"row in {wanted} and {self._filter}"
+        return best_pieces(self.client, name, query, limit, where)[:k]
 
     def lexical_top(
         self,

@@ -4,7 +4,7 @@ from eval.bench.recall import pooled_piece_recall
 from qa.service import load_retriever
 from tests.conftest import corpus_index
 
-QUESTIONS = ["怎么激活医保码", "家庭共济怎么绑定家人", "合肥居民医保一年交多少钱", "医保卡丢了怎么办"]
+QUESTIONS = ["怎么激活医保码", "家庭共济怎么绑定家人", "合肥居民医保一年交多少钱", "医保卡丢了"]
 
 
 def test_pooled_piece_recall_is_whole_only_when_the_pool_holds_every_chunk(tmp_path_factory):

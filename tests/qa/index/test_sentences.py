@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from qa.index import vectorstore
-from qa.index.codes import row_scorer
 from qa.index.sentences import SentenceIndex
 from qa.index.vectorstore import is_ann, read_store, write_store
+from qa.stores.integer_scan import row_scorer
 
 DIM = 16
 
