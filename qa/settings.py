@@ -127,10 +127,7 @@ class Settings(BaseSettings):
         "found (their top `piece_pool_k` each), so its cost does not grow with the corpus.",
     )
     piece_pool_k: int = Field(
-        0,
-        ge=0,
-        description="With `piece_search=pool`: candidates each other signal adds to the pool "
-        "(0 = `candidate_k`); fusion still takes `candidate_k` of each.",
+        0, ge=0, description="Candidates per other signal in the piece pool; 0 = `candidate_k`."
     )
     synonym_weight: float = Field(
         0.5, ge=0, description="Weight of synonym terms relative to the question's own in BM25."

@@ -108,8 +108,8 @@ def _quantized(store: Any) -> IntegerScan:
 def row_scorer(store: Any) -> RowScorer:
     """A function scoring rows of ``store`` (flat, HNSW or :class:`IntegerScan`) against a
     query exactly: an 8-bit store's codes read in place (a code ``c`` decodes to
-    ``vmin + (c + ½) · step``), others decoded by faiss. It reads ``store``'s memory: keep
-    ``store`` while it is used."""
+    ``vmin + (c + ½) · step``), others decoded by faiss. The function holds ``store``, whose
+    memory it reads."""
     import faiss
 
     plain = store.store if isinstance(store, IntegerScan) else store
@@ -122,7 +122,7 @@ def row_scorer(store: Any) -> RowScorer:
     step = trained[flat.d :] / 255
     middle = trained[: flat.d] + step / 2
 
-    def score(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+    def score(rows: np.ndarray, query: np.ndarray, _owner: Any = store) -> np.ndarray:
         q = np.asarray(query, np.float32)
         return codes[rows].astype(np.float32) @ (q * step) + np.float32(q @ middle)
 
