@@ -72,7 +72,8 @@ def build(
     ranges = parts.pop("ranges", None)
     if ranges is None:  # called with a ChunkVectors and (maybe) the index it reused
         ranges = stored_ranges(previous)
-    sentences = SentenceIndex.build(pieces, spans, keys, title_probes, ranges["piece"])
+    graph = settings.piece_search == "global"  # pooled search reads the codes by row
+    sentences = SentenceIndex.build(pieces, spans, keys, title_probes, ranges["piece"], graph)
     del pieces, spans, keys
     title_terms = (passage_terms(c.title) for c in chunks)  # streamed: ids kept, not strings
     titles = TitleIndex.build(

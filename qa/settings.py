@@ -56,8 +56,9 @@ class Settings(BaseSettings):
         2,
         ge=1,
         description="Threads one retrieval uses: with 2, the BM25 signals run while the question "
-        "is encoded and the piece search beside the passage and title scans (work no helper has "
-        "started yet runs in the caller's thread); 1 = all in the caller's thread.",
+        "is encoded and the title scan beside the passage scan (with `piece_search=global` both "
+        "beside the piece search; work no helper has started yet runs in the caller's thread); "
+        "1 = all in the caller's thread.",
     )
     search_threads_min_chunks: int = Field(
         10_000,
@@ -118,6 +119,15 @@ class Settings(BaseSettings):
     )
     sentence_dense_weight: float = Field(
         1.0, ge=0, description="RRF weight of the best-matching sentence piece of a chunk."
+    )
+    piece_search: Literal["global", "pool"] = Field(
+        "pool",
+        description="How the best-piece signal finds its chunks: `global` searches every "
+        "sentence piece; `pool` scores exactly the pieces of the chunks the other four signals "
+        "found (their top `piece_pool_k` each), so its cost does not grow with the corpus.",
+    )
+    piece_pool_k: int = Field(
+        0, ge=0, description="Candidates per other signal in the piece pool; 0 = `candidate_k`."
     )
     synonym_weight: float = Field(
         0.5, ge=0, description="Weight of synonym terms relative to the question's own in BM25."

@@ -4,6 +4,8 @@ For each dense signal (passage, title, best sentence piece) the chunk rows the s
 returns for a question are compared with those of an exact twin: the same codes scanned
 flat (``IndexHNSWSQ.storage``; an ``IntegerScan``'s store, not its integer codes), through
 the same title and piece logic. A plain flat store is its own twin (recall 1.0).
+:func:`pooled_piece_recall` compares the pooled piece ranking (``YIBAO_PIECE_SEARCH=pool``:
+only the chunks the other signals found) with the exact scan of every piece.
 
 Example:
     >>> signal_recall(service.retriever.store.index, embedder, questions, k=30)
@@ -24,7 +26,10 @@ from qa.index.hybrid import HybridIndex
 from qa.index.sentences import SentenceIndex
 from qa.index.titles import TitleIndex
 from qa.index.vectorstore import is_ann, search
+from qa.retrieval.question import understand
+from qa.retrieval.retriever import HybridRetriever
 from qa.stores.integer_scan import IntegerScan
+from qa.stores.local import LocalStore
 
 
 def gold_questions() -> list[str]:
@@ -61,3 +66,24 @@ def signal_recall(
             shares.append(len(truth & {row for row, _ in served(q)}) / max(len(truth), 1))
         out[name] = round(float(np.mean(shares)), 4)
     return out
+
+
+def pooled_piece_recall(retriever: HybridRetriever, questions: Sequence[str], k: int = 30) -> float:
+    """Mean share of the exact top ``k`` best-piece chunks (every piece scanned) that the
+    retriever's pooled ``sentence_dense`` ranking holds."""
+    pieces = retriever.store.index.sentences if isinstance(retriever.store, LocalStore) else None
+    if pieces is None:
+        raise ValueError("pooled piece recall needs a local index")
+    exact_pieces = SentenceIndex(_exact(pieces.vectors), pieces.spans, pieces.keys)
+    pooled = retriever.settings.model_copy(update={"piece_search": "pool"})
+    served = HybridRetriever(retriever.store, retriever.embedder, pooled)
+    shares = []
+    for question in questions:
+        info = understand(question)
+        if not info.text:
+            continue
+        vector = retriever.embedder.embed_queries([info.embedding_text or info.text])[0]
+        truth = {row for row, _ in exact_pieces.best_top(vector, k)}
+        found = {row for row, _ in served.signals(info, k).get("sentence_dense", [])}
+        shares.append(len(truth & found) / max(len(truth), 1))
+    return round(float(np.mean(shares)), 4) if shares else 1.0

@@ -36,7 +36,7 @@ import numpy as np
 
 from eval.bench import synthetic
 from eval.bench.encoded import with_real_encode
-from eval.bench.recall import gold_questions, signal_recall
+from eval.bench.recall import gold_questions, pooled_piece_recall, signal_recall
 from ingest.pipeline import run_ingest
 from qa.index.hybrid import HybridIndex
 from qa.service import AnswerService
@@ -170,7 +170,10 @@ def run_query_phase(data: Path, corpus: Path, repeat: int, uri: str = "") -> dic
         if isinstance(index, HybridIndex)
         else {}
     )
+    if recall and service.retriever.settings.piece_search == "pool":
+        recall["piece_pool"] = pooled_piece_recall(service.retriever, gold_questions())
     return with_real_encode(service, gold_questions()) | {
+        "piece_search": service.retriever.settings.piece_search,
         "load_seconds": round(load_seconds, 2),
         "serve_rss_mb": round(serve_rss, 1),
         "rss_before_load_mb": round(before, 1),

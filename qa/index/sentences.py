@@ -4,7 +4,9 @@ A chunk of an article section holds several answers (材料, 时限, 注意事�
 blurs them. Each chunk is therefore also cut into pieces of a few sentences (made at
 ingestion, see ``ingest.sentences``), each embedded with its chunk title *as a query*
 (question-to-question similarity works best with e5), and a chunk's sentence score is the
-cosine of its best piece.
+cosine of its best piece. The signal ranks chunks either over every piece (:meth:`best_top`,
+``YIBAO_PIECE_SEARCH=global``: an HNSW graph from 50,000 pieces) or over the pieces of the
+chunks other signals found (:meth:`pool_top`, ``pool``: codes read by row, no graph needed).
 
 Files, inside an index version folder (plain arrays and JSON, no pickle)::
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +27,11 @@ from typing import Any
 import numpy as np
 
 from qa.index.vectorstore import VECTOR_BITS, build_store, read_store, search, vector, write_store
+from qa.stores.integer_scan import row_scorer
 
 logger = logging.getLogger(__name__)
+
+Ranked = list[tuple[int, float]]  # (chunk row, score), best first
 
 VECTORS = "sentence_vectors.faiss"
 SPANS = "sentence_spans.npy"
@@ -52,8 +57,15 @@ class SentenceIndex:
     keys: list[str]
 
     def __post_init__(self) -> None:
-        counts = np.bincount(self.spans[:, 0]) if len(self.spans) else np.zeros(0, dtype=int)
+        owners = self.spans[:, 0]
+        counts = np.bincount(owners) if len(self.spans) else np.zeros(0, dtype=np.int64)
         self.most_pieces = int(counts.max()) if len(counts) else 0
+        # The pieces of chunk r are _grouped[_starts[r]:_starts[r + 1]] (ingestion writes
+        # them in chunk order: then no sort is needed).
+        ordered = bool(np.all(owners[1:] >= owners[:-1]))
+        self._grouped = np.arange(len(owners)) if ordered else np.argsort(owners, kind="stable")
+        self._starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._score = row_scorer(self.vectors)  # rows' codes read in place (qa.stores.integer_scan)
 
     @classmethod
     def build(
@@ -63,15 +75,20 @@ class SentenceIndex:
         keys: Sequence[str],
         probes: np.ndarray | None = None,
         ranges: np.ndarray | None = None,
+        graph: bool = True,
     ) -> SentenceIndex:
         """Bundle piece vectors with their ``(chunk row, start, end)`` spans and keys; the
         vectors are kept as 8-bit codes (``probes``, ``ranges``: see
-        ``vectorstore.build_store``)."""
+        ``vectorstore.build_store``), with an HNSW graph at its size unless ``graph`` is
+        False (pooled piece search reads codes by row and needs none)."""
         if len(spans) != len(vectors) or len(keys) != len(vectors):
             raise ValueError("sentence vectors, spans and keys must have one row per piece")
         array = np.asarray(spans, dtype=np.int32).reshape(-1, 3)
         dim = vectors.shape[1] if vectors.ndim == 2 else 0
-        store = build_store(vectors, dim, bits=VECTOR_BITS, probes=probes, ranges=ranges)
+        flat = None if graph else len(vectors) + 1
+        store = build_store(
+            vectors, dim, bits=VECTOR_BITS, ann_min_rows=flat, probes=probes, ranges=ranges
+        )
         return cls(store, array, list(keys))
 
     def best_top(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -87,6 +104,26 @@ class SentenceIndex:
             if row not in best:  # pieces come best first
                 best[row] = score
         return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+    def pool_top(self, query_vector: np.ndarray, rows: Iterable[int], k: int) -> Ranked:
+        """The ``k`` of chunk ``rows`` whose best piece is most similar to a unit query vector:
+        every piece of those chunks scored exactly (its codes · query, ``qa.stores.integer_scan``),
+        whatever the corpus holds besides. Chunks without pieces are left out; ties go to the
+        lower row."""
+        chunks = np.unique(np.fromiter(rows, dtype=np.int64))
+        chunks = chunks[(chunks >= 0) & (chunks < len(self._starts) - 1)]
+        lo, hi = self._starts[chunks], self._starts[chunks + 1]
+        chunks, lo, hi = chunks[hi > lo], lo[hi > lo], hi[hi > lo]
+        if k <= 0 or not len(chunks):
+            return []
+        sizes = hi - lo
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        # positions lo[i] .. hi[i] - 1 of every chunk, one flat array
+        flat = np.arange(int(sizes.sum())) - np.repeat(offsets - lo, sizes)
+        scores = self._score(self._grouped[flat], query_vector)
+        best = np.maximum.reduceat(scores, offsets)
+        order = np.lexsort((chunks, -best))[:k]
+        return [(int(chunks[i]), float(best[i])) for i in order]
 
     def vector_of(self, piece: int) -> np.ndarray:
         """Vector of piece ``piece`` (float32)."""

@@ -6,7 +6,8 @@ a plain string is understood here). Modes ``dense`` and ``bm25`` use one signal 
 passage vectors (``dense``),
 BM25 over title + text (``bm25``), BM25 over titles (``title_bm25``), question-to-title
 vector similarity (``title_dense``) and the best sentence piece of each chunk
-(``sentence_dense``, see ``qa.index.sentences``); then adds a region bonus, halves bare intros,
+(``sentence_dense``, see ``qa.index.sentences``; by default ranked among the chunks the
+other four found, ``piece_search=pool``); then adds a region bonus, halves bare intros,
 drops weak lexical-only hits, collapses near-duplicates, and reorders the best candidates with a
 cross-encoder when one is configured. A question without content (你好, 谢谢, 在吗) gets
 no hybrid hits.
@@ -127,32 +128,46 @@ class HybridRetriever:
         With ``search_threads`` ≥ 2 the lexical signals run on a helper thread while the
         question is encoded, then the passage and title scans while the caller searches the
         pieces; a task no helper has started yet when the caller is done runs in the caller's
-        thread, so a busy pool never makes a retrieval wait.
+        thread, so a busy pool never makes a retrieval wait. With ``piece_search=pool`` the
+        caller scans the passages instead, and the pieces of the four other signals'
+        candidates are scored once they are all in (:meth:`_pooled_pieces`).
         """
         s = self.settings
+        pooled = mode == "hybrid" and s.sentence_dense_weight > 0 and s.piece_search == "pool"
+        depth = max(k, s.piece_pool_k) if pooled else k  # each signal's candidates
         tasks: dict[str, Callable[[], Ranked]] = {}
         if mode in ("bm25", "hybrid"):
-            tasks["bm25"] = partial(self._lexical, "text", query, k)
+            tasks["bm25"] = partial(self._lexical, "text", query, depth)
             if mode == "hybrid" and s.title_bm25_weight > 0:
-                tasks["title_bm25"] = partial(self._lexical, "title", query, k)
+                tasks["title_bm25"] = partial(self._lexical, "title", query, depth)
         pending = self._submit(tasks)  # BM25 while the question is encoded
         out: dict[str, Ranked] = {}
+        vector = None
         if mode in ("dense", "hybrid"):
             vector = self.embedder.embed_queries([query.embedding_text or query.text])[0]
             watch.lap("embed")
-            dense = {"dense": partial(self._dense, "passage", vector, k)}
+            dense = {"dense": partial(self._dense, "passage", vector, depth)}
             if mode == "hybrid" and s.title_dense_weight > 0:
-                dense["title_dense"] = partial(self._dense, "title", vector, k)
-            if mode == "hybrid" and s.sentence_dense_weight > 0:
+                dense["title_dense"] = partial(self._dense, "title", vector, depth)
+            if mode == "hybrid" and s.sentence_dense_weight > 0 and not pooled:
                 dense["sentence_dense"] = partial(self._dense, "piece", vector, k)
-            mine = list(dense)[-1]  # the piece search, the longest: no hand-over delay
+            # the caller takes the longest search (pieces, or passages when pooled)
+            mine = "dense" if pooled else list(dense)[-1]
             pending |= self._submit({name: task for name, task in dense.items() if name != mine})
             out[mine] = dense[mine]()
         for name, (task, future) in pending.items():
             out[name] = task() if future is None or future.cancel() else future.result()
+        if pooled and vector is not None:
+            out["sentence_dense"] = self._pooled_pieces(vector, out, k)
+            out = {name: ranked[:k] for name, ranked in out.items()}
         watch.lap("search")
         order = ("dense", "title_dense", "sentence_dense", "bm25", "title_bm25")
         return {name: out[name] for name in order if name in out}
+
+    def _pooled_pieces(self, vector: np.ndarray, found: dict[str, Ranked], k: int) -> Ranked:
+        """The best-piece ranking of the chunks the other signals found (their union)."""
+        pool = {row for ranked in found.values() for row, _ in ranked}
+        return self.store.piece_top(vector, pool, k)
 
     def _dense(self, field: VectorField, vector: np.ndarray, k: int) -> Ranked:
         return self.store.dense_top(field, vector, k)
@@ -218,6 +233,14 @@ class HybridRetriever:
         passages = [passage_input(c.title, c.text) for c in chunks]
         order = rerank_order(query.text, passages, scorer)
         return [(head[i][0], score) for i, score in order] + tail
+
+    def signals(self, query: str | Question, k: int | None = None) -> dict[str, Ranked]:
+        """Each hybrid signal's ranking, ``{name: [(row, raw score), …]}``, before fusion
+        (``k``: candidates per signal, default ``candidate_k``)."""
+        info = query if isinstance(query, Question) else understand(query)
+        if not info.text or not self.store.chunks:
+            return {}
+        return self._signals(info, "hybrid", k or self.settings.candidate_k, _Stopwatch())
 
     def search(
         self, query: str | Question, top_k: int | None = None, mode: SearchMode = "hybrid"

@@ -11,7 +11,7 @@ default) and ``qa.stores.milvus.MilvusStore`` (``YIBAO_STORE=milvus``).
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -67,6 +67,11 @@ class IndexStore(Protocol):
     def dense_top(self, field: VectorField, query: np.ndarray, k: int) -> Ranked:
         """The ``k`` rows most similar to a unit query vector by ``field``: ``passage`` (the
         chunk vector), ``title`` (its title's vector) or ``piece`` (its best sentence piece)."""
+        ...
+
+    def piece_top(self, query: np.ndarray, rows: Iterable[int], k: int) -> Ranked:
+        """The ``k`` of ``rows`` whose best sentence piece is most similar to a unit query
+        vector, every piece of those rows scored exactly (``YIBAO_PIECE_SEARCH=pool``)."""
         ...
 
     def lexical_top(

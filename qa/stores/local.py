@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,6 +94,10 @@ class LocalStore:
             case "piece":
                 return self.index.sentences.best_top(query, k)
         raise ValueError(f"unknown vector field {field!r}")
+
+    def piece_top(self, query: np.ndarray, rows: Iterable[int], k: int) -> Ranked:
+        """The ``k`` of ``rows`` with the best piece cosine, their pieces scored exactly."""
+        return self.index.sentences.pool_top(query, rows, k)
 
     def lexical_top(
         self,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -45,6 +45,7 @@ from qa.stores.milvus_client import (
     _is_lite,
     _join_documents,
     _Rows,
+    best_pieces,
     connect,
 )
 from qa.stores.milvus_lexical import TermStats, query_vector
@@ -180,18 +181,23 @@ class MilvusStore:
         k = min(k, self.manifest.n_chunks)
         if k <= 0:
             return []
-        vector = [np.asarray(query, dtype=np.float32).tolist()]
         if field == "piece":
-            best: dict[int, float] = {}
-            limit = k * max(self.most_pieces, 1)
-            name = f"{self.collection}_pieces"
-            for hit in self._search(name, vector, "vector", limit, ["row"]):
-                best.setdefault(int(hit["entity"]["row"]), float(hit["distance"]))
-            ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+            limit, name = k * max(self.most_pieces, 1), f"{self.collection}_pieces"
+            ranked = best_pieces(self.client, name, query, limit, self._filter)[:k]
             self._prefetch([row for row, _ in ranked])
             return ranked
+        vector = [np.asarray(query, dtype=np.float32).tolist()]
         hits = self._search(self.collection, vector, VECTOR_FIELDS[field], TIES * k, FIELDS)
         return self._ranked(hits)[:k]
+
+    def piece_top(self, query: np.ndarray, rows: Iterable[int], k: int) -> Ranked:
+        """The ``k`` of ``rows`` with the best piece inner product (all their pieces)."""
+        wanted = sorted({int(r) for r in rows})
+        if k <= 0 or not wanted:
+            return []
+        limit, name = len(wanted) * max(self.most_pieces, 1), f"{self.collection}_pieces"
+        where = f"row in {wanted} and {self._filter}"
+        return best_pieces(self.client, name, query, limit, where)[:k]
 
     def lexical_top(
         self,

@@ -1,5 +1,6 @@
 """Talking to Milvus: the client (with a clear message when milvus-lite's file is held by
-another process) and the lazy record views of ``qa.stores.milvus.MilvusStore``.
+another process), the lazy record views of ``qa.stores.milvus.MilvusStore`` and its
+best-piece search (:func:`best_pieces`).
 
 milvus-lite allows one process per database file: a second process fails to open it; the
 same process may open several clients (they share one embedded server).
@@ -15,6 +16,8 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from qa.index.records import document_from
 from qa.index.versions import IndexLoadError
@@ -201,3 +204,22 @@ def _join_documents(found: list[dict]) -> Iterator[Document]:
 
 def _chunk_from(rec: dict) -> Chunk:
     return Chunk(**{**rec, "regions": tuple(rec["regions"])})
+
+
+def best_pieces(client: Any, name: str, query: np.ndarray, limit: int, where: str) -> list:
+    """``(chunk row, score)`` of the chunks among the ``limit`` pieces of collection ``name``
+    (matching ``where``) most similar to ``query``, by their best piece: best first, ties by
+    row."""
+    found = client.search(
+        name,
+        data=[np.asarray(query, dtype=np.float32).tolist()],
+        anns_field="vector",
+        limit=min(limit, MAX_TOPK),
+        filter=where,
+        output_fields=["row"],
+        search_params={"metric_type": "IP"},
+    )
+    best: dict[int, float] = {}
+    for hit in found[0] if found else []:  # pieces come best first
+        best.setdefault(int(hit["entity"]["row"]), float(hit["distance"]))
+    return sorted(best.items(), key=lambda item: (-item[1], item[0]))

@@ -179,6 +179,9 @@ def test_an_index_with_hnsw_stores_round_trips_and_ranks_as_the_exact_one(
     exact = HybridIndex.load(fake_settings.index_dir)
     monkeypatch.setattr(vectorstore, "ANN_MIN_ROWS", 1)  # every store becomes a graph
     monkeypatch.setattr(vectorstore, "ANN_MAX_VISITED", float("inf"))  # and stays one
+    run_ingest(fake_settings, rebuild=True)  # pooled piece search: no piece graph at any size
+    assert not vectorstore.is_ann(HybridIndex.load(fake_settings.index_dir).sentences.vectors)
+    fake_settings = fake_settings.model_copy(update={"piece_search": "global"})
     run_ingest(fake_settings, rebuild=True)
     index = HybridIndex.load(fake_settings.index_dir)
     assert vectorstore.is_ann(index.vectors) and vectorstore.is_ann(index.sentences.vectors)

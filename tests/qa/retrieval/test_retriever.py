@@ -22,6 +22,7 @@ from qa.retrieval.fusion import (
     region_affinity,
     weighted_rrf,
 )
+from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever, rrf
 from qa.service import load_retriever
 from qa.types import Chunk
@@ -452,3 +453,49 @@ def test_a_small_index_searches_in_the_callers_thread_only(retriever):
     assert len(retriever.store.chunks) < 10_000
     assert _with(retriever, search_threads=2)._helpers() is None  # the default threshold
     assert _with(retriever, search_threads=1, search_threads_min_chunks=0)._helpers() is None
+
+
+# --- pooled piece search (YIBAO_PIECE_SEARCH=pool) ------------------------------------------
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_pooled_pieces_equal_the_global_search_when_the_pool_holds_every_chunk(retriever, question):
+    """Every chunk in the pool (the passage signal returns all of them): the pooled piece
+    ranking is the global one, and so are the hits."""
+    n = len(retriever.store.chunks)
+    everything = _with(retriever, piece_search="pool", piece_pool_k=n)
+    glob = _with(retriever, piece_search="global")
+    pooled, whole = everything.signals(question), glob.signals(question)
+    assert len({r for r, _ in everything.signals(question, n)["dense"]}) == n
+    assert [r for r, _ in pooled["sentence_dense"]] == [r for r, _ in whole["sentence_dense"]]
+    assert [s for _, s in pooled["sentence_dense"]] == pytest.approx(
+        [s for _, s in whole["sentence_dense"]], abs=1e-5
+    )
+    assert {k: v for k, v in pooled.items() if k != "sentence_dense"} == {
+        k: v for k, v in whole.items() if k != "sentence_dense"
+    }
+    hits, want = everything.search(question, top_k=10), glob.search(question, top_k=10)
+    assert [h.chunk.chunk_id for h in hits] == [h.chunk.chunk_id for h in want]
+
+
+def test_a_pooled_chunk_gets_its_best_piece_score_whichever_signal_found_it(retriever):
+    """The pooled ranking holds only chunks another signal found, each with the score of its
+    best piece (as the global search scores it); a chunk only BM25 found gets one too."""
+    pooled = _with(retriever, piece_search="pool")
+    n, k = len(retriever.store.chunks), retriever.settings.candidate_k
+    lexical_only = 0
+    for question in (*QUESTIONS, "门诊慢特病怎么申请", "医保卡丢了怎么补办"):
+        signals = pooled.signals(question)
+        others = {r for n, found in signals.items() if n != "sentence_dense" for r, _ in found}
+        info = understand(question)
+        vector = retriever.embedder.embed_queries([info.embedding_text or info.text])[0]
+        best = dict(retriever.store.dense_top("piece", vector, n))  # every chunk's best piece
+        ranked = signals["sentence_dense"]
+        assert 0 < len(ranked) <= k and {r for r, _ in ranked} <= others
+        for row, score in ranked:
+            assert score == pytest.approx(best[row], abs=1e-5)
+        kept = [best[r] for r in others if r in best]
+        assert ranked[-1][1] >= sorted(kept, reverse=True)[min(k, len(kept)) - 1] - 1e-5
+        dense = {r for name in ("dense", "title_dense") for r, _ in signals.get(name, [])}
+        lexical_only += len({r for r, _ in ranked} - dense)
+    assert lexical_only > 0  # some BM25-only candidates were scored by their pieces
