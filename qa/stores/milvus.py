@@ -13,13 +13,9 @@ versioned collections a full write creates, see ``qa.stores.milvus_schema``)::
     <c>_records  manifests, term statistics and the documents as JSON parts (key = primary key)
 
 Writes (``qa.stores.milvus_write``) touch only the sources that changed; a store queries only
-the batches its manifest names, read once on open. Chunks and documents are fetched by row or
-id on demand (search results bring their chunk records along), kept in small LRU caches: the
-process holds no corpus but the folded texts behind ``substrings`` (document frequencies).
-
-Example:
-    >>> MilvusStore.write(index, ".yibao/milvus.db", "", "yibao")
-    >>> store = MilvusStore.open(".yibao/milvus.db", "", "yibao", model_id=index.meta.model_id)
+the batches its manifest names, read once on open. Chunks and documents are fetched on demand
+into small LRU caches: the process holds no corpus but the folded texts behind ``substrings``.
+Example: ``MilvusStore.open(".yibao/milvus.db", "", "yibao", model_id=index.meta.model_id)``.
 """
 
 from __future__ import annotations
@@ -27,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -59,7 +55,6 @@ __all__ = ["MilvusBusyError", "MilvusStore", "connect"]
 
 logger = logging.getLogger(__name__)
 
-PAGE = 1000
 CHUNK_CACHE = 4096
 DOCUMENT_CACHE = 256
 VECTOR_FIELDS = {"passage": "passage", "title": "title_vector"}
@@ -216,22 +211,6 @@ class MilvusStore:
             return []
         hits = self._search(self.collection, [vector], SPARSE_FIELDS[field], TIES * k, FIELDS)
         return [(r, s) for r, s in self._ranked(hits)[:k] if floor is None or s > floor]
-
-    def _scan(self, name: str, key: str, fields: list[str]) -> Iterator[dict]:
-        """The live rows of ``name`` in primary-key order, a page at a time."""
-        last = -1
-        while True:
-            found = self.client.query(
-                name,
-                filter=f"{key} > {last} and {self._filter}",
-                output_fields=[key, *fields],
-                limit=PAGE,
-            )
-            if not found:
-                return
-            found.sort(key=lambda r: int(r[key]))
-            yield from found
-            last = int(found[-1][key])
 
     @classmethod
     def open(

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from qa.stores.milvus import MilvusStore
 
 MAX_TOPK = 16384  # Milvus's limit on one search or query
+PAGE = 1000  # rows per query when iterating every chunk
 
 
 class MilvusBusyError(IndexLoadError):
@@ -164,8 +165,20 @@ class _Rows(Sequence):
         return self.store.chunk(row)
 
     def __iter__(self) -> Iterator[Chunk]:
-        for rec in self.store._scan(self.store.collection, "row", ["record"]):
-            yield _chunk_from(json.loads(rec["record"]))
+        store, last = self.store, -1
+        while True:  # the live rows in primary-key order, a page at a time
+            found = store.client.query(
+                store.collection,
+                filter=f"row > {last} and {store._filter}",
+                output_fields=["row", "record"],
+                limit=PAGE,
+            )
+            if not found:
+                return
+            found.sort(key=lambda r: int(r["row"]))
+            for rec in found:
+                yield _chunk_from(json.loads(rec["record"]))
+            last = int(found[-1]["row"])
 
 
 class _Documents(Sequence):
