@@ -48,6 +48,7 @@ _ANNOUNCE_PREFIX = re.compile(
 _INLINE_ITEM = re.compile(r"(?<=\s)(?=\d{1,2}[.、．](?!\d)\S)")
 #: Where a cut-off preview may be ended when it has no sentence end late enough.
 _SOFT_ENDS = "，,、:："
+_TRAILING_ASIDE = re.compile(r"\s*[(（][^()（）]{1,12}[)）]$")
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,9 @@ def _is_heading(body: str) -> bool:
     bare = _STEP.sub("", _BULLET.sub("", body))
     if STATES_AMOUNT.search(bare):  # 高档:1030元/年 is a fact, however short
         return False
+    label = _TRAILING_ASIDE.sub("", bare)  # 电话激活(部分地区支持) heads its steps
+    if label != bare and 2 <= len(label) <= 10 and label[-1:] not in _ENDS + _SOFT_ENDS:
+        return True
     return len(bare) <= 14 and bare[-1:] not in _ENDS + "”）)"
 
 

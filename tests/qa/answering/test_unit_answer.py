@@ -370,3 +370,14 @@ def test_a_time_question_is_answered_from_the_units_time_block_not_the_chunk_fou
     body = composer.compose(question, [Hit(steps, 1, 1.0)], documents).body
     assert "15个工作日" in body and "办理时限" in body
     assert "市民中心" not in body
+
+
+def test_a_short_label_with_an_aside_is_a_heading_not_a_cited_point(corpus):
+    documents, chunks = corpus
+    phone = _chunk(chunks, "", "电话激活(部分地区支持)")
+    lines = unit_of(phone, documents[phone.doc_id]).lines
+    label = next(ln for ln in lines if ln.shown.startswith("电话激活"))
+    assert label.heading
+    step = next(ln for ln in lines if "拨打当地医保服务热线" in ln.shown)
+    assert not step.heading  # a step with an aside of its own stays a point
+    assert not any(ln.heading for ln in lines if "(" in ln.shown and len(ln.shown) > 16)
