@@ -29,7 +29,7 @@ LIST_MARK = re.compile(rf"^({_NUMBER_MARK}|{_BULLET_MARK})")
 NUMBERED = re.compile(rf"^{_NUMBER_MARK}")
 BULLET = re.compile(rf"^{_BULLET_MARK}\s*")
 #: A sentence that only refers back to what was said (通过以上方式…, 综上…).
-REFERS_BACK = re.compile(r"^(?:通过)?(?:以上|上述|综上|总之|总的来说)")
+REFERS_BACK = re.compile(r"^(?:(?:若|如果?)?(?:按照?|通过))?(?:以上|上述|综上|总之|总的来说)")
 _CN_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _STEP = re.compile(r"^\d{1,2}[.、．)）](?!\d)\s*")
 _BULLET = re.compile(r"^[•·●○◦▪■◆►▶➢✓]\s*")

@@ -381,3 +381,12 @@ def test_a_short_label_with_an_aside_is_a_heading_not_a_cited_point(corpus):
     step = next(ln for ln in lines if "拨打当地医保服务热线" in ln.shown)
     assert not step.heading  # a step with an aside of its own stays a point
     assert not any(ln.heading for ln in lines if "(" in ln.shown and len(ln.shown) > 16)
+
+
+def test_a_closing_sentence_that_refers_back_never_leads(composer, corpus):
+    documents, chunks = corpus
+    special = _chunk(chunks, ACTIVATE, "金融功能激活")
+    question = understand("社保卡的金融功能在哪激活")
+    body = composer.compose(question, [Hit(special, 1, 1.0)], documents).body
+    assert "金融功能激活" in body
+    assert not body.startswith("若按上述方法")
