@@ -74,6 +74,7 @@ def test_all_answerable_and_conflict_gold_questions_are_insurance():
         "布洛芬在不在医保药品目录里",
         "你好,请问医保码怎么激活",
         "国家医保服务平台ＡＰＰ怎么激活医保码？",  # full-width letters and punctuation
+        "支付宝里的市民中心在哪打开",  # the channel the corpus names for 医保 services
     ],
 )
 def test_insurance(text):
