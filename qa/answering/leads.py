@@ -6,7 +6,9 @@
 - materials: the materials the quoted lines name, ``需要准备:身份证、户口本、1寸照片。``
 - otherwise: the quoted lines' best prose sentence for the kind (a date for *when*, an amount
   for *how much*, the verdict for yes/no), never a list item, heading or question; for a
-  how-to only an opening summary (steps are read in order, not from the middle).
+  how-to only an opening summary (steps are read in order, not from the middle);
+- or the one bulleted item that alone names what the question singles out (闽政通, 建行 →
+  ``银行渠道 :通过建设银行…``), taken out of the quote it leads.
 
 Example:
     >>> materials_lead(lines)
@@ -30,6 +32,9 @@ from qa.answering.units import (
     sibling_units,
 )
 from qa.text.cohorts import asked_age, fits_age
+from qa.text.normalize import fold
+from qa.text.regions import find_regions
+from qa.text.synonyms import get_synonyms
 from qa.types import Question
 
 #: A line that asks rather than tells (a snippet's own question, a FAQ heading).
@@ -47,6 +52,8 @@ KIND_CUES = {
     "where": re.compile(r"窗口|经办机构|服务中心|APP|微信|支付宝|电话|热线|网点|银行"),
     "yesno": re.compile(r"^[^。]{0,30}(?:可以|不可以|能|不能|是|不是|需要|无需|不需要)"),
 }
+#: IDF weight from which a question word singles out one item of a list (闽政通 3.5; app 1.8).
+_SPECIFIC = 3.0
 _ASKS_RATE = re.compile(r"几个点|百分之|比例|费率|几成")
 _RATE = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
 _ASKS_COUNT = re.compile(r"(?:几|多少)(?:个|位|名)?(?:人|家属|家人|亲属)")
@@ -180,6 +187,50 @@ def _stating_items(lines: Sequence[Line], cue: re.Pattern[str]) -> list[Line]:
     ]
 
 
+def elsewhere(question: Question, text: str) -> bool:
+    """Whether ``text`` names only places other than the ones the question asks about (陕西's
+    hotline does not lead an answer about 扬州)."""
+    named = find_regions(text)
+    return bool(question.regions and named and not set(named) & set(question.regions))
+
+
+def detail_lead(
+    question: Question, lines: Sequence[Line], scorer: Scorer, topic: str
+) -> Line | None:
+    """The one bulleted item of ``lines`` that alone names what the question singles out
+    (闽政通, 建行 → 建设银行 …), to lead before the quote it is taken from.
+
+    Only uncommon question terms count (IDF weight of at least ``_SPECIFIC``, or no weight: a
+    word the corpus has only as a synonym), not words of ``topic`` (the unit's heading and
+    title: every line is about those); a line naming only other places never leads. The item
+    must be the only line naming such a term and must not come first already; numbered steps
+    never lead (the numbering would show a gap).
+    """
+    if question.kind not in ("how", "where", "other"):
+        return None
+    synonyms, topic = get_synonyms(), fold(topic)
+    terms = [
+        t
+        for t in question.key_terms
+        if fold(t) not in topic and scorer.weights.get(fold(t), _SPECIFIC) >= _SPECIFIC
+    ]
+    variants = {t: (fold(t), *(fold(v) for v in synonyms.related(t))) for t in terms}
+    body = [ln for ln in lines if not ln.heading and not ASKS.search(ln.shown)]
+    named = [
+        {t for t, vs in variants.items() if any(v in fold(ln.shown) for v in vs)}
+        if not elsewhere(question, ln.shown)
+        else set()
+        for ln in body
+    ]
+    naming = [i for i, found in enumerate(named) if found]
+    if len(body) < 3 or len(naming) != 1 or naming[0] == 0:
+        return None
+    line = body[naming[0]]
+    if NUMBERED.match(line.shown) or not (line.depth or BULLET.match(line.shown)):
+        return None
+    return line
+
+
 def lead_text(line: Line) -> str:
     """A line as a lead sentence: without its bullet."""
     return BULLET.sub("", line.shown).strip()
@@ -192,6 +243,7 @@ def sentence_lead(
     prose = [ln for ln in lines if not ln.heading and ln.depth == 0]
     prose = [ln for ln in prose if not LIST_MARK.match(ln.shown)]
     prose = [ln for ln in prose if not REFERS_BACK.match(ln.shown) and not ASKS.search(ln.shown)]
+    prose = [ln for ln in prose if not elsewhere(question, ln.shown)]
     cue = figure_cue(question)
     if cue is not None:
         stated = [ln for ln in prose if cue.search(ln.shown)]

@@ -6,7 +6,8 @@
    手机 / APP / 微信 → 线上…方式) and, for a materials, amount or time question, to the first
    of the top three units that states materials, an amount or a time (三十日内, 3个月).
 2. A **lead** answers the question's kind: for a how-to whose article offers several routes,
-   the routes by their headings; otherwise the unit's best prose sentence for the kind.
+   the routes by their headings; otherwise the unit's best prose sentence for the kind, or the
+   one bulleted item that alone names what the question singles out (建行 → 银行渠道 …).
 3. The primary unit is **quoted in source order** with its list structure (numbers, bullets,
    nesting); its heading is a heading line, never a cited point.
 4. A second unit is added, under ``另外:``, only when it holds a point the primary lacks, and
@@ -31,6 +32,7 @@ from qa.answering.leads import (
     ASKS,
     ROUTE,
     STEP,
+    detail_lead,
     figure_cue,
     group_lead,
     lead_text,
@@ -125,6 +127,9 @@ class UnitComposer:
         lead = lead or group_lead(question, quoted)
         snippet = primary.doc.kind == "snippet"
         lead_line = None if lead else sentence_lead(question, focus, scorer, snippet)
+        if lead_line is None and not lead:
+            topic = f"{primary.heading} {primary.doc.title}"
+            lead_line = detail_lead(question, focus, scorer, topic)
         if lead_line is not None:
             body = [ln for ln in focus if ln is not lead_line]
             k = focus.index(lead_line)  # a heading whose only line leads is not left empty

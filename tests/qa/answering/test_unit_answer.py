@@ -5,6 +5,7 @@ import re
 import pytest
 
 from qa.answering.disclaimer import DISCLAIMER
+from qa.answering.leads import elsewhere
 from qa.answering.unit_answer import UnitComposer
 from qa.answering.units import repeats, sibling_units, unit_of
 from qa.retrieval.question import understand
@@ -390,3 +391,26 @@ def test_a_closing_sentence_that_refers_back_never_leads(composer, corpus):
     body = composer.compose(question, [Hit(special, 1, 1.0)], documents).body
     assert "金融功能激活" in body
     assert not body.startswith("若按上述方法")
+
+
+def test_the_one_item_naming_what_the_question_singles_out_leads(composer, corpus):
+    documents, chunks = corpus
+    ways = _chunk(chunks, "普通人怎么交医保缴费", "悦享生活")
+    body = composer.compose(
+        understand("建行手机银行交医保要填什么号码"), [Hit(ways, 1, 1.0)], documents
+    ).body
+    assert body.startswith("银行渠道 :通过建设银行")  # 建行 = 建设银行, the only such item
+    assert body.count("悦享生活") == 1  # taken out of the list, not repeated
+    assert "2. 线下缴费" in body  # the rest of the unit still follows in source order
+    generic = composer.compose(
+        understand("居民医保有哪些缴费渠道"), [Hit(ways, 1, 1.0)], documents
+    ).body
+    assert not generic.startswith("银行渠道")  # nothing singled out: the quote opens as written
+
+
+def test_a_line_about_another_place_is_elsewhere():
+    question = understand("扬州医保热线是多少")
+    assert elsewhere(question, "例如,陕西省的咨询电话为0913-6731811。")
+    assert not elsewhere(question, "扬州市的医保热线为12393。")
+    assert not elsewhere(question, "可以拨打当地医保部门的咨询电话。")
+    assert not elsewhere(understand("医保热线是多少"), "陕西省的咨询电话为0913-6731811。")

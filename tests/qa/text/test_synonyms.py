@@ -18,7 +18,9 @@ def test_synonym_table_loads_and_has_the_core_groups():
 
     assert together("医保码", "医保电子凭证", "电子医保卡")
     assert together("医保卡", "社保卡")
-    assert together("家庭共济", "共济账户", "亲情账户")
+    assert together("家庭共济", "共济账户", "门诊共济")
+    assert not together("共济账户", "亲情账户")  # the corpus tells them apart
+    assert together("建行", "建设银行")
     assert together("换参保地", "参保地变更", "转移接续", "医保转移")
     assert together("补交", "补缴")
     assert together("小孩", "孩子", "儿童")
