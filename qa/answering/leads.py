@@ -202,9 +202,11 @@ def detail_lead(
 
     Only uncommon question terms count (IDF weight of at least ``_SPECIFIC``, or no weight: a
     word the corpus has only as a synonym), not words of ``topic`` (the unit's heading and
-    title: every line is about those); a line naming only other places never leads. The item
-    must be the only line naming such a term and must not come first already; numbered steps
-    never lead (the numbering would show a gap).
+    title: every line is about those); a line naming only other places never leads. Failing
+    such a term, a question about a place singles out the one line naming that place with a
+    question word of some weight (扬州 + 热线 → 扬州市的医保热线为12393). The item must be the
+    only line so named and must not come first already; numbered steps never lead (the
+    numbering would show a gap).
     """
     if question.kind not in ("how", "where", "other"):
         return None
@@ -223,6 +225,18 @@ def detail_lead(
         for ln in body
     ]
     naming = [i for i, found in enumerate(named) if found]
+    if not naming and question.regions:  # 扬州 + 热线: the one line about the asked place
+        words = [
+            w
+            for t, weight in scorer.weights.items()
+            if weight >= scorer.rare and t not in scorer.places and (w := fold(t)) not in topic
+        ]
+        naming = [
+            i
+            for i, ln in enumerate(body)
+            if set(find_regions(ln.shown)) & set(question.regions)
+            and any(w in fold(ln.shown) for w in words)
+        ]
     if len(body) < 3 or len(naming) != 1 or naming[0] == 0:
         return None
     line = body[naming[0]]

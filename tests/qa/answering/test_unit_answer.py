@@ -5,7 +5,7 @@ import re
 import pytest
 
 from qa.answering.disclaimer import DISCLAIMER
-from qa.answering.leads import elsewhere
+from qa.answering.leads import detail_lead, elsewhere
 from qa.answering.unit_answer import UnitComposer
 from qa.answering.units import repeats, sibling_units, unit_of
 from qa.retrieval.question import understand
@@ -414,3 +414,16 @@ def test_a_line_about_another_place_is_elsewhere():
     assert not elsewhere(question, "扬州市的医保热线为12393。")
     assert not elsewhere(question, "可以拨打当地医保部门的咨询电话。")
     assert not elsewhere(understand("医保热线是多少"), "陕西省的咨询电话为0913-6731811。")
+
+
+def test_the_one_line_about_the_asked_place_leads_a_long_unit(composer, corpus):
+    documents, chunks = corpus
+    waiting = _chunk(chunks, "", "等待期:补缴后通常")
+    unit = unit_of(waiting, documents[waiting.doc_id])
+    question = understand("扬州有没有医保热线可以打")
+    scorer = composer.extractive.scorer(question, documents)
+    topic = f"{unit.heading} {unit.doc.title}"
+    lead = detail_lead(question, unit.lines, scorer, topic)
+    assert lead is not None and lead.shown.endswith("扬州市的医保热线为12393。")
+    # 陕西's number names no asked place; without a place, no line is singled out
+    assert detail_lead(understand("医保热线可以打吗"), unit.lines, scorer, topic) is None
