@@ -10,10 +10,13 @@ Example:
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 from typing import Any
 
@@ -124,15 +127,21 @@ class SuggestionPool:
         sizes = tuple(len(g) for g in grams)
         return cls(candidates, sizes, {g: tuple(ids) for g, ids in postings.items()})
 
-    def ranked(self, asked: str) -> list[tuple[float, int]]:
-        """``(similarity, index)`` of the titles sharing a bigram with ``asked``, best first."""
+    @cached_property
+    def known(self) -> frozenset[str]:
+        """The candidates as a set (built on first use, once per pool)."""
+        return frozenset(self.candidates)
+
+    def ranked(self, asked: str, n: int | None = None) -> list[tuple[float, int]]:
+        """``(similarity, index)`` of the titles sharing a bigram with ``asked``, best first;
+        only the best ``n`` when given (a partial selection, not a sort of every title)."""
         q = char_bigrams(asked)
-        shared: dict[int, int] = {}
+        shared: Counter[int] = Counter()
         for gram in q:
-            for i in self.postings.get(gram, ()):
-                shared[i] = shared.get(i, 0) + 1
-        scored = [(2 * n / (len(q) + self.sizes[i]), i) for i, n in shared.items()]
-        return sorted(scored, key=lambda item: (-item[0], item[1]))
+            shared.update(self.postings.get(gram, ()))
+        scored = [(-2 * c / (len(q) + self.sizes[i]), i) for i, c in shared.items()]
+        best = heapq.nsmallest(n, scored) if n is not None else sorted(scored)
+        return [(-score, i) for score, i in best]
 
 
 def suggest_questions(
@@ -161,17 +170,19 @@ def suggest_questions(
         pool = SuggestionPool.build(index_or_chunks)
     candidates = pool.candidates
     asked = fold(question.text)
-    ranked = pool.ranked(asked)
+    # the best 2k + 1 suffice: the first k of them above the threshold are chosen, and filling
+    # up skips at most k already chosen and the asked question itself
+    ranked = pool.ranked(asked, 2 * k + 1)
     chosen = [
         candidates[i]
         for score, i in ranked
         if score >= _MIN_OVERLAP and fold(candidates[i]) != asked
     ]
-    known = set(candidates)
+    known = pool.known
     near = [t for raw in nearby for t in (raw, *raw.split()) if _clean_title(t) in known]
     fallback = [s for s in FALLBACK_SUGGESTIONS if not candidates or s in known]
     rest = (candidates[i] for i in chain((i for _, i in ranked), range(len(candidates))))
-    for extra in (*map(_clean_title, near), *fallback, *rest):
+    for extra in chain(map(_clean_title, near), fallback, rest):  # lazy: stops at k
         if len(chosen) >= k:
             break
         if extra not in chosen and fold(extra) != asked:

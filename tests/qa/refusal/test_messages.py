@@ -121,6 +121,13 @@ def test_a_pool_built_once_suggests_what_the_chunks_do(corpus_chunks):
     assert ranked and all(score > 0 for score, _ in ranked)  # only titles sharing a bigram
     assert [s for s, _ in ranked] == sorted((s for s, _ in ranked), reverse=True)
     assert len(ranked) < len(pool.candidates)
+    for n in (1, 3, 7, len(ranked) + 5):  # a partial selection is the sorted list's head
+        assert pool.ranked("家庭共济怎么绑", n) == ranked[:n]
+    for k in (1, 2, 3, 5):  # suggestions from the partial ranking are the full ranking's
+        question = understand("家庭共济怎么绑定家人")
+        full = [pool.candidates[i] for _, i in ranked]
+        assert suggest_questions(question, pool, k)[: min(k, 1)] == full[: min(k, 1)]
+        assert len(suggest_questions(question, pool, k)) == k
 
 
 def test_a_missing_term_longer_than_the_topic_quotes_the_question(corpus_documents):
