@@ -218,13 +218,13 @@ def detail_lead(
     ]
     variants = {t: (fold(t), *(fold(v) for v in synonyms.related(t))) for t in terms}
     body = [ln for ln in lines if not ln.heading and not ASKS.search(ln.shown)]
-    named = [
-        {t for t, vs in variants.items() if any(v in fold(ln.shown) for v in vs)}
+    texts = [fold(ln.shown) for ln in body]
+    naming = [
+        i
+        for i, (ln, text) in enumerate(zip(body, texts, strict=True))
         if not elsewhere(question, ln.shown)
-        else set()
-        for ln in body
+        and any(v in text for vs in variants.values() for v in vs)
     ]
-    naming = [i for i, found in enumerate(named) if found]
     if not naming and question.regions:  # 扬州 + 热线: the one line about the asked place
         words = [
             w
@@ -233,9 +233,8 @@ def detail_lead(
         ]
         naming = [
             i
-            for i, ln in enumerate(body)
-            if set(find_regions(ln.shown)) & set(question.regions)
-            and any(w in fold(ln.shown) for w in words)
+            for i, (ln, text) in enumerate(zip(body, texts, strict=True))
+            if set(find_regions(ln.shown)) & set(question.regions) and any(w in text for w in words)
         ]
     if len(body) < 3 or len(naming) != 1 or naming[0] == 0:
         return None
