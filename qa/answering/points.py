@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from qa.answering.quotes import Excerpt, overlaps, same_text, split_passage
 from qa.settings import default
@@ -63,6 +63,14 @@ class Scorer:
             len(t) > 1 and w >= self.rare and (places or t not in self.places) and t in text
             for t, w in self.weights.items()
         )
+
+    def unshown(self, shown: str) -> Callable[[str], bool]:
+        """A test of whether a text holds a question word of some weight (``rare`` or more)
+        that ``shown`` lacks: what an added source must bring (医保卡丢了去哪补 answered, a
+        line about 医保卡里没有钱 brings no word of the question that is not shown already)."""
+        shown = fold(shown)
+        missing = [t for t, w in self.weights.items() if w >= self.rare and t not in shown]
+        return lambda text: any(t in fold(text) for t in missing)
 
     def bigram(self, text: str) -> float:
         """Share of the question's character bigrams found in ``text``."""

@@ -10,7 +10,8 @@
    one bulleted item that alone names what the question singles out (建行 → 银行渠道 …).
 3. The primary unit is **quoted in source order** with its list structure (numbers, bullets,
    nesting); its heading is a heading line, never a cited point.
-4. A second unit is added, under ``另外:``, only when it holds a point the primary lacks, and
+4. A second unit is added, under ``另外:``, only when it holds a point the primary lacks (ranked
+   close to the best, or bringing a question word or, for an amount, a figure not shown), and
    never a sentence already shown.
 5. The body stays within about 300 characters for a fact question and 600 for a procedure,
    cut only at line boundaries; citations and trust notes come after.
@@ -19,7 +20,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from qa.answering.extractive import (
     CitationList,
@@ -42,7 +43,7 @@ from qa.answering.leads import (
     sentence_lead,
     unstated_note,
 )
-from qa.answering.points import relevant_chunks
+from qa.answering.points import Scorer, relevant_chunks
 from qa.answering.unit_focus import (
     OFFLINE,
     ONLINE,
@@ -64,13 +65,26 @@ from qa.answering.unit_focus import (
 )
 from qa.answering.units import LIST_MARK, REFERS_BACK, Unit, render_lines, take_lines, unit_of
 from qa.settings import Settings
-from qa.text.figures import stated_days, unsupported_figures
+from qa.text.figures import extract_figures, stated_days, unsupported_figures
 from qa.types import Chunk, Document, Hit, Question
 
 logger = logging.getLogger(__name__)
 
 _PROCEDURE_BUDGET, _FACT_BUDGET = 600, 300
 _EXTRA_UNITS = 2  # other units that may add a point the primary lacks
+_EXTRA_SCORE = 0.75  # a unit ranked below this share of the best fused score must add words
+
+
+def _adds(question: Question, scorer: Scorer, shown: str) -> Callable[[str], bool]:
+    """A test of whether a line adds a point to ``shown``: a question word of some weight it
+    lacks (医保卡丢了去哪补 answered, a line about 医保卡里没有钱 adds none), or for an amount or
+    time question a figure it does not state (养老金涨了多少: 3%左右 beside a 3.97% 计发基数)."""
+    new_word = scorer.unshown(shown)
+    stated = set(extract_figures(shown))
+    figures = question.kind in ("amount", "time")
+    return lambda text: (
+        new_word(text) or (figures and any(f not in stated for f in extract_figures(text)))
+    )
 
 
 class UnitComposer:
@@ -152,6 +166,8 @@ class UnitComposer:
         used = sum(len(ln.shown) for ln in span)
         floor = 0.5 * max((scorer.coverage(ln.shown) for ln in span), default=0.0)
         offline = bool(OFFLINE.search(question.text))
+        fused = {h.chunk.chunk_id: h.score for h in hits}
+        fused_top = max(fused.values(), default=0.0)
         extras: list[str] = []
         added = 0
         for unit, chunk in units.values():
@@ -170,10 +186,13 @@ class UnitComposer:
             if about_other_insurance(question, unit.doc):
                 continue  # 养老保险 can be paid late: says nothing of 医保
             inside = [ln for ln in unit.lines if ln.end > chunk.start and ln.start < chunk.end]
+            close = fused.get(chunk.chunk_id, 0.0) >= _EXTRA_SCORE * fused_top
+            adds = _adds(question, scorer, "\n".join((*blocks, *extras)))
             fitting = [  # from the retrieved chunk, not from anywhere in a long unit
                 i
                 for i, ln in enumerate(inside)
                 if fits(question, scorer, ln)
+                and (close or adds(ln.shown))  # ranked near the top, or it adds a point
                 and (question.kind != "how" or STEP.search(ln.shown))  # a step, not a rule
                 and scorer.coverage(ln.shown) >= floor
                 and not (offline and ONLINE.search(ln.shown))  # 不会弄手机: no app steps

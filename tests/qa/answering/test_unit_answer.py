@@ -427,3 +427,23 @@ def test_the_one_line_about_the_asked_place_leads_a_long_unit(composer, corpus):
     assert lead is not None and lead.shown.endswith("扬州市的医保热线为12393。")
     # 陕西's number names no asked place; without a place, no line is singled out
     assert detail_lead(understand("医保热线可以打吗"), unit.lines, scorer, topic) is None
+
+
+def test_a_source_ranked_far_below_is_added_only_when_it_adds_a_point(composer, corpus):
+    documents, chunks = corpus
+    lost = _chunk(chunks, "医保卡丢了哪里去补办", "补办")
+    empty = _chunk(chunks, "年年交医保为什么医保卡里没有钱", "不设立个人账户")
+    question = understand("医保卡丢了去哪补")
+    far = [Hit(lost, 1, 1.0), Hit(empty, 2, 0.6)]  # 医保卡 is all it shares, and it is shown
+    assert "没有钱" not in composer.compose(question, far, documents).body
+    near = [Hit(lost, 1, 1.0), Hit(empty, 2, 0.9)]  # ranked close to the best: it may add
+    assert "不设立个人账户" in composer.compose(question, near, documents).body
+
+
+def test_a_far_source_stating_another_figure_is_added_to_an_amount_answer(composer, corpus):
+    documents, chunks = corpus
+    base = _chunk(chunks, "山东德州社保基数15700", "同比上涨3.97%")
+    raise_ = next(c for c in chunks if "3%左右" in c.text)
+    question = understand("2024年养老金大概涨了多少")
+    body = composer.compose(question, [Hit(base, 1, 1.0), Hit(raise_, 2, 0.5)], documents).body
+    assert "3%左右" in body and "另外" in body
