@@ -63,7 +63,15 @@ from qa.answering.unit_focus import (
     section_chunk,
     window,
 )
-from qa.answering.units import LIST_MARK, REFERS_BACK, Unit, render_lines, take_lines, unit_of
+from qa.answering.units import (
+    LIST_MARK,
+    REFERS_BACK,
+    Line,
+    Unit,
+    render_lines,
+    take_lines,
+    unit_of,
+)
 from qa.settings import Settings
 from qa.text.figures import extract_figures, stated_days, unsupported_figures
 from qa.types import Chunk, Document, Hit, Question
@@ -85,6 +93,17 @@ def _adds(question: Question, scorer: Scorer, shown: str) -> Callable[[str], boo
     return lambda text: (
         new_word(text) or (figures and any(f not in stated for f in extract_figures(text)))
     )
+
+
+def _rest_of_list(unit: Unit, lead: Line) -> list[Line]:
+    """The other lines under the heading ``lead`` stands under in ``unit`` (the rest of a
+    ``准备材料:`` list), or ``[]`` when it stands under none or alone."""
+    at = unit.lines.index(lead)
+    head = next((i for i in range(at - 1, -1, -1) if unit.lines[i].heading), None)
+    if head is None:
+        return []
+    block = block_of(unit.lines, head, lambda ln: False)
+    return [ln for ln in block if not ln.heading and ln is not lead]
 
 
 class UnitComposer:
@@ -149,6 +168,8 @@ class UnitComposer:
             k = focus.index(lead_line)  # a heading whose only line leads is not left empty
             if k and focus[k - 1].heading and (k + 1 == len(focus) or focus[k + 1].heading):
                 body.remove(focus[k - 1])
+            if question.kind == "materials" and (rest := _rest_of_list(primary, lead_line)):
+                body = rest  # the other materials, though the chunk found ends at the lead
             quoted = take_lines(body, budget, {lead_line.key})
         if not quoted and lead_line is None:
             return Composition("")

@@ -447,3 +447,13 @@ def test_a_far_source_stating_another_figure_is_added_to_an_amount_answer(compos
     question = understand("2024年养老金大概涨了多少")
     body = composer.compose(question, [Hit(base, 1, 1.0), Hit(raise_, 2, 0.5)], documents).body
     assert "3%左右" in body and "另外" in body
+
+
+def test_a_materials_lead_brings_the_rest_of_its_list_not_the_lines_before_it(composer, corpus):
+    documents, chunks = corpus
+    found = _chunk(chunks, "汕头手机上怎么更换医疗保险参保地", "携带本人身份证")
+    assert "劳动关系证明" not in found.text  # the list goes on in the next chunk
+    result = composer.compose(understand("换参保地要准备什么材料"), [Hit(found, 1, 1.0)], documents)
+    lines = [ln for ln in body_without_date_note(result).splitlines() if ln]
+    assert lines[0].startswith("携带本人身份证") and "劳动关系证明" in lines[1]
+    assert "线上变更方式" not in result.body  # no app steps for a list of materials
