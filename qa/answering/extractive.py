@@ -27,6 +27,7 @@ from qa.settings import Settings, default
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.text.normalize import fold
 from qa.text.substrings import SubstringIndex, substrings_of
+from qa.text.synonyms import get_synonyms
 from qa.text.verdicts import find_verdict_conflict, verdict_note
 from qa.types import Chunk, Citation, Document, Hit, Question
 
@@ -237,7 +238,8 @@ class ExtractiveComposer:
         return self._substrings
 
     def _weights(self, question: Question, documents: Mapping[str, Document]) -> dict[str, float]:
-        """IDF weight of each question token found in the corpus (unknown tokens are noise)."""
+        """IDF weight of each question token found in the corpus, or whose synonym is (unknown
+        tokens are noise)."""
         weights = {}
         with self._lock:
             n_documents = self._substrings_of(documents).n_documents
@@ -245,8 +247,12 @@ class ExtractiveComposer:
         if question.cross_region:  # 异地就医: the passages name no city of the question
             places = question.regions
             tokens = tuple(t for t in question.expanded if not any(t in p for p in places))
+        synonyms = get_synonyms()
         for token in dict.fromkeys(tokens):
             count = self.document_frequency(token, documents)
+            if not count and len(token) > 1:  # 补交 in no document: weighed as its 补缴
+                others = [self.document_frequency(o, documents) for o in synonyms.related(token)]
+                count = max(others, default=0)
             if count:  # one character matches inside unrelated words: half weight
                 idf = math.log((n_documents + 1) / (count + 0.5))
                 weights[token] = idf if len(token) > 1 else idf / 2
@@ -255,7 +261,10 @@ class ExtractiveComposer:
     def scorer(self, question: Question, documents: Mapping[str, Document]) -> Scorer:
         """Scores texts against ``question`` by IDF-weighted words and character bigrams."""
         rare = min(_INFORMATIVE, 0.5 * math.log((len(documents) + 1) / 1.5))  # tiny corpora
-        return Scorer(question.text, self._weights(question, documents), rare, question.kind)
+        weights = self._weights(question, documents)
+        synonyms = get_synonyms()
+        variants = {t: synonyms.related(t) for t in weights if len(t) > 1}
+        return Scorer(question.text, weights, rare, question.kind, variants)
 
     def compose(
         self, question: Question, hits: Sequence[Hit], documents: Mapping[str, Document]

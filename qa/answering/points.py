@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from qa.answering.quotes import Excerpt, overlaps, same_text, split_passage
 from qa.settings import default
@@ -37,11 +37,19 @@ _AMOUNT = re.compile(
 )
 
 
+_SYNONYM_SHARE = 0.5  # of a question word's weight, for its synonym
+
+
 class Scorer:
     """Overlap of a text with the question: IDF-weighted tokens, then character bigrams."""
 
     def __init__(
-        self, question: str, weights: dict[str, float], rare: float, kind: str = "other"
+        self,
+        question: str,
+        weights: dict[str, float],
+        rare: float,
+        kind: str = "other",
+        variants: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.weights = weights
         self.rare = rare  # weight from which a token is uncommon enough to show relevance
@@ -50,17 +58,29 @@ class Scorer:
         self.asks_amount = bool(_ASKS_AMOUNT.search(question))
         self.kind_fit = _KIND_FIT.get(kind)
         self.places = {t for t in weights if find_regions(t)}
+        variants = variants or {}
+        self.variants = {t: (t, *variants.get(t, ())) for t in weights}  # 补交: 补缴 too
+
+    def _in(self, token: str, text: str) -> bool:
+        return any(v in text for v in self.variants[token])
 
     def coverage(self, text: str) -> float:
-        """Share of the question's weight whose tokens occur in ``text``."""
+        """Share of the question's weight whose tokens occur in ``text`` (a token present only
+        as a synonym counts half: 医疗保险卡 for 医保卡 must not outweigh the word asked)."""
         text = fold(text)
-        return sum(w for t, w in self.weights.items() if t in text) / self.total
+        found = 0.0
+        for token, weight in self.weights.items():
+            if token in text:
+                found += weight
+            elif self._in(token, text):
+                found += _SYNONYM_SHARE * weight
+        return found / self.total
 
     def informative(self, text: str, places: bool = True) -> bool:
         """Whether ``text`` holds an uncommon question word of 2+ characters (or place name)."""
         text = fold(text)
         return any(
-            len(t) > 1 and w >= self.rare and (places or t not in self.places) and t in text
+            len(t) > 1 and w >= self.rare and (places or t not in self.places) and self._in(t, text)
             for t, w in self.weights.items()
         )
 
@@ -69,8 +89,8 @@ class Scorer:
         that ``shown`` lacks: what an added source must bring (医保卡丢了去哪补 answered, a
         line about 医保卡里没有钱 brings no word of the question that is not shown already)."""
         shown = fold(shown)
-        missing = [t for t, w in self.weights.items() if w >= self.rare and t not in shown]
-        return lambda text: any(t in fold(text) for t in missing)
+        missing = [t for t, w in self.weights.items() if w >= self.rare and not self._in(t, shown)]
+        return lambda text: any(self._in(t, fold(text)) for t in missing)
 
     def bigram(self, text: str) -> float:
         """Share of the question's character bigrams found in ``text``."""

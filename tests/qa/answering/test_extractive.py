@@ -212,3 +212,13 @@ def test_opposite_verdicts_are_flagged_for_yes_no_questions_only(composer, corpu
     for kind, flagged in (("yesno", True), ("how", False), ("other", False)):
         result = composer.compose(replace(asked, kind=kind), hits(chunks, *wanted), documents)
         assert any("说法相反" in n for n in result.notes) is flagged, kind
+
+
+def test_a_question_word_the_corpus_says_otherwise_is_weighed_as_its_synonym(composer, corpus):
+    documents, _ = corpus
+    assert composer.document_frequency("补交", documents) == 0  # the corpus says 补缴
+    scorer = composer.scorer(understand("补交完医保多久能用"), documents)
+    assert scorer.weights["补交"] > 0  # not dropped as noise
+    said_otherwise = scorer.coverage("补缴后需等待2个月才能恢复医保待遇")
+    assert scorer.coverage("漏缴次月开始,医保待遇将暂停") < said_otherwise
+    assert said_otherwise < scorer.coverage("补交后需等待2个月才能恢复医保待遇")  # half credit
