@@ -60,6 +60,19 @@ _MOVES = re.compile(
 _TREATED = re.compile(r"看病|就医|住院|报销|能报|买药|拿药|门诊|治病|手术|备案")
 
 
+#: Another place named without its name (老家, 外地 …): with a treatment word the question is
+#: about being treated away from where one is insured (我爸在老家参保,来我这边看病能报吗).
+_ELSEWHERE = re.compile(
+    r"老家|家乡|外地|外省|省外|外市|异地|户籍地|原籍|参保地以外|(?:别的|其他|另一个)(?:城市|地方|省)"
+)
+
+
+def implies_two_places(text: str) -> bool:
+    """Whether ``text`` speaks of being treated in a place other than where one is insured
+    without naming both (see ``_ELSEWHERE``)."""
+    return bool(_ELSEWHERE.search(text) and _TREATED.search(text))
+
+
 def cross_region_terms(text: str) -> tuple[str, ...]:
     """What a question naming two places is about: moving the insurance (参保地变更) or being
     treated in the other place (异地就医备案, the default)."""
@@ -193,7 +206,7 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
     terms = tuple(tokenizer.tokenize(text))
     extra = synonym_terms(get_synonyms().related(text))
     regions = find_regions(text)
-    cross = crosses_regions(regions)
+    cross = crosses_regions(regions) or implies_two_places(text)
     across = cross_region_terms(text)
     if cross:  # insured in one place, treated in (or moving to) another
         extra += synonym_terms(across)

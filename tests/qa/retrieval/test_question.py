@@ -80,6 +80,11 @@ def test_question_kind_says_what_the_answer_should_lead_with(question, kind):
     assert understand(question).kind == kind
 
 
+def test_another_place_without_a_treatment_is_no_question_across_places():
+    assert not understand("人在外地回不去,医保卡还有啥办法激活").cross_region
+    assert not understand("老家的医保怎么交").cross_region
+
+
 def test_a_question_across_two_places_is_not_a_local_one():
     across = understand("我在深圳交的医保去广州看病能报多少")
     assert across.cross_region and not across.asks_local
@@ -95,6 +100,7 @@ def test_a_question_across_two_places_is_not_a_local_one():
         ("我在深圳参保,现在去广州上班了,医保要怎么办", "参保地变更", "异地就医"),
         ("在深圳交的医保去广州看病能报吗", "异地就医", "参保地变更"),
         ("从苏州搬到南京了,在南京住院能报吗", "异地就医", "参保地变更"),  # treated there
+        ("我爸在老家参保,来我这边看病能报吗", "异地就医", "参保地变更"),  # no place named
     ],
 )
 def test_a_question_across_two_places_moves_or_is_treated(asked, about, not_about):
