@@ -101,12 +101,24 @@ def to_simplified(text: str) -> str:
     return str(_t2s().convert(text))
 
 
+#: A bare 补 after 能/可以/还/再 (还能补吗) in a question about paying means 补缴; 补办, 补卡,
+#: 补贴 … are other words.
+_BARE_MAKE_UP = re.compile(r"(?<=[能以还再])补(?![办卡缴交贴助充发录打换齐])")
+_PAYING = re.compile(r"[交缴]")
+
+
+def spell_out(text: str) -> str:
+    """Colloquial shorthand written out: ``医保忘交了还能补吗`` → ``医保忘交了还能补缴吗``."""
+    return _BARE_MAKE_UP.sub("补缴", text) if _PAYING.search(text) else text
+
+
 def clean_question(text: str) -> str:
-    """The question as the embedder sees it: NFKC, simplified, typos fixed, leading politeness
-    fillers dropped, punctuation and particles kept (the model reads natural questions best).
+    """The question as the embedder sees it: NFKC, simplified, typos fixed, shorthand spelled
+    out, leading politeness fillers dropped, punctuation and particles kept (the model reads
+    natural questions best).
     """
     text = unicodedata.normalize("NFKC", text or "")
-    text = get_synonyms().fix_typos(to_simplified(text)).strip()
+    text = spell_out(get_synonyms().fix_typos(to_simplified(text))).strip()
     changed = True
     while changed and text:
         before = text

@@ -2,7 +2,14 @@
 
 import pytest
 
-from qa.text.normalize import char_bigrams, clean_question, compact, fold, normalize_question
+from qa.text.normalize import (
+    char_bigrams,
+    clean_question,
+    compact,
+    fold,
+    normalize_question,
+    spell_out,
+)
 
 
 @pytest.mark.parametrize(
@@ -40,3 +47,18 @@ def test_fold_compact_and_bigrams():
     assert compact("医保 码，Ａ!") == "医保码a"
     assert char_bigrams("医保,码") == frozenset({"医保", "保码"})
     assert char_bigrams("医") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("asked", "spelled"),
+    [
+        ("去年医保忘交了还能补吗", "去年医保忘交了还能补缴吗"),
+        ("居民医保断了可以补不", "居民医保断了可以补不"),  # no 交/缴: could be anything
+        ("医保没交上,能补交吗", "医保没交上,能补交吗"),  # already spelled out
+        ("交了医保的卡丢了还能补办吗", "交了医保的卡丢了还能补办吗"),  # 补办 is another word
+        ("漏交的医保还能再补吗", "漏交的医保还能再补缴吗"),
+    ],
+)
+def test_a_bare_make_up_in_a_question_about_paying_is_spelled_out(asked, spelled):
+    assert spell_out(asked) == spelled
+    assert clean_question(asked) == spelled
