@@ -9,6 +9,8 @@ see the lines the composer would quote:
   普通居民 figures) → ``not_found`` (:func:`unanswered_groups`);
 * an amount question about another payer (单位, 财政) no quoted line states a figure for →
   ``not_found`` (:func:`unanswered_payers`);
+* a materials question for a purpose (住院, 报销, 备案) no quoted line names → ``not_found``
+  (:func:`unanswered_purposes`);
 * quoted figures that all measure something else (a contribution rate for a reimbursement
   rate) → ``not_found`` (:func:`figures_measure_else`).
 """
@@ -148,6 +150,35 @@ def _states_share(words: Sequence[str], lines: Sequence[str]) -> bool:
     return False
 
 
+#: What a list of materials can be for, beyond enrolling and paying: (asked, said) patterns.
+#: Each purpose the question asks about must be named by a quoted line (住院报销要带什么 is not
+#: answered by the materials to enrol).
+_PURPOSES = {
+    "住院": (re.compile(r"住院"), re.compile(r"住院")),
+    "报销": (re.compile(r"报销|报账"), re.compile(r"报销|报账|结算")),
+    "备案": (re.compile(r"备案"), re.compile(r"备案")),
+    "看病": (re.compile(r"看病|(?<!异地)就医|就诊"), re.compile(r"看病|就医|就诊|门诊|住院")),
+}
+
+
+def unanswered_purposes(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
+    """What a materials question wants the materials for (住院, 报销, 备案, 看病) that no quoted
+    line names, else ``()``.
+
+    Args:
+        question: The understood question.
+        lines: The answer's quoted lines (trust notes left out).
+    """
+    if question.kind != "materials":
+        return ()
+    text = "\n".join(lines)
+    return tuple(
+        purpose
+        for purpose, (asked, said) in _PURPOSES.items()
+        if asked.search(question.text) and not said.search(text)
+    )
+
+
 def refuse_composed(
     question: Question,
     decision: RefusalDecision,
@@ -168,6 +199,8 @@ def refuse_composed(
         return decision.lacking([f"{g}的标准" for g in groups])
     if payers := unanswered_payers(question, lines):  # 个人 figures for 公司交多少
         return decision.lacking(payers)
+    if purposes := unanswered_purposes(question, lines):  # enrolment papers for 住院报销
+        return decision.lacking([f"{'、'.join(purposes)}所需材料"])
     if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
         wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
         return decision.lacking([wanted])

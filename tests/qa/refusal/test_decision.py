@@ -11,6 +11,7 @@ from qa.refusal.composed import (
     unanswered_groups,
     unanswered_payers,
     unanswered_places,
+    unanswered_purposes,
 )
 from qa.refusal.decision import RefusalDecision, decide, unknown_terms
 from qa.refusal.messages import refusal_text
@@ -251,3 +252,20 @@ def _frequency(term: str) -> int:
 )
 def test_a_thing_the_corpus_never_names_is_unknown(question, unknown):
     assert unknown_terms(understand(question), _frequency) == unknown
+
+
+@pytest.mark.parametrize(
+    ("question", "lines", "missing"),
+    [
+        # the materials to enrol do not answer what a hospital claim needs
+        ("住院报销需要什么材料", ["需要准备:身份证、户口本、1寸照片。[1]"], ("住院", "报销")),
+        ("异地就医备案要带什么材料", ["携带身份证到窗口办理。[1]"], ("备案",)),
+        ("看病报销要带啥", ["门诊结算时出示医保电子凭证或社保卡。[1]"], ()),
+        # a materials question for enrolling or changing 参保地 names no such purpose
+        ("换参保地要准备什么材料", ["携带本人身份证、医疗保险卡。[1]"], ()),
+        # only materials questions are checked
+        ("住院能报多少", ["报销比例50%"], ()),
+    ],
+)
+def test_materials_for_another_purpose_are_no_answer(question, lines, missing):
+    assert unanswered_purposes(understand(question), lines) == missing
