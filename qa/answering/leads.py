@@ -244,9 +244,21 @@ def detail_lead(
     return line
 
 
-def lead_text(line: Line) -> str:
-    """A line as a lead sentence: without its bullet."""
-    return BULLET.sub("", line.shown).strip()
+def lead_text(line: Line, question: Question | None = None) -> str:
+    """A line as a lead sentence: without its bullet, and for a question about a place, of a
+    line whose sentences name several places only those naming the asked one (扬州居民医保多少钱:
+    扬州市的个人缴费标准为…540元/人, not 陕西省's 400元 first)."""
+    text = BULLET.sub("", line.shown).strip()
+    if question is None or not question.regions:
+        return text
+    sentences = [part for part in _SENTENCE_END.split(text) if part.strip()]
+    asked = set(question.regions)
+    mine = [part for part in sentences if asked & set(find_regions(part))]
+    others = [part for part in sentences if part not in mine and find_regions(part)]
+    return "".join(mine).strip() if mine and others else text
+
+
+_SENTENCE_END = re.compile(r"(?<=[。;；])")
 
 
 def sentence_lead(

@@ -178,7 +178,7 @@ class UnitComposer:
         if lead_line is None and not lead and (listed := materials_lead(question, quoted)):
             lead = listed.replace("。", f"。[{n}]")  # it names what the quote says
         if lead_line is not None:
-            blocks.append(f"{lead_text(lead_line)}[{n}]")
+            blocks.append(f"{lead_text(lead_line, question)}[{n}]")
         elif lead:
             blocks.append(lead)
         if quoted:

@@ -457,3 +457,14 @@ def test_a_materials_lead_brings_the_rest_of_its_list_not_the_lines_before_it(co
     lines = [ln for ln in body_without_date_note(result).splitlines() if ln]
     assert lines[0].startswith("携带本人身份证") and "劳动关系证明" in lines[1]
     assert "线上变更方式" not in result.body  # no app steps for a list of materials
+
+
+def test_a_lead_naming_several_places_keeps_the_sentence_about_the_asked_one(composer, corpus):
+    documents, chunks = corpus
+    late = next(c for c in chunks if "扬州市的个人缴费标准为普通城乡居民540元" in c.text)
+    result = composer.compose(understand("扬州居民医保多少钱一年"), [Hit(late, 1, 1.0)], documents)
+    lead = result.body.splitlines()[0]
+    assert lead.startswith("扬州市的个人缴费标准为普通城乡居民540元") and "陕西" not in lead
+    shaanxi = understand("陕西补交居民医保个人交多少")
+    other = composer.compose(shaanxi, [Hit(late, 1, 1.0)], documents)
+    assert "扬州" not in other.body.splitlines()[0]
