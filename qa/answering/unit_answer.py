@@ -9,7 +9,9 @@
    the routes by their headings; otherwise the unit's best prose sentence for the kind, or the
    one bulleted item that alone names what the question singles out (建行 → 银行渠道 …).
 3. The primary unit is **quoted in source order** with its list structure (numbers, bullets,
-   nesting); its heading is a heading line, never a cited point.
+   nesting); its heading is a heading line, never a cited point. A singled-out item stands
+   alone (the rest of its unit is about other channels or another matter), unless only the
+   rest names the place asked about; a materials lead brings the rest of its list.
 4. A second unit is added, under ``另外:``, only when it holds a point the primary lacks (ranked
    close to the best, or bringing a question word or, for an amount, a figure not shown), and
    never a sentence already shown.
@@ -74,6 +76,7 @@ from qa.answering.units import (
 )
 from qa.settings import Settings
 from qa.text.figures import extract_figures, stated_days, unsupported_figures
+from qa.text.regions import find_regions
 from qa.types import Chunk, Document, Hit, Question
 
 logger = logging.getLogger(__name__)
@@ -93,6 +96,15 @@ def _adds(question: Question, scorer: Scorer, shown: str) -> Callable[[str], boo
     return lambda text: (
         new_word(text) or (figures and any(f not in stated for f in extract_figures(text)))
     )
+
+
+def _place_beside(question: Question, lead: Line, lines: Sequence[Line]) -> bool:
+    """Whether the lead names no asked place while one of ``lines`` does (阜新 asked, the lead
+    a national channel, 阜新医保公众号 further down)."""
+    asked = set(question.regions)
+    if not asked or asked & set(find_regions(lead.shown)):
+        return False
+    return any(asked & set(find_regions(ln.shown)) for ln in lines)
 
 
 def _rest_of_list(unit: Unit, lead: Line) -> list[Line]:
@@ -160,11 +172,17 @@ class UnitComposer:
         lead = lead or group_lead(question, quoted)
         snippet = primary.doc.kind == "snippet"
         lead_line = None if lead else sentence_lead(question, focus, scorer, snippet)
+        detailed = False
         if lead_line is None and not lead:
             topic = f"{primary.heading} {primary.doc.title}"
             lead_line = detail_lead(question, focus, scorer, topic)
+            if lead_line is not None:  # one item answers: the rest of the unit is context
+                budget = _FACT_BUDGET
+                detailed = True
         if lead_line is not None:
             body = [ln for ln in focus if ln is not lead_line]
+            if detailed and not _place_beside(question, lead_line, body):
+                body = []  # 建行 → 银行渠道 answers; the other channels (补缴 …) add nothing asked
             k = focus.index(lead_line)  # a heading whose only line leads is not left empty
             if k and focus[k - 1].heading and (k + 1 == len(focus) or focus[k + 1].heading):
                 body.remove(focus[k - 1])

@@ -401,11 +401,25 @@ def test_the_one_item_naming_what_the_question_singles_out_leads(composer, corpu
     ).body
     assert body.startswith("银行渠道 :通过建设银行")  # 建行 = 建设银行, the only such item
     assert body.count("悦享生活") == 1  # taken out of the list, not repeated
-    assert "2. 线下缴费" in body  # the rest of the unit still follows in source order
+    assert "2. 线下缴费" not in body  # the other channels answer nothing asked
+    assert len(body_without_date_note_text(body).strip().splitlines()) == 1
     generic = composer.compose(
         understand("居民医保有哪些缴费渠道"), [Hit(ways, 1, 1.0)], documents
     ).body
     assert not generic.startswith("银行渠道")  # nothing singled out: the quote opens as written
+
+
+def body_without_date_note_text(body: str) -> str:
+    return "\n".join(ln for ln in body.splitlines() if not ln.startswith(("资料日期", "医保政策")))
+
+
+def test_a_singled_out_item_keeps_the_quote_when_only_it_names_the_asked_place(composer, corpus):
+    documents, chunks = corpus
+    online = _chunk(chunks, "一、线上办理方式", "阜新医保公众号")
+    question = understand("阜新的想开通家庭共济,在当地哪个平台上办")
+    body = composer.compose(question, [Hit(online, 1, 1.0)], documents).body
+    assert body.startswith("支付宝/微信搜索")  # a singled-out item leads, naming no place
+    assert "阜新医保公众号" in body  # so the quote naming 阜新 stays
 
 
 def test_a_line_about_another_place_is_elsewhere():
