@@ -266,7 +266,6 @@ class UnitComposer:
         if missing:
             logger.error("unit answer states figures %s not in its quotes; using points", missing)
             return self.extractive.compose(question, hits, documents)
-        seen = f"{text}\n{anchor.text}"  # figures of the quoted chunk are on topic too
-        notes = trust_notes(question, passages, citations, seen)
+        notes = trust_notes(question, passages, citations, text)  # about what is shown
         body_text = "\n\n".join(filter(None, [text, "\n".join(notes)]))
         return Composition(body_text, tuple(citations.items), notes)

@@ -482,3 +482,14 @@ def test_a_lead_naming_several_places_keeps_the_sentence_about_the_asked_one(com
     shaanxi = understand("陕西补交居民医保个人交多少")
     other = composer.compose(shaanxi, [Hit(late, 1, 1.0)], documents)
     assert "扬州" not in other.body.splitlines()[0]
+
+
+def test_no_conflict_note_about_figures_the_answer_does_not_show(composer, corpus):
+    documents, chunks = corpus
+    late = next(c for c in chunks if "新生儿在出生后3个月内" in c.text)
+    other = next(c for c in chunks if "12333" in c.text and c.doc_id != late.doc_id)
+    assert "12393" in late.text  # the quoted chunk holds 扬州's hotline, another page 12333
+    question = understand("新生儿医保怎么办理")
+    result = composer.compose(question, [Hit(late, 1, 1.0), Hit(other, 2, 0.5)], documents)
+    assert "新生儿" in result.body.splitlines()[0]
+    assert "12393" not in result.body and "咨询电话" not in result.body  # not asked, not shown
