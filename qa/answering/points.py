@@ -37,7 +37,7 @@ _AMOUNT = re.compile(
 )
 
 
-_SYNONYM_SHARE = 0.5  # of a question word's weight, for its synonym
+_SYNONYM_SHARE = 0.25  # of a question word's weight, for its synonym
 
 
 class Scorer:
@@ -66,7 +66,7 @@ class Scorer:
 
     def coverage(self, text: str) -> float:
         """Share of the question's weight whose tokens occur in ``text`` (a token present only
-        as a synonym counts half: 医疗保险卡 for 医保卡 must not outweigh the word asked)."""
+        as a synonym counts a quarter: 医疗保险卡 for 医保卡 must not outweigh the word asked)."""
         text = fold(text)
         found = 0.0
         for token, weight in self.weights.items():

@@ -221,4 +221,4 @@ def test_a_question_word_the_corpus_says_otherwise_is_weighed_as_its_synonym(com
     assert scorer.weights["补交"] > 0  # not dropped as noise
     said_otherwise = scorer.coverage("补缴后需等待2个月才能恢复医保待遇")
     assert scorer.coverage("漏缴次月开始,医保待遇将暂停") < said_otherwise
-    assert said_otherwise < scorer.coverage("补交后需等待2个月才能恢复医保待遇")  # half credit
+    assert said_otherwise < scorer.coverage("补交后需等待2个月才能恢复医保待遇")  # part credit
