@@ -42,6 +42,10 @@ _NOTES = re.compile(r"注意|事项|提示|说明|特殊情况|常见问题|其�
 _ASKS_LIST = re.compile(r"哪些|哪几|注意什么|注意啥|注意事项|要注意|什么要求|几种|几个")
 
 
+#: A question or a unit about looking something up (查, 查询), not doing it.
+_LOOKS_UP_TOPIC = re.compile(r"查")
+
+
 def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
     """The unit to quote: the best-ranked one, moved to the section the question points at
     (线下 / 线上 route; a section headed 时间 / 材料 for a time / materials question) or, for a
@@ -54,7 +58,8 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
             for sibling in sibling_units(unit):
                 if wants.search(sibling.heading) and ROUTE.search(sibling.heading):
                     return sibling
-    online_best = ONLINE.search(f"{best.doc.title} {best.heading}")
+    best_topic = f"{best.doc.title} {best.heading}"
+    online_best = ONLINE.search(best_topic)
     if wants is OFFLINE and question.kind in ("how", "where") and online_best:
         offline = [  # 不会用手机: not the phone snippet, a unit naming 线下 (else a counter)
             unit for unit in units[1:5] if not ONLINE.search(f"{unit.doc.title} {unit.heading}")
@@ -63,6 +68,11 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
             for unit in offline:
                 if says.search(" ".join(ln.shown for ln in unit.lines)):
                     return unit
+    if question.looks_up and _LOOKS_UP_TOPIC.search(question.text):
+        for unit in units[1:3]:  # 怎么查医保交没交: a unit about looking it up, not paying
+            topic = f"{unit.doc.title} {unit.heading}"
+            if _LOOKS_UP_TOPIC.search(topic) and not _LOOKS_UP_TOPIC.search(best_topic):
+                return unit
     heading, cue = _HEADING_CUES.get(question.kind), kind_cue(question)
     states = cue is not None and any(cue.search(ln.shown) for ln in best.lines if not ln.heading)
     if heading is not None and not heading.search(best.heading) and not states:

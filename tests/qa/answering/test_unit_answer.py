@@ -493,3 +493,14 @@ def test_no_conflict_note_about_figures_the_answer_does_not_show(composer, corpu
     result = composer.compose(question, [Hit(late, 1, 1.0), Hit(other, 2, 0.5)], documents)
     assert "新生儿" in result.body.splitlines()[0]
     assert "12393" not in result.body and "咨询电话" not in result.body  # not asked, not shown
+
+
+def test_a_look_up_question_quotes_the_unit_about_looking_it_up(composer, corpus):
+    documents, chunks = corpus
+    paying = _chunk(chunks, "如何在支付宝交医保费用", "市民中心")
+    records = _chunk(chunks, "医保查询缴费记录在哪查", "缴费记录")
+    hits = [Hit(paying, 1, 1.0), Hit(records, 2, 0.9)]
+    body = composer.compose(understand("在支付宝上怎么查医保交没交"), hits, documents).body
+    assert body.startswith("医保缴费记录可以通过线上和线下两种方式查询")
+    paid = composer.compose(understand("在支付宝上怎么交医保"), hits, documents).body
+    assert not paid.startswith("医保缴费记录")  # paying, not looking up: the best unit stays
