@@ -2,9 +2,8 @@
 followed by an ``[n]`` marker citing the exact document span it quotes, then trust notes.
 
 Deterministic and model-free. Question words are jieba tokens weighted by inverse document
-frequency over the corpus. Passages are split into excerpts by :mod:`qa.answering.quotes`; relevant
-passages, the lead and at most ``answer_max_points`` points are chosen by
-:mod:`qa.answering.points`.
+frequency over the corpus. Passages are split into excerpts by :mod:`qa.answering.quotes`;
+relevant passages, the lead and ``answer_max_points`` points by :mod:`qa.answering.points`.
 
 No figure is shown that is not in a cited quote: every excerpt is checked with
 :func:`qa.text.figures.unsupported_figures` (and dropped, logged, if it fails) and the conflict
@@ -238,8 +237,7 @@ class ExtractiveComposer:
         return self._substrings
 
     def _weights(self, question: Question, documents: Mapping[str, Document]) -> dict[str, float]:
-        """IDF weight of each question token found in the corpus, or whose synonym is (unknown
-        tokens are noise)."""
+        """IDF weight of each question token (or its synonym) found in the corpus."""
         weights = {}
         with self._lock:
             n_documents = self._substrings_of(documents).n_documents
@@ -247,12 +245,11 @@ class ExtractiveComposer:
         if question.cross_region:  # 异地就医: the passages name no city of the question
             places = question.regions
             tokens = tuple(t for t in question.expanded if not any(t in p for p in places))
-        synonyms = get_synonyms()
         for token in dict.fromkeys(tokens):
             count = self.document_frequency(token, documents)
             if not count and len(token) > 1:  # 补交 in no document: weighed as its 补缴
-                others = [self.document_frequency(o, documents) for o in synonyms.related(token)]
-                count = max(others, default=0)
+                others = get_synonyms().related(token)
+                count = max((self.document_frequency(o, documents) for o in others), default=0)
             if count:  # one character matches inside unrelated words: half weight
                 idf = math.log((n_documents + 1) / (count + 0.5))
                 weights[token] = idf if len(token) > 1 else idf / 2
@@ -262,8 +259,7 @@ class ExtractiveComposer:
         """Scores texts against ``question`` by IDF-weighted words and character bigrams."""
         rare = min(_INFORMATIVE, 0.5 * math.log((len(documents) + 1) / 1.5))  # tiny corpora
         weights = self._weights(question, documents)
-        synonyms = get_synonyms()
-        variants = {t: synonyms.related(t) for t in weights if len(t) > 1}
+        variants = {t: get_synonyms().related(t) for t in weights if len(t) > 1}
         return Scorer(question.text, weights, rare, question.kind, variants)
 
     def compose(
