@@ -21,6 +21,7 @@ from qa.answering.leads import ASKS, ROUTE, kind_cue, line_score
 from qa.answering.points import Scorer
 from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, sibling_units
 from qa.text.cohorts import PAYERS
+from qa.text.verdicts import states_verdict
 from qa.types import Chunk, Document, Question
 
 OFFLINE = re.compile(
@@ -48,8 +49,10 @@ _LOOKS_UP_TOPIC = re.compile(r"查")
 
 def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
     """The unit to quote: the best-ranked one, moved to the section the question points at
-    (线下 / 线上 route; a section headed 时间 / 材料 for a time / materials question) or, for a
-    materials, amount or time question, to the first of the top three that states one."""
+    (线下 / 线上 route; a section headed 时间 / 材料 for a time / materials question), for a
+    yes/no question to the first of the top three giving the verdict (``states_verdict``) when
+    the best gives none, or, for a materials, amount or time question, to the first of the top
+    three that states one."""
     best = units[0]
     wants = OFFLINE if OFFLINE.search(question.text) else None
     wants = wants or (ONLINE if ONLINE.search(question.text) else None)
@@ -73,6 +76,13 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
             topic = f"{unit.doc.title} {unit.heading}"
             if _LOOKS_UP_TOPIC.search(topic) and not _LOOKS_UP_TOPIC.search(best_topic):
                 return unit
+    if question.kind == "yesno":  # the unit that gives the verdict, when the best gives none
+        keys, top = question.key_terms, units[:3]
+        says = [
+            any(not ln.heading and states_verdict(ln.shown, keys) for ln in u.lines) for u in top
+        ]
+        if not says[0] and True in says:
+            return units[says.index(True)]
     heading, cue = _HEADING_CUES.get(question.kind), kind_cue(question)
     states = cue is not None and any(cue.search(ln.shown) for ln in best.lines if not ln.heading)
     if heading is not None and not heading.search(best.heading) and not states:

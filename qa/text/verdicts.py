@@ -22,6 +22,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.text.normalize import fold
+from qa.text.synonyms import get_synonyms
 from qa.text.tokenizer import get_tokenizer
 from qa.types import Chunk
 
@@ -184,3 +186,23 @@ def verdict_note(predicate: str, verdicts: Sequence[Verdict], numbers: Sequence[
     pairs = sorted(zip(numbers, verdicts, strict=True), key=lambda pair: pair[0])
     said = ";".join(f"有的说“{v.text.rstrip('。')}”[{n}]" for n, v in pairs)
     return f"注意:不同资料对能否{predicate}的说法相反:{said},以当地医保部门核定为准。"
+
+
+#: A verdict word (需, 可以, 不能 …) followed closely by what it is about (需提前备案).
+_VERDICT = re.compile(r"(?:不可以|可以|不能|能够|(?<![功可智])能|无需|不需要|需要|需|不用|必须)")
+
+
+def states_verdict(line: str, key_terms: Sequence[str]) -> bool:
+    """Whether ``line`` gives a verdict on a whole yes/no question: it names every key term
+    (or a synonym) and a verdict word governs one of them within ``_MAX_GAP`` characters
+    (跨省就医需提前备案 for 异地就医需要提前备案吗; not 您可以按照以下步骤进行就医)."""
+    text = fold(line)
+    words = [fold(t) for t in key_terms if len(t) > 1]
+    synonyms = get_synonyms()
+    if not words or not all(any(fold(v) in text for v in (w, *synonyms.related(w))) for w in words):
+        return False
+    for found in _VERDICT.finditer(text):
+        after = text[found.end() : found.end() + _MAX_GAP + 6]
+        if any(0 <= after.find(w) <= _MAX_GAP for w in words):
+            return True
+    return False

@@ -504,3 +504,14 @@ def test_a_look_up_question_quotes_the_unit_about_looking_it_up(composer, corpus
     assert body.startswith("医保缴费记录可以通过线上和线下两种方式查询")
     paid = composer.compose(understand("在支付宝上怎么交医保"), hits, documents).body
     assert not paid.startswith("医保缴费记录")  # paying, not looking up: the best unit stays
+
+
+def test_a_yes_no_question_is_answered_from_the_unit_that_gives_the_verdict(composer, corpus):
+    documents, chunks = corpus
+    after = _chunk(chunks, "申请异地就医备案后怎么就医", "出示有效凭证")
+    notes = _chunk(chunks, "普通人怎么交医保缴费", "跨省就医需提前备案")
+    hits = [Hit(after, 1, 1.0), Hit(notes, 2, 0.9)]
+    body = composer.compose(understand("异地就医需要提前备案吗"), hits, documents).body
+    assert "跨省就医需提前备案" in body.split("另外")[0]  # the verdict before anything added
+    flow = composer.compose(understand("异地就医备案后怎么看病"), hits, documents).body
+    assert flow.startswith("异地就医备案后的就医流程")  # not a yes/no question: best unit stays

@@ -2,8 +2,16 @@
 passages answer the same question oppositely, never for different groups, conditions, subjects
 or non-permission questions."""
 
+import pytest
+
 from qa.retrieval.question import understand
-from qa.text.verdicts import asked_predicate, find_verdict_conflict, find_verdicts, verdict_note
+from qa.text.verdicts import (
+    asked_predicate,
+    find_verdict_conflict,
+    find_verdicts,
+    states_verdict,
+    verdict_note,
+)
 from qa.types import Chunk
 
 
@@ -88,3 +96,20 @@ def test_a_restated_question_is_no_verdict(corpus_chunks):
     texts = [v.text for v in find_verdicts(yes, ["社保", "医保"], "分开交")]
     # not 以下是关于职工社保和医保是否可以分开缴纳的详细解释
     assert texts == ["职工社保和医保可以分开缴纳吗?答案是肯定的", "职工社保和医保可以分开缴纳"]
+
+
+@pytest.mark.parametrize(
+    ("line", "keys", "says"),
+    [
+        (
+            "3. 异地就医 :跨省就医需提前备案,费用结算可通过异地就医结算平台办理。",
+            ("异地就医", "提前", "备案"),
+            True,
+        ),
+        ("申请异地就医备案后,您可以按照以下步骤进行就医", ("异地就医", "提前", "备案"), False),
+        ("家庭成员必须参加城乡居民医保并处于正常参保状态", ("居民医保", "云闪付"), False),
+        ("社保卡金融功能需单独携带身份证到银行柜台办理", ("金融功能", "银行"), False),
+    ],
+)
+def test_a_verdict_names_all_the_question_asks_and_governs_it(line, keys, says):
+    assert states_verdict(line, keys) is says
