@@ -78,11 +78,11 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
                 return unit
     if question.kind == "yesno":  # the unit that gives the verdict, when the best gives none
         keys, top = question.key_terms, units[:3]
-        says = [
+        gives = [
             any(not ln.heading and states_verdict(ln.shown, keys) for ln in u.lines) for u in top
         ]
-        if not says[0] and True in says:
-            return units[says.index(True)]
+        if not gives[0] and True in gives:
+            return units[gives.index(True)]
     heading, cue = _HEADING_CUES.get(question.kind), kind_cue(question)
     states = cue is not None and any(cue.search(ln.shown) for ln in best.lines if not ln.heading)
     if heading is not None and not heading.search(best.heading) and not states:
