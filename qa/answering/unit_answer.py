@@ -181,11 +181,11 @@ class UnitComposer:
                 detailed = True
         if lead_line is not None:
             body = [ln for ln in focus if ln is not lead_line]
-            if detailed and not _place_beside(question, lead_line, body):
-                body = []  # 建行 → 银行渠道 answers; the other channels (补缴 …) add nothing asked
             k = focus.index(lead_line)  # a heading whose only line leads is not left empty
             if k and focus[k - 1].heading and (k + 1 == len(focus) or focus[k + 1].heading):
                 body.remove(focus[k - 1])
+            if detailed and not _place_beside(question, lead_line, body):
+                body = []  # 建行 → 银行渠道 answers; the other channels (补缴 …) add nothing asked
             if question.kind == "materials" and (rest := _rest_of_list(primary, lead_line)):
                 body = rest  # the other materials, though the chunk found ends at the lead
             quoted = take_lines(body, budget, {lead_line.key})

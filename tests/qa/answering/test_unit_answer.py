@@ -4,13 +4,14 @@ import re
 
 import pytest
 
+from ingest.chunking import chunk_documents
 from qa.answering.disclaimer import DISCLAIMER
 from qa.answering.leads import detail_lead, elsewhere
 from qa.answering.unit_answer import UnitComposer
 from qa.answering.units import repeats, sibling_units, unit_of
 from qa.retrieval.question import understand
 from qa.text.figures import unsupported_figures
-from qa.types import Hit
+from qa.types import Document, Hit
 from tests.conftest import make_settings
 from tests.qa.answering.test_extractive import assert_well_cited, body_without_date_note, hits
 
@@ -396,21 +397,18 @@ def test_a_closing_sentence_that_refers_back_never_leads(composer, corpus):
 def test_the_one_item_naming_what_the_question_singles_out_leads(composer, corpus):
     documents, chunks = corpus
     ways = _chunk(chunks, "普通人怎么交医保缴费", "悦享生活")
-    body = composer.compose(
+    result = composer.compose(
         understand("建行手机银行交医保要填什么号码"), [Hit(ways, 1, 1.0)], documents
-    ).body
+    )
+    body = result.body
     assert body.startswith("银行渠道 :通过建设银行")  # 建行 = 建设银行, the only such item
     assert body.count("悦享生活") == 1  # taken out of the list, not repeated
     assert "2. 线下缴费" not in body  # the other channels answer nothing asked
-    assert len(body_without_date_note_text(body).strip().splitlines()) == 1
+    assert len(body_without_date_note(result).strip().splitlines()) == 1
     generic = composer.compose(
         understand("居民医保有哪些缴费渠道"), [Hit(ways, 1, 1.0)], documents
     ).body
     assert not generic.startswith("银行渠道")  # nothing singled out: the quote opens as written
-
-
-def body_without_date_note_text(body: str) -> str:
-    return "\n".join(ln for ln in body.splitlines() if not ln.startswith(("资料日期", "医保政策")))
 
 
 def test_a_singled_out_item_keeps_the_quote_when_only_it_names_the_asked_place(composer, corpus):
@@ -515,3 +513,22 @@ def test_a_yes_no_question_is_answered_from_the_unit_that_gives_the_verdict(comp
     assert "跨省就医需提前备案" in body.split("另外")[0]  # the verdict before anything added
     flow = composer.compose(understand("异地就医备案后怎么看病"), hits, documents).body
     assert flow.startswith("异地就医备案后的就医流程")  # not a yes/no question: best unit stays
+
+
+def test_a_singled_out_item_alone_under_its_heading_stands_alone(composer):
+    text = (
+        "一、缴费渠道\n\n  1. 线上缴费\n\n    • 国家医保服务平台APP注册登录后缴费。\n\n"
+        "    • 微信搜索医保缴费完成支付。\n\n  2. 银行缴费\n\n"
+        "    • 通过建设银行柜台办理,需提供农合卡序列号。\n\n"
+        "  3. 线下缴费\n\n    • 携带身份证到社保局窗口缴费。\n"
+    )
+    doc = Document("d1", "mine.txt", "file", "居民医保怎么缴费", text, end=len(text))
+    others = [  # enough documents for 建设银行 to be an uncommon word
+        Document(f"f{i}", f"f{i}.txt", "file", f"其他{i}", f"医保码激活说明第{i}篇。", end=12)
+        for i in range(40)
+    ]
+    documents = {"d1": doc, **{d.doc_id: d for d in others}}
+    hits = [Hit(c, i, 1.0 / i) for i, c in enumerate(chunk_documents([doc]), start=1)]
+    result = composer.compose(understand("用建行交居民医保要填什么号"), hits, documents)
+    lines = body_without_date_note(result).strip().splitlines()
+    assert lines == ["通过建设银行柜台办理,需提供农合卡序列号。[1]"]  # its heading not left over
