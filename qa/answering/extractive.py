@@ -259,7 +259,7 @@ class ExtractiveComposer:
         """Scores texts against ``question`` by IDF-weighted words and character bigrams."""
         rare = min(_INFORMATIVE, 0.5 * math.log((len(documents) + 1) / 1.5))  # tiny corpora
         weights = self._weights(question, documents)
-        variants = {t: get_synonyms().related(t) for t in weights if len(t) > 1}
+        variants = {t: get_synonyms().variants(t) for t in weights if len(t) > 1}
         return Scorer(question.text, weights, rare, question.kind, variants)
 
     def compose(

@@ -216,7 +216,7 @@ def detail_lead(
         for t in question.key_terms
         if fold(t) not in topic and scorer.weights.get(fold(t), _SPECIFIC) >= _SPECIFIC
     ]
-    variants = {t: (fold(t), *(fold(v) for v in synonyms.related(t))) for t in terms}
+    variants = {t: tuple(fold(v) for v in synonyms.variants(t)) for t in terms}
     body = [ln for ln in lines if not ln.heading and not ASKS.search(ln.shown)]
     texts = [fold(ln.shown) for ln in body]
     naming = [

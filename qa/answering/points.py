@@ -49,7 +49,7 @@ class Scorer:
         weights: dict[str, float],
         rare: float,
         kind: str = "other",
-        variants: Mapping[str, Sequence[str]] | None = None,
+        variants: Mapping[str, Sequence[str]] | None = None,  # each token with its synonyms
     ) -> None:
         self.weights = weights
         self.rare = rare  # weight from which a token is uncommon enough to show relevance
@@ -59,7 +59,7 @@ class Scorer:
         self.kind_fit = _KIND_FIT.get(kind)
         self.places = {t for t in weights if find_regions(t)}
         variants = variants or {}
-        self.variants = {t: (t, *variants.get(t, ())) for t in weights}  # 补交: 补缴 too
+        self.variants = {t: variants.get(t) or (t,) for t in weights}  # 补交: 补缴 too
 
     def _in(self, token: str, text: str) -> bool:
         return any(v in text for v in self.variants[token])

@@ -76,6 +76,10 @@ class SynonymTable:
                 found.extend(g for g in gains if g not in text)
         return tuple(dict.fromkeys(found))
 
+    def variants(self, word: str) -> tuple[str, ...]:
+        """``word`` and the words related to it: what counts as naming it (补交: 补缴 too)."""
+        return (word, *self.related(word))
+
     def passage_related(self, text: str) -> tuple[str, ...]:
         """Words a passage is also indexed under: its groups' other members, and the words
         whose one-way gains it contains (a passage saying 家人 also answers 爸妈)."""

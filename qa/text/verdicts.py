@@ -199,7 +199,7 @@ def states_verdict(line: str, key_terms: Sequence[str]) -> bool:
     text = fold(line)
     words = [fold(t) for t in key_terms if len(t) > 1]
     synonyms = get_synonyms()
-    if not words or not all(any(fold(v) in text for v in (w, *synonyms.related(w))) for w in words):
+    if not words or not all(any(fold(v) in text for v in synonyms.variants(w)) for w in words):
         return False
     for found in _VERDICT.finditer(text):
         after = text[found.end() : found.end() + _MAX_GAP + 6]

@@ -64,3 +64,9 @@ def test_passage_terms_add_synonyms_once():
     terms = passage_terms("补缴城乡居民医保")
     assert "补缴" in terms and "补交" in terms
     assert terms.count("补交") == 1
+
+
+def test_variants_are_the_word_then_its_synonyms():
+    variants = get_synonyms().variants("补交")
+    assert variants[0] == "补交" and "补缴" in variants
+    assert get_synonyms().variants("没有这个词") == ("没有这个词",)
