@@ -26,7 +26,7 @@ TRUST_NOTE = re.compile(
     r"\s*(?:注意[:：]\s*不同\S{0,12}?(?:数字不一致|标准不同)|您问的是.+但资料中只有|资料中没有专门针对"
     r"|以上数字为.+的资料|资料日期[:：]|医保政策每年可能调整)"
 )
-"""A line the composer appends as a trust note (:mod:`qa.answering.trust`), not a quote."""
+"""A line the composer appends as a trust note (`qa.answering.trust`), not a quote."""
 MARKER = re.compile(r"\[(\d+)\]")
 ENDS = "。！？!?\n"
 """Sentence ends for these metrics: whole sentences (not ；-clauses), never across a line."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from qa.answering.points import Scorer, relevant_chunks, select_points
-from qa.answering.trust import conflict_note, find_conflicts, place_of
+from qa.answering.trust.conflicts import conflict_note, find_conflicts, place_of
 from qa.settings import Settings, default
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.text.normalize import fold
@@ -131,7 +131,7 @@ def trust_notes(
     A conflict note cites each value's sentence (reusing a citation that already holds it);
     it is dropped if it would state a figure missing from the cited quotes.
     """
-    conflicts = find_conflicts(passages, question.text, answer)
+    conflicts = find_conflicts(passages, question.text, answer, question.regions, question.groups)
     before = len(citations.items)
     numbers = [
         [citations.number(r.chunk, r.start, r.end, inside=True) for r in c.readings]

@@ -9,10 +9,10 @@ passage stating the predicate right after a modal — affirmative (可以, 能, 
 names a word of the question's subject (社保, 医保; group words aside); questions (是否可以…)
 and predicates under a condition (如果, 只要, 部分地区 … earlier in the sentence) state no verdict.
 
-Like differing figures (:mod:`qa.answering.trust`), verdicts conflict only when they come from
-different passages about the same places and name the same subject words, and never for
-different known groups: 灵活就业人员可以分开 vs 在职职工不能 is a group difference. The group is
-the one named last before the predicate in the sentence, else the only one the title names.
+Like differing figures (:mod:`qa.answering.trust.conflicts`), verdicts conflict only when they
+come from different passages about the same places and name the same subject words, and never
+for different known groups: 灵活就业人员可以分开 vs 在职职工不能 is a group difference. The group
+is the one named last before the predicate in the sentence, else the only one the title names.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 different groups or years, region, dates."""
 
 from qa.answering.extractive import date_note, region_note
-from qa.answering.trust import conflict_note, find_conflicts, find_readings, place_of
+from qa.answering.trust.conflicts import conflict_note, find_conflicts, place_of
+from qa.answering.trust.readings import find_readings
 from qa.text.cohorts import cohort_of, same_cohort
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.types import Chunk
@@ -224,3 +225,51 @@ def test_unknown_group_compares_as_before():
         "以当地医保部门核定为准。注意:不同人群标准不同:普通居民个人缴费400元[1];"
         "儿童个人缴费380元[2]。"
     )
+
+
+def test_account_credit_conflicts_across_near_bases_but_not_when_the_base_explains_it(
+    corpus_chunks,
+):
+    zero = chunk_of(corpus_chunks, "山东德州社保基数15700医保卡每月多少")  # 划入金额为0元
+    some = chunk_of(corpus_chunks, "山东德州社保基数15500医保卡每月多少")  # 返还金额约为310元
+    more = chunk_of(corpus_chunks, "山东德州社保基数15800", "316元")  # 返款约316元
+    question = "德州在职职工的医保卡每个月到底能进多少钱"
+    (conflict,) = find_conflicts([zero, some], question, regions=("德州", "山东"))
+    assert conflict.conflicting and conflict.label == "医保个人账户每月划入金额"
+    assert values(conflict) == {"0元", "310元"}
+    note = conflict_note([conflict], [[1, 2]])
+    assert (
+        note is not None and "0元(基数15700元时)[1]" in note and "310元(基数15500元时)[2]" in note
+    )
+    assert find_conflicts([some, more], question) == []  # 310 × 15800 / 15500 ≈ 316: one rule
+    assert find_conflicts([zero, some], "江西的医保卡每个月几号进钱", regions=("江西",)) == []
+    retired = find_conflicts(
+        [zero, some], "我爸退休了,医保卡每月划多少", asked_groups=("退休人员",)
+    )
+    assert retired == []  # both figures are for 在职 workers
+    passing = find_conflicts([zero, some], "医保卡补办要花多少钱", "划入金额为0元")
+    assert passing == []  # quoted in passing, not asked
+
+
+def test_waiting_periods_conflict_when_asked(corpus_chunks):
+    gap = chunk_of(corpus_chunks, "医保中间漏交一个月", "等待2个月")
+    article = chunk_of(corpus_chunks, "首次缴纳城乡居民医疗保险怎么交", "需等待3个月")
+    readings = [r for r in find_readings(article) if r.key == "待遇等待期"]
+    assert [r.value for r in readings] == ["3个月"]
+    (conflict,) = find_conflicts([gap, article], "补缴以后要等多久才能报销")
+    assert values(conflict) == {"2个月", "3个月"}
+    assert find_conflicts([gap, article], "补缴时间是什么时候截止") == []
+
+
+def test_short_item_names_and_a_payer_before_a_parenthesised_list():
+    text = (
+        "河北廊坊社保基数9700元时,职工每月个人需缴纳约1067元(养老776元+医疗194元+失业19.4元),"
+        "单位合计缴纳约2426.5元(养老1552元+医疗679元+失业48.5元+工伤/生育146元)。"
+    )
+    chunk = passage("河北廊坊社保基数9700每月交多少", text)
+    found = {(r.key, r.value) for r in find_readings(chunk)}
+    assert ("失业保险|个人|元", "19.4元") in found
+    assert ("失业保险|单位|元", "48.5元") in found
+    assert ("养老保险|单位|元", "1552元") in found
+    assert ("工伤/生育保险|单位|元", "146元") in found
+    assert not any(key.startswith("生育保险") for key, _ in found)
