@@ -7,7 +7,8 @@ see the lines the composer would quote:
   → ``region`` (:func:`unanswered_places`);
 * an amount question naming a group none of the quoted lines mentions (低保户 answered with
   普通居民 figures) → ``not_found`` (:func:`unanswered_groups`);
-* an amount question about another payer (单位, 财政) no quoted line states a figure for →
+* an amount question about another payer (单位, 财政) no quoted line states a figure for (a
+  sum in 元 unless it asks for a rate) →
   ``not_found`` (:func:`unanswered_payers`);
 * a materials question for a purpose (住院, 报销, 备案) no quoted line names → ``not_found``
   (:func:`unanswered_purposes`);
@@ -126,26 +127,42 @@ def unanswered_payers(question: Question, lines: Sequence[str]) -> tuple[str, ..
     """
     if question.kind != "amount" and not question.measure:
         return ()
+    figure = STATES_AMOUNT if _ASKS_RATE.search(question.text) else _STATES_MONEY
     return tuple(
         f"{payer}{_PAYER_SHARE[payer]}"
         for payer in question.payers
-        if not _states_share(PAYERS[payer][1], lines)
+        if not _states_share(PAYERS[payer][1], lines, figure)
     )
 
 
 _UNSTATED = re.compile(r"未[^,，。]{0,8}(?:列出|明确|说明)|没有|不详")
+_ASKS_RATE = re.compile(r"几个点|百分之|比例|费率|几成|[0-9几]+%")
+_STATES_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万)")  # 公司交多少钱: rates do not answer it
 
 
-def _states_share(words: Sequence[str], lines: Sequence[str]) -> bool:
-    """Whether a line naming the payer states a figure, or heads a list that does
+_CLAUSE_END = re.compile(r"[,，。;；:：]")
+
+
+def _after_words(line: str, words: Sequence[str]) -> list[str]:
+    """What follows each of ``words`` in ``line``, up to 24 characters within its clause."""
+    found = []
+    for word in words:
+        for at in (m.end() for m in re.finditer(re.escape(word), line)):
+            found.append(_CLAUSE_END.split(line[at : at + 24], maxsplit=1)[0])
+    return found
+
+
+def _states_share(words: Sequence[str], lines: Sequence[str], figure: re.Pattern[str]) -> bool:
+    """Whether a line states a ``figure`` in the clause after a payer's word, or names the payer
+    and heads a list that does
     (``• 财政补助标准`` over ``• 大学生:50元``; not ``财政补助…具体金额未在文档中明确列出``)."""
     for i, line in enumerate(lines):
         if not any(word in line for word in words):
             continue
-        if STATES_AMOUNT.search(line):
+        if any(figure.search(after) for after in _after_words(line, words)):
             return True
         heads = not _UNSTATED.search(line)
-        if heads and any(STATES_AMOUNT.search(later) for later in lines[i + 1 : i + 3]):
+        if heads and any(figure.search(later) for later in lines[i + 1 : i + 3]):
             return True
     return False
 

@@ -4,7 +4,7 @@ different groups or years, region, dates."""
 from qa.answering.extractive import date_note, region_note
 from qa.answering.trust.conflicts import conflict_note, find_conflicts, place_of
 from qa.answering.trust.readings import find_readings
-from qa.text.cohorts import cohort_of, same_cohort
+from qa.text.cohorts import asked_payers, cohort_of, same_cohort
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.types import Chunk
 
@@ -273,3 +273,11 @@ def test_short_item_names_and_a_payer_before_a_parenthesised_list():
     assert ("养老保险|单位|元", "1552元") in found
     assert ("工伤/生育保险|单位|元", "146元") in found
     assert not any(key.startswith("生育保险") for key, _ in found)
+
+
+def test_asked_payers_reads_who_else_pays():
+    assert asked_payers("公司那边每个月要替我交多少") == ("单位",)
+    assert asked_payers("公司那边每个月总共要给我交多少社保") == ("单位",)  # 8 characters apart
+    assert asked_payers("政府每年补贴多少") == ("财政",)
+    assert asked_payers("我自己每个月交多少医保") == ()
+    assert asked_payers("在公司上班,医保卡丢了怎么补办") == ()

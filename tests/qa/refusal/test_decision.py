@@ -185,7 +185,19 @@ def test_figures_for_another_group_are_no_answer(question, lines, missing):
             ["个人每月需缴纳约1705元[1]"],
             ("单位缴费部分",),
         ),
-        ("德州按15500的基数,公司那边每个月要替我交多少", ["单位缴费比例为16%~20%[1]"], ()),
+        # a sum asked: the employer's rate, or another sum on the line, does not answer it
+        (
+            "德州按15500的基数,公司那边每个月要替我交多少",
+            ["单位缴费比例为16%~20%[1]"],
+            ("单位缴费部分",),
+        ),
+        (
+            "德州基数15500的话,公司那边每个月总共要给我交多少社保",
+            ["缴费基数 上限 :22078元 下限 :4416元 养老保险 :单位缴费比例为16%~20%[1]"],
+            ("单位缴费部分",),
+        ),
+        ("廊坊公司每个月给我交多少社保", ["个人约1045元,单位合计缴纳约2565元[1]"], ()),
+        ("廊坊公司给交的医疗保险是按几个点交的", ["单位缴费比例为16%~20%[1]"], ()),  # a rate
         # a subsidy named without its figure is no answer; a heading over figures is
         (
             "上海居民医保政府每年给补贴多少钱",
