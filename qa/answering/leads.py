@@ -78,6 +78,8 @@ _MATERIAL = re.compile(
     r"|(?:劳动关系|离职|无业|居住|在校|学籍|户籍|参保|就业|亲属关系|婚姻|收入)证明"
     r"|《[^》]{2,24}》|[\u4e00-\u9fff]{2,8}(?:申请表|登记表)"
 )
+_NEEDS = re.compile(r"提供|携带|准备|材料|证件|所需|必备|带上|带好|持|凭")  # says what to bring
+_ITEM_MARK = re.compile(r"^[\s•·\-\d.、)）]*")
 
 
 def kind_cue(question: Question) -> re.Pattern[str] | None:
@@ -153,11 +155,18 @@ def group_lead(question: Question, lines: Sequence[Line]) -> str | None:
     return _routes_sentence(names, "途径")
 
 
+def _names_materials(text: str) -> bool:
+    """Whether ``text`` says what to bring or is a short item naming it (not 医保卡即可激活)."""
+    item = _ITEM_MARK.sub("", text)
+    return bool(_NEEDS.search(text) or _MATERIAL.match(item) and len(item) <= 24)
+
+
 def materials_lead(question: Question, lines: Sequence[Line]) -> str | None:
     """``需要准备:身份证、户口本、1寸照片。`` from the materials the lines name."""
     if question.kind != "materials":
         return None
-    found = [m.group() for ln in lines if not ln.heading for m in _MATERIAL.finditer(ln.shown)]
+    said = [ln.shown for ln in lines if not ln.heading and _names_materials(ln.shown)]
+    found = [m.group() for text in said for m in _MATERIAL.finditer(text)]
     names = list(dict.fromkeys(found))[:6]
     return f"需要准备:{'、'.join(names)}。" if len(names) >= 2 else None
 

@@ -122,7 +122,7 @@ def topic_phrase(text: str, regions: Sequence[str], keys: Sequence[str]) -> str:
 _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
     (
         "materials",
-        re.compile(r"材料|证件|资料|带什么|带啥|带哪些|准备什么|准备啥|提供什么|需要什么证"),
+        re.compile(r"材料|证件|资料|带些?(?:什么|啥|哪些)|准备什么|准备啥|提供什么|需要什么证"),
     ),
     (
         "time",
@@ -143,7 +143,11 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
         ),
     ),
     ("where", re.compile(r"哪里|在哪|去哪|哪儿|哪个部门|哪个窗口|什么地方|渠道|入口")),
-    ("yesno", re.compile(r"能不能|可不可以|可以吗|是否|行不行|要不要|会不会|有没有|[吗么]$")),
+    # 要填什么 ends in 么 but asks what, not yes or no
+    (
+        "yesno",
+        re.compile(r"能不能|可不可以|可以吗|是否|行不行|要不要|会不会|有没有|(?<![什怎])[吗么]$"),
+    ),
     ("how", re.compile(r"怎么|如何|怎样|咋|步骤|流程|操作|办理|方法")),
 )
 

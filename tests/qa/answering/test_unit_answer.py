@@ -471,6 +471,17 @@ def test_a_materials_lead_brings_the_rest_of_its_list_not_the_lines_before_it(co
     assert "线上变更方式" not in result.body  # no app steps for a list of materials
 
 
+def test_a_materials_lead_names_what_to_bring_not_what_a_line_mentions(composer, corpus):
+    documents, chunks = corpus
+    notes = _chunk(chunks, "医保从来没用过怎么激活", "首次激活需提供身份证")
+    assert "医保卡首次使用" in notes.text  # 医保卡 is mentioned there, not asked for
+    result = composer.compose(
+        understand("医保卡想去窗口激活,要带些什么"), [Hit(notes, 1, 1.0)], documents
+    )
+    lead = result.body.splitlines()[0]
+    assert lead.startswith("需要准备:身份证、户口簿") and "医保卡" not in lead
+
+
 def test_a_lead_naming_several_places_keeps_the_sentence_about_the_asked_one(composer, corpus):
     documents, chunks = corpus
     late = next(c for c in chunks if "扬州市的个人缴费标准为普通城乡居民540元" in c.text)

@@ -73,6 +73,8 @@ def test_regions_of_the_question(question, regions):
         ("公司欠了医保没交,这段时间看病谁出钱", "other"),  # 这段时间 is no "when"
         ("错过居民医保交费时间了还能补交吗", "yesno"),  # asks whether, not when
         ("医保断了一个月没交会怎样", "other"),  # what happens, not how to do it
+        ("医保卡想去窗口激活,要带些什么", "materials"),
+        ("点进家庭成员绑定以后要填什么", "other"),  # ends in 么 but asks what, not whether
         ("你好", "other"),
     ],
 )
