@@ -7,8 +7,7 @@
 - otherwise: the quoted lines' best prose sentence for the kind (a date for *when*, an amount
   for *how much*, the verdict for yes/no), never a list item, heading or question; for a
   how-to only an opening summary (steps are read in order, not from the middle);
-- or the one bulleted item that alone names what the question singles out (闽政通, 建行 →
-  ``银行渠道 :通过建设银行…``), taken out of the quote it leads.
+- or the one item that names what the question singles out (:mod:`qa.answering.item_leads`).
 
 Example:
     >>> materials_lead(lines)
@@ -32,9 +31,7 @@ from qa.answering.units import (
     sibling_units,
 )
 from qa.text.cohorts import asked_age, fits_age
-from qa.text.normalize import fold
 from qa.text.regions import find_regions
-from qa.text.synonyms import get_synonyms
 from qa.types import Question
 
 #: A line that asks rather than tells (a snippet's own question, a FAQ heading).
@@ -53,7 +50,7 @@ KIND_CUES = {
     "yesno": re.compile(r"^[^。]{0,30}(?:可以|不可以|能|不能|是|不是|需要|无需|不需要)"),
 }
 #: IDF weight from which a question word singles out one item of a list (闽政通 3.5; app 1.8).
-_SPECIFIC = 3.0
+SPECIFIC = 3.0  # IDF weight of a question term that singles a line out
 _ASKS_RATE = re.compile(r"几个点|百分之|比例|费率|几成")
 _RATE = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
 _ASKS_COUNT = re.compile(r"(?:几|多少)(?:个|位|名)?(?:人|家属|家人|亲属)")
@@ -201,56 +198,6 @@ def elsewhere(question: Question, text: str) -> bool:
     hotline does not lead an answer about 扬州)."""
     named = find_regions(text)
     return bool(question.regions and named and not set(named) & set(question.regions))
-
-
-def detail_lead(
-    question: Question, lines: Sequence[Line], scorer: Scorer, topic: str
-) -> Line | None:
-    """The one bulleted item of ``lines`` that alone names what the question singles out
-    (闽政通, 建行 → 建设银行 …), to lead before the quote it is taken from.
-
-    Only uncommon question terms count (IDF weight of at least ``_SPECIFIC``, or no weight: a
-    word the corpus has only as a synonym), not words of ``topic`` (the unit's heading and
-    title: every line is about those); a line naming only other places never leads. Failing
-    such a term, a question about a place singles out the one line naming that place with a
-    question word of some weight (扬州 + 热线 → 扬州市的医保热线为12393). The item must be the
-    only line so named and must not come first already; numbered steps never lead (the
-    numbering would show a gap).
-    """
-    if question.kind not in ("how", "where", "other"):
-        return None
-    synonyms, topic = get_synonyms(), fold(topic)
-    terms = [
-        t
-        for t in question.key_terms
-        if fold(t) not in topic and scorer.weights.get(fold(t), _SPECIFIC) >= _SPECIFIC
-    ]
-    variants = {t: tuple(fold(v) for v in synonyms.variants(t)) for t in terms}
-    body = [ln for ln in lines if not ln.heading and not ASKS.search(ln.shown)]
-    texts = [fold(ln.shown) for ln in body]
-    naming = [
-        i
-        for i, (ln, text) in enumerate(zip(body, texts, strict=True))
-        if not elsewhere(question, ln.shown)
-        and any(v in text for vs in variants.values() for v in vs)
-    ]
-    if not naming and question.regions:  # 扬州 + 热线: the one line about the asked place
-        words = [
-            w
-            for t, weight in scorer.weights.items()
-            if weight >= scorer.rare and t not in scorer.places and (w := fold(t)) not in topic
-        ]
-        naming = [
-            i
-            for i, (ln, text) in enumerate(zip(body, texts, strict=True))
-            if set(find_regions(ln.shown)) & set(question.regions) and any(w in text for w in words)
-        ]
-    if len(body) < 3 or len(naming) != 1 or naming[0] == 0:
-        return None
-    line = body[naming[0]]
-    if NUMBERED.match(line.shown) or not (line.depth or BULLET.match(line.shown)):
-        return None
-    return line
 
 
 def lead_text(line: Line, question: Question | None = None) -> str:

@@ -37,7 +37,7 @@ _AMOUNT = re.compile(
 )
 
 
-_SYNONYM_SHARE = 0.25  # of a question word's weight, for its synonym
+SYNONYM_SHARE = 0.25  # of a question word's weight, for its synonym
 
 
 class Scorer:
@@ -73,7 +73,7 @@ class Scorer:
             if token in text:
                 found += weight
             elif self._in(token, text):
-                found += _SYNONYM_SHARE * weight
+                found += SYNONYM_SHARE * weight
         return found / self.total
 
     def informative(self, text: str, places: bool = True) -> bool:

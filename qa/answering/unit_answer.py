@@ -31,11 +31,11 @@ from qa.answering.extractive import (
     trust_notes,
     usable_chunks,
 )
+from qa.answering.item_leads import detail_lead
 from qa.answering.leads import (
     ASKS,
     ROUTE,
     STEP,
-    detail_lead,
     figure_cue,
     group_lead,
     lead_text,
@@ -184,7 +184,11 @@ class UnitComposer:
             k = focus.index(lead_line)  # a heading whose only line leads is not left empty
             if k and focus[k - 1].heading and (k + 1 == len(focus) or focus[k + 1].heading):
                 body.remove(focus[k - 1])
-            if detailed and not _place_beside(question, lead_line, body):
+            if (
+                detailed
+                and question.kind != "yesno"
+                and not _place_beside(question, lead_line, body)
+            ):
                 body = []  # 建行 → 银行渠道 answers; the other channels (补缴 …) add nothing asked
             if question.kind == "materials" and (rest := _rest_of_list(primary, lead_line)):
                 body = rest  # the other materials, though the chunk found ends at the lead

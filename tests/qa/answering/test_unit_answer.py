@@ -6,7 +6,8 @@ import pytest
 
 from ingest.chunking import chunk_documents
 from qa.answering.disclaimer import DISCLAIMER
-from qa.answering.leads import detail_lead, elsewhere
+from qa.answering.item_leads import detail_lead
+from qa.answering.leads import elsewhere
 from qa.answering.unit_answer import UnitComposer
 from qa.answering.units import repeats, sibling_units, unit_of
 from qa.retrieval.question import understand
@@ -480,6 +481,24 @@ def test_a_materials_lead_names_what_to_bring_not_what_a_line_mentions(composer,
     )
     lead = result.body.splitlines()[0]
     assert lead.startswith("需要准备:身份证、户口簿") and "医保卡" not in lead
+
+
+def test_a_yes_no_answer_opens_with_the_line_giving_the_verdict_not_a_heading(composer, corpus):
+    documents, chunks = corpus
+    offline = _chunk(chunks, "医保从来没用过怎么激活", "原件及复印件")
+    question = understand("去窗口激活医保卡,身份证要带复印件吗")
+    lines = composer.compose(question, [Hit(offline, 1, 1.0)], documents).body.splitlines()
+    assert "复印件" in lines[0] and not lines[0].startswith("二、")
+    assert sum("复印件" in line for line in lines) == 1  # taken out of the quote it leads
+    assert "二、线下激活方式" in lines  # the rest of the unit follows as the reason
+
+
+def test_a_yes_no_answer_keeps_a_lead_in_that_already_says_the_verdict(composer, corpus):
+    documents, chunks = corpus
+    late = _chunk(chunks, "错过了城乡居民医疗保险的缴费期限怎么办", "仍然有补缴的机会")
+    question = understand("错过居民医保交费时间了还能补交吗")
+    body = composer.compose(question, [Hit(late, 1, 1.0)], documents).body
+    assert body.startswith("如果您错过了城乡居民医疗保险的缴费期限,仍然有补缴的机会")
 
 
 def test_a_lead_naming_several_places_keeps_the_sentence_about_the_asked_one(composer, corpus):

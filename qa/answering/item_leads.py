@@ -1,0 +1,112 @@
+"""An item of a unit that leads the answer: the one line naming what the question singles out.
+
+- how-to / where / other: the one bulleted item that alone names an uncommon question term
+  (闽政通, 建行 → ``银行渠道 :通过建设银行…``), taken out of the quote it leads;
+- yes/no, when the quote would open with a heading: the verdict first — the first line naming
+  the most telling question terms (身份证要带复印件吗 → ``携带身份证、户口簿原件及复印件…``),
+  then the rest of the unit as the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qa.answering.leads import ASKS, SPECIFIC, elsewhere
+from qa.answering.points import SYNONYM_SHARE, Scorer
+from qa.answering.units import BULLET, NUMBERED, Line
+from qa.text.normalize import fold
+from qa.text.regions import find_regions
+from qa.text.synonyms import get_synonyms
+from qa.types import Question
+
+
+def detail_lead(
+    question: Question, lines: Sequence[Line], scorer: Scorer, topic: str
+) -> Line | None:
+    """The one bulleted item of ``lines`` that alone names what the question singles out
+    (闽政通, 建行 → 建设银行 …), to lead before the quote it is taken from.
+
+    Only uncommon question terms count (IDF weight of at least ``SPECIFIC``, or no weight: a
+    word the corpus has only as a synonym), not words of ``topic`` (the unit's heading and
+    title: every line is about those); a line naming only other places never leads. Failing
+    such a term, a question about a place singles out the one line naming that place with a
+    question word of some weight (扬州 + 热线 → 扬州市的医保热线为12393). The item must be the
+    only line so named and must not come first already; numbered steps never lead (the
+    numbering would show a gap).
+    """
+    if question.kind not in ("how", "where", "other", "yesno"):  # yes/no: _verdict_item
+        return None
+    synonyms, topic = get_synonyms(), fold(topic)
+    terms = [
+        t
+        for t in question.key_terms
+        if fold(t) not in topic and scorer.weights.get(fold(t), SPECIFIC) >= SPECIFIC
+    ]
+    variants = {t: tuple(fold(v) for v in synonyms.variants(t)) for t in terms}
+    body = [ln for ln in lines if not ln.heading and not ASKS.search(ln.shown)]
+    texts = [fold(ln.shown) for ln in body]
+    if question.kind == "yesno":  # only before a bare heading (a lead-in may say the verdict)
+        bare = lines[0].heading and not _PROSE.search(lines[0].shown)
+        return _verdict_item(question, body, texts, scorer, topic) if bare else None
+    naming = [
+        i
+        for i, (ln, text) in enumerate(zip(body, texts, strict=True))
+        if not elsewhere(question, ln.shown)
+        and any(v in text for vs in variants.values() for v in vs)
+    ]
+    if not naming and question.regions:  # 扬州 + 热线: the one line about the asked place
+        words = [
+            w
+            for t, weight in scorer.weights.items()
+            if weight >= scorer.rare and t not in scorer.places and (w := fold(t)) not in topic
+        ]
+        naming = [
+            i
+            for i, (ln, text) in enumerate(zip(body, texts, strict=True))
+            if set(find_regions(ln.shown)) & set(question.regions) and any(w in text for w in words)
+        ]
+    if len(body) < 3 or len(naming) != 1 or naming[0] == 0:
+        return None
+    line = body[naming[0]]
+    if NUMBERED.match(line.shown) or not (line.depth or BULLET.match(line.shown)):
+        return None
+    return line
+
+
+_PROSE = re.compile(r"[,，。;；]")  # 如果您错过了…,仍然有补缴的机会…: a lead-in, not a title
+_TELLING = 2.0  # IDF weight of a question term that can tell the verdict line (复印件 2.9)
+
+
+def _verdict_item(
+    question: Question, body: Sequence[Line], texts: Sequence[str], scorer: Scorer, topic: str
+) -> Line | None:
+    """The first line naming the most (by IDF weight) of the question's telling terms and asked
+    places, not in ``topic`` — no numbered step, none about only other places — to give a
+    yes/no answer's verdict first (身份证要带复印件吗 → 携带身份证、户口簿原件及复印件…)."""
+    synonyms = get_synonyms()
+    terms = [*question.key_terms, *question.regions]
+    weights = {
+        fold(t): w
+        for t in terms
+        if fold(t) not in topic and (w := scorer.weights.get(fold(t), SPECIFIC)) >= _TELLING
+    }
+    variants = {t: tuple(fold(v) for v in synonyms.variants(t)) or (t,) for t in weights}
+    named = [
+        0.0 if elsewhere(question, ln.shown) else _named(text, weights, variants)
+        for ln, text in zip(body, texts, strict=True)
+    ]
+    best = max(named, default=0.0)
+    if len(body) < 2 or best == 0 or named.count(best) > 1:
+        return None
+    line = body[named.index(best)]
+    return None if NUMBERED.match(line.shown) else line
+
+
+def _named(text: str, weights: dict[str, float], variants: dict[str, tuple[str, ...]]) -> float:
+    """The weight of the terms ``text`` names; a term named only by a synonym counts
+    ``SYNONYM_SHARE`` (医保凭证密码 does not name 医保码 as well as the word itself)."""
+    return sum(
+        w if t in text else SYNONYM_SHARE * w if any(v in text for v in variants[t]) else 0.0
+        for t, w in weights.items()
+    )
