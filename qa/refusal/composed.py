@@ -141,6 +141,7 @@ _STATES_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万)")  # 公司交多少钱
 
 
 _CLAUSE_END = re.compile(r"[,，。;；:：]")
+_HEAD_MARK = re.compile(r"^[\s•·\-\d.、]*|\[\d+\]$")
 
 
 def _after_words(line: str, words: Sequence[str]) -> list[str]:
@@ -161,7 +162,8 @@ def _states_share(words: Sequence[str], lines: Sequence[str], figure: re.Pattern
             continue
         if any(figure.search(after) for after in _after_words(line, words)):
             return True
-        heads = not _UNSTATED.search(line)
+        head = _HEAD_MARK.sub("", line)  # a list's heading is short or ends in a colon
+        heads = not _UNSTATED.search(line) and (len(head) <= 12 or head.endswith((":", "：")))
         if heads and any(figure.search(later) for later in lines[i + 1 : i + 3]):
             return True
     return False

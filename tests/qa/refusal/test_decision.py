@@ -197,6 +197,11 @@ def test_figures_for_another_group_are_no_answer(question, lines, missing):
             ("单位缴费部分",),
         ),
         ("廊坊公司每个月给我交多少社保", ["个人约1045元,单位合计缴纳约2565元[1]"], ()),
+        (  # a sentence naming 单位 is no heading over the figures after it
+            "德州基数15700,公司每个月替我交多少社保",
+            ["养老保险8%(1256元),工伤保险和生育保险由单位全额承担。", "另外:", "个人约1884元[2]"],
+            ("单位缴费部分",),
+        ),
         ("廊坊公司给交的医疗保险是按几个点交的", ["单位缴费比例为16%~20%[1]"], ()),  # a rate
         # a subsidy named without its figure is no answer; a heading over figures is
         (
