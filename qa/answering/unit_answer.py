@@ -77,6 +77,7 @@ from qa.answering.units import (
 from qa.settings import Settings
 from qa.text.figures import extract_figures, stated_days, unsupported_figures
 from qa.text.regions import find_regions
+from qa.text.synonyms import get_synonyms
 from qa.types import Chunk, Document, Hit, Question
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,22 @@ def _adds(question: Question, scorer: Scorer, shown: str) -> Callable[[str], boo
     return lambda text: (
         new_word(text) or (figures and any(f not in stated for f in extract_figures(text)))
     )
+
+
+def _group_of(question: Question, lines: Sequence[Line], lead: Line) -> list[Line] | None:
+    """The group a lead line sits in below the unit's first line — its nearest heading above,
+    naming a question word (电话查询: for 电话), and what follows up to the next heading as
+    high — or None."""
+    heads = [i for i, ln in enumerate(lines) if ln.heading]
+    j = max(
+        (i for i in heads if 0 < i < lines.index(lead) and lines[i].depth <= lead.depth), default=0
+    )
+    words = [v for t in question.key_terms for v in get_synonyms().variants(t)]
+    if not j or not any(w in lines[j].shown for w in words):
+        return None
+    end = min((i for i in heads if i > j and lines[i].depth <= lines[j].depth), default=len(lines))
+    group = list(lines[j:end])
+    return group if any(not ln.heading and ln is not lead for ln in group) else None
 
 
 def _place_beside(question: Question, lead: Line, lines: Sequence[Line]) -> bool:
@@ -192,6 +209,8 @@ class UnitComposer:
                 body = []  # 建行 → 银行渠道 answers; the other channels (补缴 …) add nothing asked
             if question.kind == "materials" and (rest := _rest_of_list(primary, lead_line)):
                 body = rest  # the other materials, though the chunk found ends at the lead
+            elif question.kind == "where" and (group := _group_of(question, focus, lead_line)):
+                body = [ln for ln in group if ln is not lead_line]  # 电话查询: not the group above
             quoted = take_lines(body, budget, {lead_line.key})
         if not quoted and lead_line is None:
             return Composition("")

@@ -501,6 +501,16 @@ def test_a_yes_no_answer_keeps_a_lead_in_that_already_says_the_verdict(composer,
     assert body.startswith("如果您错过了城乡居民医疗保险的缴费期限,仍然有补缴的机会")
 
 
+def test_a_where_lead_under_a_heading_naming_the_asked_thing_quotes_that_group(composer, corpus):
+    documents, chunks = corpus
+    phone = _chunk(chunks, "汕头医疗保险从哪里查询缴费记录明细", "电话查询")
+    assert "养老金总体水平" in documents[phone.doc_id].text  # noise in the page, above 电话查询
+    result = composer.compose(understand("汕头医保电话是多少"), [Hit(phone, 1, 1.0)], documents)
+    body = body_without_date_note(result)
+    assert "12393" in body.splitlines()[0] and "电话查询" in body
+    assert "养老金" not in body and "社保大厅" not in body
+
+
 def test_a_lead_naming_several_places_keeps_the_sentence_about_the_asked_one(composer, corpus):
     documents, chunks = corpus
     late = next(c for c in chunks if "扬州市的个人缴费标准为普通城乡居民540元" in c.text)
