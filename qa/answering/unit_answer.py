@@ -36,10 +36,12 @@ from qa.answering.leads import (
     ASKS,
     ROUTE,
     STEP,
+    alternatives,
     figure_cue,
     group_lead,
     lead_text,
     line_score,
+    list_lead,
     materials_lead,
     route_lead,
     sentence_lead,
@@ -196,8 +198,9 @@ class UnitComposer:
             if lead_line is not None:  # one item answers: the rest of the unit is context
                 budget = _FACT_BUDGET
                 detailed = True
+        group = [] if lead_line is None or detailed else alternatives(question, focus, lead_line)
         if lead_line is not None:
-            body = [ln for ln in focus if ln is not lead_line]
+            body = [ln for ln in focus if ln is not lead_line and ln not in group]
             k = focus.index(lead_line)  # a heading whose only line leads is not left empty
             if k and focus[k - 1].heading and (k + 1 == len(focus) or focus[k + 1].heading):
                 body.remove(focus[k - 1])
@@ -209,17 +212,18 @@ class UnitComposer:
                 body = []  # 建行 → 银行渠道 answers; the other channels (补缴 …) add nothing asked
             if question.kind == "materials" and (rest := _rest_of_list(primary, lead_line)):
                 body = rest  # the other materials, though the chunk found ends at the lead
-            elif question.kind == "where" and (group := _group_of(question, focus, lead_line)):
-                body = [ln for ln in group if ln is not lead_line]  # 电话查询: not the group above
+            elif question.kind == "where" and (part := _group_of(question, focus, lead_line)):
+                body = [ln for ln in part if ln is not lead_line]  # 电话查询: not the group above
             quoted = take_lines(body, budget, {lead_line.key})
         if not quoted and lead_line is None:
             return Composition("")
-        span = [ln for ln in (lead_line, *quoted) if ln is not None]
+        span = [ln for ln in (lead_line, *group, *quoted) if ln is not None]
         n = citations.number(anchor, min(ln.start for ln in span), max(ln.end for ln in span))
         if lead_line is None and not lead and (listed := materials_lead(question, quoted)):
             lead = listed.replace("。", f"。[{n}]")  # it names what the quote says
         if lead_line is not None:
-            blocks.append(f"{lead_text(lead_line, question)}[{n}]")
+            opening = list_lead(group) if group else lead_text(lead_line, question)
+            blocks.append(f"{opening}[{n}]")
         elif lead:
             blocks.append(lead)
         if quoted:

@@ -113,7 +113,9 @@ def without_years(text: str) -> str:
 
 
 _CN_TENS = {c: 10 * (i + 1) for i, c in enumerate("一二三四五六七八九")}
-_ASKED_AGE = re.compile(r"(\d{1,3})\s*多?周?岁|(\d)0多|([二三四五六七八九])十多?岁?")
+_ASKED_AGE = re.compile(
+    r"(\d{1,3})\s*多?周?岁|(\d)0多|([二三四五六七八九])十多?岁?|(?<![\d.])([1-9]\d)了"  # 我爸71了
+)
 _AGE_RANGES = (  # (pattern, lowest age, highest age) from the groups of a match
     (re.compile(r"(\d{1,3})\s*[-–—至~到]\s*(\d{1,3})\s*周?岁"), lambda m: (int(m[1]), int(m[2]))),
     (
@@ -129,12 +131,12 @@ _AGE_RANGES = (  # (pattern, lowest age, highest age) from the groups of a match
 
 
 def asked_age(question: str) -> int | None:
-    """The age a question names (35岁, 60多了, 六十多岁), or None."""
+    """The age a question names (35岁, 60多了, 六十多岁, 71了), or None."""
     m = _ASKED_AGE.search(question)
     if m is None:
         return None
-    if m[1]:
-        return int(m[1])
+    if m[1] or m[4]:
+        return int(m[1] or m[4])
     return int(m[2]) * 10 if m[2] else _CN_TENS[m[3]]
 
 

@@ -4,7 +4,7 @@ different groups or years, region, dates."""
 from qa.answering.extractive import date_note, region_note
 from qa.answering.trust.conflicts import conflict_note, find_conflicts, place_of
 from qa.answering.trust.readings import find_readings
-from qa.text.cohorts import asked_payers, cohort_of, same_cohort
+from qa.text.cohorts import asked_age, asked_payers, cohort_of, same_cohort
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.types import Chunk
 
@@ -273,6 +273,12 @@ def test_short_item_names_and_a_payer_before_a_parenthesised_list():
     assert ("养老保险|单位|元", "1552元") in found
     assert ("工伤/生育保险|单位|元", "146元") in found
     assert not any(key.startswith("生育保险") for key, _ in found)
+
+
+def test_asked_age_reads_an_age_said_as_a_number_and_了():
+    assert asked_age("我爸71了在上海,城乡居民医保一年要交多少") == 71
+    assert asked_age("我妈60多了") == 60 and asked_age("35岁没上班") == 35
+    assert asked_age("交了15年了") is None and asked_age("断了3个月了") is None
 
 
 def test_asked_payers_reads_who_else_pays():

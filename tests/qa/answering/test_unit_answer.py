@@ -511,6 +511,17 @@ def test_a_where_lead_under_a_heading_naming_the_asked_thing_quotes_that_group(c
     assert "养老金" not in body and "社保大厅" not in body
 
 
+def test_alternative_figures_lead_together_unless_one_is_asked(composer, corpus):
+    documents, chunks = corpus
+    rates = _chunk(chunks, "", "二档:775元/年")
+    both = composer.compose(understand("城乡居民医保一年交多少钱"), [Hit(rates, 1, 1.0)], documents)
+    lines = both.body.splitlines()
+    assert lines[0].startswith("个人缴费标准:一档400元/年、二档775元/年。")
+    assert not any("二档" in line for line in lines[1:])  # not left alone in the list
+    one = composer.compose(understand("居民医保二档一年交多少"), [Hit(rates, 1, 1.0)], documents)
+    assert one.body.splitlines()[0].startswith("二档:775元/年")
+
+
 def test_a_lead_naming_several_places_keeps_the_sentence_about_the_asked_one(composer, corpus):
     documents, chunks = corpus
     late = next(c for c in chunks if "扬州市的个人缴费标准为普通城乡居民540元" in c.text)
