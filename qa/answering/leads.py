@@ -168,11 +168,14 @@ def materials_lead(question: Question, lines: Sequence[Line]) -> str | None:
     return f"需要准备:{'、'.join(names)}。" if len(names) >= 2 else None
 
 
-def line_score(question: Question, scorer: Scorer, text: str) -> tuple[float, ...]:
-    """How well a line answers the question's kind: cue matches, then question words."""
+def line_score(
+    question: Question, scorer: Scorer, text: str, places: bool = True
+) -> tuple[float, ...]:
+    """How well a line answers the question's kind: cue matches, then question words (without
+    ``places``, not counting place names: a unit already about the asked place)."""
     cue = kind_cue(question)
     hits = len(cue.findall(text)) if cue else 0
-    coverage = round(scorer.coverage(text), 2)
+    coverage = round(scorer.coverage(text, places), 2)
     if question.kind in ("materials", "amount", "time"):
         return float(hits > 0), coverage, float(hits)
     return coverage, float(hits > 0)

@@ -64,12 +64,15 @@ class Scorer:
     def _in(self, token: str, text: str) -> bool:
         return any(v in text for v in self.variants[token])
 
-    def coverage(self, text: str) -> float:
+    def coverage(self, text: str, places: bool = True) -> float:
         """Share of the question's weight whose tokens occur in ``text`` (a token present only
-        as a synonym counts a quarter: 医疗保险卡 for 医保卡 must not outweigh the word asked)."""
+        as a synonym counts a quarter: 医疗保险卡 for 医保卡 must not outweigh the word asked);
+        without ``places``, place names count for nothing."""
         text = fold(text)
         found = 0.0
         for token, weight in self.weights.items():
+            if not places and token in self.places:
+                continue
             if token in text:
                 found += weight
             elif self._in(token, text):

@@ -103,12 +103,9 @@ def _adds(question: Question, scorer: Scorer, shown: str) -> Callable[[str], boo
 
 def _group_of(question: Question, lines: Sequence[Line], lead: Line) -> list[Line] | None:
     """The group a lead line sits in below the unit's first line — its nearest heading above,
-    naming a question word (电话查询: for 电话), and what follows up to the next heading as
-    high — or None."""
-    heads = [i for i, ln in enumerate(lines) if ln.heading]
-    j = max(
-        (i for i in heads if 0 < i < lines.index(lead) and lines[i].depth <= lead.depth), default=0
-    )
+    naming a question word (电话查询: for 电话), up to the next heading as high — or None."""
+    k, heads = lines.index(lead), [i for i, ln in enumerate(lines) if ln.heading]
+    j = max((i for i in heads if 0 < i < k and lines[i].depth <= lead.depth), default=0)
     words = [v for t in question.key_terms for v in get_synonyms().variants(t)]
     if not j or not any(w in lines[j].shown for w in words):
         return None
@@ -265,7 +262,10 @@ class UnitComposer:
             ]
             if not fitting:
                 continue
-            best = max(fitting, key=lambda i: (*line_score(question, scorer, inside[i].shown), -i))
+            score = {
+                i: (*line_score(question, scorer, inside[i].shown, False), -i) for i in fitting
+            }
+            best = max(fitting, key=score.__getitem__)  # places aside: the unit is about them
             around = (  # a list item alone (its siblings may be about other things: 产检)
                 item_lines(inside, best)
                 if LIST_MARK.match(inside[best].shown)

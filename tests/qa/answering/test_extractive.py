@@ -8,6 +8,7 @@ import pytest
 from ingest.chunking import chunk_documents
 from qa.answering.disclaimer import DISCLAIMER
 from qa.answering.extractive import Composition, ExtractiveComposer
+from qa.answering.points import Scorer
 from qa.retrieval.question import understand
 from qa.text.figures import unsupported_figures
 from qa.types import Document, Hit
@@ -222,3 +223,11 @@ def test_a_question_word_the_corpus_says_otherwise_is_weighed_as_its_synonym(com
     said_otherwise = scorer.coverage("补缴后需等待2个月才能恢复医保待遇")
     assert scorer.coverage("漏缴次月开始,医保待遇将暂停") < said_otherwise
     assert said_otherwise < scorer.coverage("补交后需等待2个月才能恢复医保待遇")  # part credit
+
+
+def test_scorer_coverage_can_leave_place_names_out():
+    scorer = Scorer("德州基数多少", {"德州": 3.0, "基数": 1.0}, 1.0)
+    line = "山东德州社保基数15800元时,退休后每月养老金预计可达4000-6000元"
+    assert scorer.coverage(line) == 1.0
+    assert scorer.coverage(line, places=False) == 0.25  # only 基数 of the 4.0 weight
+    assert scorer.coverage("且医保个人账户每月返款约316元", places=False) == 0.0
