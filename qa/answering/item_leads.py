@@ -4,7 +4,9 @@
   (闽政通, 建行 → ``银行渠道 :通过建设银行…``), taken out of the quote it leads;
 - yes/no, when the quote would open with a heading: the verdict first — the first line naming
   the most telling question terms (身份证要带复印件吗 → ``携带身份证、户口簿原件及复印件…``),
-  then the rest of the unit as the reason.
+  then the rest of the unit as the reason;
+- an amount or time lead that is one short list item beside others stating the asked figure:
+  all of them, as one sentence under their heading (:func:`alternatives`, :func:`list_lead`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qa.answering.leads import ASKS, SPECIFIC, elsewhere
+from qa.answering.leads import ASKS, SPECIFIC, elsewhere, figure_cue
 from qa.answering.points import SYNONYM_SHARE, Scorer
 from qa.answering.units import BULLET, NUMBERED, Line
+from qa.text.cohorts import asked_age
 from qa.text.normalize import fold
 from qa.text.regions import find_regions
 from qa.text.synonyms import get_synonyms
@@ -110,3 +113,39 @@ def _named(text: str, weights: dict[str, float], variants: dict[str, tuple[str, 
         w if t in text else SYNONYM_SHARE * w if any(v in text for v in variants[t]) else 0.0
         for t, w in weights.items()
     )
+
+
+def alternatives(question: Question, lines: Sequence[Line], lead: Line) -> list[Line]:
+    """The short items beside a list-item lead that state the asked figure too (一档:400元/年
+    with 二档:775元/年), after the line heading them if any, to lead together; [] when the lead
+    stands alone, or the question singles it out by age or group (60-69周岁人员:825元/年)."""
+    cue = figure_cue(question)
+    if cue is None or not lead.depth or question.groups or asked_age(question.text) is not None:
+        return []
+
+    def beside(ln: Line) -> bool:
+        return ln.depth == lead.depth and not ln.heading and bool(cue.search(ln.shown))
+
+    lo = hi = lines.index(lead)
+    while lo > 0 and beside(lines[lo - 1]):
+        lo -= 1
+    while hi + 1 < len(lines) and beside(lines[hi + 1]):
+        hi += 1
+    items = list(lines[lo : hi + 1])
+    labels = [_COLON.split(BULLET.sub("", ln.shown).strip(), maxsplit=1)[0] for ln in items]
+    if len(items) < 2 or any(len(ln.shown) > 30 for ln in items):
+        return []
+    if any(len(label) > 1 and label in question.text for label in labels):
+        return []  # 二档一年交多少: the item asked about leads alone
+    return ([lines[lo - 1]] if lo and lines[lo - 1].depth < lead.depth else []) + items
+
+
+def list_lead(group: Sequence[Line]) -> str:
+    """``个人缴费标准:一档400元/年、二档775元/年。`` from :func:`alternatives`."""
+    shown = [_COLON.sub("", BULLET.sub("", ln.shown).strip(), count=1) for ln in group]
+    head, items = (shown[0], shown[1:]) if group[0].depth < group[-1].depth else ("", shown)
+    joined = (";" if any("、" in item for item in items) else "、").join(items)
+    return f"{head}:{joined}。" if head else f"{joined}。"
+
+
+_COLON = re.compile(r"\s*[:：]\s*")

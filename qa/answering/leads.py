@@ -133,6 +133,17 @@ def route_lead(question: Question, primary: Unit) -> str | None:
     return _routes_sentence([_route_name(r) for r in routes], word)
 
 
+_ROUTE_HEAD = re.compile(
+    r"(?:线上|线下)(?:变更|办理|缴费|登记|激活|查询|申请|申领)?(?:方式|渠道|途径)?$"
+)
+#: A question pointing at the in-person route, or at the online one.
+OFFLINE = re.compile(
+    r"线下|窗口|柜台|现场|大厅|没有智能手机|不会[用弄玩使]?手机|不懂手机|没手机|老人|年纪大|腿脚"
+    r"|行动不便|[6-9]\d多?岁|[6-9]\d多?了|[六七八九]十多?岁?"
+)
+ONLINE = re.compile(r"(?i)线上|网上|手机|app|微信|支付宝|小程序|公众号")
+
+
 def group_lead(question: Question, lines: Sequence[Line]) -> str | None:
     """``共有三种途径:医保局网站、医保APP或微信公众号、第三方支付平台。`` when the quoted
     lines are groups under short top-level headings that name channels, not notes or steps."""
@@ -145,11 +156,18 @@ def group_lead(question: Question, lines: Sequence[Line]) -> str | None:
         if ln.heading and ln.depth == top and i + 1 < len(lines) and not lines[i + 1].heading
     ]
     names = [_route_name(ln.shown) for ln in heads if not ASKS.search(ln.shown)]
-    if len(set(names)) < len(names) or any(_NOT_ROUTE.search(n) or len(n) > 16 for n in names):
-        return None
-    if not all(_CHANNEL.search(n) for n in names):  # 缴费年限 / 办理时限 are not routes
-        return None
-    return _routes_sentence(names, "途径")
+    routes = len(set(names)) == len(names) and not any(
+        _NOT_ROUTE.search(n) or len(n) > 16 for n in names
+    )
+    if routes and all(_CHANNEL.search(n) for n in names):  # 缴费年限 / 办理时限 are not routes
+        return _routes_sentence(names, "途径")
+    if OFFLINE.search(question.text) or ONLINE.search(question.text):
+        return None  # it chose a route: its steps, not the list of routes
+    named = [_route_name(ln.shown) for ln in lines if ln.heading]
+    both = [n for n in named if _ROUTE_HEAD.match(n)]
+    if len(both) == 2 and both[0][:2] != both[1][:2]:  # flat: 线上变更方式: … 线下变更:
+        return _routes_sentence(both, "方式")
+    return None
 
 
 def _names_materials(text: str) -> bool:
@@ -179,42 +197,6 @@ def line_score(
     if question.kind in ("materials", "amount", "time"):
         return float(hits > 0), coverage, float(hits)
     return coverage, float(hits > 0)
-
-
-def alternatives(question: Question, lines: Sequence[Line], lead: Line) -> list[Line]:
-    """The short items beside a list-item lead that state the asked figure too (一档:400元/年
-    with 二档:775元/年), after the line heading them if any, to lead together; [] when the lead
-    stands alone, or the question singles it out by age or group (60-69周岁人员:825元/年)."""
-    cue = figure_cue(question)
-    if cue is None or not lead.depth or question.groups or asked_age(question.text) is not None:
-        return []
-
-    def beside(ln: Line) -> bool:
-        return ln.depth == lead.depth and not ln.heading and bool(cue.search(ln.shown))
-
-    lo = hi = lines.index(lead)
-    while lo > 0 and beside(lines[lo - 1]):
-        lo -= 1
-    while hi + 1 < len(lines) and beside(lines[hi + 1]):
-        hi += 1
-    items = list(lines[lo : hi + 1])
-    labels = [_COLON.split(BULLET.sub("", ln.shown).strip(), maxsplit=1)[0] for ln in items]
-    if len(items) < 2 or any(len(ln.shown) > 30 for ln in items):
-        return []
-    if any(len(label) > 1 and label in question.text for label in labels):
-        return []  # 二档一年交多少: the item asked about leads alone
-    return ([lines[lo - 1]] if lo and lines[lo - 1].depth < lead.depth else []) + items
-
-
-def list_lead(group: Sequence[Line]) -> str:
-    """``个人缴费标准:一档400元/年、二档775元/年。`` from :func:`alternatives`."""
-    shown = [_COLON.sub("", BULLET.sub("", ln.shown).strip(), count=1) for ln in group]
-    head, items = (shown[0], shown[1:]) if group[0].depth < group[-1].depth else ("", shown)
-    joined = (";" if any("、" in item for item in items) else "、").join(items)
-    return f"{head}:{joined}。" if head else f"{joined}。"
-
-
-_COLON = re.compile(r"\s*[:：]\s*")
 
 
 def _stating_items(lines: Sequence[Line], cue: re.Pattern[str]) -> list[Line]:

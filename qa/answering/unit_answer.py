@@ -31,17 +31,15 @@ from qa.answering.extractive import (
     trust_notes,
     usable_chunks,
 )
-from qa.answering.item_leads import detail_lead
+from qa.answering.item_leads import alternatives, detail_lead, list_lead
 from qa.answering.leads import (
     ASKS,
     ROUTE,
     STEP,
-    alternatives,
     figure_cue,
     group_lead,
     lead_text,
     line_score,
-    list_lead,
     materials_lead,
     route_lead,
     sentence_lead,

@@ -17,21 +17,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from qa.answering.leads import ASKS, ROUTE, kind_cue, line_score
+from qa.answering.leads import ASKS, OFFLINE, ONLINE, ROUTE, kind_cue, line_score
 from qa.answering.points import Scorer
 from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, sibling_units
 from qa.text.cohorts import PAYERS
 from qa.text.verdicts import states_verdict
 from qa.types import Chunk, Document, Question
 
-OFFLINE = re.compile(
-    r"线下|窗口|柜台|现场|大厅|没有智能手机|不会[用弄玩使]?手机|不懂手机|没手机|老人|年纪大|腿脚"
-    r"|行动不便|[6-9]\d多?岁|[6-9]\d多?了|[六七八九]十多?岁?"
-)
 #: Questions answered by a whole unit (a comparison reads the whole list).
 WHOLE = re.compile(r"区别|不一样|不同|差别|差异|有啥不|有什么不")
 _IN_PERSON = re.compile(r"线下|窗口|柜台|大厅|网点|银行|服务中心|经办机构|服务点|社区")
-ONLINE = re.compile(r"(?i)线上|网上|手机|app|微信|支付宝|小程序|公众号")
 #: Section headings that answer a kind of question (a sibling section is quoted instead).
 _HEADING_CUES = {
     "time": re.compile(r"时间|期限|时限|日期|截止"),

@@ -522,6 +522,18 @@ def test_alternative_figures_lead_together_unless_one_is_asked(composer, corpus)
     assert one.body.splitlines()[0].startswith("二档:775元/年")
 
 
+def test_a_flat_page_with_online_and_offline_groups_leads_with_the_two_routes(composer, corpus):
+    documents, chunks = corpus
+    page = _chunk(chunks, "汕头手机上怎么更换医疗保险参保地", "线上变更方式")
+    moving = composer.compose(
+        understand("从苏州调到南京工作,医保怎么转"), [Hit(page, 1, 1.0)], documents
+    )
+    assert moving.body.startswith("共有两种方式:线上变更方式、线下变更。")
+    phone = understand("想在手机上把医保参保地换过来,app里点哪儿")  # it chose the online route
+    chosen = composer.compose(phone, [Hit(page, 1, 1.0)], documents)
+    assert not chosen.body.startswith("共有两种方式")
+
+
 def test_a_lead_naming_several_places_keeps_the_sentence_about_the_asked_one(composer, corpus):
     documents, chunks = corpus
     late = next(c for c in chunks if "扬州市的个人缴费标准为普通城乡居民540元" in c.text)
