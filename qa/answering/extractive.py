@@ -5,9 +5,8 @@ Deterministic and model-free. Question words are jieba tokens weighted by invers
 frequency over the corpus. Passages are split into excerpts by :mod:`qa.answering.quotes`;
 relevant passages, the lead and ``answer_max_points`` points by :mod:`qa.answering.points`.
 
-No figure is shown that is not in a cited quote: every excerpt is checked with
-:func:`qa.text.figures.unsupported_figures` (and dropped, logged, if it fails) and the conflict
-note too. The date note is exempt: its dates come from document metadata, not quotes.
+No figure is shown that is not in a cited quote (:func:`qa.text.figures.unsupported_figures`
+on every excerpt and the conflict note); the date note's dates come from document metadata.
 """
 
 from __future__ import annotations
@@ -40,12 +39,12 @@ class Composition:
     """An answer body without the disclaimer (the caller appends it).
 
     Attributes:
-        body: Lead, points and trust notes with ``[n]`` markers; empty when no retrieved
-            passage is relevant (the caller should refuse).
+        body: Lead, points and notes with ``[n]`` markers; empty if nothing is relevant.
         citations: One per marker, numbered 1..n in order of first use.
         notes: The trust notes appended to the body, in order.
         composer: ``extractive`` or ``llm``.
         reason: Why the LLM answer was replaced by the extractive one (empty otherwise).
+        unstated: What is asked that no quoted line states (时间, 金额 …): the caller refuses.
     """
 
     body: str
@@ -53,6 +52,7 @@ class Composition:
     notes: tuple[str, ...] = ()
     composer: str = "extractive"
     reason: str = ""
+    unstated: str = ""
 
 
 def usable_chunks(

@@ -44,7 +44,8 @@ KIND_CUES = {
     "materials": re.compile(r"材料|身份证|户口|证件|复印件|照片"),
     "amount": STATES_AMOUNT,
     "time": re.compile(
-        r"[\d一二两三四五六七八九十]+\s*个?[月日号天]|个工作日|截止|期限|之前|以内|次月|当月"
+        r"[\d一二两三四五六七八九十]+\s*(?:个?[月日号天]|周(?!岁)|分钟|小时)|个工作日|截止|期限|之前|以内"
+        r"|次月|当月"
     ),
     "where": re.compile(r"窗口|经办机构|服务中心|APP|微信|支付宝|电话|热线|网点|银行"),
     "yesno": re.compile(r"^[^。]{0,30}(?:可以|不可以|能|不能|是|不是|需要|无需|不需要)"),
@@ -98,18 +99,13 @@ def figure_cue(question: Question) -> re.Pattern[str] | None:
 _UNSTATED = {"amount": "金额", "time": "时间"}
 
 
-def unstated_note(question: Question, body: str) -> str | None:
-    """``资料里没有写明您问的金额,以下是相关内容:`` when an amount, rate or time question gets a
-    body that states none (灵活就业一个月交多少: the passages say who pays, not how much)."""
+def unstated_figure(question: Question, body: str) -> str | None:
+    """What an amount, rate or time question asks that ``body`` states none of (金额, 比例,
+    人数, 时间: 灵活就业一个月交多少 answered with who pays, not how much), else None."""
     cue = figure_cue(question)
     if cue is None or cue.search(body) or question.looks_up:
         return None
-    what = _UNSTATED[question.kind]
-    if cue is _RATE:
-        what = "比例"
-    elif cue is _COUNT:
-        what = "人数"
-    return f"资料里没有写明您问的{what},以下是相关内容:"
+    return "比例" if cue is _RATE else "人数" if cue is _COUNT else _UNSTATED[question.kind]
 
 
 def _route_name(heading: str) -> str:

@@ -43,7 +43,7 @@ from qa.answering.leads import (
     materials_lead,
     route_lead,
     sentence_lead,
-    unstated_note,
+    unstated_figure,
 )
 from qa.answering.points import Scorer, relevant_chunks
 from qa.answering.unit_focus import (
@@ -284,8 +284,7 @@ class UnitComposer:
             used += sum(len(ln.shown) for ln in extra)
         if extras:
             blocks.append("另外:\n" + "\n".join(extras))
-        if note := unstated_note(question, "\n".join(blocks)):
-            blocks.insert(0, note)
+        unstated = unstated_figure(question, "\n".join(blocks)) or ""  # the caller refuses
         text = "\n\n".join(blocks)
         missing = unsupported_figures(text, [c.quote for c in citations.items])
         if missing:
@@ -293,4 +292,4 @@ class UnitComposer:
             return self.extractive.compose(question, hits, documents)
         notes = trust_notes(question, passages, citations, text)  # about what is shown
         body_text = "\n\n".join(filter(None, [text, "\n".join(notes)]))
-        return Composition(body_text, tuple(citations.items), notes)
+        return Composition(body_text, tuple(citations.items), notes, unstated=unstated)

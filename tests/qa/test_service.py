@@ -150,3 +150,14 @@ def test_a_fee_the_corpus_never_names_is_not_answered_with_its_neighbours(servic
     assert answer.refused and answer.reason == "not_found", answer.text
     assert "滞纳金" in answer.text and not answer.citations
     assert not service.ask("断缴后补缴有等待期吗").refused  # the neighbours still answer
+
+
+def test_a_time_or_count_no_quoted_line_states_is_refused_saying_what_is_missing(service):
+    """The 家庭共济 passages say how to bind, not how long approval takes: the answer would
+    quote a neighbouring passage, so it is refused as ``not_found``, naming what is missing."""
+    answer = service.ask("共济绑定提交审核以后一般几天能审核通过")
+    assert answer.refused and answer.reason == "not_found", answer.text
+    assert "没有写明您问的时间" in answer.text and not answer.citations
+    assert answer.text.endswith(DISCLAIMER)
+    kept = service.ask("合肥居民医保什么时候交")  # its dates are quoted
+    assert not kept.refused and "9月1日" in kept.text

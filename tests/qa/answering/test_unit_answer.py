@@ -244,27 +244,36 @@ def test_a_yes_no_question_quotes_the_one_list_item_that_answers_it(composer, co
     assert "缴费失败处理" in whole.body and "跨省就医需提前备案" in whole.body
 
 
-def test_an_amount_question_answered_without_a_figure_says_so_first(composer, corpus):
+def test_an_amount_question_answered_without_a_figure_is_marked_for_refusal(composer, corpus):
     documents, chunks = corpus
     lapse = _chunk(chunks, "医保中间漏交一个月要紧吗", "灵活就业人员")  # who pays, no amount
     result = composer.compose(understand("灵活就业一个月交多少"), [Hit(lapse, 1, 1.0)], documents)
-    assert result.body.startswith("资料里没有写明您问的金额")
+    assert result.unstated == "金额"  # the service refuses: 没有写明您问的金额
     hefei = _chunk(chunks, "合肥", "400")
     stated = composer.compose(
         understand("合肥居民医保一年交多少钱"), [Hit(hefei, 1, 1.0)], documents
     )
-    assert "400" in stated.body and "没有写明" not in stated.body
+    assert "400" in stated.body and not stated.unstated
     lookup = composer.compose(
         understand("灵活就业一个月交多少在哪查"), [Hit(lapse, 1, 1.0)], documents
     )
-    assert lookup.body and "没有写明" not in lookup.body  # asks where to look it up
+    assert lookup.body and not lookup.unstated  # asks where to look it up
 
 
-def test_how_many_people_answered_without_a_number_says_so_first(composer, corpus):
+def test_how_many_people_or_how_long_answered_without_one_is_marked(composer, corpus):
     documents, chunks = corpus
     steps = _chunk(chunks, "家庭共济", "家庭成员绑定")  # how to bind, not how many
     result = composer.compose(understand("家庭共济能绑几个人"), [Hit(steps, 1, 1.0)], documents)
-    assert result.body.startswith("资料里没有写明您问的人数")
+    assert result.unstated == "人数"
+    days = composer.compose(
+        understand("共济绑定提交审核以后几天能通过"), [Hit(steps, 1, 1.0)], documents
+    )
+    assert days.unstated == "时间"
+    alipay = _chunk(chunks, "", "仅需3分钟")
+    minutes = composer.compose(
+        understand("支付宝交医保要多长时间"), [Hit(alipay, 1, 1.0)], documents
+    )
+    assert "3分钟" in minutes.body and not minutes.unstated  # minutes state a time
 
 
 def test_an_extra_source_adds_one_point_and_no_restated_step(composer, corpus):
