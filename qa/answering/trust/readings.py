@@ -38,6 +38,7 @@ _CUE = re.compile("|".join((_BOTH, *_ITEMS, _SHORT, "个人(?!账户)", "单位"
 _VALUE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|％|元)(?!\s*[×x*])")
 _OPEN = re.compile(r"[(（][^()（）]*$")  # the parenthesis a value is listed in, if open
 _BREAK = re.compile(r"[,，。;；]")
+_RATE_THEN_SUM = re.compile(r"\s*[:：]?\s*\d+(?:\.\d+)?\s*[%％]\s*[(（]")
 _GAP_BREAK = re.compile(r"[,，。;；×*=+÷\d]|基数")  # a cue does not reach across these
 _RESPECTIVELY = re.compile(
     r"(个人|单位)和(个人|单位)[^,，。]*?分别为?\s*(\d+(?:\.\d+)?)\s*(%|元)"
@@ -164,9 +165,10 @@ def _item(cue: str) -> str:
 
 
 def _reaches(sentence: str, cue: re.Match[str], value: re.Match[str]) -> bool:
-    """Whether ``cue`` qualifies ``value``: close, with no clause break or number between."""
+    """Whether ``cue`` qualifies ``value``: close, with no clause break or number between, or
+    only its rate with the sum in brackets (失业保险1%(157元))."""
     gap = sentence[cue.end() : value.start()]
-    return len(gap) <= 12 and not _GAP_BREAK.search(gap)
+    return len(gap) <= 12 and not _GAP_BREAK.search(gap) or bool(_RATE_THEN_SUM.fullmatch(gap))
 
 
 def find_readings(chunk: Chunk) -> list[Reading]:

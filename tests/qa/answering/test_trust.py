@@ -273,6 +273,11 @@ def test_short_item_names_and_a_payer_before_a_parenthesised_list():
     assert ("养老保险|单位|元", "1552元") in found
     assert ("工伤/生育保险|单位|元", "146元") in found
     assert not any(key.startswith("生育保险") for key, _ in found)
+    rate_first = passage("山东德州社保基数15700扣税多少", "失业保险1%(157元),工伤保险由单位承担。")
+    assert {(r.key, r.value) for r in find_readings(rate_first)} >= {
+        ("失业保险|个人|%", "1%"),
+        ("失业保险|个人|元", "157元"),  # the rate between the cue and the sum in brackets
+    }
 
 
 def test_asked_age_reads_an_age_said_as_a_number_and_了():
