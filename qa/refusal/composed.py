@@ -8,8 +8,7 @@ see the lines the composer would quote:
 * an amount question naming a group none of the quoted lines mentions (低保户 answered with
   普通居民 figures) → ``not_found`` (:func:`unanswered_groups`);
 * an amount question about another payer (单位, 财政) no quoted line states a figure for (a
-  sum in 元 unless it asks for a rate) →
-  ``not_found`` (:func:`unanswered_payers`);
+  sum in 元, unless it asks for a rate) → ``not_found`` (:func:`unanswered_payers`);
 * a materials question for a purpose (住院, 报销, 备案) no quoted line names → ``not_found``
   (:func:`unanswered_purposes`);
 * quoted figures that all measure something else (a contribution rate for a reimbursement
@@ -155,8 +154,8 @@ def _after_words(line: str, words: Sequence[str]) -> list[str]:
 
 def _states_share(words: Sequence[str], lines: Sequence[str], figure: re.Pattern[str]) -> bool:
     """Whether a line states a ``figure`` in the clause after a payer's word, or names the payer
-    and heads a list that does
-    (``• 财政补助标准`` over ``• 大学生:50元``; not ``财政补助…具体金额未在文档中明确列出``)."""
+    and heads a list that does (``• 财政补助标准`` over ``• 大学生:50元``; not
+    ``财政补助…具体金额未在文档中明确列出``)."""
     for i, line in enumerate(lines):
         if not any(word in line for word in words):
             continue
