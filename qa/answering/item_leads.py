@@ -2,9 +2,9 @@
 
 - how-to / where / other: the one bulleted item that alone names an uncommon question term
   (闽政通, 建行 → ``银行渠道 :通过建设银行…``), taken out of the quote it leads;
-- yes/no, when the quote would open with a heading: the verdict first — the first line naming
-  the most telling question terms (身份证要带复印件吗 → ``携带身份证、户口簿原件及复印件…``),
-  then the rest of the unit as the reason;
+- yes/no, when the quote would open with a heading: the verdict first — the line naming more
+  of the telling question terms than any other (身份证要带复印件吗 → ``携带身份证、户口簿原件及
+  复印件…``), then the rest of the unit as the reason;
 - an amount or time lead that is one short list item beside others stating the asked figure:
   all of them, as one sentence under their heading (:func:`alternatives`, :func:`list_lead`).
 """
@@ -84,9 +84,9 @@ _TELLING = 2.0  # IDF weight of a question term that can tell the verdict line (
 def _verdict_item(
     question: Question, body: Sequence[Line], texts: Sequence[str], scorer: Scorer, topic: str
 ) -> Line | None:
-    """The first line naming the most (by IDF weight) of the question's telling terms and asked
-    places, not in ``topic`` — no numbered step, none about only other places — to give a
-    yes/no answer's verdict first (身份证要带复印件吗 → 携带身份证、户口簿原件及复印件…)."""
+    """The line naming more (by IDF weight) of the question's telling terms and asked places,
+    not in ``topic``, than any other — no numbered step, none about only other places — to give
+    a yes/no answer's verdict first (身份证要带复印件吗 → 携带身份证、户口簿原件及复印件…)."""
     synonyms = get_synonyms()
     terms = [*question.key_terms, *question.regions]
     weights = {
