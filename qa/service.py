@@ -137,10 +137,7 @@ class AnswerService:
         cited = {c.chunk_id for c in composition.citations}
         quoted = [h.chunk.regions for h in hits if h.chunk.chunk_id in cited]
         lines = [line for line in composition.body.splitlines() if line not in composition.notes]
-        late = refuse_composed(question, decision, quoted, lines)  # a neighbouring fact
-        if late is None and composition.unstated:  # 几天能审核通过: no quoted line says
-            late = decision.lacking([composition.unstated])
-        if late:
+        if late := refuse_composed(question, decision, quoted, lines, composition.unstated):
             logger.info("refused kind=%s after composing: %s", late.kind, "、".join(late.missing))
             return self._refusal(question, late, hits, timings)
         return Answer(

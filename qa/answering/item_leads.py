@@ -41,17 +41,17 @@ def detail_lead(
     if question.kind not in ("how", "where", "other", "yesno"):  # yes/no: _verdict_item
         return None
     synonyms, topic = get_synonyms(), fold(topic)
+    body = [ln for ln in lines if not ln.heading and not ASKS.search(ln.shown)]
+    texts = [fold(ln.shown) for ln in body]
+    if question.kind == "yesno":  # only before a bare heading (a lead-in may say the verdict)
+        bare = lines[0].heading and not _PROSE.search(lines[0].shown)
+        return _verdict_item(question, body, texts, scorer, topic) if bare else None
     terms = [
         t
         for t in question.key_terms
         if fold(t) not in topic and scorer.weights.get(fold(t), SPECIFIC) >= SPECIFIC
     ]
     variants = {t: tuple(fold(v) for v in synonyms.variants(t)) for t in terms}
-    body = [ln for ln in lines if not ln.heading and not ASKS.search(ln.shown)]
-    texts = [fold(ln.shown) for ln in body]
-    if question.kind == "yesno":  # only before a bare heading (a lead-in may say the verdict)
-        bare = lines[0].heading and not _PROSE.search(lines[0].shown)
-        return _verdict_item(question, body, texts, scorer, topic) if bare else None
     naming = [
         i
         for i, (ln, text) in enumerate(zip(body, texts, strict=True))
@@ -94,7 +94,7 @@ def _verdict_item(
         for t in terms
         if fold(t) not in topic and (w := scorer.weights.get(fold(t), SPECIFIC)) >= _TELLING
     }
-    variants = {t: tuple(fold(v) for v in synonyms.variants(t)) or (t,) for t in weights}
+    variants = {t: tuple(fold(v) for v in synonyms.variants(t)) for t in weights}
     named = [
         0.0 if elsewhere(question, ln.shown) else _named(text, weights, variants)
         for ln, text in zip(body, texts, strict=True)

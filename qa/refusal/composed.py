@@ -13,6 +13,8 @@ see the lines the composer would quote:
   (:func:`unanswered_purposes`);
 * quoted figures that all measure something else (a contribution rate for a reimbursement
   rate) → ``not_found`` (:func:`figures_measure_else`).
+* an amount, rate, head-count or time question no quoted line answers with such a figure →
+  ``not_found``, naming what is missing (the composer's ``unstated``).
 """
 
 from __future__ import annotations
@@ -202,6 +204,7 @@ def refuse_composed(
     decision: RefusalDecision,
     quoted_regions: Sequence[Sequence[str]],
     lines: Sequence[str],
+    unstated: str = "",
 ) -> RefusalDecision | None:
     """The refusal an answer composed for ``question`` turns into, or None to answer it.
 
@@ -210,6 +213,8 @@ def refuse_composed(
         decision: The answering decision made before composing.
         quoted_regions: The regions of each passage the answer cites.
         lines: The answer's lines, trust notes left out.
+        unstated: What the question asks that no quoted line states (时间, 金额 …; the
+            composer's ``Composition.unstated``), else "".
     """
     if places := unanswered_places(question, quoted_regions):  # another place's figure
         return decision.as_region(places)
@@ -222,4 +227,6 @@ def refuse_composed(
     if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
         wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
         return decision.lacking([wanted])
+    if unstated:  # 几天能审核通过: no quoted line says how long
+        return decision.lacking([unstated])
     return None

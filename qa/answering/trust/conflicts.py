@@ -99,10 +99,7 @@ def find_conflicts(
 def _for_groups(readings: Sequence[Reading], asked: Sequence[str]) -> bool:
     """Whether some reading's sentence or title names a group asked (or none is asked)."""
     words = [w for group in asked for w in ASKED_GROUPS.get(group, ())]
-    stated = [
-        r.chunk.title + r.chunk.text[r.start - r.chunk.start : r.end - r.chunk.start]
-        for r in readings
-    ]
+    stated = [r.chunk.title + r.sentence for r in readings]
     return not words or any(w in text for text in stated for w in words)
 
 
@@ -188,19 +185,15 @@ def conflict_note(conflicts: Sequence[Conflict], numbers: Sequence[Sequence[int]
         pairs = sorted(zip(marks, conflict.readings, strict=True), key=lambda pair: pair[0])
         if conflict.conflicting:
             several = len({r.premise for r in conflict.readings}) > 1
-            values = [r.value + (_basis(r) if several else "") for _, r in pairs]
-            parts.append(
-                conflict.label
-                + ",".join(f"有的为{v}[{n}]" for (n, _), v in zip(pairs, values, strict=True))
-            )
+            said = (f"有的为{r.value}{_basis(r) if several else ''}[{n}]" for n, r in pairs)
+            parts.append(conflict.label + ",".join(said))
             continue
         groups = len({r.group for r in conflict.readings if r.group}) > 1
         years = len({r.year for r in conflict.readings if r.year}) > 1
         by |= {w for w, differ in (("人群", groups), ("年份", years)) if differ}
         what = conflict.label.removesuffix("金额")
         for n, r in pairs:  # a year is shown only where the cited sentence states it
-            sentence = r.chunk.text[r.start - r.chunk.start : r.end - r.chunk.start]
-            year = f"{r.year}年" if years and r.year and r.year in sentence else ""
+            year = f"{r.year}年" if years and r.year and r.year in r.sentence else ""
             label = year + (r.group if groups else "")
             labelled.setdefault(label, []).append((n, what + r.value))
     notes = [f"注意:不同资料给出的数字不一致:{';'.join(parts)},以当地医保部门核定为准。"]
@@ -211,11 +204,8 @@ def conflict_note(conflicts: Sequence[Conflict], numbers: Sequence[Sequence[int]
 
 def _basis(reading: Reading) -> str:
     """``(基数15700元时)`` when the reading's sentence states its title's 基数, else ""."""
-    sentence = reading.chunk.text[
-        reading.start - reading.chunk.start : reading.end - reading.chunk.start
-    ]
     for figure in reading.premise:
-        if re.search(rf"基数(?:为)?\s*{re.escape(figure)}(?![\d.])", sentence):
+        if re.search(rf"基数(?:为)?\s*{re.escape(figure)}(?![\d.])", reading.sentence):
             return f"(基数{figure}元时)"
     return ""
 

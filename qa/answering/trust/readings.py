@@ -75,9 +75,16 @@ _ASKS_ACCOUNT = re.compile(
 
 BOUNDS, HOTLINE = "缴费基数上下限", "咨询电话"
 ACCOUNT, WAIT, PENSION = "医保个人账户每月划入金额", "待遇等待期", "退休后每月养老金"
-ASKED_ONLY = frozenset(
-    (ACCOUNT, WAIT, PENSION)
-)  # often quoted in passing: compared only when asked
+#: Often quoted in passing: compared only when the question asks for them.
+ASKED_ONLY = frozenset((ACCOUNT, WAIT, PENSION))
+#: What a question says when it asks for a quantity not keyed by an item and payer.
+_ASKS = {
+    BOUNDS: re.compile("上限|下限|上下限|范围|基数"),
+    HOTLINE: re.compile("热线|电话|客服|号码"),
+    WAIT: _ASKS_WAIT,
+    ACCOUNT: _ASKS_ACCOUNT,
+    PENSION: _ASKS_PENSION,
+}
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,11 @@ class Reading:
     group: str = ""
     year: str = ""
     premise: tuple[str, ...] = ()
+
+    @property
+    def sentence(self) -> str:
+        """The stating sentence (without its list marker)."""
+        return self.chunk.text[self.start - self.chunk.start : self.end - self.chunk.start]
 
 
 def _label(item: str, role: str, unit: str) -> str:
@@ -191,16 +203,8 @@ def find_readings(chunk: Chunk) -> list[Reading]:
 
 def on_topic(key: str, question: str) -> bool:
     """Whether ``question`` asks about the quantity ``key`` names."""
-    if key == BOUNDS:
-        return bool(re.search("上限|下限|上下限|范围|基数", question))
-    if key == HOTLINE:
-        return bool(re.search("热线|电话|客服|号码", question))
-    if key == WAIT:
-        return bool(_ASKS_WAIT.search(question))
-    if key == ACCOUNT:
-        return bool(_ASKS_ACCOUNT.search(question))
-    if key == PENSION:
-        return bool(_ASKS_PENSION.search(question))
+    if asks := _ASKS.get(key):
+        return bool(asks.search(question))
     item, _, unit = key.split("|")
     if item:
         return item[:2] in question
