@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 from qa.answering.disclaimer import with_disclaimer
 from qa.answering.extractive import Composer, ExtractiveComposer
@@ -125,7 +124,7 @@ class AnswerService:
             question, hits, self.refusal_model, s.refusal_coverage_hits, s.refusal_context_hits
         )
         if not decision.refuse and (unknown := self._unknown_terms(question)):
-            decision = replace(decision.as_not_found(), missing=unknown)
+            decision = decision.unnamed(unknown)
         if decision.refuse:
             logger.info("refused kind=%s score=%.3f", decision.kind, decision.score)
             return self._refusal(question, decision, hits, timings)

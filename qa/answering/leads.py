@@ -56,6 +56,11 @@ _ASKS_RATE = re.compile(r"几个点|百分之|比例|费率|几成")
 _RATE = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
 _ASKS_COUNT = re.compile(r"(?:几|多少)(?:个|位|名)?(?:人|家属|家人|亲属)")
 _COUNT = re.compile(r"(?:\d+|[一二两三四五六七八九十]+)\s*(?:个|位|名)?(?:人|家属|家人|亲属)|不限")
+#: Asking an age (孩子几岁以后) or a number of years (最多能往前补几年), and what states one.
+_ASKS_AGE = re.compile(r"几岁|多少岁|多大(?:年纪|岁数|的(?:小孩|孩子|人))")
+_AGE = re.compile(r"[\d一二两三四五六七八九十]+\s*周?岁|成年")
+_ASKS_YEARS = re.compile(r"(?<!好)几年|多少年(?!前)")
+_YEARS = re.compile(r"(?<!\d)\d{1,2}\s*年(?![\d级])|[一二两三四五六七八九十]+\s*年(?!级)|年限")
 ROUTE = re.compile(r"方式|渠道|途径")
 _NUMERALS = "零一两三四五六七八九十"
 #: Headed groups that are not routes (a group of notes, steps or conditions).
@@ -87,13 +92,22 @@ def kind_cue(question: Question) -> re.Pattern[str] | None:
         return _RATE
     if question.kind == "amount" and _ASKS_COUNT.search(question.text):
         return _COUNT
+    if question.kind in _SPAN_KINDS and _ASKS_AGE.search(question.text):
+        return _AGE
+    if question.kind in _SPAN_KINDS and _ASKS_YEARS.search(question.text):
+        return _YEARS
     return KIND_CUES.get(question.kind)
 
 
+#: Kinds whose question can ask an age or a number of years (not how, where or yes/no).
+_SPAN_KINDS = ("amount", "time", "other")
+
+
 def figure_cue(question: Question) -> re.Pattern[str] | None:
-    """:func:`kind_cue` of an amount or time question (what states the asked figure), else
-    None."""
-    return kind_cue(question) if question.kind in ("amount", "time") else None
+    """:func:`kind_cue` of an amount or time question, or of one asking an age or a number of
+    years (what states the asked figure), else None."""
+    cue = kind_cue(question)
+    return cue if question.kind in ("amount", "time") or cue in (_AGE, _YEARS) else None
 
 
 _UNSTATED = {"amount": "金额", "time": "时间"}
@@ -105,7 +119,8 @@ def unstated_figure(question: Question, body: str) -> str | None:
     cue = figure_cue(question)
     if cue is None or cue.search(body) or question.looks_up:
         return None
-    return "比例" if cue is _RATE else "人数" if cue is _COUNT else _UNSTATED[question.kind]
+    named = {_RATE: "比例", _COUNT: "人数", _AGE: "年龄", _YEARS: "年限"}
+    return named.get(cue) or _UNSTATED[question.kind]
 
 
 def _route_name(heading: str) -> str:

@@ -40,7 +40,8 @@ def unanswered_places(
     retrieval-time check (:func:`decide`) accepts a place named anywhere in the top passages;
     this one sees what was actually quoted. A passage about the asked city's province counts
     (its figures apply there), as does one about a city of an asked province. Questions across
-    places (异地就医) and lookups (在哪查: a channel answers them anywhere) are never refused here;
+    places (异地就医) are refused only when the quoted passages are about another route
+    (:func:`_unanswered_route`); lookups (在哪查: a channel answers them anywhere) never;
     a time question only when the quoted passages are about another place (廊坊 asked, 江西's
     到账 day quoted): a date about no place is often a national rule.
 
@@ -48,13 +49,11 @@ def unanswered_places(
         question: The understood question.
         quoted_regions: The regions of each passage the composed answer cites.
     """
-    if (
-        question.kind not in ("amount", "time")
-        or not question.asks_local
-        or question.cross_region
-        or question.looks_up
-        or not question.regions
-    ):
+    if question.kind not in ("amount", "time") or question.looks_up or not question.regions:
+        return ()
+    if question.cross_region:
+        return _unanswered_route(question, quoted_regions)
+    if not question.asks_local:
         return ()
     if question.kind == "time" and not any(quoted_regions):
         return ()  # a date about no place: a national rule (激活 takes effect at once …)
@@ -63,6 +62,21 @@ def unanswered_places(
             if place_covered(place, regions) or province_of(place) in regions:
                 return ()
     return question.regions
+
+
+def _unanswered_route(
+    question: Question, quoted_regions: Sequence[Sequence[str]]
+) -> tuple[str, ...]:
+    """The asked places a cross-place figure question (泰州医保去南京看病能报多少) quotes no
+    passage about, when every quoted passage is about some place: 泰州 → 上海 figures do not
+    answer 泰州 → 南京. Passages about no place (异地就医 rules) answer any route."""
+    if not quoted_regions or not all(quoted_regions):
+        return ()
+    return tuple(
+        place
+        for place in question.regions
+        if not any(place_covered(place, regions) for regions in quoted_regions)
+    )
 
 
 #: A figure's line says it is paid back / paid in (its measure, for :func:`figures_measure_else`).

@@ -81,6 +81,11 @@ class RefusalDecision:
         """A ``not_found`` refusal: related passages were quoted, but none states ``missing``."""
         return replace(self, refuse=True, kind="not_found", missing=tuple(missing), related=True)
 
+    def unnamed(self, terms: Sequence[str]) -> RefusalDecision:
+        """A ``not_found`` refusal for ``terms`` no document names (:func:`unknown_terms`)."""
+        features = {**self.features, "unknown_terms": list(terms)}
+        return replace(self, refuse=True, kind="not_found", missing=tuple(terms), features=features)
+
     def as_region(self, places: Sequence[str]) -> RefusalDecision:
         """This decision turned into a ``region`` refusal for ``places`` (see
         :func:`unanswered_places`)."""
@@ -94,14 +99,19 @@ class RefusalDecision:
 _THING_END = frozenset("金费险卡证线率额")
 
 
+def _long_form_known(term: str, frequency: Callable[[str], int]) -> bool:
+    """Whether the corpus names an insurance ``term`` in its long form (生育险 as 生育保险)."""
+    return term.endswith("险") and bool(frequency(f"{term[:-1]}保险"))
+
+
 def unknown_terms(question: Question, frequency: Callable[[str], int]) -> tuple[str, ...]:
     """The key terms naming a thing the corpus never mentions, else ``()``.
 
     A key term of 3+ characters ending like the name of a fee, fund, insurance, card,
-    certificate, line, rate or limit (``_THING_END``) counts when neither it, nor its stem
-    (滞纳 of 滞纳金), nor any synonym occurs in any document: 医保断交了再补缴要交滞纳金吗 is
-    not answered by the 补缴 passages. A stem the corpus has keeps the term (住院费: the corpus
-    says 住院费用), so colloquial compounds of known words pass.
+    certificate, line, rate or limit (``_THING_END``) counts when neither it, nor (for an
+    insurance) its long form (生育险 → 生育保险), nor any synonym occurs in any document:
+    医保断交了再补缴要交滞纳金吗 is not answered by the 补缴 passages. A stem alone does not keep
+    the term: the corpus says 停保手续, but 要交手续费吗 asks about a fee it never names.
 
     Args:
         question: The understood question.
@@ -111,7 +121,9 @@ def unknown_terms(question: Question, frequency: Callable[[str], int]) -> tuple[
     synonyms = get_synonyms()
     unknown = []
     for term in question.key_terms:
-        if len(term) < 3 or term[-1] not in _THING_END or frequency(term) or frequency(term[:-1]):
+        if len(term) < 3 or term[-1] not in _THING_END or frequency(term):
+            continue
+        if _long_form_known(term, frequency):
             continue
         if not any(frequency(other) for other in synonyms.related(term)):
             unknown.append(term)

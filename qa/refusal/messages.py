@@ -208,8 +208,14 @@ def _not_found(decision: RefusalDecision, question: Question) -> str:
         topic = asked or topic  # “密码” for 密码忘了怎么办 (a refusal states no figures)
     if decision.related and decision.missing:  # the passages found state other figures
         return f"资料里有相关内容,但没有写明您问的{'、'.join(decision.missing)}。" + ASK_LOCAL
-    text = f"资料库中没有找到关于“{topic}”的内容。"
+    if unnamed := decision.features.get("unknown_terms"):  # 手续费: no document names it
+        return f"资料里没有提到“{'、'.join(unnamed)}”。" + ASK_LOCAL
     places = [m for m in decision.missing if m in decision.features.get("missing_regions", ())]
+    found = [p for p in question.regions if p not in places]
+    if decision.kind == "region" and places and found:  # 泰州 → 南京: 泰州 → 上海 quoted
+        found_text, missing_text = "、".join(found), "、".join(places)
+        return f"资料里有{found_text}的相关内容,但没有涉及{missing_text}的医保规定。" + ASK_LOCAL
+    text = f"资料库中没有找到关于“{topic}”的内容。"
     if decision.kind == "region" and places:
         text += f"现有资料没有涉及{'、'.join(places)}的医保规定。"
     unseen = [m for m in decision.missing if m not in topic and m not in places]

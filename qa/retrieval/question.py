@@ -153,7 +153,7 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
 
 
 #: Asking where or how to look something up (咋看医保卡还有多久过期): a channel answers it.
-LOOKS_UP = re.compile(r"查|[看瞧]|在哪|哪里|哪儿|怎么知道")
+LOOKS_UP = re.compile(r"查|[看瞧](?!病)|在哪|哪里|哪儿|怎么知道")  # 看病 is not a lookup
 
 
 #: What an amount question measures: what is paid back, else what is paid in.

@@ -7,7 +7,7 @@ import pytest
 from ingest.chunking import chunk_documents
 from qa.answering.disclaimer import DISCLAIMER
 from qa.answering.item_leads import detail_lead
-from qa.answering.leads import elsewhere
+from qa.answering.leads import elsewhere, unstated_figure
 from qa.answering.unit_answer import UnitComposer
 from qa.answering.units import repeats, sibling_units, unit_of
 from qa.retrieval.question import understand
@@ -604,3 +604,22 @@ def test_a_singled_out_item_alone_under_its_heading_stands_alone(composer):
     result = composer.compose(understand("用建行交居民医保要填什么号"), hits, documents)
     lines = body_without_date_note(result).strip().splitlines()
     assert lines == ["通过建设银行柜台办理,需提供农合卡序列号。[1]"]  # its heading not left over
+
+
+@pytest.mark.parametrize(
+    ("question", "body", "unstated"),
+    [
+        # an age asked: a line without one does not answer, a 周岁 figure does
+        ("孩子几岁以后才能用自己的手机激活医保码", "参保人需本人到场完成人脸识别。", "年龄"),
+        ("孩子几岁以后才能用自己的手机激活医保码", "年满16周岁可自行激活。", None),
+        # a number of years asked: months or a calendar year do not answer, 30年 does
+        ("灵活就业断了好几年,最多能往前补几年", "补缴后需等待2个月才能恢复待遇。", "年限"),
+        ("灵活就业断了好几年,最多能往前补几年", "2025年起可补缴。", "年限"),
+        ("灵活就业断了好几年,最多能往前补几年", "最多可补缴3年。", None),
+        ("职工医保交够多少年退休后不用再交", "通常男性30年,女性25年。", None),
+        # 好几年 is no question; how-to and yes/no questions are not checked
+        ("医保卡办了好几年没用过怎么激活", "携带身份证到窗口办理。", None),
+    ],
+)
+def test_an_asked_age_or_number_of_years_needs_one(question, body, unstated):
+    assert unstated_figure(understand(question), body) == unstated

@@ -118,6 +118,10 @@ def test_as_not_found():
         ("在广东,城乡居民养老金每个月发多少在哪能查到", [()], ()),
         ("我在深圳交的医保去广州看病能报多少", [()], ()),
         ("城乡居民医保一年交多少钱", [()], ()),
+        # across places: passages about another route do not answer (泰州 → 上海 for 南京)
+        ("泰州医保去南京看病能报多少", [("泰州", "上海")], ("南京",)),
+        ("泰州医保去上海看病能报多少", [("泰州", "上海")], ()),
+        ("泰州医保去南京看病能报多少", [("泰州", "上海"), ()], ()),  # a rule for any route
     ],
 )
 def test_an_amount_answered_from_no_passage_about_the_place_is_unanswered(
@@ -249,6 +253,7 @@ def test_an_amount_question_says_what_it_measures(question, measure):
 CORPUS = (
     "补缴后等待期为3个月。住院费用按比例报销。医保电子凭证可在微信激活。",
     "门诊起付线另行规定",
+    "原参保地需先办理停保手续。生育保险由单位缴纳。",
 )
 
 
@@ -265,6 +270,8 @@ def _frequency(term: str) -> int:
         ("门诊起付线是多少", ()),  # the term itself is there
         ("电子医保卡怎么激活", ()),  # a synonym (医保电子凭证) is there
         ("医保码怎么激活", ()),  # no thing-like term
+        ("办参保地变更要交手续费吗", ("手续费",)),  # the stem alone (停保手续) names no fee
+        ("生育险怎么交", ()),  # its long form (生育保险) is there
     ],
 )
 def test_a_thing_the_corpus_never_names_is_unknown(question, unknown):
@@ -286,3 +293,14 @@ def test_a_thing_the_corpus_never_names_is_unknown(question, unknown):
 )
 def test_materials_for_another_purpose_are_no_answer(question, lines, missing):
     assert unanswered_purposes(understand(question), lines) == missing
+
+
+def test_the_refusal_text_names_the_unnamed_term_and_the_place_found():
+    question = understand("办参保地变更要交手续费吗")
+    decision = decide(question, [ACTIVATE], NEVER).unnamed(("手续费",))
+    assert decision.refuse and decision.kind == "not_found"
+    assert refusal_text(decision, question, []).startswith("资料里没有提到“手续费”。")
+    route = understand("泰州医保去南京看病能报多少")
+    region = decide(route, [ACTIVATE], NEVER).as_region(("南京",))
+    text = refusal_text(region, route, [])
+    assert text.startswith("资料里有泰州的相关内容,但没有涉及南京的医保规定。")

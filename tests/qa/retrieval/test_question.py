@@ -122,3 +122,15 @@ def test_a_question_across_two_places_moves_or_is_treated(asked, about, not_abou
 def test_topic_names_what_is_asked_without_doubling_a_character(asked, topic):
     assert topic in understand(asked).topic
     assert "证证" not in understand(asked).topic
+
+
+@pytest.mark.parametrize(
+    ("question", "looks_up"),
+    [
+        ("泰州医保去南京看病能报多少", False),  # 看病 is no lookup
+        ("医保缴费记录在哪看", True),
+        ("微信能查医保缴费明细吗", True),
+    ],
+)
+def test_seeing_a_doctor_is_not_looking_something_up(question, looks_up):
+    assert understand(question).looks_up is looks_up
