@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from qa.answering.extractive import (
     CitationList,
@@ -169,18 +170,21 @@ class UnitComposer:
             focus = [ln for ln in primary.lines if not REFERS_BACK.match(ln.shown)]
             focus = window(offline_group(question, focus), anchor, budget)
         else:  # a fact: the lines of the unit that the retrieved chunk holds, in order
+            place = asked_place_block(question, list(primary.lines))  # 3. 上海市… of a list
             held = [
                 ln
-                for ln in primary.lines
+                for ln in place
                 if ln.end > anchor.start and ln.start < anchor.end and not ASKS.search(ln.shown)
             ]
-            held = asked_place_block(question, held)
+            scope = primary
+            if len(place) < len(primary.lines):  # the asked place's block answers, or nothing
+                held, scope = held or place, replace(primary, lines=tuple(place))
             cue = figure_cue(question)
             lookup = question.looks_up  # 在哪查: the channels answer, not a figure
             if cue is not None and not lookup and not any(cue.search(ln.shown) for ln in held):
                 held = []  # 多久能办好: the unit's 办理时限 block, not the chunk retrieved
             focus = answering_item(question, scorer, held) or focus_of(
-                question, primary, scorer, False
+                question, scope, scorer, False
             )
         quoted = take_lines(focus, budget, set())  # what is quoted unless a line leads
         lead = lead or group_lead(question, quoted)

@@ -11,6 +11,8 @@ see the lines the composer would quote:
   sum in 元, unless it asks for a rate) → ``not_found`` (:func:`unanswered_payers`);
 * a materials question for a purpose (住院, 报销, 备案) no quoted line names → ``not_found``
   (:func:`unanswered_purposes`);
+* a reimbursement question about a place of care (住院, 门诊, 产检) no quoted figure line
+  names → ``not_found`` (:func:`unanswered_settings`);
 * quoted figures that all measure something else (a contribution rate for a reimbursement
   rate) → ``not_found`` (:func:`figures_measure_else`).
 * an amount, rate, head-count or time question no quoted line answers with such a figure →
@@ -107,13 +109,45 @@ def figures_measure_else(question: Question, lines: Sequence[str]) -> bool:
     return back and not any(_PAID_IN.search(line) for line in figures)
 
 
+#: Where care is given (住院, 门诊, 产检): a reimbursement figure asked for one must be about it.
+_SETTINGS = {
+    "住院": re.compile(r"住院"),
+    "门诊": re.compile(r"门诊"),
+    "产检": re.compile(r"产检|孕检|产前检查"),
+}
+
+
+def unanswered_settings(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
+    """The places of care (住院, 门诊, 产检) a reimbursement question asks a figure for that no
+    quoted figure line names.
+
+    合肥小孩住院能报百分之多少 answered with 门诊报销比例提升至65%, or 泰州本地住院能报多少 with
+    the 异地就医 average, quotes another setting's figure. A rate question needs a percentage
+    line naming the setting; an amount question a line with a figure in 元, 万 or %.
+
+    Args:
+        question: The understood question.
+        lines: The answer's quoted lines (trust notes left out).
+    """
+    if question.measure != "reimbursement":
+        return ()
+    figure = _RATE if _ASKS_RATE.search(question.text) else _SUM_OR_RATE
+    stated = [line for line in lines if figure.search(line)]
+    return tuple(
+        name
+        for name, said in _SETTINGS.items()
+        if said.search(question.text) and not any(said.search(line) for line in stated)
+    )
+
+
 def unanswered_groups(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
     """The groups an amount question asks a figure for that no quoted line is about.
 
     合肥低保户交居民医保自己出多少 answered with 普通居民 / 大学生 / 儿童 figures, or 合肥职工医保
     住院报多少 with a 儿童 snippet, quotes figures for other people. A group counts as covered
     when a quoted line holds one of its words (:data:`qa.text.cohorts.ASKED_GROUPS`: a 职工
-    figure may sit in a 社保基数 passage).
+    figure may sit in a 社保基数 passage) that states a figure, or heads a list that does
+    (``低保对象、低保边缘家庭老年人……`` names the group but no figure).
 
     Args:
         question: The understood question.
@@ -121,10 +155,22 @@ def unanswered_groups(question: Question, lines: Sequence[str]) -> tuple[str, ..
     """
     if question.kind != "amount" and not question.measure:
         return ()
-    text = "\n".join(lines)
-    return tuple(
-        group for group in question.groups if not any(word in text for word in ASKED_GROUPS[group])
-    )
+    return tuple(group for group in question.groups if not _states_for(ASKED_GROUPS[group], lines))
+
+
+def _states_for(words: Sequence[str], lines: Sequence[str]) -> bool:
+    """Whether a line naming one of ``words`` states a figure, or heads a list that does."""
+    for i, line in enumerate(lines):
+        if not any(word in line for word in words):
+            continue
+        head = _HEAD_MARK.sub("", line)  # no list mark, no citation ([1] is no figure)
+        if _GROUP_FIGURE.search(head):
+            return True
+        if (len(head) <= 12 or head.endswith((":", "："))) and any(
+            _GROUP_FIGURE.search(_HEAD_MARK.sub("", later)) for later in lines[i + 1 : i + 3]
+        ):
+            return True
+    return False
 
 
 _PAYER_SHARE = {"单位": "缴费部分", "财政": "补助标准"}
@@ -152,9 +198,13 @@ def unanswered_payers(question: Question, lines: Sequence[str]) -> tuple[str, ..
 
 _UNSTATED = re.compile(r"未[^,，。]{0,8}(?:列出|明确|说明)|没有|不详")
 _ASKS_RATE = re.compile(r"几个点|百分之|比例|费率|几成|[0-9几]+%")
+_RATE = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
+_SUM_OR_RATE = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万|[%％])")
 _STATES_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万)")  # 公司交多少钱: rates do not answer it
 
 
+#: What a group's line states to answer for it: a sum or rate, or that it pays nothing.
+_GROUP_FIGURE = re.compile(r"\d|无需缴费|免缴|免费|全额(?:资助|补助)")
 _CLAUSE_END = re.compile(r"[,，。;；:：]")
 _HEAD_MARK = re.compile(r"^[\s•·\-\d.、]*|\[\d+\]$")
 
@@ -238,6 +288,8 @@ def refuse_composed(
         return decision.lacking(payers)
     if purposes := unanswered_purposes(question, lines):  # enrolment papers for 住院报销
         return decision.lacking([f"{'、'.join(purposes)}所需材料"])
+    if settings := unanswered_settings(question, lines):  # 门诊 65% quoted for 住院
+        return decision.lacking([f"{'、'.join(settings)}报销标准"])
     if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
         wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
         return decision.lacking([wanted])

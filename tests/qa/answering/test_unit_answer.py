@@ -623,3 +623,18 @@ def test_a_singled_out_item_alone_under_its_heading_stands_alone(composer):
 )
 def test_an_asked_age_or_number_of_years_needs_one(question, body, unstated):
     assert unstated_figure(understand(question), body) == unstated
+
+
+def test_a_listed_place_is_answered_from_its_own_block_or_not_at_all(composer, corpus):
+    documents, chunks = corpus
+    listing = _chunk(chunks, "缴费标准是什么", "2024年9月1日")  # item 1, about no place
+    tianjin = composer.compose(
+        understand("天津居民医保集中交费从几号开始"), [Hit(listing, 1, 1.0)], documents
+    )
+    assert "2024年10月8日" in tianjin.body and "2024年9月1日" not in tianjin.body
+    assert not tianjin.unstated
+    shanghai = composer.compose(
+        understand("上海城乡居民医保每年从几号开始交,几号截止"), [Hit(listing, 1, 1.0)], documents
+    )
+    assert "2024年9月1日" not in shanghai.body  # item 1's dates are not 上海's
+    assert shanghai.unstated == "时间"  # the service refuses: 上海's block states no date

@@ -12,6 +12,7 @@ from qa.refusal.composed import (
     unanswered_payers,
     unanswered_places,
     unanswered_purposes,
+    unanswered_settings,
 )
 from qa.refusal.decision import RefusalDecision, decide, unknown_terms
 from qa.refusal.messages import refusal_text
@@ -174,6 +175,13 @@ def test_figures_of_another_measure_are_no_answer(question, lines, refused):
         # a negated group names none; a question not about a figure is not checked
         ("在上海,35岁没上班,交城乡居民医保一年多少钱", ["不满60周岁人员:995元/年[1]"], ()),
         ("低保户怎么参加居民医保", ["到社区办理。[1]"], ()),
+        # named without a figure (a cut-off line; its citation is no figure), or heading one
+        (
+            "合肥低保户交居民医保,个人要出多少钱",
+            ["特困人员无需缴费;", "低保对象、低保边缘家庭老年人……[1]"],
+            ("低保户",),
+        ),
+        ("合肥低保户交居民医保,个人要出多少钱", ["• 低保对象:", "• 个人缴费200元/年[1]"], ()),
     ],
 )
 def test_figures_for_another_group_are_no_answer(question, lines, missing):
@@ -304,3 +312,24 @@ def test_the_refusal_text_names_the_unnamed_term_and_the_place_found():
     region = decide(route, [ACTIVATE], NEVER).as_region(("南京",))
     text = refusal_text(region, route, [])
     assert text.startswith("资料里有泰州的相关内容,但没有涉及南京的医保规定。")
+
+
+@pytest.mark.parametrize(
+    ("question", "lines", "missing"),
+    [
+        # another setting's rate, or a rate naming no setting, for a 住院 / 产检 question
+        (
+            "合肥小孩住院,医保能报百分之多少",
+            ["门诊报销比例提升至65%", "住院报销封顶线达50万元[1]"],  # a cap is no rate
+            ("住院",),
+        ),
+        ("泰州本地住院,居民医保能报多少", ["到上海就医的报销比例平均约为50%[1]"], ("住院",)),
+        ("产检走门诊统筹的话能报销百分之多少", ["门诊报销比例提升至65%[1]"], ("产检",)),
+        # a figure line naming the setting answers; contributions are not checked
+        ("合肥小孩住院的话,医保一年最多能报多少", ["住院报销封顶线达50万元[1]"], ()),
+        ("合肥小孩看门诊能报百分之多少", ["门诊报销比例提升至65%[1]"], ()),
+        ("住院期间医保一个月交多少", ["个人每月缴纳300元[1]"], ()),
+    ],
+)
+def test_a_figure_for_another_place_of_care_is_no_answer(question, lines, missing):
+    assert unanswered_settings(understand(question), lines) == missing
