@@ -112,13 +112,40 @@ def spell_out(text: str) -> str:
     return _BARE_MAKE_UP.sub("补缴", text) if _PAYING.search(text) else text
 
 
+_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_D = "[一二两三四五六七八九]"
+_NOT_AFTER = "(?<![一二两三四五六七八九十百千万])"
+#: A sum in Chinese numerals with 万 or 千: 一万五千七, 一万五, 九千五, 九千五百; not a range
+#: (一万五六, 三千五六), left as said.
+_SPOKEN_SUM = re.compile(
+    rf"{_NOT_AFTER}(?:({_D})万(?:({_D})千?(?:({_D})百?)?)?|({_D})千(?:({_D})百?)?)(?!{_D})"
+)
+
+
+def _sum_value(m: re.Match[str]) -> str:
+    ten_thousands, thousands, hundreds, lone_thousands, lone_hundreds = m.groups()
+    if ten_thousands and hundreds and "千" not in m.group():
+        return m.group()  # 一万五七: no such way to say a sum
+    if ten_thousands:
+        digits, scale = (ten_thousands, thousands, hundreds), 10000
+    else:
+        digits, scale = (lone_thousands, lone_hundreds), 1000
+    return str(sum(_DIGIT.get(d or "", 0) * scale // 10**i for i, d in enumerate(digits)))
+
+
+def spell_numbers(text: str) -> str:
+    """Sums said in words written in digits, as the pages write them: ``基数一万五千七`` →
+    ``基数15700``, ``工资九千五`` → ``工资9500``."""
+    return _SPOKEN_SUM.sub(_sum_value, text)
+
+
 def clean_question(text: str) -> str:
     """The question as the embedder sees it: NFKC, simplified, typos fixed, shorthand spelled
     out, leading politeness fillers dropped, punctuation and particles kept (the model reads
     natural questions best).
     """
     text = unicodedata.normalize("NFKC", text or "")
-    text = spell_out(get_synonyms().fix_typos(to_simplified(text))).strip()
+    text = spell_numbers(spell_out(get_synonyms().fix_typos(to_simplified(text)))).strip()
     changed = True
     while changed and text:
         before = text

@@ -8,6 +8,7 @@ from qa.text.normalize import (
     compact,
     fold,
     normalize_question,
+    spell_numbers,
     spell_out,
 )
 
@@ -62,3 +63,24 @@ def test_fold_compact_and_bigrams():
 def test_a_bare_make_up_in_a_question_about_paying_is_spelled_out(asked, spelled):
     assert spell_out(asked) == spelled
     assert clean_question(asked) == spelled
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("德州基数一万五千七养老扣多少", "德州基数15700养老扣多少"),
+        ("工资九千五按基数交", "工资9500按基数交"),
+        ("一万五千五", "15500"),
+        ("两千", "2000"),
+        ("九千五百", "9500"),
+        ("基数一万五", "基数15000"),
+        # ranges, idioms and small numbers stay as said
+        ("基数一万五六左右", "基数一万五六左右"),
+        ("千万别断交", "千万别断交"),
+        ("万一断交了", "万一断交了"),
+        ("我爸七十多了", "我爸七十多了"),
+    ],
+)
+def test_sums_said_in_words_are_written_in_digits(said, written):
+    assert spell_numbers(said) == written
+    assert written in clean_question(said)
