@@ -126,10 +126,10 @@ def _sum_value(m: re.Match[str]) -> str:
     ten_thousands, thousands, hundreds, lone_thousands, lone_hundreds = m.groups()
     if ten_thousands and hundreds and "千" not in m.group():
         return m.group()  # 一万五七: no such way to say a sum
+    digits: tuple[str | None, ...] = (lone_thousands, lone_hundreds)
+    scale = 1000
     if ten_thousands:
         digits, scale = (ten_thousands, thousands, hundreds), 10000
-    else:
-        digits, scale = (lone_thousands, lone_hundreds), 1000
     return str(sum(_DIGIT.get(d or "", 0) * scale // 10**i for i, d in enumerate(digits)))
 
 
