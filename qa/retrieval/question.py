@@ -204,9 +204,9 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
         The :class:`qa.types.Question`; for an empty text every derived field is empty.
     """
     resolved = resolve(asked, history, max_turns)
-    cleaned = clean_question(resolved.text)
-    text = normalize_question(cleaned)
     tokenizer = get_tokenizer()
+    cleaned = tokenizer.respell(clean_question(resolved.text))  # 被案 → 备案
+    text = normalize_question(cleaned)
     terms = tuple(tokenizer.tokenize(text))
     extra = synonym_terms(get_synonyms().related(text))
     regions = find_regions(text)

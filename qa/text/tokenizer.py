@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import tomllib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 USER_DICT = DATA_DIR / "userdict.txt"
+INTENT_TERMS = DATA_DIR / "intent_terms.toml"
 STOPWORDS = DATA_DIR / "stopwords.txt"
 #: Bump when tokenisation rules change, so indexes built with old tokens count as stale.
 TOKENIZER_VERSION = "1"
@@ -114,9 +116,93 @@ class ChineseTokenizer:
             tokens.append(token)
         return tokens
 
+    def respell(self, text: str) -> str:
+        """Pinyin-input slips written as the domain word they sound like.
+
+        A stretch jieba does not know as a word (没机活, 被案, 社保基树: its HMM glues the slip
+        to a neighbour) is searched for a part that reads, tones aside, like exactly one
+        domain term (:func:`domain_terms`): 激活, 备案, 社保基数. The part lies inside the
+        unknown token, or joins it to the word before or after it; it is neither a known
+        word nor a term already, and holds no particle or question word (医保吗 → 医保码 is
+        the synonym table's, only when more text follows). Nothing else changes.
+        """
+        cutter = self._cutter()
+        tokens = list(cutter.tokenize(text))
+        fixes: list[tuple[int, int, str]] = []
+        for k, (word, start, end) in enumerate(tokens):
+            if not all(map(_is_cjk, word)) or _known_word(cutter, word):
+                continue
+            starts = [*range(start, end), *(tokens[k - 1][1:2] if k else ())]
+            ends = {
+                *range(start + 1, end + 1),
+                *(tokens[k + 1][2:3] if k + 1 < len(tokens) else ()),
+            }
+            fix = _sounds_like(text, sorted(starts), ends, cutter)
+            if fix and not any(fix[0] < b and a < fix[1] for a, b, _ in fixes):
+                fixes.append(fix)
+        for a, b, term in sorted(fixes, reverse=True):
+            logger.debug("respelled %s as %s", text[a:b], term)
+            text = text[:a] + term + text[b:]
+        return text
+
     def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
         """Tokenise each text; see ``tokenize``."""
         return [self.tokenize(text) for text in texts]
+
+
+#: Particles and question words: a stretch holding one is no slip (交哪 is not 缴纳).
+_NOT_IN_SLIP = frozenset("吗呢吧啊了的得地么嘛呀哦着过不哪什怎谁")
+
+
+def _known_word(cutter: jieba.Tokenizer, word: str) -> bool:
+    return cutter.FREQ.get(word, 0) > 0 or word in domain_terms()
+
+
+def _sounds_like(
+    text: str, starts: Sequence[int], ends: set[int], cutter: jieba.Tokenizer
+) -> tuple[int, int, str] | None:
+    """The longest ``text[a:b]`` (``a`` in ``starts``, ``b`` in ``ends``) reading like exactly
+    one domain term, as ``(a, b, term)``; else None."""
+    sounds = _sound_index()
+    for size in range(_LONGEST_SLIP, 1, -1):
+        for a in starts:
+            b = a + size
+            part = text[a:b]
+            if b not in ends or not all(map(_is_cjk, part)) or _NOT_IN_SLIP & set(part):
+                continue
+            if _known_word(cutter, part):
+                continue
+            terms = sounds.get(_reading(part), ())
+            if len(terms) == 1:
+                return a, b, terms[0]
+    return None
+
+
+_LONGEST_SLIP = 5
+
+
+def _reading(word: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin  # toneless, one reading per character
+
+    return tuple(lazy_pinyin(word))
+
+
+@cache
+def domain_terms() -> frozenset[str]:
+    """The words a slip may be respelled as: the user dictionary, the synonym table and the
+    insurance vocabulary of ``intent_terms.toml`` (2–5 Chinese characters each)."""
+    words = {line.split()[0] for line in _read_lines(USER_DICT)} | get_synonyms().words()
+    vocabulary = tomllib.loads(INTENT_TERMS.read_text(encoding="utf-8"))["insurance"]
+    words |= {*vocabulary["terms"], *vocabulary["concepts"]}
+    return frozenset(w for w in words if 2 <= len(w) <= _LONGEST_SLIP and all(map(_is_cjk, w)))
+
+
+@cache
+def _sound_index() -> dict[tuple[str, ...], tuple[str, ...]]:
+    index: dict[tuple[str, ...], list[str]] = {}
+    for term in sorted(domain_terms()):
+        index.setdefault(_reading(term), []).append(term)
+    return {reading: tuple(terms) for reading, terms in index.items()}
 
 
 def outermost(words: Iterable[str]) -> tuple[str, ...]:

@@ -115,3 +115,21 @@ def test_terms_inside_a_long_token_are_looked_up_in_linear_work() -> None:
     tokens = tok.tokenize("城乡居民医保 " + "x" * 3_000)  # one 3000-character ASCII token
     assert "居民医保" in tokens and "x" * 3_000 in tokens
     assert terms.lookups < 100 * 3_000  # every sub-string of the token: 4.5 million
+
+
+@pytest.mark.parametrize(
+    ("asked", "respelled"),
+    [
+        # a slip jieba cannot segment, read like one domain term
+        ("医保卡领回来一直放着没机活,会不会过期作废", "医保卡领回来一直放着没激活,会不会过期作废"),
+        ("异地就医被案怎么弄", "异地就医备案怎么弄"),
+        ("社保基树多少", "社保基数多少"),
+        # known words, particles and question words stay (共计 ≠ 共济, 交哪 ≠ 缴纳, 医保吗)
+        ("共计多少钱", "共计多少钱"),
+        ("交哪几种险", "交哪几种险"),
+        ("能用医保吗", "能用医保吗"),
+        ("第一次交居民医保先得在哪登记", "第一次交居民医保先得在哪登记"),
+    ],
+)
+def test_pinyin_slips_are_respelled_as_the_term_they_sound_like(asked, respelled):
+    assert get_tokenizer().respell(asked) == respelled
