@@ -6,7 +6,10 @@
   of the telling question terms than any other (身份证要带复印件吗 → ``携带身份证、户口簿原件及
   复印件…``), then the rest of the unit as the reason;
 - an amount or time lead that is one short list item beside others stating the asked figure:
-  all of them, as one sentence under their heading (:func:`alternatives`, :func:`list_lead`).
+  all of them, as one sentence under their heading (:func:`alternatives`, :func:`list_lead`);
+- what a lead brings with it: its group (:func:`lead_group`: ``电话查询:`` / ``咨询方式``), the
+  rest of its list (:func:`rest_of_list`), or a line naming the asked place beside it
+  (:func:`place_beside`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from collections.abc import Sequence
 
 from qa.answering.leads import ASKS, SPECIFIC, elsewhere, figure_cue
 from qa.answering.points import SYNONYM_SHARE, Scorer
-from qa.answering.units import BULLET, NUMBERED, Line
+from qa.answering.unit_focus import block_of
+from qa.answering.units import BULLET, NUMBERED, Line, Unit
 from qa.text.cohorts import asked_age
 from qa.text.normalize import fold
 from qa.text.regions import find_regions
@@ -149,3 +153,42 @@ def list_lead(group: Sequence[Line]) -> str:
 
 
 _COLON = re.compile(r"\s*[:：]\s*")
+
+
+#: A heading over contact channels (咨询方式: the hotlines a where-lead is one of).
+_CONTACT = re.compile(r"咨询|联系|电话|热线|客服")
+
+
+def lead_group(question: Question, lines: Sequence[Line], lead: Line) -> list[Line] | None:
+    """The group a lead line sits in below the unit's first line — its nearest heading above,
+    naming a question word (电话查询: for 电话) or contacts (咨询方式), up to the next heading
+    as high — or None."""
+    k, heads = lines.index(lead), [i for i, ln in enumerate(lines) if ln.heading]
+    j = max((i for i in heads if 0 < i < k and lines[i].depth <= lead.depth), default=0)
+    words = [v for t in question.key_terms for v in get_synonyms().variants(t)]
+    named = any(w in lines[j].shown for w in words) or _CONTACT.search(lines[j].shown)
+    if not j or not named:
+        return None
+    end = min((i for i in heads if i > j and lines[i].depth <= lines[j].depth), default=len(lines))
+    group = list(lines[j:end])
+    return group if any(not ln.heading and ln is not lead for ln in group) else None
+
+
+def place_beside(question: Question, lead: Line, lines: Sequence[Line]) -> bool:
+    """Whether the lead names no asked place while one of ``lines`` does (阜新 asked, the lead
+    a national channel, 阜新医保公众号 further down)."""
+    asked = set(question.regions)
+    if not asked or asked & set(find_regions(lead.shown)):
+        return False
+    return any(asked & set(find_regions(ln.shown)) for ln in lines)
+
+
+def rest_of_list(unit: Unit, lead: Line) -> list[Line]:
+    """The other lines under the heading ``lead`` stands under in ``unit`` (the rest of a
+    ``准备材料:`` list), or ``[]`` when it stands under none or alone."""
+    at = unit.lines.index(lead)
+    head = next((i for i in range(at - 1, -1, -1) if unit.lines[i].heading), None)
+    if head is None:
+        return []
+    block = block_of(unit.lines, head, lambda ln: False)
+    return [ln for ln in block if not ln.heading and ln is not lead]

@@ -61,6 +61,11 @@ _ASKS_AGE = re.compile(r"几岁|多少岁|多大(?:年纪|岁数|的(?:小孩|�
 _AGE = re.compile(r"[\d一二两三四五六七八九十]+\s*周?岁|成年")
 _ASKS_YEARS = re.compile(r"(?<!好)几年|多少年(?!前)")
 _YEARS = re.compile(r"(?<!\d)\d{1,2}\s*年(?![\d级])|[一二两三四五六七八九十]+\s*年(?!级)|年限")
+#: Asking a phone number (打哪个电话), and a line giving one.
+_ASKS_PHONE = re.compile(
+    r"(?:哪个|什么|啥|多少)(?:电话|热线)|(?:电话|热线)(?:号码?)?(?:是)?多少|电话号码|打哪个"
+)
+_PHONE = re.compile(r"\d{3,4}-\d{7,8}|(?<!\d)12\d{3}(?!\d)|\d{7,}")
 ROUTE = re.compile(r"方式|渠道|途径")
 _NUMERALS = "零一两三四五六七八九十"
 #: Headed groups that are not routes (a group of notes, steps or conditions).
@@ -104,8 +109,10 @@ _SPAN_KINDS = ("amount", "time", "other")
 
 
 def figure_cue(question: Question) -> re.Pattern[str] | None:
-    """:func:`kind_cue` of an amount or time question, or of one asking an age or a number of
-    years (what states the asked figure), else None."""
+    """:func:`kind_cue` of an amount or time question, or of one asking an age, a number of
+    years or a phone number (what states the asked figure), else None."""
+    if question.kind == "where" and _ASKS_PHONE.search(question.text):
+        return _PHONE  # which line leads, and which block of the unit is quoted
     cue = kind_cue(question)
     return cue if question.kind in ("amount", "time") or cue in (_AGE, _YEARS) else None
 
@@ -117,8 +124,8 @@ def unstated_figure(question: Question, body: str) -> str | None:
     """What an amount, rate or time question asks that ``body`` states none of (金额, 比例,
     人数, 时间: 灵活就业一个月交多少 answered with who pays, not how much), else None."""
     cue = figure_cue(question)
-    if cue is None or cue.search(body) or question.looks_up:
-        return None
+    if cue is None or cue is _PHONE or cue.search(body) or question.looks_up:
+        return None  # a hotline asked and none quoted: the channels quoted may still answer
     named = {_RATE: "比例", _COUNT: "人数", _AGE: "年龄", _YEARS: "年限"}
     return named.get(cue) or _UNSTATED[question.kind]
 
@@ -205,6 +212,8 @@ def line_score(
     cue = kind_cue(question)
     hits = len(cue.findall(text)) if cue else 0
     coverage = round(scorer.coverage(text, places), 2)
+    if (phone := figure_cue(question)) is _PHONE:  # 打哪个电话: a line with a number first
+        return float(bool(phone.search(text))), coverage, float(hits > 0)
     if question.kind in ("materials", "amount", "time"):
         return float(hits > 0), coverage, float(hits)
     return coverage, float(hits > 0)

@@ -32,11 +32,19 @@ from qa.answering.extractive import (
     trust_notes,
     usable_chunks,
 )
-from qa.answering.item_leads import alternatives, detail_lead, list_lead
+from qa.answering.item_leads import (
+    alternatives,
+    detail_lead,
+    lead_group,
+    list_lead,
+    place_beside,
+    rest_of_list,
+)
 from qa.answering.leads import (
     ASKS,
     ROUTE,
     STEP,
+    elsewhere,
     figure_cue,
     group_lead,
     lead_text,
@@ -69,7 +77,6 @@ from qa.answering.unit_focus import (
 from qa.answering.units import (
     LIST_MARK,
     REFERS_BACK,
-    Line,
     Unit,
     render_lines,
     take_lines,
@@ -77,8 +84,6 @@ from qa.answering.units import (
 )
 from qa.settings import Settings
 from qa.text.figures import extract_figures, stated_days, unsupported_figures
-from qa.text.regions import find_regions
-from qa.text.synonyms import get_synonyms
 from qa.types import Chunk, Document, Hit, Question
 
 logger = logging.getLogger(__name__)
@@ -98,39 +103,6 @@ def _adds(question: Question, scorer: Scorer, shown: str) -> Callable[[str], boo
     return lambda text: (
         new_word(text) or (figures and any(f not in stated for f in extract_figures(text)))
     )
-
-
-def _group_of(question: Question, lines: Sequence[Line], lead: Line) -> list[Line] | None:
-    """The group a lead line sits in below the unit's first line — its nearest heading above,
-    naming a question word (电话查询: for 电话), up to the next heading as high — or None."""
-    k, heads = lines.index(lead), [i for i, ln in enumerate(lines) if ln.heading]
-    j = max((i for i in heads if 0 < i < k and lines[i].depth <= lead.depth), default=0)
-    words = [v for t in question.key_terms for v in get_synonyms().variants(t)]
-    if not j or not any(w in lines[j].shown for w in words):
-        return None
-    end = min((i for i in heads if i > j and lines[i].depth <= lines[j].depth), default=len(lines))
-    group = list(lines[j:end])
-    return group if any(not ln.heading and ln is not lead for ln in group) else None
-
-
-def _place_beside(question: Question, lead: Line, lines: Sequence[Line]) -> bool:
-    """Whether the lead names no asked place while one of ``lines`` does (阜新 asked, the lead
-    a national channel, 阜新医保公众号 further down)."""
-    asked = set(question.regions)
-    if not asked or asked & set(find_regions(lead.shown)):
-        return False
-    return any(asked & set(find_regions(ln.shown)) for ln in lines)
-
-
-def _rest_of_list(unit: Unit, lead: Line) -> list[Line]:
-    """The other lines under the heading ``lead`` stands under in ``unit`` (the rest of a
-    ``准备材料:`` list), or ``[]`` when it stands under none or alone."""
-    at = unit.lines.index(lead)
-    head = next((i for i in range(at - 1, -1, -1) if unit.lines[i].heading), None)
-    if head is None:
-        return []
-    block = block_of(unit.lines, head, lambda ln: False)
-    return [ln for ln in block if not ln.heading and ln is not lead]
 
 
 class UnitComposer:
@@ -182,7 +154,8 @@ class UnitComposer:
             cue = figure_cue(question)
             lookup = question.looks_up  # 在哪查: the channels answer, not a figure
             if cue is not None and not lookup and not any(cue.search(ln.shown) for ln in held):
-                held = []  # 多久能办好: the unit's 办理时限 block, not the chunk retrieved
+                if any(cue.search(ln.shown) for ln in scope.lines):
+                    held = []  # 多久能办好: the unit's 办理时限 block, not the chunk retrieved
             focus = answering_item(question, scorer, held) or focus_of(
                 question, scope, scorer, False
             )
@@ -206,13 +179,16 @@ class UnitComposer:
             if (
                 detailed
                 and question.kind != "yesno"
-                and not _place_beside(question, lead_line, body)
+                and not place_beside(question, lead_line, body)
             ):
                 body = []  # 建行 → 银行渠道 answers; the other channels (补缴 …) add nothing asked
-            if question.kind == "materials" and (rest := _rest_of_list(primary, lead_line)):
+            if question.kind == "materials" and (rest := rest_of_list(primary, lead_line)):
                 body = rest  # the other materials, though the chunk found ends at the lead
-            elif question.kind == "where" and (part := _group_of(question, focus, lead_line)):
+            elif question.kind == "where" and (part := lead_group(question, focus, lead_line)):
                 body = [ln for ln in part if ln is not lead_line]  # 电话查询: not the group above
+            if question.kind == "where" and question.regions:  # not 扬州's hotline for 陕西
+                body = [ln for ln in body if not elsewhere(question, ln.shown)]
+                body = body if any(not ln.heading for ln in body) else []
             quoted = take_lines(body, budget, {lead_line.key})
         if not quoted and lead_line is None:
             return Composition("")

@@ -108,9 +108,14 @@ def focus_of(question: Question, unit: Unit, scorer: Scorer, whole: bool) -> lis
         if ln.heading:
             named = heading is not None and bool(heading.search(ln.shown))
         under[i] = named and not ln.heading
-    best = max(
+    best = max(  # never a line that asks (a snippet's own title) when another tells
         range(len(lines)),
-        key=lambda i: (under[i], *line_score(question, scorer, lines[i].shown), -i),
+        key=lambda i: (
+            not ASKS.search(lines[i].shown),
+            under[i],
+            *line_score(question, scorer, lines[i].shown),
+            -i,
+        ),
     )
     if under[best]:  # the block under that heading, heading included
         start = max(i for i in range(best + 1) if lines[i].heading)

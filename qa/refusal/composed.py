@@ -129,8 +129,8 @@ def unanswered_settings(question: Question, lines: Sequence[str]) -> tuple[str, 
         question: The understood question.
         lines: The answer's quoted lines (trust notes left out).
     """
-    if question.measure != "reimbursement":
-        return ()
+    if question.measure != "reimbursement" or question.cross_region:
+        return ()  # 泰州 → 上海: a figure across places is for any care there
     figure = _RATE if _ASKS_RATE.search(question.text) else _SUM_OR_RATE
     stated = [line for line in lines if figure.search(line)]
     return tuple(

@@ -22,6 +22,7 @@ from typing import Any
 
 from qa.refusal.decision import RefusalDecision
 from qa.refusal.intent import classify_intent
+from qa.retrieval.question import PERIOD
 from qa.settings import default
 from qa.text.normalize import char_bigrams, fold
 from qa.types import Question
@@ -219,6 +220,7 @@ def _not_found(decision: RefusalDecision, question: Question) -> str:
     if decision.kind == "region" and places:
         text += f"现有资料没有涉及{'、'.join(places)}的医保规定。"
     unseen = [m for m in decision.missing if m not in topic and m not in places]
+    unseen = [m for m in unseen if not PERIOD.fullmatch(m)]  # not (未找到:一年)
     if unseen:
         text += f"(未找到:{'、'.join(unseen[:4])})"
     return text + ASK_LOCAL

@@ -106,16 +106,23 @@ def topic_phrase(text: str, regions: Sequence[str], keys: Sequence[str]) -> str:
     shown = []
     parts = [*regions[:1], *keys]
     for part in parts:
-        if any(ch.isdigit() for ch in part):  # a year or sum is not a topic (东莞农村2025年交)
-            continue
+        if any(ch.isdigit() for ch in part) or PERIOD.fullmatch(part):
+            continue  # a year, sum or period is not a topic (东莞农村2025年交, 北京医保一年交多少)
         at = text.find(part)
         end = at + len(part)
         starts_next = any(text.startswith(other, end) for other in parts)  # 参保|证明, not 参保证
         if at >= 0 and end < len(text) and text[end] in _SUFFIXES and not starts_next:
             part += text[end]
         shown.append(part)
+    if shown == list(regions[:1]) and (scheme := _SCHEME.search(text)):
+        shown.append(scheme.group())  # 北京医保, not 北京 alone
     phrase = "".join(shown)
     return phrase if len(phrase) <= _TOPIC_CHARS else "、".join(shown[:4])
+
+
+#: A period named in a question (一年, 每个月, 今年): no topic, and nothing to say is missing.
+PERIOD = re.compile(r"[一每今明去本前][个]?[年月天日]|每个月|一个月|[一二两三半]?[年月]度?")
+_SCHEME = re.compile(r"(?:城乡)?居民医保|职工医保|医保|社保")
 
 
 #: Cues of each question kind, tried in order (the first that matches wins).

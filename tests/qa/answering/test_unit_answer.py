@@ -638,3 +638,14 @@ def test_a_listed_place_is_answered_from_its_own_block_or_not_at_all(composer, c
     )
     assert "2024年9月1日" not in shanghai.body  # item 1's dates are not 上海's
     assert shanghai.unstated == "时间"  # the service refuses: 上海's block states no date
+
+
+def test_a_hotline_asked_leads_with_the_number_and_no_other_places(composer, corpus):
+    documents, chunks = corpus
+    missed = _chunk(chunks, "错过了城乡居民医疗保险的缴费期限", "等待期")
+    result = composer.compose(
+        understand("陕西补缴居民医保打哪个电话问"), [Hit(missed, 1, 1.0)], documents
+    )
+    assert "0913-6731811" in result.body.splitlines()[0]  # the number leads
+    assert "12393" not in result.body  # 扬州's hotline answers no 陕西 question
+    assert not result.unstated

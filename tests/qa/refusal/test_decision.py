@@ -329,7 +329,16 @@ def test_the_refusal_text_names_the_unnamed_term_and_the_place_found():
         ("合肥小孩住院的话,医保一年最多能报多少", ["住院报销封顶线达50万元[1]"], ()),
         ("合肥小孩看门诊能报百分之多少", ["门诊报销比例提升至65%[1]"], ()),
         ("住院期间医保一个月交多少", ["个人每月缴纳300元[1]"], ()),
+        # across places a figure is for any care there (泰州 → 上海 就医 50%)
+        ("老家泰州的,在上海住院能报多少", ["泰州医保到上海就医的报销比例平均约为50%[1]"], ()),
     ],
 )
 def test_a_figure_for_another_place_of_care_is_no_answer(question, lines, missing):
     assert unanswered_settings(understand(question), lines) == missing
+
+
+def test_a_period_is_never_named_as_missing():
+    question = understand("北京医保一年交多少")
+    decision = RefusalDecision(False, "answer", 0.2, ("一年",), {}).as_region(("北京",))
+    text = refusal_text(decision, question, [])
+    assert "北京医保" in text and "一年" not in text

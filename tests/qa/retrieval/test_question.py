@@ -134,3 +134,16 @@ def test_topic_names_what_is_asked_without_doubling_a_character(asked, topic):
 )
 def test_seeing_a_doctor_is_not_looking_something_up(question, looks_up):
     assert understand(question).looks_up is looks_up
+
+
+@pytest.mark.parametrize(
+    ("asked", "topic"),
+    [
+        ("北京医保一年交多少", "北京医保"),  # a period is no topic; the scheme names it
+        ("上海医保每个月扣多少", "上海医保"),
+        ("汕头城乡居民医保一年交多少钱", "汕头城乡居民医保"),
+        ("北京门诊报销起付线是多少", "北京门诊起付线"),
+    ],
+)
+def test_a_period_is_not_the_topic(asked, topic):
+    assert understand(asked).topic == topic
