@@ -19,6 +19,7 @@ _GROUPS = {  # a group word → the name of the group
     **dict.fromkeys("普通居民 成年居民 一般居民 成年人 成人 成年".split(), "普通居民"),
     **dict.fromkeys("老年人 老年 老人".split(), "老年人"),
     **{w: w for w in "大学生 中小学生 学生 新生儿 特困人员 低保对象 残疾人 退休人员".split()},
+    **dict.fromkeys("灵活就业人员 灵活就业".split(), "灵活就业人员"),
     **{w[:2]: w for w in "特困人员 低保对象 残疾人 退休人员".split()},
 }
 #: Groups a question may ask a figure for, by name, with the words by which a passage is

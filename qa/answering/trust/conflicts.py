@@ -69,12 +69,16 @@ def find_conflicts(
             (``ASKED_ONLY``: a waiting period or account credit quoted in passing).
         regions: Places the question names; values for another place are left out.
         asked_groups: Groups the question asks about (``ASKED_GROUPS`` keys); values none of
-            whose sentences or titles name one of them are left out.
+            whose sentences or titles name one of them are left out. A question about 居民医保
+            that asks about no group leaves out values for 灵活就业人员 and 退休人员.
     """
     groups: dict[tuple[str, str], list[Reading]] = {}
+    resident = bool(_RESIDENT.search(question)) and not asked_groups
     for chunk in {c.chunk_id: c for c in chunks}.values():
         place = place_of(chunk.regions) or ""
         for reading in find_readings(chunk):
+            if resident and reading.group in _EMPLOYED:
+                continue  # 灵活就业人员's 2个月 is not a 居民医保 figure
             scope = "" if reading.key in (BOUNDS, HOTLINE) else place
             groups.setdefault((reading.key, scope), []).append(reading)
     stated = set(extract_figures(answer))
@@ -94,6 +98,11 @@ def find_conflicts(
     if conflicts:
         logger.debug("differing figures: %s", [c.label for *_, c in conflicts])
     return [c for *_, c in conflicts[:_MAX_CONFLICTS]]
+
+
+#: A question about 居民医保, and the groups insured as employees instead.
+_RESIDENT = re.compile(r"居民医保|城乡居民")
+_EMPLOYED = frozenset(("灵活就业人员", "退休人员"))
 
 
 def _for_groups(readings: Sequence[Reading], asked: Sequence[str]) -> bool:

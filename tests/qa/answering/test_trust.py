@@ -259,6 +259,10 @@ def test_waiting_periods_conflict_when_asked(corpus_chunks):
     (conflict,) = find_conflicts([gap, article], "补缴以后要等多久才能报销")
     assert values(conflict) == {"2个月", "3个月"}
     assert find_conflicts([gap, article], "补缴时间是什么时候截止") == []
+    # 2个月 is for 灵活就业人员: no conflict for a 居民医保 question, one for who pays alone
+    assert find_conflicts([gap, article], "错过了居民医保的缴费期,补缴以后多久能报销") == []
+    (alone,) = find_conflicts([gap, article], "我是自己交医保的,断了一阵子补上了,要等多久才能报销")
+    assert values(alone) == {"2个月", "3个月"}
 
 
 def test_short_item_names_and_a_payer_before_a_parenthesised_list():
