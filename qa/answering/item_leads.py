@@ -147,12 +147,28 @@ def alternatives(question: Question, lines: Sequence[Line], lead: Line) -> list[
 def list_lead(group: Sequence[Line]) -> str:
     """``个人缴费标准:一档400元/年、二档775元/年。`` from :func:`alternatives`."""
     shown = [_COLON.sub("", BULLET.sub("", ln.shown).strip(), count=1) for ln in group]
+    shown = [_NUMBERING.sub("", text).rstrip("。;；") for text in shown]  # 2. 非城镇户籍居民
     head, items = (shown[0], shown[1:]) if group[0].depth < group[-1].depth else ("", shown)
     joined = (";" if any("、" in item for item in items) else "、").join(items)
     return f"{head}:{joined}。" if head else f"{joined}。"
 
 
 _COLON = re.compile(r"\s*[:：]\s*")
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[.、．])\s*")
+
+
+def item_parent(lines: Sequence[Line], lead: Line) -> Line | None:
+    """The heading a short labelled item stands under (``个人缴费标准`` over ``高档:1030元/年``),
+    to lead together as ``个人缴费标准:高档1030元/年。``; None for any other line."""
+    item = BULLET.sub("", lead.shown).strip()
+    if not lead.depth or len(item) > 24 or not _COLON.search(item) or lead not in lines:
+        return None
+    above = lines[: lines.index(lead)]
+    parent = next((ln for ln in reversed(above) if ln.depth < lead.depth), None)
+    if parent is None or not parent.heading:
+        return None
+    label = _NUMBERING.sub("", BULLET.sub("", parent.shown).strip()).rstrip(":：")
+    return parent if len(label) <= 12 else None  # a label, not a section title
 
 
 #: A heading over contact channels (咨询方式: the hotlines a where-lead is one of).

@@ -35,6 +35,7 @@ from qa.answering.extractive import (
 from qa.answering.item_leads import (
     alternatives,
     detail_lead,
+    item_parent,
     lead_group,
     list_lead,
     place_beside,
@@ -197,7 +198,9 @@ class UnitComposer:
         if lead_line is None and not lead and (listed := materials_lead(question, quoted)):
             lead = listed.replace("。", f"。[{n}]")  # it names what the quote says
         if lead_line is not None:
-            opening = list_lead(group) if group else lead_text(lead_line, question)
+            parent = None if group else item_parent(focus, lead_line)  # 个人缴费标准:高档…
+            together = group or ([parent, lead_line] if parent else [])
+            opening = list_lead(together) if together else lead_text(lead_line, question)
             blocks.append(f"{opening}[{n}]")
         elif lead:
             blocks.append(lead)

@@ -307,13 +307,13 @@ def test_an_age_and_a_place_pick_the_group_and_the_city(composer, corpus):
         understand("在上海,35岁没上班,交城乡居民医保一年多少钱"), [Hit(rates, 1, 1.0)], documents
     )
     body = body_without_date_note(result)
-    assert body.split("\n")[0].startswith("超过18周岁、不满60周岁人员:995元/年")
+    assert body.split("\n")[0].startswith("个人缴费标准:超过18周岁、不满60周岁人员995元/年")
     assert "上海市2025年城乡居民医保缴费标准" in body
     assert "6409元/月" not in body  # the end of 深圳's list before 上海's heading
     older = composer.compose(
         understand("上海60多岁老人交居民医保一年多少钱"), [Hit(rates, 1, 1.0)], documents
     )
-    assert older.body.startswith("60-69周岁人员:825元/年")
+    assert older.body.startswith("个人缴费标准:60-69周岁人员825元/年")
 
 
 def test_short_lines_with_figures_are_facts_and_differing_figures_are_no_repeat(corpus):
@@ -528,7 +528,7 @@ def test_alternative_figures_lead_together_unless_one_is_asked(composer, corpus)
     assert lines[0].startswith("个人缴费标准:一档400元/年、二档775元/年。")
     assert not any("二档" in line for line in lines[1:])  # not left alone in the list
     one = composer.compose(understand("居民医保二档一年交多少"), [Hit(rates, 1, 1.0)], documents)
-    assert one.body.splitlines()[0].startswith("二档:775元/年")
+    assert one.body.splitlines()[0].startswith("个人缴费标准:二档775元/年。")  # under its label
 
 
 def test_a_flat_page_with_online_and_offline_groups_leads_with_the_two_routes(composer, corpus):
@@ -649,3 +649,14 @@ def test_a_hotline_asked_leads_with_the_number_and_no_other_places(composer, cor
     assert "0913-6731811" in result.body.splitlines()[0]  # the number leads
     assert "12393" not in result.body  # 扬州's hotline answers no 陕西 question
     assert not result.unstated
+
+
+def test_a_labelled_item_leads_under_its_label(composer, corpus):
+    documents, chunks = corpus
+    tianjin = _chunk(chunks, "缴费标准是什么", "高档:1030元/年")
+    result = composer.compose(
+        understand("天津居民医保交高档要多少钱"), [Hit(tianjin, 1, 1.0)], documents
+    )
+    lead = result.body.splitlines()[0]
+    assert lead.startswith("个人缴费标准:高档1030元/年。")  # not a bare 高档:1030元/年
+    assert "。。" not in result.body
