@@ -142,6 +142,19 @@ class Settings(BaseSettings):
         description="Hybrid score factor of a chunk that names places, none of them asked (a "
         "泰州→上海 case for a 深圳→广州 question); 1 = no change.",
     )
+    figure_boost: float = Field(
+        1.0,
+        ge=0,
+        description="Bonus for chunks stating a figure the question states (基数9700), in "
+        "rank-1 RRF units.",
+    )
+    figure_elsewhere_factor: float = Field(
+        0.85,
+        ge=0,
+        le=1,
+        description="Hybrid score factor of a chunk whose title states figures, none of them "
+        "asked (基数9500 for a 基数9700 question); 1 = no change.",
+    )
     thin_chunk_chars: int = Field(
         60, ge=0, description="Chunks with less text are scored down (bare intros)."
     )

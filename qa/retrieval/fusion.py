@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 
 from qa.settings import default
@@ -63,6 +64,25 @@ def region_affinity(asked: Sequence[str], named: Sequence[str]) -> float:
     if named_provinces & asked_provinces:
         return 1.0
     return 0.5 if any(province_of(c) in asked_provinces for c in named_cities) else 0.0
+
+
+#: A figure a question can single a passage out by: 3+ digits, not a year (基数9700, 1536元).
+_FIGURE = re.compile(r"(?<![\d.])(?!(?:19|20)\d\d(?!\d))\d{3,}(?:\.\d+)?(?![\d.])")
+
+
+def asked_figures(text: str) -> frozenset[str]:
+    """The figures a question states (``廊坊社保基数9700`` → ``{"9700"}``)."""
+    return frozenset(_FIGURE.findall(text))
+
+
+def figure_affinity(asked: frozenset[str], title: str, text: str) -> tuple[bool, bool]:
+    """(the chunk states an asked figure, its title states figures and none asked): a
+    ``基数9500`` snippet answers no ``基数9700`` question."""
+    if not asked:
+        return False, False
+    states = any(f in title or f in text for f in asked)
+    titled = set(_FIGURE.findall(title))
+    return states, bool(titled) and not titled & asked
 
 
 def names_elsewhere(asked: Sequence[str], named: Sequence[str]) -> bool:

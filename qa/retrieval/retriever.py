@@ -33,7 +33,9 @@ from qa.embedders.base import Embedder
 from qa.index.hybrid import HybridIndex
 from qa.index.rows import passage_input
 from qa.retrieval.fusion import (
+    asked_figures,
     collapse_near_duplicates,
+    figure_affinity,
     names_elsewhere,
     region_affinity,
     weighted_rrf,
@@ -207,6 +209,7 @@ class HybridRetriever:
         vector_found = {
             r for n in ("dense", "title_dense", "sentence_dense") for r in raw.get(n, {})
         }
+        figures = asked_figures(query.text)
         for row in list(fused):
             lexical = max(
                 raw.get("bm25", {}).get(row, 0.0), raw.get("title_bm25", {}).get(row, 0.0)
@@ -219,6 +222,10 @@ class HybridRetriever:
             fused[row] += s.region_boost * affinity / (s.rrf_k + 1)
             if not affinity and names_elsewhere(query.regions, chunk.regions):
                 fused[row] *= s.region_elsewhere_factor  # about other places than those asked
+            states, other = figure_affinity(figures, chunk.title, chunk.text)
+            fused[row] += s.figure_boost * states / (s.rrf_k + 1)
+            if other:
+                fused[row] *= s.figure_elsewhere_factor  # 基数9500's snippet for 基数9700
             if len(chunk.text.strip()) < s.thin_chunk_chars:
                 fused[row] *= s.thin_chunk_factor  # an intro matches its title, answers nothing
         return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

@@ -17,7 +17,9 @@ from qa.index.hybrid import HybridIndex
 from qa.index.rows import passage_input
 from qa.index.versions import IndexLoadError, IndexMismatchError, current_version
 from qa.retrieval.fusion import (
+    asked_figures,
     collapse_near_duplicates,
+    figure_affinity,
     names_elsewhere,
     region_affinity,
     weighted_rrf,
@@ -499,3 +501,27 @@ def test_a_pooled_chunk_gets_its_best_piece_score_whichever_signal_found_it(retr
         dense = {r for name in ("dense", "title_dense") for r, _ in signals.get(name, [])}
         lexical_only += len({r for r, _ in ranked} - dense)
     assert lexical_only > 0  # some BM25-only candidates were scored by their pieces
+
+
+@pytest.mark.parametrize(
+    ("question", "figures"),
+    [
+        ("廊坊社保基数9700,养老保险个人一个月扣多少", {"9700"}),
+        ("德州15800的基数,养老那块个人每月交多少", {"15800"}),
+        ("2025年居民医保交多少", set()),  # a year singles nothing out
+        ("社保交满15年了", set()),  # nor a two-digit count
+    ],
+)
+def test_a_question_states_figures(question, figures):
+    assert asked_figures(understand(question).text) == figures
+
+
+def test_a_passage_stating_the_asked_figure_is_preferred_and_another_base_scored_down():
+    asked = asked_figures("廊坊社保基数9700养老保险个人一个月扣多少")
+    assert figure_affinity(asked, "河北廊坊社保基数9700每月交多少", "养老776元") == (True, False)
+    assert figure_affinity(asked, "河北廊坊社保基数9500每个月扣多少", "9500×8%=760元") == (
+        False,
+        True,  # its title names another base
+    )
+    assert figure_affinity(asked, "社保缴费比例", "养老保险个人8%") == (False, False)
+    assert figure_affinity(frozenset(), "河北廊坊社保基数9500", "") == (False, False)
