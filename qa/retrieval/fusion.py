@@ -11,10 +11,10 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 
-from qa.settings import default
+from qa.settings import Settings, default
 from qa.text.normalize import char_bigrams
 from qa.text.regions import province_of
-from qa.types import Chunk
+from qa.types import Chunk, Question
 
 logger = logging.getLogger(__name__)
 
@@ -148,3 +148,22 @@ def collapse_near_duplicates(
             continue
         kept.append(row)
     return kept
+
+
+def fitted_score(
+    score: float, query: Question, figures: frozenset[str], chunk: Chunk, s: Settings
+) -> float:
+    """A fused score fitted to what the question names: its places (a bonus, or a factor for
+    a chunk about other places), its figures (:func:`figure_affinity`), and thin chunks (an
+    intro matches its title and answers nothing)."""
+    affinity = 0.0 if query.cross_region else region_affinity(query.regions, chunk.regions)
+    score += s.region_boost * affinity / (s.rrf_k + 1)
+    if not affinity and names_elsewhere(query.regions, chunk.regions):
+        score *= s.region_elsewhere_factor  # about other places than those asked
+    states, other = figure_affinity(figures, chunk.title, chunk.text)
+    score += s.figure_boost * states / (s.rrf_k + 1)
+    if other:
+        score *= s.figure_elsewhere_factor  # 基数9500's snippet for 基数9700
+    if len(chunk.text.strip()) < s.thin_chunk_chars:
+        score *= s.thin_chunk_factor
+    return score

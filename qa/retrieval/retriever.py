@@ -35,8 +35,7 @@ from qa.index.rows import passage_input
 from qa.retrieval.fusion import (
     asked_figures,
     collapse_near_duplicates,
-    figure_affinity,
-    names_elsewhere,
+    fitted_score,
     region_affinity,
     weighted_rrf,
 )
@@ -218,16 +217,7 @@ class HybridRetriever:
                 del fused[row]
                 continue
             chunk = self.store.chunk(row)
-            affinity = 0.0 if query.cross_region else region_affinity(query.regions, chunk.regions)
-            fused[row] += s.region_boost * affinity / (s.rrf_k + 1)
-            if not affinity and names_elsewhere(query.regions, chunk.regions):
-                fused[row] *= s.region_elsewhere_factor  # about other places than those asked
-            states, other = figure_affinity(figures, chunk.title, chunk.text)
-            fused[row] += s.figure_boost * states / (s.rrf_k + 1)
-            if other:
-                fused[row] *= s.figure_elsewhere_factor  # 基数9500's snippet for 基数9700
-            if len(chunk.text.strip()) < s.thin_chunk_chars:
-                fused[row] *= s.thin_chunk_factor  # an intro matches its title, answers nothing
+            fused[row] = fitted_score(fused[row], query, figures, chunk, s)
         return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
     def _rerank(self, query: Question, ranked: Ranked, scorer: PairScorer) -> Ranked:
