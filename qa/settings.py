@@ -26,9 +26,7 @@ class Settings(BaseSettings):
         Path(".yibao"),
         description="Where the index and the converted embedding model are stored.",
     )
-    corpus_dir: Path = Field(
-        Path("corpus"), description="Default folder ingested by `yibao ingest`."
-    )
+    corpus_dir: Path = Field(Path("corpus"), description="Folder `yibao ingest` reads.")
     embedder: Literal["sentence-transformers", "fake"] = Field(
         "sentence-transformers",
         description="`fake` = deterministic hashed character-bigram vectors, for fast tests.",
@@ -67,9 +65,7 @@ class Settings(BaseSettings):
         "signals take under a millisecond together, less than handing them to a thread costs.",
     )
     ingest_threads: int = Field(
-        0,
-        ge=0,
-        description="CPU threads of the encoder while ingesting (batches): 0 = one per core.",
+        0, ge=0, description="Encoder threads when ingesting; 0 = per core."
     )
     query_prompt: str = Field("query: ", description="Prefix for queries (e5 convention).")
     passage_prompt: str = Field("passage: ", description="Prefix for passages (e5 convention).")
@@ -142,18 +138,9 @@ class Settings(BaseSettings):
         description="Hybrid score factor of a chunk that names places, none of them asked (a "
         "泰州→上海 case for a 深圳→广州 question); 1 = no change.",
     )
-    figure_boost: float = Field(
-        1.0,
-        ge=0,
-        description="Bonus for chunks stating a figure the question states (基数9700), in "
-        "rank-1 RRF units.",
-    )
+    figure_boost: float = Field(1.0, ge=0, description="Bonus for asked figures (基数9700).")
     figure_elsewhere_factor: float = Field(
-        0.85,
-        ge=0,
-        le=1,
-        description="Hybrid score factor of a chunk whose title states figures, none of them "
-        "asked (基数9500 for a 基数9700 question); 1 = no change.",
+        0.85, ge=0, le=1, description="Factor of a chunk titled with unasked figures only."
     )
     thin_chunk_chars: int = Field(
         60, ge=0, description="Chunks with less text are scored down (bare intros)."
