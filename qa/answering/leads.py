@@ -30,7 +30,7 @@ from qa.answering.units import (
     Unit,
     sibling_units,
 )
-from qa.text.cohorts import asked_age, fits_age
+from qa.text.cohorts import asked_age, asked_item, fits_age
 from qa.text.regions import find_regions
 from qa.types import Question
 
@@ -283,6 +283,14 @@ def sentence_lead(
         found = None if age is None else fits_age(line.shown, age)
         return 0 if found is None else 1 if found else -1
 
-    best = max(prose, key=lambda ln: (fits(ln), *line_score(question, scorer, ln.shown), -ln.start))
+    item = asked_item(question.text) if question.kind == "amount" else None
+
+    def names(line: Line) -> bool:  # 医疗保险每月扣多少: the 医疗保险 line, not the total
+        return bool(item and item.search(line.shown))
+
+    best = max(
+        prose,
+        key=lambda ln: (fits(ln), names(ln), *line_score(question, scorer, ln.shown), -ln.start),
+    )
     states = cue is not None and bool(cue.search(best.shown))
     return best if scorer.coverage(best.shown) > 0 or snippet or states else None

@@ -149,3 +149,23 @@ def fits_age(text: str, age: int) -> bool | None:
             low, high = bounds(m)
             return low <= age <= high
     return None
+
+
+#: The insurance items a deduction lists, as a question names one (养老那块, 医疗保险).
+_ITEMS = {
+    "养老": r"养老(?!金)",
+    "医疗": r"(?<!大病)医疗(?!费|机构|保障|救助|服务|待遇)",
+    "失业": r"失业",
+    "工伤": r"工伤",
+    "生育": r"生育",
+    "大病": r"大病",
+    "公积金": r"公积金",
+}
+_ASKED_ITEM = {name: re.compile(pattern) for name, pattern in _ITEMS.items()}
+
+
+def asked_item(question: str) -> re.Pattern[str] | None:
+    """The one insurance item a question names (德州基数15500医疗保险个人扣多少 → 医疗), as a
+    pattern a line naming it matches; None for none or several."""
+    asked = [cue for cue in _ASKED_ITEM.values() if cue.search(question)]
+    return asked[0] if len(asked) == 1 else None

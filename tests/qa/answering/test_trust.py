@@ -4,7 +4,7 @@ different groups or years, region, dates."""
 from qa.answering.extractive import date_note, region_note
 from qa.answering.trust.conflicts import conflict_note, find_conflicts, place_of
 from qa.answering.trust.readings import find_readings
-from qa.text.cohorts import asked_age, asked_payers, cohort_of, same_cohort
+from qa.text.cohorts import asked_age, asked_item, asked_payers, cohort_of, same_cohort
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.types import Chunk
 
@@ -296,3 +296,14 @@ def test_asked_payers_reads_who_else_pays():
     assert asked_payers("政府每年补贴多少") == ("财政",)
     assert asked_payers("我自己每个月交多少医保") == ()
     assert asked_payers("在公司上班,医保卡丢了怎么补办") == ()
+
+
+def test_the_one_insurance_item_a_question_names():
+    medical = asked_item("德州社保基数15500,医疗保险个人扣多少")
+    assert medical is not None and medical.search("医疗保险 :缴费比例为2%,每月310元")
+    assert not medical.search("个人每月需缴纳约1705元")
+    pension = asked_item("德州15800的基数,养老那块个人每月交多少")
+    assert pension is not None and pension.search("养老保险 :按基数8%计算")
+    assert not pension.search("退休后养老金约4000元")  # 养老金 is a pension, not the item
+    assert asked_item("养老和医疗一共扣多少") is None  # several items: the total answers
+    assert asked_item("医保卡每月进多少钱") is None

@@ -660,3 +660,16 @@ def test_a_labelled_item_leads_under_its_label(composer, corpus):
     lead = result.body.splitlines()[0]
     assert lead.startswith("个人缴费标准:高档1030元/年。")  # not a bare 高档:1030元/年
     assert "。。" not in result.body
+
+
+def test_an_amount_for_one_insurance_item_leads_with_its_line(composer, corpus):
+    documents, chunks = corpus
+    dezhou = _chunk(chunks, "山东德州社保基数15500每个月扣多少", "每月310元")
+    medical = composer.compose(
+        understand("德州社保基数15500,医疗保险个人扣多少"), [Hit(dezhou, 1, 1.0)], documents
+    )
+    assert "310元" in medical.body.splitlines()[0]  # the 医疗保险 line, not the 1705元 total
+    total = composer.compose(
+        understand("德州社保基数15500,个人每个月一共扣多少"), [Hit(dezhou, 1, 1.0)], documents
+    )
+    assert "1705元" in total.body.splitlines()[0]
