@@ -97,12 +97,17 @@ def kind_cue(question: Question) -> re.Pattern[str] | None:
         return _RATE
     if question.kind == "amount" and _ASKS_COUNT.search(question.text):
         return _COUNT
+    if question.kind == "time" and _ASKS_MAKE_UP.search(question.text):
+        return _MAKE_UP_TIME  # 补缴最晚到几号: a 补缴 date, not the 集中缴费 one
     if question.kind in _SPAN_KINDS and _ASKS_AGE.search(question.text):
         return _AGE
     if question.kind in _SPAN_KINDS and _ASKS_YEARS.search(question.text):
         return _YEARS
     return KIND_CUES.get(question.kind)
 
+
+_ASKS_MAKE_UP = re.compile(r"补缴|补交|错过")
+_MAKE_UP_TIME = re.compile(rf"(?m)^(?=.*补).*?(?:{KIND_CUES['time'].pattern})")
 
 #: Kinds whose question can ask an age or a number of years (not how, where or yes/no).
 _SPAN_KINDS = ("amount", "time", "other")

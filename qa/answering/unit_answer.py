@@ -267,7 +267,8 @@ class UnitComposer:
             used += sum(len(ln.shown) for ln in extra)
         if extras:
             blocks.append("另外:\n" + "\n".join(extras))
-        unstated = unstated_figure(question, "\n".join(blocks)) or ""  # the caller refuses
+        told = [ln for b in blocks for ln in b.splitlines() if not elsewhere(question, ln)]
+        unstated = unstated_figure(question, "\n".join(told)) or ""  # the caller refuses
         text = "\n\n".join(blocks)
         missing = unsupported_figures(text, [c.quote for c in citations.items])
         if missing:

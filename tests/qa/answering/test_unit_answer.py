@@ -673,3 +673,19 @@ def test_an_amount_for_one_insurance_item_leads_with_its_line(composer, corpus):
         understand("德州社保基数15500,个人每个月一共扣多少"), [Hit(dezhou, 1, 1.0)], documents
     )
     assert "1705元" in total.body.splitlines()[0]
+
+
+def test_a_make_up_deadline_is_not_the_enrolment_period_nor_another_places(composer, corpus):
+    documents, chunks = corpus
+    listing = _chunk(chunks, "缴费标准是什么", "2024年10月8日")
+    late = _chunk(chunks, "错过了城乡居民医疗保险的缴费期限", "8月31日")
+    tianjin = composer.compose(
+        understand("天津居民医保错过集中缴费了,补缴最晚到几号"),
+        [Hit(listing, 1, 1.0), Hit(late, 2, 0.9)],
+        documents,
+    )
+    assert tianjin.unstated == "时间"  # 天津's 集中 dates, 陕西's and 扬州's 补缴 dates
+    yangzhou = composer.compose(
+        understand("扬州的居民医保错过了,最晚啥时候之前能补交"), [Hit(late, 1, 1.0)], documents
+    )
+    assert "2025年8月31日" in yangzhou.body and not yangzhou.unstated
