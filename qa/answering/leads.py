@@ -62,9 +62,7 @@ _AGE = re.compile(r"[\d一二两三四五六七八九十]+\s*周?岁|成年")
 _ASKS_YEARS = re.compile(r"(?<!好)几年|多少年(?!前)")
 _YEARS = re.compile(r"(?<!\d)\d{1,2}\s*年(?![\d级])|[一二两三四五六七八九十]+\s*年(?!级)|年限")
 #: Asking a phone number (打哪个电话), and a line giving one.
-_ASKS_PHONE = re.compile(
-    r"(?:哪个|什么|啥|多少)(?:电话|热线)|(?:电话|热线)(?:号码?)?(?:是)?多少|电话号码|打哪个"
-)
+_ASKS_PHONE = re.compile(r"(?:哪个|什么|啥|多少)(?:电话|热线)|(?:电话|热线)号?码?是?多少|打哪个")
 _PHONE = re.compile(r"\d{3,4}-\d{7,8}|(?<!\d)12\d{3}(?!\d)|\d{7,}")
 ROUTE = re.compile(r"方式|渠道|途径")
 _NUMERALS = "零一两三四五六七八九十"
