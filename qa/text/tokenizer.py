@@ -124,11 +124,13 @@ class ChineseTokenizer:
         domain term (:func:`domain_terms`): 激活, 备案, 社保基数. The part lies inside the
         unknown token, or joins it to the word before or after it; it is neither a known
         word nor a term already, and holds no particle or question word (医保吗 → 医保码 is
-        the synonym table's, only when more text follows). Nothing else changes.
+        the synonym table's, only when more text follows). Two known words, neither a term,
+        that together read like a term of 3+ characters are respelled too (家庭 + 共计 →
+        家庭共济; not 月 + 医保 → 粤医保). Nothing else changes.
         """
         cutter = self._cutter()
         tokens = list(cutter.tokenize(text))
-        fixes: list[tuple[int, int, str]] = []
+        fixes: list[tuple[int, int, str] | None] = []
         for k, (word, start, end) in enumerate(tokens):
             if not all(map(_is_cjk, word)) or _known_word(cutter, word):
                 continue
@@ -137,10 +139,16 @@ class ChineseTokenizer:
                 *range(start + 1, end + 1),
                 *(tokens[k + 1][2:3] if k + 1 < len(tokens) else ()),
             }
-            fix = _sounds_like(text, sorted(starts), ends, cutter)
-            if fix and not any(fix[0] < b and a < fix[1] for a, b, _ in fixes):
-                fixes.append(fix)
-        for a, b, term in sorted(fixes, reverse=True):
+            fixes.append(_sounds_like(text, sorted(starts), ends, cutter))
+        for (first, start, _), (second, _, end) in zip(tokens, tokens[1:], strict=False):
+            terms = domain_terms()  # 个月 + 医保 is no slip for 粤医保
+            if len(first) + len(second) >= 3 and first not in terms and second not in terms:
+                fixes.append(_sounds_like(text, [start], {end}, cutter))
+        kept: list[tuple[int, int, str]] = []
+        for fix in filter(None, fixes):
+            if not any(fix[0] < b and a < fix[1] for a, b, _ in kept):
+                kept.append(fix)
+        for a, b, term in sorted(kept, reverse=True):
             logger.debug("respelled %s as %s", text[a:b], term)
             text = text[:a] + term + text[b:]
         return text

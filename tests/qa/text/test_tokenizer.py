@@ -129,6 +129,10 @@ def test_terms_inside_a_long_token_are_looked_up_in_linear_work() -> None:
         ("交哪几种险", "交哪几种险"),
         ("能用医保吗", "能用医保吗"),
         ("第一次交居民医保先得在哪登记", "第一次交居民医保先得在哪登记"),
+        # two known words reading like a longer term, neither a term itself
+        ("家庭共计弄好了到底有啥好处", "家庭共济弄好了到底有啥好处"),
+        ("中间断了四个月医保", "中间断了四个月医保"),  # 月 + 医保 is not 粤医保
+        ("查医保交费记录下一步点啥", "查医保交费记录下一步点啥"),  # 交费 is a term already
     ],
 )
 def test_pinyin_slips_are_respelled_as_the_term_they_sound_like(asked, respelled):
