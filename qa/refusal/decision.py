@@ -158,8 +158,9 @@ def decide(
     if features.missing_regions and features.asks_local:
         missing = (*features.missing_regions, *features.missing_terms)
         return RefusalDecision(True, "region", 1.0, missing, facts)
-    if features.missing_years and features.asks_local:  # 2026年度 asked, 2025 figures found
-        return RefusalDecision(True, "not_found", 1.0, features.missing_terms, facts)
+    dated = features.asks_local or question.kind in ("amount", "time")  # 2026年 补缴最晚哪天
+    if features.missing_years and dated:  # 2026年度 asked, 2025 figures found
+        return RefusalDecision(True, "not_found", 1.0, features.missing_years, facts)
     if features.missing_concepts:
         return RefusalDecision(True, "not_found", 1.0, features.missing_terms, facts)
     score = model.score(features)

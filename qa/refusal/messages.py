@@ -209,6 +209,9 @@ def _not_found(decision: RefusalDecision, question: Question) -> str:
         topic = asked or topic  # “密码” for 密码忘了怎么办 (a refusal states no figures)
     if decision.related and decision.missing:  # the passages found state other figures
         return f"资料里有相关内容,但没有写明您问的{'、'.join(decision.missing)}。" + ASK_LOCAL
+    years = decision.features.get("missing_years") or ()
+    if years and set(decision.missing) <= set(years):  # 2026 asked, 2025 figures found
+        return "资料里没有您问的年份的规定,现有资料是其他年份的。" + ASK_LOCAL  # states no figure
     if unnamed := decision.features.get("unknown_terms"):  # 手续费: no document names it
         return f"资料里没有提到“{'、'.join(unnamed)}”。" + ASK_LOCAL
     places = [m for m in decision.missing if m in decision.features.get("missing_regions", ())]

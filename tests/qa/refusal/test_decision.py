@@ -79,6 +79,12 @@ def test_a_local_figure_for_a_year_no_passage_names_is_not_found():
     assert decision.refuse and decision.kind == "not_found"
     assert decision.features["missing_years"] == ["2026"]
     assert not decide(understand("2025年度居民医保个人缴费标准是多少"), [rates], NEVER).refuse
+    text = refusal_text(decision, understand("2026年度居民医保个人缴费标准是多少"), [])
+    assert text.startswith("资料里没有您问的年份的规定,现有资料是其他年份的。")
+    assert "2026" not in text  # a refusal states no figure
+    late = hit("补缴时间", "扬州市的补缴截止时间为2025年8月31日。", 0.92, 6.0)
+    deadline = decide(understand("扬州2026年的居民医保错过了,补缴最晚到哪天"), [late], NEVER)
+    assert deadline.refuse  # a time asked for a year no passage names, though 最晚 is no local cue
 
 
 def test_a_place_named_only_beside_no_figure_does_not_cover_a_local_amount():
