@@ -242,12 +242,14 @@ _PURPOSES = {
     "报销": (re.compile(r"报销|报账"), re.compile(r"报销|报账|结算")),
     "备案": (re.compile(r"备案"), re.compile(r"备案")),
     "看病": (re.compile(r"看病|(?<!异地)就医|就诊"), re.compile(r"看病|就医|就诊|门诊|住院")),
+    **{word: (re.compile(word), re.compile(word)) for word in ("停保", "制卡")},
+    "补办": (re.compile(r"补办|补卡|补领"), re.compile(r"补办|补卡|补领")),
 }
 
 
 def unanswered_purposes(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
-    """What a materials question wants the materials for (住院, 报销, 备案, 看病) that no quoted
-    line names, else ``()``.
+    """What a materials question wants the materials for (住院, 报销, 备案, 看病, 停保, 制卡,
+    补办) that no quoted line names, else ``()``.
 
     Args:
         question: The understood question.

@@ -301,6 +301,14 @@ def test_a_thing_the_corpus_never_names_is_unknown(question, unknown):
         ("看病报销要带啥", ["门诊结算时出示医保电子凭证或社保卡。[1]"], ()),
         # a materials question for enrolling or changing 参保地 names no such purpose
         ("换参保地要准备什么材料", ["携带本人身份证、医疗保险卡。[1]"], ()),
+        # the materials to change 参保地 do not answer what 停保 or 制卡 needs
+        (
+            "换参保地之前要先停保,停保手续要带什么材料",
+            ["线下变更:", "携带本人身份证。[1]"],
+            ("停保",),
+        ),
+        ("医保卡还没制卡,申请制卡要带啥材料", ["携带身份证、户口簿原件。[1]"], ("制卡",)),
+        ("原参保地停保要带什么材料", ["需先办理停保手续,携带身份证。[1]"], ()),
         # only materials questions are checked
         ("住院能报多少", ["报销比例50%"], ()),
     ],
