@@ -89,8 +89,9 @@ def _verdict_item(
     question: Question, body: Sequence[Line], texts: Sequence[str], scorer: Scorer, topic: str
 ) -> Line | None:
     """The line naming more (by IDF weight) of the question's telling terms and asked places,
-    not in ``topic``, than any other — no numbered step, none about only other places — to give
-    a yes/no answer's verdict first (身份证要带复印件吗 → 携带身份证、户口簿原件及复印件…)."""
+    not in ``topic``, than any other — no numbered step unless it is the one line quoted, none
+    about only other places — to give a yes/no answer's verdict first (身份证要带复印件吗 →
+    携带身份证、户口簿原件及复印件…)."""
     synonyms = get_synonyms()
     terms = [*question.key_terms, *question.regions]
     weights = {
@@ -104,9 +105,11 @@ def _verdict_item(
         for ln, text in zip(body, texts, strict=True)
     ]
     best = max(named, default=0.0)
-    if len(body) < 2 or best == 0 or named.count(best) > 1:
+    if best == 0 or named.count(best) > 1:
         return None
     line = body[named.index(best)]
+    if len(body) == 1:  # the one item quoted under its heading (3. 异地就医 :…): it answers
+        return line
     return None if NUMBERED.match(line.shown) else line
 
 

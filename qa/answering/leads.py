@@ -248,7 +248,7 @@ def lead_text(line: Line, question: Question | None = None) -> str:
     """A line as a lead sentence: without its bullet, and for a question about a place, of a
     line whose sentences name several places only those naming the asked one (扬州居民医保多少钱:
     扬州市的个人缴费标准为…540元/人, not 陕西省's 400元 first)."""
-    text = BULLET.sub("", line.shown).strip()
+    text = NUMBERED.sub("", BULLET.sub("", line.shown)).strip()  # 3. 异地就医 :… leads bare
     if question is None or not question.regions:
         return text
     sentences = [part for part in _SENTENCE_END.split(text) if part.strip()]

@@ -237,7 +237,9 @@ def test_a_yes_no_question_quotes_the_one_list_item_that_answers_it(composer, co
     body = body_without_date_note(result)
     assert "跨省就医需提前备案" in body
     assert "缴费失败处理" not in body and "医保待遇" not in body  # items that answer nothing
-    assert body.index("五、注意事项") < body.index("跨省就医需提前备案")  # under its heading
+    # the one item answers, so it leads as the verdict (its number and heading go)
+    assert body.startswith("异地就医 :跨省就医需提前备案")
+    assert "五、注意事项" not in body and "3. 异地就医" not in body
     # a list whose items answer alike is quoted whole
     listing = understand("普通人交医保缴费要注意什么")
     whole = composer.compose(listing, [Hit(notes, 1, 1.0)], documents)
