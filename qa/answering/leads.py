@@ -31,6 +31,7 @@ from qa.answering.units import (
     sibling_units,
 )
 from qa.text.cohorts import asked_age, asked_item, fits_age
+from qa.text.figures import STATES_RATE
 from qa.text.regions import find_regions
 from qa.types import Question
 
@@ -53,7 +54,6 @@ KIND_CUES = {
 #: IDF weight from which a question word singles out one item of a list (闽政通 3.5; app 1.8).
 SPECIFIC = 3.0  # IDF weight of a question term that singles a line out
 _ASKS_RATE = re.compile(r"几个点|百分之|比例|费率|几成")
-_RATE = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
 _ASKS_COUNT = re.compile(r"(?:几|多少)(?:个|位|名)?(?:人|家属|家人|亲属)")
 _COUNT = re.compile(r"(?:\d+|[一二两三四五六七八九十]+)\s*(?:个|位|名)?(?:人|家属|家人|亲属)|不限")
 #: Asking an age (孩子几岁以后) or a number of years (最多能往前补几年), and what states one.
@@ -92,7 +92,7 @@ def kind_cue(question: Question) -> re.Pattern[str] | None:
     """What a line should state to answer ``question`` (a percentage when it asks a rate, a
     number of people when it asks how many)."""
     if question.kind == "amount" and _ASKS_RATE.search(question.text):
-        return _RATE
+        return STATES_RATE
     if question.kind == "amount" and _ASKS_COUNT.search(question.text):
         return _COUNT
     if question.kind == "time" and _ASKS_MAKE_UP.search(question.text):
@@ -129,7 +129,7 @@ def unstated_figure(question: Question, body: str) -> str | None:
     cue = figure_cue(question)
     if cue is None or cue is _PHONE or cue.search(body) or question.looks_up:
         return None  # a hotline asked and none quoted: the channels quoted may still answer
-    named = {_RATE: "比例", _COUNT: "人数", _AGE: "年龄", _YEARS: "年限"}
+    named = {STATES_RATE: "比例", _COUNT: "人数", _AGE: "年龄", _YEARS: "年限"}
     return named.get(cue) or _UNSTATED[question.kind]
 
 

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from qa.refusal.decision import RefusalDecision
 from qa.refusal.features import STATES_AMOUNT, place_covered
 from qa.text.cohorts import ASKED_GROUPS, PAYERS
+from qa.text.figures import STATES_RATE
 from qa.text.regions import province_of
 from qa.types import Question
 
@@ -121,9 +122,8 @@ def unanswered_settings(question: Question, lines: Sequence[str]) -> tuple[str, 
     """The places of care (住院, 门诊, 产检) a reimbursement question asks a figure for that no
     quoted figure line names.
 
-    合肥小孩住院能报百分之多少 answered with 门诊报销比例提升至65%, or 泰州本地住院能报多少 with
-    the 异地就医 average, quotes another setting's figure. A rate question needs a percentage
-    line naming the setting; an amount question a line with a figure in 元, 万 or %.
+    合肥小孩住院能报百分之多少 answered with 门诊报销比例提升至65% quotes another setting's
+    figure. A rate needs a % line naming the setting; an amount a line in 元, 万 or %.
 
     Args:
         question: The understood question.
@@ -131,7 +131,7 @@ def unanswered_settings(question: Question, lines: Sequence[str]) -> tuple[str, 
     """
     if question.measure != "reimbursement" or question.cross_region:
         return ()  # 泰州 → 上海: a figure across places is for any care there
-    figure = _RATE if _ASKS_RATE.search(question.text) else _SUM_OR_RATE
+    figure = STATES_RATE if _ASKS_RATE.search(question.text) else _SUM_OR_RATE
     stated = [line for line in lines if figure.search(line)]
     return tuple(
         name
@@ -164,13 +164,16 @@ def _states_for(words: Sequence[str], lines: Sequence[str]) -> bool:
         if not any(word in line for word in words):
             continue
         head = _HEAD_MARK.sub("", line)  # no list mark, no citation ([1] is no figure)
-        if _GROUP_FIGURE.search(head):
-            return True
-        if (len(head) <= 12 or head.endswith((":", "："))) and any(
-            _GROUP_FIGURE.search(_HEAD_MARK.sub("", later)) for later in lines[i + 1 : i + 3]
-        ):
+        later = [_HEAD_MARK.sub("", text) for text in lines[i + 1 : i + 3]]
+        if _GROUP_FIGURE.search(head) or _heads_list(head, later, _GROUP_FIGURE):
             return True
     return False
+
+
+def _heads_list(head: str, later: Sequence[str], figure: re.Pattern[str]) -> bool:
+    """Whether ``head`` (no list mark) is short or ends in a colon, over a ``figure`` line."""
+    short = len(head) <= 12 or head.endswith((":", "："))
+    return short and any(figure.search(text) for text in later)
 
 
 _PAYER_SHARE = {"单位": "缴费部分", "财政": "补助标准"}
@@ -198,10 +201,8 @@ def unanswered_payers(question: Question, lines: Sequence[str]) -> tuple[str, ..
 
 _UNSTATED = re.compile(r"未[^,，。]{0,8}(?:列出|明确|说明)|没有|不详")
 _ASKS_RATE = re.compile(r"几个点|百分之|比例|费率|几成|[0-9几]+%")
-_RATE = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
 _SUM_OR_RATE = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万|[%％])")
 _STATES_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万)")  # 公司交多少钱: rates do not answer it
-
 
 #: What a group's line states to answer for it: a sum or rate, or that it pays nothing.
 _GROUP_FIGURE = re.compile(r"\d|无需缴费|免缴|免费|全额(?:资助|补助)")
@@ -227,9 +228,8 @@ def _states_share(words: Sequence[str], lines: Sequence[str], figure: re.Pattern
             continue
         if any(figure.search(after) for after in _after_words(line, words)):
             return True
-        head = _HEAD_MARK.sub("", line)  # a list's heading is short or ends in a colon
-        heads = not _UNSTATED.search(line) and (len(head) <= 12 or head.endswith((":", "：")))
-        if heads and any(figure.search(later) for later in lines[i + 1 : i + 3]):
+        head = _HEAD_MARK.sub("", line)
+        if not _UNSTATED.search(line) and _heads_list(head, lines[i + 1 : i + 3], figure):
             return True
     return False
 

@@ -16,6 +16,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+#: A line stating a rate (8%, 0.3％): what a 几个点 / 比例 question needs.
+STATES_RATE = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
 _MARKER = re.compile(r"\[\d+\]")
 _NUM = r"\d+(?:\.\d+)?%?"
 _FIGURE = re.compile(rf"{_NUM}(?:[-~–—至到]{_NUM})?")

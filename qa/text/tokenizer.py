@@ -140,8 +140,8 @@ class ChineseTokenizer:
                 *(tokens[k + 1][2:3] if k + 1 < len(tokens) else ()),
             }
             fixes.append(_sounds_like(text, sorted(starts), ends, cutter))
+        terms = domain_terms()  # 个月 + 医保 is no slip for 粤医保
         for (first, start, _), (second, _, end) in zip(tokens, tokens[1:], strict=False):
-            terms = domain_terms()  # 个月 + 医保 is no slip for 粤医保
             if len(first) + len(second) >= 3 and first not in terms and second not in terms:
                 fixes.append(_sounds_like(text, [start], {end}, cutter))
         kept: list[tuple[int, int, str]] = []
