@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
@@ -57,6 +58,7 @@ from qa.answering.leads import (
 )
 from qa.answering.points import Scorer, relevant_chunks
 from qa.answering.unit_focus import (
+    IN_PERSON,
     OFFLINE,
     ONLINE,
     WHOLE,
@@ -84,6 +86,7 @@ from qa.answering.units import (
     unit_of,
 )
 from qa.settings import Settings
+from qa.text.cohorts import other_settings
 from qa.text.figures import extract_figures, stated_days, unsupported_figures
 from qa.types import Chunk, Document, Hit, Question
 
@@ -91,6 +94,8 @@ logger = logging.getLogger(__name__)
 
 _PROCEDURE_BUDGET, _FACT_BUDGET = 600, 300
 _EXTRA_UNITS = 2  # other units that may add a point the primary lacks
+#: A closing line that refers back (若按上述方法仍无法激活) but gives advice says something new.
+_ADVISES = re.compile(r"建议|联系|咨询|拨打")
 _EXTRA_SCORE = 0.75  # a unit ranked below this share of the best fused score must add words
 
 
@@ -150,6 +155,9 @@ class UnitComposer:
                 if ln.end > anchor.start and ln.start < anchor.end and not ASKS.search(ln.shown)
             ]
             scope = primary
+            in_person = offline_group(question, place)  # 没有智能手机: the 线下登记 group …
+            if not any(IN_PERSON.search(ln.shown) for ln in held if ln not in in_person):
+                place, held = in_person, [ln for ln in held if ln in in_person]  # … unless held
             if len(place) < len(primary.lines):  # the asked place's block answers, or nothing
                 held, scope = held or place, replace(primary, lines=tuple(place))
             cue = figure_cue(question)
@@ -214,6 +222,7 @@ class UnitComposer:
         fused_top = max(fused.values(), default=0.0)
         extras: list[str] = []
         added = 0
+        asked = f"{question.text}\n{primary.doc.title}"  # the places of care they name
         for unit, chunk in units.values():
             if added == _EXTRA_UNITS:
                 break
@@ -229,6 +238,7 @@ class UnitComposer:
                 continue  # another place's figures answer nothing here
             if about_other_insurance(question, unit.doc):
                 continue  # 养老保险 can be paid late: says nothing of 医保
+            off_setting = other_settings(asked, unit.doc.title)  # 家庭共济可以用于产检吗
             inside = [ln for ln in unit.lines if ln.end > chunk.start and ln.start < chunk.end]
             close = fused.get(chunk.chunk_id, 0.0) >= _EXTRA_SCORE * fused_top
             adds = _adds(question, scorer, "\n".join((*blocks, *extras)))
@@ -240,6 +250,8 @@ class UnitComposer:
                 and (question.kind != "how" or STEP.search(ln.shown))  # a step, not a rule
                 and scorer.coverage(ln.shown) >= floor
                 and not (offline and ONLINE.search(ln.shown))  # 不会弄手机: no app steps
+                and not (REFERS_BACK.match(ln.shown) and not _ADVISES.search(ln.shown))
+                and not (off_setting and other_settings(asked, ln.shown))  # 不能用于产检
             ]
             if not fitting:
                 continue

@@ -26,7 +26,8 @@ from qa.types import Chunk, Document, Question
 
 #: Questions answered by a whole unit (a comparison reads the whole list).
 WHOLE = re.compile(r"区别|不一样|不同|差别|差异|有啥不|有什么不")
-_IN_PERSON = re.compile(r"线下|窗口|柜台|大厅|网点|银行|服务中心|经办机构|服务点|社区")
+_BOTH_ROUTES = re.compile(r"(?=.*线上)(?=.*线下)")  # 线上线下都能弄: no choice
+IN_PERSON = re.compile(r"线下|窗口|柜台|大厅|网点|银行|服务中心|经办机构|服务点|社区")
 #: Section headings that answer a kind of question (a sibling section is quoted instead).
 _HEADING_CUES = {
     "time": re.compile(r"时间|期限|时限|日期|截止"),
@@ -62,7 +63,7 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
         offline = [  # 不会用手机: not the phone snippet, a unit naming 线下 (else a counter)
             unit for unit in units[1:5] if not ONLINE.search(f"{unit.doc.title} {unit.heading}")
         ]
-        for says in (re.compile("线下"), _IN_PERSON):
+        for says in (re.compile("线下"), IN_PERSON):
             for unit in offline:
                 if says.search(" ".join(ln.shown for ln in unit.lines)):
                     return unit
@@ -178,17 +179,16 @@ def asked_place_block(question: Question, lines: list[Line]) -> list[Line]:
 
 def offline_group(question: Question, lines: list[Line]) -> list[Line]:
     """For someone who cannot use a phone: the ``线下…`` group of a unit that also lists
-    online channels (``2. 线下缴费`` under ``一、缴费方式``), with the unit's heading."""
-    if not OFFLINE.search(question.text):
+    online channels (``2. 线下缴费`` under ``一、缴费方式``; ``线下登记`` after ``线上登记``
+    under ``参保登记``), with the unit's heading."""
+    if not OFFLINE.search(question.text) or _BOTH_ROUTES.search(question.text):
         return lines
-    at = next(
-        (i for i, ln in enumerate(lines) if ln.heading and ln.depth > 0 and "线下" in ln.shown),
-        None,
-    )
-    if at is None:
+    at = next((i for i, ln in enumerate(lines) if i and ln.heading and "线下" in ln.shown), 0)
+    block = block_of(lines, at, lambda ln: True) if at else []
+    if not any(not ln.heading for ln in block):  # 线下变更: over headings of its own
         return lines
     head = [ln for ln in lines[:1] if ln.heading and ln.depth == 0]
-    return head + block_of(lines, at, lambda ln: True)
+    return head + block
 
 
 def item_lines(lines: Sequence[Line], at: int) -> list[Line]:

@@ -9,8 +9,9 @@ see the lines the composer would quote:
   普通居民 figures) → ``not_found`` (:func:`unanswered_groups`);
 * an amount question about another payer (单位, 财政) no quoted line states a figure for (a
   sum in 元, unless it asks for a rate) → ``not_found`` (:func:`unanswered_payers`);
-* a materials question for a purpose (住院, 报销, 备案) no quoted line names → ``not_found``
-  (:func:`unanswered_purposes`);
+* a materials question for a purpose (住院, 报销, 备案) no quoted line names, or a how-to
+  question answered only with what follows the asked step (备案后怎么就医 for 怎么备案) →
+  ``not_found`` (:mod:`qa.refusal.purposes`);
 * a reimbursement question about a place of care (住院, 门诊, 产检) no quoted figure line
   names → ``not_found`` (:func:`unanswered_settings`);
 * quoted figures that all measure something else (a contribution rate for a reimbursement
@@ -26,7 +27,8 @@ from collections.abc import Sequence
 
 from qa.refusal.decision import RefusalDecision
 from qa.refusal.features import STATES_AMOUNT, place_covered
-from qa.text.cohorts import ASKED_GROUPS, PAYERS
+from qa.refusal.purposes import unanswered_purposes, unanswered_stage
+from qa.text.cohorts import ASKED_GROUPS, CARE_SETTINGS, PAYERS
 from qa.text.figures import STATES_RATE
 from qa.text.regions import province_of
 from qa.types import Question
@@ -110,14 +112,6 @@ def figures_measure_else(question: Question, lines: Sequence[str]) -> bool:
     return back and not any(_PAID_IN.search(line) for line in figures)
 
 
-#: Where care is given (住院, 门诊, 产检): a reimbursement figure asked for one must be about it.
-_SETTINGS = {
-    "住院": re.compile(r"住院"),
-    "门诊": re.compile(r"门诊"),
-    "产检": re.compile(r"产检|孕检|产前检查"),
-}
-
-
 def unanswered_settings(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
     """The places of care (住院, 门诊, 产检) a reimbursement question asks a figure for that no
     quoted figure line names.
@@ -135,7 +129,7 @@ def unanswered_settings(question: Question, lines: Sequence[str]) -> tuple[str, 
     stated = [line for line in lines if figure.search(line)]
     return tuple(
         name
-        for name, said in _SETTINGS.items()
+        for name, said in CARE_SETTINGS.items()
         if said.search(question.text) and not any(said.search(line) for line in stated)
     )
 
@@ -207,7 +201,8 @@ _STATES_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万)")  # 公司交多少钱
 #: What a group's line states to answer for it: a sum or rate, or that it pays nothing.
 _GROUP_FIGURE = re.compile(r"\d|无需缴费|免缴|免费|全额(?:资助|补助)")
 _CLAUSE_END = re.compile(r"[,，。;；:：]")
-_HEAD_MARK = re.compile(r"^[\s•·\-\d.、]*|\[\d+\]$")
+#: A line's list mark (•, -, 1., 2、) and its trailing citation: not its figures (• 200元/年).
+_HEAD_MARK = re.compile(r"^\s*(?:(?:[•·\-]|\d{1,2}[.、](?!\d))\s*)*|\[\d+\]$")
 
 
 def _after_words(line: str, words: Sequence[str]) -> list[str]:
@@ -232,37 +227,6 @@ def _states_share(words: Sequence[str], lines: Sequence[str], figure: re.Pattern
         if not _UNSTATED.search(line) and _heads_list(head, lines[i + 1 : i + 3], figure):
             return True
     return False
-
-
-#: What a list of materials can be for, beyond enrolling and paying: (asked, said) patterns.
-#: Each purpose the question asks about must be named by a quoted line (住院报销要带什么 is not
-#: answered by the materials to enrol).
-_PURPOSES = {
-    "住院": (re.compile(r"住院"), re.compile(r"住院")),
-    "报销": (re.compile(r"报销|报账"), re.compile(r"报销|报账|结算")),
-    "备案": (re.compile(r"备案"), re.compile(r"备案")),
-    "看病": (re.compile(r"看病|(?<!异地)就医|就诊"), re.compile(r"看病|就医|就诊|门诊|住院")),
-    **{word: (re.compile(word), re.compile(word)) for word in ("停保", "制卡")},
-    "补办": (re.compile(r"补办|补卡|补领"), re.compile(r"补办|补卡|补领")),
-}
-
-
-def unanswered_purposes(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
-    """What a materials question wants the materials for (住院, 报销, 备案, 看病, 停保, 制卡,
-    补办) that no quoted line names, else ``()``.
-
-    Args:
-        question: The understood question.
-        lines: The answer's quoted lines (trust notes left out).
-    """
-    if question.kind != "materials":
-        return ()
-    text = "\n".join(lines)
-    return tuple(
-        purpose
-        for purpose, (asked, said) in _PURPOSES.items()
-        if asked.search(question.text) and not said.search(text)
-    )
 
 
 def refuse_composed(
@@ -290,6 +254,8 @@ def refuse_composed(
         return decision.lacking(payers)
     if purposes := unanswered_purposes(question, lines):  # enrolment papers for 住院报销
         return decision.lacking([f"{'、'.join(purposes)}所需材料"])
+    if stage := unanswered_stage(question, lines):  # 备案后怎么就医 for 怎么备案
+        return decision.lacking([f"{stage}的办理方法"])
     if settings := unanswered_settings(question, lines):  # 门诊 65% quoted for 住院
         return decision.lacking([f"{'、'.join(settings)}报销标准"])
     if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例

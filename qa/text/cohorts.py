@@ -169,3 +169,20 @@ def asked_item(question: str) -> re.Pattern[str] | None:
     pattern a line naming it matches; None for none or several."""
     asked = [cue for cue in _ASKED_ITEM.values() if cue.search(question)]
     return asked[0] if len(asked) == 1 else None
+
+
+#: Where care is given (住院, 门诊, 产检): a figure asked for one must be about it, and a passage
+#: about one the question does not name is about another matter.
+CARE_SETTINGS = {
+    "住院": re.compile(r"住院"),
+    "门诊": re.compile(r"门诊"),
+    "产检": re.compile(r"产检|孕检|产前检查"),
+}
+
+
+def other_settings(question: str, text: str) -> tuple[str, ...]:
+    """The places of care ``text`` names that ``question`` does not (医保家庭共济可以用于产检吗,
+    asked 家庭共济怎么绑 → ``("产检",)``)."""
+    return tuple(
+        name for name, cue in CARE_SETTINGS.items() if cue.search(text) and not cue.search(question)
+    )

@@ -4,7 +4,14 @@ different groups or years, region, dates."""
 from qa.answering.extractive import date_note, region_note
 from qa.answering.trust.conflicts import conflict_note, find_conflicts, place_of
 from qa.answering.trust.readings import find_readings
-from qa.text.cohorts import asked_age, asked_item, asked_payers, cohort_of, same_cohort
+from qa.text.cohorts import (
+    asked_age,
+    asked_item,
+    asked_payers,
+    cohort_of,
+    other_settings,
+    same_cohort,
+)
 from qa.text.figures import extract_figures, unsupported_figures
 from qa.types import Chunk
 
@@ -307,3 +314,10 @@ def test_the_one_insurance_item_a_question_names():
     assert not pension.search("退休后养老金约4000元")  # 养老金 is a pension, not the item
     assert asked_item("养老和医疗一共扣多少") is None  # several items: the total answers
     assert asked_item("医保卡每月进多少钱") is None
+
+
+def test_places_of_care_a_text_names_and_the_question_does_not():
+    assert other_settings("家庭共济怎么绑老婆", "医保家庭共济可以用于产检吗") == ("产检",)
+    assert other_settings("家庭共济能用于孕检吗", "医保家庭共济可以用于产检吗") == ()
+    assert other_settings("住院能报多少", "门诊和住院报销比例") == ("门诊",)
+    assert other_settings("医保卡怎么激活", "医保从来没用过怎么激活") == ()

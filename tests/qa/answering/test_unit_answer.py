@@ -289,6 +289,8 @@ def test_an_extra_source_adds_one_point_and_no_restated_step(composer, corpus):
     assert "填写被绑定人信息" in body and "另外" in body
     assert "家庭共济与产检费用的关系" not in body  # the list after the added line: another topic
     assert "按提示输入被绑定人信息并提交" not in body  # says what steps 1 and 2 said
+    assert "产检" not in body  # the snippet is about 产检: its 产检 lines are another matter
+    assert "通过以上方式" not in body.split("另外")[1]  # a closing line adds nothing
 
 
 def test_an_amount_or_time_question_leads_with_the_item_that_states_it(composer, corpus):
@@ -543,6 +545,23 @@ def test_a_flat_page_with_online_and_offline_groups_leads_with_the_two_routes(co
     phone = understand("想在手机上把医保参保地换过来,app里点哪儿")  # it chose the online route
     chosen = composer.compose(phone, [Hit(page, 1, 1.0)], documents)
     assert not chosen.body.startswith("共有两种方式")
+
+
+def test_someone_without_a_phone_asking_for_materials_gets_the_in_person_group(composer, corpus):
+    documents, chunks = corpus
+    enrol = _chunk(chunks, "参保登记", "爱南宁")
+    asked = "南宁我姥爷没有智能手机,第一次参加居民医保怎么登记,要带啥"
+    body = composer.compose(understand(asked), [Hit(enrol, 1, 1.0)], documents).body
+    assert body.startswith("携带本人身份证到社区或街道医保服务网点办理参保登记。")
+    assert "爱南宁" not in body  # the online group is of no use to him
+    phone = composer.compose(
+        understand("南宁第一次参加居民医保怎么登记,要带啥"), [Hit(enrol, 1, 1.0)], documents
+    )
+    assert "爱南宁" in phone.body  # nothing points to the counter: the chunk found answers
+    both = composer.compose(
+        understand("南宁居民医保登记线上线下都能弄,要带啥"), [Hit(enrol, 1, 1.0)], documents
+    )
+    assert "爱南宁" in both.body  # both routes named: no choice made for the user
 
 
 def test_a_lead_naming_several_places_keeps_the_sentence_about_the_asked_one(composer, corpus):

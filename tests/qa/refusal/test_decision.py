@@ -8,14 +8,15 @@ import pytest
 
 from qa.refusal.composed import (
     figures_measure_else,
+    refuse_composed,
     unanswered_groups,
     unanswered_payers,
     unanswered_places,
-    unanswered_purposes,
     unanswered_settings,
 )
 from qa.refusal.decision import RefusalDecision, decide, unknown_terms
 from qa.refusal.messages import refusal_text
+from qa.refusal.purposes import unanswered_purposes, unanswered_stage
 from qa.retrieval.question import understand
 from tests.qa.refusal.hits import (
     ACTIVATE,
@@ -188,6 +189,9 @@ def test_figures_of_another_measure_are_no_answer(question, lines, refused):
             ("低保户",),
         ),
         ("合肥低保户交居民医保,个人要出多少钱", ["• 低保对象:", "• 个人缴费200元/年[1]"], ()),
+        # a figure right after the list mark is a figure, a list number is not
+        ("合肥低保户交居民医保,个人要出多少钱", ["• 低保对象:", "• 200元/年[1]"], ()),
+        ("合肥低保户交居民医保,个人要出多少钱", ["低保对象:", "2. 按规定执行[1]"], ("低保户",)),
     ],
 )
 def test_figures_for_another_group_are_no_answer(question, lines, missing):
@@ -315,6 +319,37 @@ def test_a_thing_the_corpus_never_names_is_unknown(question, unknown):
 )
 def test_materials_for_another_purpose_are_no_answer(question, lines, missing):
     assert unanswered_purposes(understand(question), lines) == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "lines", "step"),
+    [
+        # what follows the step does not say how to take it
+        ("异地就医备案在手机上怎么办", ["申请异地就医备案后,按以下步骤就医:[1]"], "异地就医备案"),
+        ("医保卡怎么激活", ["激活后可直接刷卡结算医疗费用。[1]"], "激活"),
+        # the step itself is described somewhere in the quote
+        ("医保卡怎么激活", ["携带身份证到窗口激活。", "激活后可直接刷卡结算。[1]"], ""),
+        # the question is about what follows: asked after it, or the step is done
+        ("异地就医备案后怎么看病", ["申请异地就医备案后,按以下步骤就医:[1]"], ""),
+        ("办好了异地就医备案,到医院要怎么弄", ["申请异地就医备案后,按以下步骤就医:[1]"], ""),
+        ("医保码已经激活了,怎么用", ["激活医保码后扫码即可。[1]"], ""),
+        # an object is no step (医保码), and only how-to questions are checked
+        ("微信医保码怎么添加亲情账户", ["激活医保码后在线完成绑定。[1]"], ""),
+        ("异地就医备案能报多少", ["申请异地就医备案后,报销比例50%。[1]"], ""),
+    ],
+)
+def test_what_follows_a_step_does_not_answer_how_to_take_it(question, lines, step):
+    assert unanswered_stage(understand(question), lines) == step
+
+
+def test_an_answer_about_what_follows_the_step_turns_into_a_refusal_naming_it():
+    question = understand("跨省异地就医备案到底怎么申请")
+    lines = ["申请异地就医备案后,您可以按照以下步骤进行就医:[1]", "出示有效凭证。[1]"]
+    refusal = refuse_composed(question, decide(question, [ACTIVATE], NEVER), [()], lines)
+    assert refusal is not None and refusal.kind == "not_found"
+    text = refusal_text(refusal, question, [])
+    assert text.startswith("资料里有相关内容,但没有写明您问的异地就医备案的办理方法。")
+    assert refuse_composed(question, decide(question, [ACTIVATE], NEVER), [()], lines[1:]) is None
 
 
 def test_the_refusal_text_names_the_unnamed_term_and_the_place_found():

@@ -1,0 +1,81 @@
+"""Refusals for answers about another step: materials for another purpose, or what follows
+the asked procedure instead of the procedure.
+
+Example:
+    >>> lines = ["申请异地就医备案后,您可以按照以下步骤进行就医:"]
+    >>> unanswered_stage(understand("异地就医备案怎么申请"), lines)
+    '异地就医备案'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qa.types import Question
+
+#: What a list of materials can be for, beyond enrolling and paying: (asked, said) patterns.
+#: Each purpose the question asks about must be named by a quoted line (住院报销要带什么 is not
+#: answered by the materials to enrol).
+_PURPOSES = {
+    "住院": (re.compile(r"住院"), re.compile(r"住院")),
+    "报销": (re.compile(r"报销|报账"), re.compile(r"报销|报账|结算")),
+    "备案": (re.compile(r"备案"), re.compile(r"备案")),
+    "看病": (re.compile(r"看病|(?<!异地)就医|就诊"), re.compile(r"看病|就医|就诊|门诊|住院")),
+    **{word: (re.compile(word), re.compile(word)) for word in ("停保", "制卡")},
+    "补办": (re.compile(r"补办|补卡|补领"), re.compile(r"补办|补卡|补领")),
+}
+
+
+def unanswered_purposes(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
+    """What a materials question wants the materials for (住院, 报销, 备案, 看病, 停保, 制卡,
+    补办) that no quoted line names, else ``()``.
+
+    Args:
+        question: The understood question.
+        lines: The answer's quoted lines (trust notes left out).
+    """
+    if question.kind != "materials":
+        return ()
+    text = "\n".join(lines)
+    return tuple(
+        purpose
+        for purpose, (asked, said) in _PURPOSES.items()
+        if asked.search(question.text) and not said.search(text)
+    )
+
+
+#: How a line speaks of what follows a step: 备案后, 激活之后, 补缴以后.
+_AFTER = r"(?:之后|以后|后)"
+#: A question about a step already taken (备案办好了, 已经激活, 办好了备案) asks what follows it.
+_DONE_AFTER = _AFTER[:-1] + r"|了|完|过|好)"
+#: Words naming a step one takes (the term must end in one: 异地就医备案, not 医保码).
+_STEP = re.compile(
+    r"(?:备案|激活|绑定|解绑|补缴|缴费|参保|登记|转移|接续|变更|申请|申领|注册|认证|报销|结算|停保|补办|挂失)$"
+)
+_DONE_BEFORE = r"(?:已经|已|办好了?|办完了?|做好了?|弄好了?)[^,，。?？!！]{0,8}"
+
+
+def unanswered_stage(question: Question, lines: Sequence[str]) -> str:
+    """The step a how-to question asks how to do when every quoted line naming it speaks only
+    of what follows it (异地就医备案怎么申请 answered with 申请异地就医备案后……就医的流程), else "".
+
+    The longest such term of the question is returned; a question about the step taken
+    (备案后怎么报销, 办好了备案……到医院怎么弄) asks what follows it and is answered.
+
+    Args:
+        question: The understood question.
+        lines: The answer's quoted lines (trust notes left out).
+    """
+    if question.kind not in ("how", "where"):
+        return ""
+    text = "\n".join(lines)
+    for term in sorted(set(question.content_terms), key=len, reverse=True):
+        word = re.escape(term)
+        done = f"{word}{_DONE_AFTER}|{_DONE_BEFORE}{word}"
+        if not _STEP.search(term) or re.search(done, question.text):
+            continue
+        said = [m.end() for m in re.finditer(re.escape(term), text)]
+        if said and all(re.match(_AFTER, text[at:]) for at in said):
+            return term
+    return ""
