@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from qa.answering.leads import ASKS, OFFLINE, ONLINE, ROUTE, kind_cue, line_score
 from qa.answering.points import Scorer
-from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, sibling_units
+from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, item_lines, sibling_units
 from qa.text.cohorts import PAYERS
 from qa.text.verdicts import states_verdict
 from qa.types import Chunk, Document, Question
@@ -53,7 +53,11 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
     wants = OFFLINE if OFFLINE.search(question.text) else None
     wants = wants or (ONLINE if ONLINE.search(question.text) else None)
     if wants is not None and question.kind in ("how", "where", "other", "yesno"):
-        for unit in units[:3]:  # the best unit's article first, then the next ones'
+        asked = [t for t in question.key_terms if not (ONLINE.search(t) or OFFLINE.search(t))]
+        for unit in units[:3]:  # the best unit's article first, then the next ones' about
+            topic = f"{unit.doc.title} {unit.heading}"  # what is asked (激活), not just 手机
+            if unit is not best and not any(t in topic for t in asked):
+                continue
             for sibling in sibling_units(unit):
                 if wants.search(sibling.heading) and ROUTE.search(sibling.heading):
                     return sibling
@@ -189,14 +193,6 @@ def offline_group(question: Question, lines: list[Line]) -> list[Line]:
         return lines
     head = [ln for ln in lines[:1] if ln.heading and ln.depth == 0]
     return head + block
-
-
-def item_lines(lines: Sequence[Line], at: int) -> list[Line]:
-    """``lines[at]`` and the lines nested under it."""
-    end = at + 1
-    while end < len(lines) and lines[end].depth > lines[at].depth and not lines[end].heading:
-        end += 1
-    return list(lines[at:end])
 
 
 def fits(question: Question, scorer: Scorer, line: Line) -> bool:

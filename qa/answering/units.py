@@ -269,3 +269,11 @@ def render_lines(lines: Sequence[Line], number: int) -> list[str]:
             shown[i] += f"[{number}]"
             break
     return shown
+
+
+def item_lines(lines: Sequence[Line], at: int) -> list[Line]:
+    """``lines[at]`` and the lines nested under it."""
+    end = at + 1
+    while end < len(lines) and lines[end].depth > lines[at].depth and not lines[end].heading:
+        end += 1
+    return list(lines[at:end])

@@ -547,6 +547,19 @@ def test_a_flat_page_with_online_and_offline_groups_leads_with_the_two_routes(co
     assert not chosen.body.startswith("共有两种方式")
 
 
+def test_a_phone_question_moves_only_to_the_online_section_of_an_article_on_its_topic(
+    composer, corpus
+):
+    documents, chunks = corpus
+    paying = _chunk(chunks, "怎样在手机上交医保缴费", "官方社保APP")
+    notes = _chunk(chunks, ACTIVATE, "激活时效")  # an article on activating, not paying
+    hits = [Hit(paying, 1, 1.0), Hit(notes, 2, 0.9)]
+    body = composer.compose(understand("在手机上交医保都能用哪些app"), hits, documents).body
+    assert body.startswith("在手机上交医保缴费非常便捷") and "线上激活方式" not in body
+    activate = composer.compose(understand("医保卡能不能在手机上自己激活"), hits, documents)
+    assert "一、线上激活方式" in activate.body  # asked about activating: its online route
+
+
 def test_someone_without_a_phone_asking_for_materials_gets_the_in_person_group(composer, corpus):
     documents, chunks = corpus
     enrol = _chunk(chunks, "参保登记", "爱南宁")
