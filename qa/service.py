@@ -136,7 +136,11 @@ class AnswerService:
         cited = {c.chunk_id for c in composition.citations}
         quoted = [h.chunk.regions for h in hits if h.chunk.chunk_id in cited]
         lines = [line for line in composition.body.splitlines() if line not in composition.notes]
-        if late := refuse_composed(question, decision, quoted, lines, composition.unstated):
+        shown = lines[: lines.index("另外:")] if "另外:" in lines else lines
+        primary = "\n".join([composition.citations[0].title, *shown])  # what a comparison names
+        if late := refuse_composed(
+            question, decision, quoted, lines, composition.unstated, primary
+        ):
             logger.info("refused kind=%s after composing: %s", late.kind, "、".join(late.missing))
             return self._refusal(question, late, hits, timings)
         return Answer(

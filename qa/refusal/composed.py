@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 from qa.refusal.decision import RefusalDecision
 from qa.refusal.features import STATES_AMOUNT, place_covered
-from qa.refusal.purposes import unanswered_purposes, unanswered_stage
+from qa.refusal.purposes import unanswered_comparison, unanswered_purposes, unanswered_stage
 from qa.text.cohorts import ASKED_GROUPS, CARE_SETTINGS, PAYERS
 from qa.text.figures import STATES_RATE
 from qa.text.regions import province_of
@@ -235,6 +235,7 @@ def refuse_composed(
     quoted_regions: Sequence[Sequence[str]],
     lines: Sequence[str],
     unstated: str = "",
+    primary: str = "",
 ) -> RefusalDecision | None:
     """The refusal an answer composed for ``question`` turns into, or None to answer it.
 
@@ -245,6 +246,8 @@ def refuse_composed(
         lines: The answer's lines, trust notes left out.
         unstated: What the question asks that no quoted line states (时间, 金额 …; the
             composer's ``Composition.unstated``), else "".
+        primary: The first citation's title and the lines quoted before any 另外 (what a
+            comparison must name both sides in), else "" (not checked).
     """
     if places := unanswered_places(question, quoted_regions):  # another place's figure
         return decision.as_region(places)
@@ -254,6 +257,8 @@ def refuse_composed(
         return decision.lacking(payers)
     if purposes := unanswered_purposes(question, lines):  # enrolment papers for 住院报销
         return decision.lacking([f"{'、'.join(purposes)}所需材料"])
+    if primary and (pair := unanswered_comparison(question, primary)):  # 医保码和医保卡
+        return decision.lacking([f"{pair[0]}和{pair[1]}的区别"])
     if stage := unanswered_stage(question, lines):  # 备案后怎么就医 for 怎么备案
         return decision.lacking([f"{stage}的办理方法"])
     if settings := unanswered_settings(question, lines):  # 门诊 65% quoted for 住院

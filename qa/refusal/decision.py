@@ -97,6 +97,12 @@ class RefusalDecision:
 #: Last characters of a word naming a thing of the trade: 滞纳金, 体检费, 意外险, 公交卡, 残疾证,
 #: 起付线, 费率, 限额.
 _THING_END = frozenset("金费险卡证线率额")
+#: Last characters of a word naming a medical service or item a plan may or may not cover:
+#: 种牙, 手术, 配眼镜, 化疗, 疫苗, 打针, 牙齿 (two characters are enough).
+_CARE_END = frozenset("牙术镜疗苗针齿")
+#: Only a short question is about such a service (种牙医保能报吗); in a long one (回老家做个手术,
+#: 深圳的医保在湖南能报吗) it is a detail of another matter the corpus may answer.
+_CARE_KEY_TERMS = 3
 
 
 def _long_form_known(term: str, frequency: Callable[[str], int]) -> bool:
@@ -108,10 +114,12 @@ def unknown_terms(question: Question, frequency: Callable[[str], int]) -> tuple[
     """The key terms naming a thing the corpus never mentions, else ``()``.
 
     A key term of 3+ characters ending like the name of a fee, fund, insurance, card,
-    certificate, line, rate or limit (``_THING_END``) counts when neither it, nor (for an
-    insurance) its long form (生育险 → 生育保险), nor any synonym occurs in any document:
-    医保断交了再补缴要交滞纳金吗 is not answered by the 补缴 passages. A stem alone does not keep
-    the term: the corpus says 停保手续, but 要交手续费吗 asks about a fee it never names.
+    certificate, line, rate or limit (``_THING_END``), or of 2+ ending like a medical service
+    (``_CARE_END``: 种牙, 手术, 疫苗) in a question of at most three key terms, counts when
+    neither it, nor (for an insurance) its long form (生育险 → 生育保险), nor any synonym
+    occurs in any document: 医保断交了再补缴要交滞纳金吗 is not answered by the 补缴 passages.
+    A stem alone does not keep the term: the corpus says 停保手续, but 要交手续费吗 asks about
+    a fee it never names.
 
     Args:
         question: The understood question.
@@ -121,7 +129,9 @@ def unknown_terms(question: Question, frequency: Callable[[str], int]) -> tuple[
     synonyms = get_synonyms()
     unknown = []
     for term in question.key_terms:
-        if len(term) < 3 or term[-1] not in _THING_END or frequency(term):
+        thing = len(term) >= 3 and term[-1] in _THING_END
+        care = term[-1] in _CARE_END and len(question.key_terms) <= _CARE_KEY_TERMS
+        if not (thing or care) or frequency(term):
             continue
         if _long_form_known(term, frequency):
             continue

@@ -1,5 +1,5 @@
-"""Refusals for answers about another step: materials for another purpose, or what follows
-the asked procedure instead of the procedure.
+"""Refusals for answers about another matter: materials for another purpose, what follows
+the asked procedure instead of the procedure, or one of two things a comparison asks about.
 
 Example:
     >>> lines = ["申请异地就医备案后,您可以按照以下步骤进行就医:"]
@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from qa.text.normalize import fold
+from qa.text.synonyms import get_synonyms
+from qa.text.tokenizer import domain_terms
 from qa.types import Question
 
 #: What a list of materials can be for, beyond enrolling and paying: (asked, said) patterns.
@@ -79,3 +82,45 @@ def unanswered_stage(question: Question, lines: Sequence[str]) -> str:
         if said and all(re.match(_AFTER, text[at:]) for at in said):
             return term
     return ""
+
+
+#: Last characters of a thing compared (实体卡, 医保码) when it is not a domain term.
+_THING = frozenset("金费险卡证码")
+#: A question comparing two things: 医保码和医保卡有什么区别, A跟B是一回事吗.
+_COMPARED = re.compile(
+    r"(\w{2,12}?)(?:和|与|跟|同)(\w{2,12}?)(?:之间)?(?:有|是)?(?:什么|啥|哪些)?"
+    r"(?:区别|不同|不一样|差别|差异|一回事|一样)"
+)
+
+
+def unanswered_comparison(question: Question, primary: str) -> tuple[str, str] | None:
+    """The two things a comparison question names when the answer's primary unit (its title
+    and the lines quoted before any 另外) does not name both, else None: 医保码和医保卡有什么区别
+    is not answered by a passage about 医保卡 alone.
+
+    Each side is the longest stretch next to the conjunction (我想问医保码 → 医保码, 实体卡报销比例
+    → 实体卡) that is a domain term or names a card, fee, insurance … (实体卡), named by itself
+    or a synonym (医保码: 医保电子凭证); a side naming none (我和朋友, 今年跟去年) is no
+    comparison of things.
+
+    Args:
+        question: The understood question.
+        primary: The primary unit's title and quoted lines.
+    """
+    found = _COMPARED.search(question.text)
+    if not found:
+        return None
+    things = domain_terms()  # things of the trade only: not 我和朋友, 今年跟去年
+
+    def thing(word: str) -> bool:
+        return len(word) >= 2 and (word in things or word[-1] in _THING)
+
+    before, after = found.groups()  # the thing next to 和: 电子医保卡 | 实体卡(报销比例)
+    left = [before[i:] for i in range(len(before)) if thing(before[i:])]
+    right = [after[:j] for j in range(len(after), 0, -1) if thing(after[:j])]
+    if not left or not right:
+        return None
+    sides = [left[0], right[0]]
+    text, synonyms = fold(primary), get_synonyms()
+    named = [any(fold(v) in text for v in synonyms.variants(t)) for t in sides]
+    return None if all(named) else (sides[0], sides[1])

@@ -16,7 +16,11 @@ from qa.refusal.composed import (
 )
 from qa.refusal.decision import RefusalDecision, decide, unknown_terms
 from qa.refusal.messages import refusal_text
-from qa.refusal.purposes import unanswered_purposes, unanswered_stage
+from qa.refusal.purposes import (
+    unanswered_comparison,
+    unanswered_purposes,
+    unanswered_stage,
+)
 from qa.retrieval.question import understand
 from tests.qa.refusal.hits import (
     ACTIVATE,
@@ -290,6 +294,12 @@ def _frequency(term: str) -> int:
         ("医保码怎么激活", ()),  # no thing-like term
         ("办参保地变更要交手续费吗", ("手续费",)),  # the stem alone (停保手续) names no fee
         ("生育险怎么交", ()),  # its long form (生育保险) is there
+        # a medical service a short question asks about (two characters are enough)
+        ("种牙医保能报吗", ("种牙",)),
+        ("近视手术医保能报吗", ("手术",)),
+        ("住院报销要多久", ()),  # not a service ending; and 住院 is there
+        # in a long question a service is a detail of another matter
+        ("我在深圳交的医保,回湖南老家做个手术,能直接报吗,要提前办啥", ()),
     ],
 )
 def test_a_thing_the_corpus_never_names_is_unknown(question, unknown):
@@ -340,6 +350,26 @@ def test_materials_for_another_purpose_are_no_answer(question, lines, missing):
 )
 def test_what_follows_a_step_does_not_answer_how_to_take_it(question, lines, step):
     assert unanswered_stage(understand(question), lines) == step
+
+
+@pytest.mark.parametrize(
+    ("question", "primary", "pair"),
+    [
+        # a passage about one of the two things does not compare them
+        ("医保码和医保卡有什么区别", "年年交医保为什么医保卡里没有钱", ("医保码", "医保卡")),
+        ("电子医保卡和实体卡报销比例一样吗", "医保卡丢了哪里去补办", ("电子医保卡", "实体卡")),
+        ("城乡居民医保和职工医保有啥区别", "职工医保:按月缴费", ("居民医保", "职工医保")),
+        # both named, by themselves or by a synonym (医保码: 医保电子凭证)
+        ("医保码和医保卡有什么区别", "医保电子凭证与医保卡的不同", None),
+        ("社保和医保是一回事吗", "社保和医保不是同一个东西", None),
+        # people or years compared are no things of the trade: not checked
+        ("我和朋友俩公司交的钱不一样多", "河北廊坊社保基数9700元和5000元的区别", None),
+        ("今年跟去年扣得不一样正常不", "德州社保基数15500元个人扣多少", None),
+        ("医保码怎么激活", "医保卡丢了哪里去补办", None),  # no comparison
+    ],
+)
+def test_a_comparison_needs_a_primary_unit_naming_both_things(question, primary, pair):
+    assert unanswered_comparison(understand(question), primary) == pair
 
 
 def test_an_answer_about_what_follows_the_step_turns_into_a_refusal_naming_it():
