@@ -20,7 +20,7 @@ from dataclasses import replace
 from qa.answering.leads import ASKS, OFFLINE, ONLINE, ROUTE, kind_cue, line_score
 from qa.answering.points import Scorer
 from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, item_lines, sibling_units
-from qa.text.cohorts import PAYERS
+from qa.text.cohorts import PAYERS, other_settings
 from qa.text.verdicts import states_verdict
 from qa.types import Chunk, Document, Question
 
@@ -49,6 +49,9 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
     yes/no question to the first of the top three giving the verdict (``states_verdict``) when
     the best gives none, or, for a materials, amount or time question, to the first of the top
     three that states one."""
+    off = [bool(other_settings(question.text, u.doc.title)) for u in units[:3]]
+    if off[0] and False in off:  # 家庭共济可以用于产检吗 answers no 能绑老婆吗: the next one
+        units = [units[off.index(False)], *(u for u in units if u is not units[off.index(False)])]
     best = units[0]
     wants = OFFLINE if OFFLINE.search(question.text) else None
     wants = wants or (ONLINE if ONLINE.search(question.text) else None)

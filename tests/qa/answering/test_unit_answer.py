@@ -560,6 +560,19 @@ def test_a_phone_question_moves_only_to_the_online_section_of_an_article_on_its_
     assert "一、线上激活方式" in activate.body  # asked about activating: its online route
 
 
+def test_a_unit_titled_about_a_place_of_care_the_question_does_not_name_is_not_primary(
+    composer, corpus
+):
+    documents, chunks = corpus
+    prenatal = _chunk(chunks, "医保家庭共济可以用于产检吗", "近亲属")
+    notes = _chunk(chunks, "三、关键注意事项", "调整共济成员")
+    hits = [Hit(prenatal, 1, 1.0), Hit(notes, 2, 0.9)]
+    body = composer.compose(understand("共济绑的家人想换一个还能改吗"), hits, documents).body
+    assert body.startswith("三、关键注意事项") and "调整共济成员" in body.split("另外")[0]
+    asked = composer.compose(understand("家庭共济的钱能用来做产检吗"), hits, documents).body
+    assert asked.startswith("医保家庭共济政策允许家庭成员间共享医保账户资金")  # 产检 asked
+
+
 def test_someone_without_a_phone_asking_for_materials_gets_the_in_person_group(composer, corpus):
     documents, chunks = corpus
     enrol = _chunk(chunks, "参保登记", "爱南宁")
