@@ -53,6 +53,9 @@ def test_related_and_passage_related_directions():
     assert "缴费" in table.related("医保在哪交")
     assert "交" in table.passage_related("按时缴费")
     assert "交" not in table.related("按时缴费")
+    # someone who cannot use a phone is asking for the in-person route, however it is said
+    for said in ("我妈不会用智能手机", "姥爷没有智能手机", "不会弄手机", "不会上网"):
+        assert "线下" in table.related(said), said
 
 
 def test_synonym_terms_keep_whole_words_and_drop_single_characters():
