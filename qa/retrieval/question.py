@@ -141,7 +141,7 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
     ("time", re.compile(r"(?<![段这那])时间(?!.*(?:[吗么]|能不能|可不可以|会不会)$)")),
     # 会怎样 asks what happens, not how to do something
     ("other", re.compile(r"会怎[样么]样?|会有什么(?:影响|后果)|有什么影响|什么后果")),
-    ("where", re.compile(r"电话|热线|号码|客服")),
+    ("where", re.compile(r"电话|热线|号码|客服|网址|网站地址")),  # 网址是多少: no amount
     ("how", re.compile(r"(?:怎么|咋|如何|怎样|在哪|哪里)(?:查|看|找)")),  # 咋查交了多少钱的记录
     (
         "amount",
