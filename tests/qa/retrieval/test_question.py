@@ -65,6 +65,7 @@ def test_regions_of_the_question(question, regions):
         ("医保码能在微信激活吗", "yesno"),
         ("医保卡丢了去哪补办", "where"),
         ("医保咨询热线是多少", "where"),
+        ("国家社会保险公共服务平台网址是多少", "where"),  # an address, not an amount
         ("失业保险个人交几个点", "amount"),
         ("家庭共济能绑几个人", "amount"),  # a number of people
         ("怎么查医保交了多少钱", "how"),  # looking something up, not an amount
