@@ -21,6 +21,7 @@ from qa.answering.leads import ASKS, OFFLINE, ONLINE, ROUTE, kind_cue, line_scor
 from qa.answering.points import Scorer
 from qa.answering.units import LIST_MARK, REFERS_BACK, Line, Unit, item_lines, sibling_units
 from qa.text.cohorts import PAYERS, other_settings
+from qa.text.synonyms import get_synonyms
 from qa.text.verdicts import states_verdict
 from qa.types import Chunk, Document, Question
 
@@ -37,10 +38,7 @@ _HEADING_CUES = {
 _NOTES = re.compile(r"注意|事项|提示|说明|特殊情况|常见问题|其他")
 #: Questions asking for a list (answered by all its items, not the best one).
 _ASKS_LIST = re.compile(r"哪些|哪几|注意什么|注意啥|注意事项|要注意|什么要求|几种|几个")
-
-
-#: A question or a unit about looking something up (查, 查询), not doing it.
-_LOOKS_UP_TOPIC = re.compile(r"查")
+_LOOKS_UP_TOPIC = re.compile(r"查")  # a question or unit about looking something up
 
 
 def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
@@ -52,19 +50,20 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
     off = [bool(other_settings(question.text, u.doc.title)) for u in units[:3]]
     if off[0] and False in off:  # 家庭共济可以用于产检吗 answers no 能绑老婆吗: the next one
         units = [units[off.index(False)], *(u for u in units if u is not units[off.index(False)])]
-    best = units[0]
-    wants = OFFLINE if OFFLINE.search(question.text) else None
-    wants = wants or (ONLINE if ONLINE.search(question.text) else None)
+    best, variants = units[0], get_synonyms().variants
+    best_topic = f"{best.doc.title} {best.heading}"
+    wants = next((cue for cue in (OFFLINE, ONLINE) if cue.search(question.text)), None)
     if wants is not None and question.kind in ("how", "where", "other", "yesno"):
-        asked = [t for t in question.key_terms if not (ONLINE.search(t) or OFFLINE.search(t))]
+        routes = [t for t in question.key_terms if ONLINE.search(t) or OFFLINE.search(t)]
+        asked = [v for t in question.key_terms if t not in routes for v in variants(t)]
+        on_route = wants.search(best_topic) and any(t in best_topic for t in asked)
         for unit in units[:3]:  # the best unit's article first, then the next ones' about
-            topic = f"{unit.doc.title} {unit.heading}"  # what is asked (激活), not just 手机
-            if unit is not best and not any(t in topic for t in asked):
-                continue
+            topic = f"{unit.doc.title} {unit.heading}"  # what is asked (激活), not just 手机, …
+            if unit is not best and (on_route or not any(t in topic for t in asked)):
+                continue  # … unless the best is on that route and topic (支付宝 + 共济)
             for sibling in sibling_units(unit):
                 if wants.search(sibling.heading) and ROUTE.search(sibling.heading):
                     return sibling
-    best_topic = f"{best.doc.title} {best.heading}"
     online_best = ONLINE.search(best_topic)
     if wants is OFFLINE and question.kind in ("how", "where") and online_best:
         offline = [  # 不会用手机: not the phone snippet, a unit naming 线下 (else a counter)

@@ -44,6 +44,9 @@ _ABOUT_ONLY = re.compile(r"是一个(?:涉及|关于)[^。]{0,30}的问题。?$"
 _ANNOUNCE_PREFIX = re.compile(
     r"\s*[^。：:]{0,40}(?:(?:以下|下面)[是为将][^。：:]{0,40}|如下|供您参考)[:：]\s*"
 )
+#: The short answer a snippet opens with before announcing its details (官网、社保卡、电话查询
+#: 以下是查看医保有效期的几种常用方法…:): kept as a line of its own.
+_HEADLINE = re.compile(r"\s*([^。：:\s][^。：:]{3,29}?)\s+(?:以下|下面)[是为将]")
 #: A list item written inside a line of prose: a step number after a space (`` 2.补缴方式``).
 _INLINE_ITEM = re.compile(r"(?<=\s)(?=\d{1,2}[.、．](?!\d)\S)")
 #: Where a cut-off preview may be ended when it has no sentence end late enough.
@@ -127,6 +130,8 @@ def _sentence_lines(doc: Document, start: int, end: int, depth: int) -> list[Lin
         cuts = [s] + [s + m.start() for m in _INLINE_ITEM.finditer(doc.text[s:e])] + [e]
         for a, b in zip(cuts, cuts[1:], strict=False):
             if m := _ANNOUNCE_PREFIX.match(doc.text, a, b):  # 以下是…的详细信息: 补缴政策
+                if head := _HEADLINE.match(doc.text, a, m.end()):  # 官网、社保卡、电话查询 以下是…
+                    out.append(Line(head.start(1), head.end(1), head.group(1), depth, False))
                 a = m.end()
             shown = " ".join(doc.text[a:b].split())
             if len(shown) >= 4 and not _announces(shown):

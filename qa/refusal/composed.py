@@ -229,6 +229,24 @@ def _states_share(words: Sequence[str], lines: Sequence[str], figure: re.Pattern
     return False
 
 
+#: Asking how long something takes (几天能审核通过, 多久能到账), and a line stating a span: a
+#: number of days, weeks, months or hours (not a date: 1月1日), or at once (即时, 当天).
+_ASKS_SPAN = re.compile(r"(?:几|多少)个?(?:天|工作日|周|星期|小时)|多久|多长时间")
+_SPAN = re.compile(
+    r"(?<![月\d])\d+\s*(?:个工作日|天|日(?![期起])|周(?!岁)|星期|小时|分钟)|\d+\s*个月|(?<!\d)\d{1,2}\s*年(?!\d)"
+    r"|[一二两三四五六七八九十半]+(?:个工作日|天|日|周|个星期|小时|个月|年)|即时|当天|当日|次日|立即|实时"
+)
+
+
+def unanswered_span(question: Question, lines: Sequence[str]) -> bool:
+    """Whether a how-long question (几天能审核通过, 延长到多久) is answered by no quoted span:
+    dates or a 期限 word do not say how many days it takes. A look-up (咋看还有多久过期) is
+    answered by where to look."""
+    if question.looks_up or not _ASKS_SPAN.search(question.text):
+        return False
+    return not _SPAN.search("\n".join(lines))
+
+
 def refuse_composed(
     question: Question,
     decision: RefusalDecision,
@@ -266,6 +284,8 @@ def refuse_composed(
     if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
         wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
         return decision.lacking([wanted])
+    if unanswered_span(question, lines):  # 几天能审核通过: dates quoted, no number of days
+        return decision.lacking(["时长"])
     if unstated:  # 几天能审核通过: no quoted line says how long
         return decision.lacking([unstated])
     return None

@@ -547,6 +547,23 @@ def test_a_flat_page_with_online_and_offline_groups_leads_with_the_two_routes(co
     assert not chosen.body.startswith("共有两种方式")
 
 
+def test_a_snippet_keeps_the_short_answer_it_opens_with_before_announcing_details(corpus):
+    documents, chunks = corpus
+    chunk = _chunk(chunks, "医保有效期多久怎么查", "官网")
+    lines = [ln.shown for ln in unit_of(chunk, documents[chunk.doc_id]).lines]
+    assert lines[0] == "官网、社保卡、电话查询"  # its headline, not the 以下是… announcement
+    assert not any("以下是" in ln for ln in lines)
+
+
+def test_a_phone_question_stays_on_a_best_unit_already_about_that_channel(composer, corpus):
+    documents, chunks = corpus
+    alipay = _chunk(chunks, "医保里共济账户 支付宝绑定", "同医保统筹区")
+    online = _chunk(chunks, "一、线上办理方式", "家庭成员绑定")
+    hits = [Hit(alipay, 1, 1.0), Hit(online, 2, 0.9)]
+    body = composer.compose(understand("支付宝上弄医保共济,能跨地区用吗"), hits, documents).body
+    assert "同医保统筹区" in body.split("另外")[0]  # the 支付宝 snippet, not the article's route
+
+
 def test_a_phone_question_moves_only_to_the_online_section_of_an_article_on_its_topic(
     composer, corpus
 ):

@@ -13,6 +13,7 @@ from qa.refusal.composed import (
     unanswered_payers,
     unanswered_places,
     unanswered_settings,
+    unanswered_span,
 )
 from qa.refusal.decision import RefusalDecision, decide, unknown_terms
 from qa.refusal.messages import refusal_text
@@ -370,6 +371,29 @@ def test_what_follows_a_step_does_not_answer_how_to_take_it(question, lines, ste
 )
 def test_a_comparison_needs_a_primary_unit_naming_both_things(question, primary, pair):
     assert unanswered_comparison(understand(question), primary) == pair
+
+
+@pytest.mark.parametrize(
+    ("question", "lines", "unanswered"),
+    [
+        # dates or a 期限 word do not say how long it takes
+        (
+            "在南宁医保公众号上提交了参保登记,一般几天能审核通过",
+            ["2025年1月1日起享受待遇[1]"],
+            True,
+        ),
+        ("医保卡领了以后多少天之内必须激活", ["需在领取后一定期限内激活[1]"], True),
+        # a number of days, in digits or in words, or at once
+        ("线下转移要多久", ["15个工作日内完成转移接续[1]"], False),
+        ("公司最晚多少天内要给我上社保", ["自用工之日起三十日内申请办理[1]"], False),
+        ("线上变更多长时间生效", ["一般即时生效[1]"], False),
+        # a look-up is answered by where to look; no how-long question, nothing checked
+        ("咋看自己医保卡还有多久过期", ["登录官网查看医保卡有效期[1]"], False),
+        ("医保什么时候交", ["9月1日至12月31日[1]"], False),
+    ],
+)
+def test_a_how_long_question_needs_a_span(question, lines, unanswered):
+    assert unanswered_span(understand(question), lines) is unanswered
 
 
 def test_an_answer_about_what_follows_the_step_turns_into_a_refusal_naming_it():
