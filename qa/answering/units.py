@@ -38,6 +38,8 @@ _CLEAN_END = _ENDS + '”）)】」』"%％元'
 _FURNITURE = ("相关推荐", "大家都在搜", "本内容不能代替面诊", "首页 顶部")
 #: A line that only announces what follows ("以下是详细说明:") says nothing itself.
 _ANNOUNCES = re.compile(r"以下[是为将]|如下[:：]?$|下面[将随]|^有以下(?:这些|几种)?[^。，,]{0,6}$")
+#: A pitch before an announcement (你是否曾因…?本文教你…): no statement to keep.
+_PITCH = re.compile(r"[?？]|本文|文章|小编")
 #: A sentence that only says what the question is about.
 _ABOUT_ONLY = re.compile(r"是一个(?:涉及|关于)[^。]{0,30}的问题。?$")
 #: A sentence's opening that announces what follows, up to its colon.
@@ -161,8 +163,13 @@ def split_lines(doc: Document, start: int, end: int) -> list[Line]:
         e = s + len(body)
         if len(body) > 80 and not (_STEP.match(body) or _BULLET.match(body)):
             lines.extend(_sentence_lines(doc, s, e, depth))
-        elif not _ANNOUNCES.search(body):
+        elif not (m := _ANNOUNCES.search(body)):
             lines.append(Line(s, e, " ".join(body.split()), depth, _is_heading(body)))
+        elif (cut := max(body.rfind(",", 0, m.start()), body.rfind("，", 0, m.start()))) >= 10:
+            if not _PITCH.search(
+                body[:cut]
+            ):  # 医保参保地的变更可通过线上或线下方式办理,具体操作如下:
+                lines.append(Line(s, s + cut, " ".join(body[:cut].split()), depth, False))
     return _mark_item_titles(lines)
 
 

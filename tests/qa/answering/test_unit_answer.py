@@ -555,6 +555,14 @@ def test_a_snippet_keeps_the_short_answer_it_opens_with_before_announcing_detail
     assert not any("以下是" in ln for ln in lines)
 
 
+def test_a_line_that_says_something_before_announcing_keeps_what_it_says(corpus):
+    documents, chunks = corpus
+    chunk = _chunk(chunks, "汕头手机上怎么更换医疗保险参保地", "线上或线下")
+    lines = [ln.shown for ln in unit_of(chunk, documents[chunk.doc_id]).lines]
+    assert "医保参保地的变更可通过线上或线下方式办理" in lines  # not ",具体操作如下:"
+    assert not any("如下" in ln or "本文" in ln for ln in lines)  # nor the pitch before one
+
+
 def test_a_phone_question_stays_on_a_best_unit_already_about_that_channel(composer, corpus):
     documents, chunks = corpus
     alipay = _chunk(chunks, "医保里共济账户 支付宝绑定", "同医保统筹区")
