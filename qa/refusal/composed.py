@@ -285,7 +285,7 @@ def refuse_composed(
         wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
         return decision.lacking([wanted])
     if unanswered_span(question, lines):  # 几天能审核通过: dates quoted, no number of days
-        return decision.lacking(["时长"])
+        return decision.lacking(["时间"])
     if unstated:  # 几天能审核通过: no quoted line says how long
         return decision.lacking([unstated])
     return None
