@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from qa.answering.disclaimer import with_disclaimer
 from qa.answering.extractive import Composer, ExtractiveComposer
 from qa.answering.llm import LlmComposer
-from qa.answering.unit_answer import UnitComposer
+from qa.answering.unit_answer import ADDED_LABEL, UnitComposer
 from qa.embedders.base import Embedder
 from qa.embedders.factory import backend_for, build_embedder, model_id_for
 from qa.refusal.calibration import load_calibration
@@ -136,7 +136,7 @@ class AnswerService:
         cited = {c.chunk_id for c in composition.citations}
         quoted = [h.chunk.regions for h in hits if h.chunk.chunk_id in cited]
         lines = [line for line in composition.body.splitlines() if line not in composition.notes]
-        shown = lines[: lines.index("另外:")] if "另外:" in lines else lines
+        shown = lines[: lines.index(ADDED_LABEL)] if ADDED_LABEL in lines else lines
         primary = "\n".join([composition.citations[0].title, *shown])  # what a comparison names
         if late := refuse_composed(
             question, decision, quoted, lines, composition.unstated, primary

@@ -94,6 +94,8 @@ logger = logging.getLogger(__name__)
 
 _PROCEDURE_BUDGET, _FACT_BUDGET = 600, 300
 _EXTRA_UNITS = 2  # other units that may add a point the primary lacks
+#: The line heading what other units add (the caller tells the primary quote from them by it).
+ADDED_LABEL = "另外:"
 #: A closing line that refers back (若按上述方法仍无法激活) but gives advice says something new.
 _ADVISES = re.compile(r"建议|联系|咨询|拨打")
 _EXTRA_SCORE = 0.75  # a unit ranked below this share of the best fused score must add words
@@ -278,7 +280,7 @@ class UnitComposer:
             shown |= {ln.key for ln in extra}
             used += sum(len(ln.shown) for ln in extra)
         if extras:
-            blocks.append("另外:\n" + "\n".join(extras))
+            blocks.append("\n".join([ADDED_LABEL, *extras]))
         told = [ln for b in blocks for ln in b.splitlines() if not elsewhere(question, ln)]
         unstated = unstated_figure(question, "\n".join(told)) or ""  # the caller refuses
         text = "\n\n".join(blocks)

@@ -49,7 +49,8 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
     three that states one."""
     off = [bool(other_settings(question.text, u.doc.title)) for u in units[:3]]
     if off[0] and False in off:  # 家庭共济可以用于产检吗 answers no 能绑老婆吗: the next one
-        units = [units[off.index(False)], *(u for u in units if u is not units[off.index(False)])]
+        first = units[off.index(False)]
+        units = [first, *(u for u in units if u is not first)]
     best, variants = units[0], get_synonyms().variants
     best_topic = f"{best.doc.title} {best.heading}"
     wants = next((cue for cue in (OFFLINE, ONLINE) if cue.search(question.text)), None)

@@ -165,10 +165,9 @@ def split_lines(doc: Document, start: int, end: int) -> list[Line]:
             lines.extend(_sentence_lines(doc, s, e, depth))
         elif not (m := _ANNOUNCES.search(body)):
             lines.append(Line(s, e, " ".join(body.split()), depth, _is_heading(body)))
-        elif (cut := max(body.rfind(",", 0, m.start()), body.rfind("，", 0, m.start()))) >= 10:
-            if not _PITCH.search(
-                body[:cut]
-            ):  # 医保参保地的变更可通过线上或线下方式办理,具体操作如下:
+        else:  # 医保参保地的变更可通过线上或线下方式办理,具体操作如下: keeps its first clause
+            cut = max(body.rfind(",", 0, m.start()), body.rfind("，", 0, m.start()))
+            if cut >= 10 and not _PITCH.search(body[:cut]):
                 lines.append(Line(s, s + cut, " ".join(body[:cut].split()), depth, False))
     return _mark_item_titles(lines)
 

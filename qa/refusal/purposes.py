@@ -51,7 +51,7 @@ def unanswered_purposes(question: Question, lines: Sequence[str]) -> tuple[str, 
 #: How a line speaks of what follows a step: 备案后, 激活之后, 补缴以后.
 _AFTER = r"(?:之后|以后|后)"
 #: A question about a step already taken (备案办好了, 已经激活, 办好了备案) asks what follows it.
-_DONE_AFTER = _AFTER[:-1] + r"|了|完|过|好)"
+_DONE_AFTER = r"(?:之后|以后|后|了|完|过|好)"
 #: Words naming a step one takes (the term must end in one: 异地就医备案, not 医保码).
 _STEP = re.compile(
     r"(?:备案|激活|绑定|解绑|补缴|缴费|参保|登记|转移|接续|变更|申请|申领|注册|认证|报销|结算|停保|补办|挂失)$"
@@ -78,7 +78,7 @@ def unanswered_stage(question: Question, lines: Sequence[str]) -> str:
         done = f"{word}{_DONE_AFTER}|{_DONE_BEFORE}{word}"
         if not _STEP.search(term) or re.search(done, question.text):
             continue
-        said = [m.end() for m in re.finditer(re.escape(term), text)]
+        said = [m.end() for m in re.finditer(word, text)]
         if said and all(re.match(_AFTER, text[at:]) for at in said):
             return term
     return ""
