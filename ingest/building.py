@@ -17,6 +17,7 @@ from ingest.loaders import LoadResult
 from ingest.vectors import ChunkVectors
 from qa.embedders.factory import backend_for
 from qa.index.hybrid import HybridIndex, IndexMeta
+from qa.index.records import link_records
 from qa.index.sentences import SentenceIndex
 from qa.index.titles import TitleIndex
 from qa.index.vectorstore import ranges_of
@@ -65,6 +66,7 @@ def build(
         file_hashes=corpus.loaded.file_hashes,
         embedding_backend=backend_for(settings),
         sources=[str(p) for p in sources],
+        link_titles=link_records(corpus.loaded.links),
     )
     # Query-like vectors (titles and pieces are embedded as queries) tune the ANN stores.
     title_probes, piece_probes = _sample(parts["titles"]), _sample(parts["pieces"])

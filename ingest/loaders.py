@@ -37,7 +37,7 @@ from ingest.formats.source_meta import (
 )
 from qa.text.normalize import compact
 from qa.text.titles import clip_title, derived_title, is_title_line
-from qa.types import Document, SkippedFile
+from qa.types import Document, LinkTitle, SkippedFile
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ class LoadResult:
         duplicates: Documents dropped because an equal ``doc_id`` came earlier.
         file_hashes: Source → sha256 hex of the bytes of each file that was loaded.
         files_seen: Entries found in the given paths (loaded or skipped).
+        links: Title-only link-list entries (``link`` Documents are not content), in
+            source order, one per distinct title and source.
     """
 
     documents: list[Document]
@@ -63,6 +65,7 @@ class LoadResult:
     duplicates: int
     file_hashes: dict[str, str] = field(default_factory=dict)
     files_seen: int = 0
+    links: list[LinkTitle] = field(default_factory=list)
 
 
 def load_file(path: Path, source: str, max_bytes: int) -> tuple[list[Document], SkippedFile | None]:
@@ -77,7 +80,8 @@ def load_file(path: Path, source: str, max_bytes: int) -> tuple[list[Document], 
         ``(documents, None)``, or ``([], SkippedFile)`` with a Chinese reason.
     """
     try:
-        return _load(path, source, max_bytes)[0], None
+        docs = _load(path, source, max_bytes)[0]
+        return [d for d in docs if d.kind != "link"], None
     except SkipFile as exc:
         logger.debug("Skipped %s: %s", source, exc)
         return [], SkippedFile(source, str(exc))
@@ -206,9 +210,13 @@ def load_paths(
         skipped.append(SkippedFile(source, reason))
     loaded.sort(key=lambda item: (item[0], item[2].start, item[1]))
     unique: dict[str, Document] = {}
+    links: dict[tuple[str, str], LinkTitle] = {}
     for _, _, doc in loaded:
-        unique.setdefault(doc.doc_id, doc)
-    duplicates = len(loaded) - len(unique)
+        if doc.kind == "link":
+            links.setdefault((doc.source, doc.title), link_title(doc))
+        else:
+            unique.setdefault(doc.doc_id, doc)
+    duplicates = len(loaded) - len(unique) - sum(doc.kind == "link" for _, _, doc in loaded)
     logger.info(
         "Loaded %s documents from %s files (%s duplicates, %s skipped)",
         len(unique),
@@ -216,7 +224,14 @@ def load_paths(
         duplicates,
         len(skipped),
     )
-    return LoadResult(list(unique.values()), skipped, duplicates, hashes, found)
+    return LoadResult(
+        list(unique.values()), skipped, duplicates, hashes, found, list(links.values())
+    )
+
+
+def link_title(doc: Document) -> LinkTitle:
+    """The :class:`LinkTitle` a ``link`` Document stands for."""
+    return LinkTitle(doc.source, doc.title, doc.date, doc.regions)
 
 
 def _catalogs(paths: Sequence[Path]) -> tuple[dict[str, SourceMeta], dict[str, str]]:

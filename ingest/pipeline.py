@@ -196,7 +196,8 @@ def without(loaded: LoadResult, labels: set[str], doc_ids: set[str]) -> LoadResu
         return loaded
     documents = [d for d in loaded.documents if d.source not in labels and d.doc_id not in doc_ids]
     hashes = {k: v for k, v in loaded.file_hashes.items() if k not in labels}
-    return replace(loaded, documents=documents, file_hashes=hashes)
+    links = [link for link in loaded.links if link.source not in labels]
+    return replace(loaded, documents=documents, file_hashes=hashes, links=links)
 
 
 def _report(corpus: Corpus, started: float, embedded: int, up_to_date: bool) -> IngestReport:

@@ -25,6 +25,7 @@ from qa.refusal.calibration import load_calibration
 from qa.refusal.composed import refuse_composed
 from qa.refusal.decision import RefusalDecision, decide, route_away, unknown_terms
 from qa.refusal.messages import SuggestionPool, refusal_text, suggest_questions
+from qa.refusal.title_only import title_only_link
 from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever
 from qa.settings import Settings
@@ -138,6 +139,8 @@ class AnswerService:
         lines = [line for line in composition.body.splitlines() if line not in composition.notes]
         shown = lines[: lines.index(ADDED_LABEL)] if ADDED_LABEL in lines else lines
         primary = "\n".join([composition.citations[0].title, *shown])  # what a comparison names
+        if only := self._title_only(question, quoted):  # 郑州断交: only a link title says
+            return self._refusal(question, decision.title_only(*only), hits, timings)
         if late := refuse_composed(
             question, decision, quoted, lines, composition.unstated, primary
         ):
@@ -153,6 +156,20 @@ class AnswerService:
             composer=composition.composer,
             timings_ms=timings,
         )
+
+    def _title_only(
+        self, question: Question, quoted: list[tuple[str, ...]]
+    ) -> tuple[str, str] | None:
+        """The asked place and the bare link title the question is about, if any."""
+        store = self.retriever.store
+        found = title_only_link(
+            question,
+            store.link_titles,
+            quoted,
+            store.substrings.count,
+            store.substrings.n_documents,
+        )
+        return (found[0], found[1].title) if found else None
 
     def _unknown_terms(self, question: Question) -> tuple[str, ...]:
         """Key terms naming a thing no document mentions (``qa.refusal.decision.unknown_terms``)."""

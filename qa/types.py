@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-DocKind = Literal["article", "snippet", "file"]
+DocKind = Literal["article", "snippet", "file", "link"]  # link: a bare title (``LinkTitle``)
 SearchMode = Literal["hybrid", "dense", "bm25"]
 Role = Literal["user", "assistant"]
 Intent = Literal["insurance", "medical", "offtopic", "greeting"]
@@ -68,6 +68,17 @@ class Document:
     url: str | None = None
     publisher: str | None = None
     added: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkTitle:
+    """A page's link-list entry: a title whose article the corpus does not hold (a question
+    about it is told so); ``regions``: places the title names, most specific first."""
+
+    source: str
+    title: str
+    date: str | None = None
+    regions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 A page is: a title line, an optional ``YYYY-MM-DD HH:MM:SS社保网`` stamp, the article
 body, then furniture (the 面诊 disclaimer, ``社保网声明…投诉`` and its link list,
 ``大家都在搜``, ``首页 顶部``) and a ``相关推荐`` list of snippets, each a question line,
-an answer and a ``健康新闻 YYYY-MM-DD`` line. Furniture never reaches a Document. A title
+an answer and a ``健康新闻 YYYY-MM-DD`` line. Furniture never reaches a content Document;
+the link list's entries (``title YYYY-MM-DD HH:MM医保知识``) become ``link`` Documents, a
+title with no body, which ingestion keeps apart (``qa.types.LinkTitle``). A title
 or question line too long to be one (:func:`qa.text.titles.is_title_line`) is kept as text.
 """
 
@@ -28,6 +30,10 @@ _SITE_NOTICE = "社保网声明"
 _RELATED = "相关推荐"
 _FURNITURE = frozenset({_RELATED, "大家都在搜", "首页顶部"})  # compared without spaces
 _SNIPPET_DATE = re.compile(r"健康新闻\s*(\d{4}-\d{2}-\d{2})")
+#: One link-list entry: its title, then the listing's date, time and column name.
+_LINK_ENTRY = re.compile(r"(\S.*?)\s*(\d{4}-\d{2}-\d{2})\s+\d{1,2}:\d{2}\s*医保知识")
+#: A title's trailing date in brackets: (2025/04/27), (4月27日), (25年4月27日) …
+_TITLE_DATE = re.compile(r"\s*[((][^()()]*\d[^()()]*[))]\s*$")
 _SITE_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*社保网")
 
 _MAX_HEADING = 40
@@ -213,8 +219,39 @@ def parse_page(raw: str, source: str) -> list[Document]:
     related = next(
         (i for i in range(body_to, len(lines)) if _nfkc(lines[i].text) == _RELATED), None
     )
+    notice = next(
+        (i for i in range(body_to, len(lines)) if _nfkc(lines[i].text).startswith(_SITE_NOTICE)),
+        None,
+    )
+    if notice is not None:
+        docs.extend(_links(raw, source, lines[notice + 1 : related]))
     if related is not None:
         docs.extend(_snippets(raw, source, lines[related + 1 :]))
+    return docs
+
+
+def _links(raw: str, source: str, lines: Sequence[Line]) -> list[Document]:
+    """The ``link`` Documents of a link list: title (its trailing date dropped), text = the
+    entry as written, date = the listing's."""
+    docs: list[Document] = []
+    for line in lines:
+        for entry in _LINK_ENTRY.finditer(line.text):
+            start, end = line.start + entry.start(1), line.start + entry.end(1)
+            text = raw[start:end]
+            title = _TITLE_DATE.sub("", text) or text
+            docs.append(
+                Document(
+                    doc_id=doc_id_for(title, f"link:{text}"),
+                    source=source,
+                    kind="link",
+                    title=title,
+                    text=text,
+                    date=entry.group(2),
+                    regions=find_regions(title),
+                    start=start,
+                    end=end,
+                )
+            )
     return docs
 
 

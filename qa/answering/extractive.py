@@ -123,13 +123,16 @@ def _states_figures(text: str) -> bool:
 
 
 def trust_notes(
-    question: Question, passages: Sequence[Chunk], citations: CitationList, answer: str
+    question: Question,
+    passages: Sequence[Chunk],
+    citations: CitationList,
+    answer: str,
+    considered: Sequence[Chunk] = (),
 ) -> tuple[str, ...]:
     """The trust notes for ``answer`` (conflict, opposite verdicts, region, date), citing what
-    they quote.
-
-    A conflict note cites each value's sentence (reusing a citation that already holds it);
-    it is dropped if it would state a figure missing from the cited quotes.
+    they quote; a conflict note stating a figure missing from the cited quotes is dropped.
+    Opposite verdicts are looked for in ``considered`` (default ``passages``): a verdict names
+    the question's subject and predicate, so it needs no coverage filter.
     """
     conflicts = find_conflicts(passages, question.text, answer, question.regions, question.groups)
     before = len(citations.items)
@@ -142,7 +145,7 @@ def trust_notes(
         logger.warning("conflict note dropped, figures not in cited quotes: %s", notes[0])
         notes, citations.items = [None], citations.items[:before]
     if question.kind == "yesno":  # sources answering the yes/no question oppositely
-        predicate, verdicts = find_verdict_conflict(passages, question.text)
+        predicate, verdicts = find_verdict_conflict(considered or passages, question.text)
         if verdicts:
             marks = [citations.number(v.chunk, v.start, v.end, inside=True) for v in verdicts]
             notes.append(verdict_note(predicate, verdicts, marks))
@@ -160,13 +163,9 @@ def region_note(
     cited_regions: Sequence[Sequence[str]],
     question_regions: Sequence[str] = (),
 ) -> str | None:
-    """Say which place the figures are for, and warn when the user asked about another one.
-
-    Args:
-        figure_regions: Regions of each cited passage that states a figure.
-        cited_regions: Regions of every cited passage.
-        question_regions: Places named in the question, most specific first.
-    """
+    """Say which place the figures are for (``figure_regions``: of each cited passage stating
+    a figure), and warn when the question's places (most specific first) are in no cited
+    passage's ``cited_regions``."""
     places = {place_of(r) for r in figure_regions}
     place = places.pop() if len(places) == 1 else None
     if question_regions:

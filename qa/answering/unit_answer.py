@@ -288,6 +288,6 @@ class UnitComposer:
         if missing:
             logger.error("unit answer states figures %s not in its quotes; using points", missing)
             return self.extractive.compose(question, hits, documents)
-        notes = trust_notes(question, passages, citations, text)  # about what is shown
+        notes = trust_notes(question, passages, citations, text, chunks)  # about what is shown
         body_text = "\n\n".join(filter(None, [text, "\n".join(notes)]))
         return Composition(body_text, tuple(citations.items), notes, unstated=unstated)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.text.normalize import char_bigrams, compact
+from qa.text.normalize import char_bigrams, compact, shown_text
 from qa.text.sentences import sentence_spans
 from qa.types import Chunk, Document
 
@@ -135,7 +135,7 @@ def _sentence_lines(doc: Document, start: int, end: int, depth: int) -> list[Lin
                 if head := _HEADLINE.match(doc.text, a, m.end()):  # 官网、社保卡、电话查询 以下是…
                     out.append(Line(head.start(1), head.end(1), head.group(1), depth, False))
                 a = m.end()
-            shown = " ".join(doc.text[a:b].split())
+            shown = shown_text(doc.text[a:b])
             if len(shown) >= 4 and not _announces(shown):
                 end = a + len(doc.text[a:b].rstrip())
                 titled = bool(m) and len(shown) <= 14 and _is_heading(shown)  # 补缴政策
@@ -164,11 +164,11 @@ def split_lines(doc: Document, start: int, end: int) -> list[Line]:
         if len(body) > 80 and not (_STEP.match(body) or _BULLET.match(body)):
             lines.extend(_sentence_lines(doc, s, e, depth))
         elif not (m := _ANNOUNCES.search(body)):
-            lines.append(Line(s, e, " ".join(body.split()), depth, _is_heading(body)))
+            lines.append(Line(s, e, shown_text(body), depth, _is_heading(body)))
         else:  # 医保参保地的变更可通过线上或线下方式办理,具体操作如下: keeps its first clause
             cut = max(body.rfind(",", 0, m.start()), body.rfind("，", 0, m.start()))
             if cut >= 10 and not _PITCH.search(body[:cut]):
-                lines.append(Line(s, s + cut, " ".join(body[:cut].split()), depth, False))
+                lines.append(Line(s, s + cut, shown_text(body[:cut]), depth, False))
     return _mark_item_titles(lines)
 
 
@@ -181,11 +181,11 @@ def _clean_end(doc: Document, lines: list[Line]) -> list[Line]:
     last = lines[-1]
     raw = doc.text[last.start : last.end]
     cut = max(raw.rfind(ch) for ch in _ENDS) + 1
-    shown = " ".join(raw[:cut].split())
+    shown = shown_text(raw[:cut])
     if cut < 0.6 * len(raw):
         soft = max(raw.rfind(ch) for ch in _SOFT_ENDS)
         cut = soft if soft >= 0.6 * len(raw) else len(raw)
-        shown = " ".join(raw[:cut].split()).rstrip(_SOFT_ENDS) + "……"
+        shown = shown_text(raw[:cut]).rstrip(_SOFT_ENDS) + "……"
     if cut < 12:
         return lines[:-1]
     return [*lines[:-1], Line(last.start, last.start + cut, shown, last.depth)]

@@ -38,6 +38,7 @@ from qa.index.records import (
     chunk_record,
     chunks_from,
     document_from,
+    links_from,
     read_jsonl,
     write_jsonl,
 )
@@ -52,7 +53,7 @@ from qa.index.versions import (
     new_version,
 )
 from qa.text.substrings import FOLDER, SubstringIndex, SubstringIndexError
-from qa.types import Chunk, Document
+from qa.types import Chunk, Document, LinkTitle
 
 if TYPE_CHECKING:
     import bm25s
@@ -60,9 +61,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 6  # 2: titles, sentence pieces; 3: fp16 stores; 4: chunk text not repeated;
+FORMAT_VERSION = 7  # 2: titles, sentence pieces; 3: fp16 stores; 4: chunk text not repeated;
 # 5: HNSW stores from ANN_MIN_ROWS rows, 8-bit piece codes, chunks without document fields;
-# 6: 8-bit passage codes, documents gzip-compressed, BM25 term counts not scores
+# 6: 8-bit passage codes, documents gzip-compressed, BM25 term counts; 7: link_titles
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class IndexMeta:
     file_hashes: dict[str, str] = field(default_factory=dict)
     embedding_backend: str = "torch"  # indexes from before the field were all torch-built
     sources: list[str] = field(default_factory=list)  # the paths ingested (absolute)
+    # Title-only link-list entries: [source, title, date or "", region, …] each.
+    link_titles: list[list[str]] = field(default_factory=list)
     format_version: int = FORMAT_VERSION
     created: str = ""
 
@@ -130,6 +133,11 @@ class HybridIndex:
         del vectors  # the caller hands the array over: freed before BM25 and the postings
         bm25 = build_bm25(chunk_tokens)
         return cls(meta, documents, chunks, store, bm25, embed_keys, titles, sentences)
+
+    @property
+    def link_titles(self) -> tuple[LinkTitle, ...]:
+        """The corpus's title-only link-list entries."""
+        return links_from(self.meta.link_titles)
 
     def vector_of(self, row: int) -> np.ndarray:
         """The stored (normalised) vector of chunk ``row``."""

@@ -3,7 +3,8 @@
 ``documents.jsonl.gz`` holds each document's full text once (the largest text of an index:
 about 2–3× smaller compressed, read whole at load); ``chunks.jsonl`` stays plain, one chunk
 per line without the fields its document holds (text is the document's span, source, kind
-and date are the document's). Plain JSON either way, never pickle.
+and date are the document's). Plain JSON either way, never pickle. The link-list titles
+(``meta.json``'s ``link_titles``) are rows of strings: :func:`link_records`, :func:`links_from`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from qa.types import Chunk, Document, Section
+from qa.types import Chunk, Document, LinkTitle, Section
 
 DOCUMENTS = "documents.jsonl.gz"
 CHUNKS = "chunks.jsonl"
@@ -72,3 +73,17 @@ def document_from(rec: dict) -> Document:
     """A document from its stored record."""
     sections = tuple(Section(**s) for s in rec.get("sections", ()))
     return Document(**{**rec, "regions": tuple(rec["regions"]), "sections": sections})
+
+
+def link_records(links: Sequence[LinkTitle]) -> list[list[str]]:
+    """``links`` as ``IndexMeta.link_titles`` rows: [source, title, date or "", *regions]."""
+    return [[link.source, link.title, link.date or "", *link.regions] for link in links]
+
+
+def links_from(records: Sequence[Sequence[str]]) -> tuple[LinkTitle, ...]:
+    """The :class:`LinkTitle` of each ``IndexMeta.link_titles`` row (malformed rows skipped)."""
+    return tuple(
+        LinkTitle(row[0], row[1], row[2] or None, tuple(row[3:]))
+        for row in records
+        if len(row) >= 3 and all(isinstance(cell, str) for cell in row)
+    )

@@ -86,6 +86,12 @@ class RefusalDecision:
         features = {**self.features, "unknown_terms": list(terms)}
         return replace(self, refuse=True, kind="not_found", missing=tuple(terms), features=features)
 
+    def title_only(self, place: str, title: str) -> RefusalDecision:
+        """A ``region`` refusal for ``place``: the corpus holds only the title of an article on
+        it (``qa.refusal.title_only``)."""
+        refusal = self.as_region([place])
+        return replace(refusal, features={**refusal.features, "link_title": title})
+
     def as_region(self, places: Sequence[str]) -> RefusalDecision:
         """This decision turned into a ``region`` refusal for ``places`` (see
         :func:`unanswered_places`)."""

@@ -215,6 +215,11 @@ def _not_found(decision: RefusalDecision, question: Question) -> str:
     if unnamed := decision.features.get("unknown_terms"):  # 手续费: no document names it
         return f"资料里没有提到“{'、'.join(unnamed)}”。" + ASK_LOCAL
     places = [m for m in decision.missing if m in decision.features.get("missing_regions", ())]
+    if (title := decision.features.get("link_title")) and places:  # a link list's bare title
+        return (
+            f"资料里关于{places[0]}只有一篇文章的标题《{title}》,没有正文,无法据此回答。"
+            + ASK_LOCAL
+        )
     found = [p for p in question.regions if p not in places]
     if decision.kind == "region" and places and found:  # 泰州 → 南京: 泰州 → 上海 quoted
         found_text, missing_text = "、".join(found), "、".join(places)

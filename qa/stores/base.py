@@ -17,7 +17,7 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 
 from qa.text.substrings import SubstringIndex
-from qa.types import Chunk, Document
+from qa.types import Chunk, Document, LinkTitle
 
 Ranked = list[tuple[int, float]]  # (chunk row, raw score), best first
 VectorField = Literal["passage", "title", "piece"]
@@ -54,6 +54,11 @@ class IndexStore(Protocol):
     def substrings(self) -> SubstringIndex:
         """How many documents hold a string (``count``): the document frequencies the composer
         and the refusal check read."""
+        ...
+
+    @property
+    def link_titles(self) -> Sequence[LinkTitle]:
+        """Title-only link-list entries: articles the corpus names but does not hold."""
         ...
 
     def chunk(self, row: int) -> Chunk:

@@ -19,7 +19,7 @@ from qa.index.hybrid import HybridIndex
 from qa.index.vectorstore import search
 from qa.stores.base import LexicalField, Ranked, VectorField
 from qa.text.substrings import SubstringIndex
-from qa.types import Chunk, Document
+from qa.types import Chunk, Document, LinkTitle
 
 
 def top_rows(scores: np.ndarray, k: int, floor: float | None = None) -> Ranked:
@@ -75,6 +75,11 @@ class LocalStore:
     def substrings(self) -> SubstringIndex:
         """The index's document frequencies (stored at ingest, memory-mapped)."""
         return self.index.substrings
+
+    @property
+    def link_titles(self) -> Sequence[LinkTitle]:
+        """The corpus's title-only link-list entries."""
+        return self.index.link_titles
 
     def chunk(self, row: int) -> Chunk:
         """The chunk at ``row``."""

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from qa.index.hybrid import HybridIndex, IndexMeta, check_compatible
+from qa.index.records import links_from
 from qa.index.versions import IndexNotFoundError
 from qa.stores.base import LexicalField, Ranked, VectorField
 from qa.stores.milvus_client import (
@@ -49,7 +50,7 @@ from qa.stores.milvus_manifest import Manifest, read_manifest
 from qa.stores.milvus_schema import SPARSE_FIELDS
 from qa.stores.milvus_write import _resolve, write_index
 from qa.text.substrings import SubstringIndex
-from qa.types import Chunk, Document
+from qa.types import Chunk, Document, LinkTitle
 
 __all__ = ["MilvusBusyError", "MilvusStore", "connect"]
 
@@ -104,6 +105,11 @@ class MilvusStore:
     def substrings(self) -> SubstringIndex:
         """Document frequencies, built on first use from every document (folded texts kept)."""
         return SubstringIndex.of(self.documents)
+
+    @cached_property
+    def link_titles(self) -> Sequence[LinkTitle]:
+        """The corpus's title-only link-list entries (from the manifest's meta)."""
+        return links_from(self.meta.link_titles)
 
     def chunk(self, row: int) -> Chunk:
         """The chunk at ``row`` (cached; ``IndexError`` when no live chunk has it)."""

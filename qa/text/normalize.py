@@ -5,6 +5,8 @@
 * :func:`char_bigrams` — character bigrams of :func:`compact` text: fuzzy overlap of two texts.
 * :func:`clean_question` — a user's question as the embedder reads it.
 * :func:`normalize_question` — a user's question as BM25, regions and intent read it.
+* :func:`shown_text` — a source line as an answer shows it: spaces folded, a formula the page
+  rendered three times (spaced, TeX, plain) shown once.
 
 Example:
     >>> normalize_question("請問醫保碼怎麼激活啊?")
@@ -20,6 +22,33 @@ from functools import cache
 from typing import Any
 
 from qa.text.synonyms import get_synonyms
+
+#: A formula rendered three times by the scraped page's math renderer: spaced (15500 × ( 8 % +
+#: 2 % ) = 1627.5), TeX (15500 \\times (8\\%+2\\%)=1627.5), then plain (15500 × ( 8% + 2% )…).
+_MATH_TWICE = re.compile(
+    r"(?<![\d.])(?P<first>[\d.]+ [^=\\。,，;；\n]{1,60}?= ?(?P<r>[\d.]+)) "
+    r"[\d.]+ ?[^=。,，;；\n]*?\\[^=。,，;；\n]*?= ?(?P=r) (?=[\d.]+ )"
+)
+#: The rest of a line that is a plain rendering cut off before its result (15800 ×).
+_CUT_FORMULA = re.compile(r"[\d.]+ ?[^=。,，;；\n]{0,40}$")
+
+
+def _once(found: re.Match[str]) -> str:
+    """The formula once: "" (the plain rendering follows), or the spaced one when the plain one
+    is cut off before its result."""
+    rest = found.string[found.end() :]
+    if re.match(rf"[^=。,，;；\n]*?= ?{re.escape(found['r'])}(?![\d.])", rest):
+        return ""
+    return found["first"] + (" " if not _CUT_FORMULA.fullmatch(rest) else "\x00")
+
+
+def shown_text(text: str) -> str:
+    """``text`` as an answer shows it: whitespace folded to single spaces, and a formula the
+    page rendered three times shown once (the plain rendering, or the spaced one when the
+    plain one is cut off)."""
+    once = _MATH_TWICE.sub(_once, " ".join(text.split()))
+    return re.sub("\x00.*", "", once)
+
 
 #: Politeness and hedging openers removed from the start of a question (longest first).
 _LEADING_FILLERS = (

@@ -2,7 +2,8 @@
 
 Used for yes/no questions only. The question's *predicate* is what follows its permission
 modal (能 / 可以 / 能不能 / 可不可以 / 能否) up to the question particle: ``能分开交吗`` →
-``分开交``; a verb of paying (交, 缴, 缴纳, 缴费 …) matches any other. A *verdict* is a clause of a
+``分开交``; a verb of paying (交, 缴, 缴纳, 缴费 …) matches any other, and so does a word for
+"separately" (拆开交 matches 分开缴纳). A *verdict* is a clause of a
 passage stating the predicate right after a modal — affirmative (可以, 能, 可, 允许) or negative
 (不能, 不可以, 不得, 无法 …) — or before ``是(不)可以的``, or a question restating it answered by
 ``答案是肯定的`` / ``答案是否定的``. A clause counts only if its subject (before the predicate)
@@ -33,6 +34,8 @@ _ASKED = re.compile(r"(?:能不能|可不可以|可以|能否|能够|能|可否)
 _PARTICLES = "吗么呢啊呀吧嘛不 "
 _PAY = re.compile(r"缴纳|缴费|交纳|交费|缴|交")
 _PAY_ANY = f"(?:{_PAY.pattern})"
+_SEPARATE = re.compile(r"分开|拆开|单独|分别")
+_SEPARATE_ANY = f"(?:{_SEPARATE.pattern})"
 _CLAUSE = re.compile(r"[^,，。；;！!？?\n]+[？?]?")
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 _MODAL = re.compile(r"不能够|不能|不可以|不可|不得|不允许|不准|无法|没法|禁止|能够|可以|能|可|允许")
@@ -93,8 +96,10 @@ def asked_predicate(question: str) -> tuple[str, str] | None:
 
 
 def _pattern(predicate: str) -> re.Pattern[str]:
-    """``predicate`` with any verb of paying matching any other."""
-    return re.compile(_PAY_ANY.join(re.escape(p) for p in _PAY.split(predicate)))
+    """``predicate`` with any verb of paying matching any other, and any word for "separately"
+    (分开, 拆开, 单独, 分别) any other: 拆开交 matches 分开缴纳."""
+    parts = [_SEPARATE_ANY.join(map(re.escape, _SEPARATE.split(p))) for p in _PAY.split(predicate)]
+    return re.compile(_PAY_ANY.join(parts))
 
 
 def _group(sentence: str, at: int, title: str) -> str:

@@ -36,6 +36,11 @@ def test_corpus_folder() -> None:
     assert result.file_hashes[name] == digest
     keys = [(d.source, d.start) for d in result.documents]
     assert keys == sorted(keys)
+    # Seed 003's link list: titles kept apart, never content (nor counted as duplicates).
+    assert len(result.links) == 23 and {link.source for link in result.links} == {name}
+    assert not [d for d in result.documents if d.kind == "link"]
+    assert result.links[0].title == "郑州医疗保险断交了几个月能补交吗?"
+    assert result.links[0].regions == ("郑州",)
 
 
 def test_near_duplicate_snippets_kept_once(tmp_path: Path) -> None:

@@ -144,6 +144,16 @@ def test_a_local_amount_quoted_only_from_passages_about_no_asked_place_is_refuse
     assert not kept.refused and any("合肥" in c.title + c.quote for c in kept.citations)
 
 
+def test_a_question_only_a_bare_link_title_is_about_is_refused_naming_it(service):
+    """Seed 003's link list names a 郑州 补交 article the corpus does not hold: the general
+    补缴 passages are not passed off as its answer; the refusal names the title."""
+    answer = service.ask("郑州的医保断交了大半年了,现在还让补不")
+    assert answer.refused and answer.reason == "region", answer.text
+    assert "《郑州医疗保险断交了几个月能补交吗?》" in answer.text and not answer.citations
+    assert answer.text.endswith(DISCLAIMER)
+    assert not service.ask("医保断交了大半年了,现在还让补不").refused  # no place: answered
+
+
 def test_a_fee_the_corpus_never_names_is_not_answered_with_its_neighbours(service):
     """滞纳金 is in no document: the 补缴 passages retrieved for it do not answer it."""
     answer = service.ask("医保断交了再补缴,要交滞纳金吗")

@@ -54,7 +54,12 @@ def _raw(seed: str) -> str:
 
 
 def _docs(seed: str) -> list[Document]:
-    return parse_page(_raw(seed), SEEDS[seed])
+    """The content documents (article and snippets) of a seed page."""
+    return [d for d in parse_page(_raw(seed), SEEDS[seed]) if d.kind != "link"]
+
+
+def _links(seed: str) -> list[Document]:
+    return [d for d in parse_page(_raw(seed), SEEDS[seed]) if d.kind == "link"]
 
 
 def _article(seed: str) -> Document:
@@ -92,6 +97,22 @@ def test_no_furniture_or_link_list(seed: str) -> None:
     for doc in _docs(seed):
         for junk in FURNITURE + LINK_LIST_TITLES:
             assert junk not in doc.title and junk not in doc.text, (junk, doc.title)
+
+
+def test_link_list_entries_become_title_only_link_documents() -> None:
+    """Seed 003's link list (after 社保网声明…投诉): one ``link`` Document per entry, its title
+    without the trailing date, its text the entry as written, dated by the listing."""
+    raw, links = _raw("003"), _links("003")
+    assert len(links) == 23
+    assert links[0].title == "郑州医疗保险断交了几个月能补交吗?"  # (2025/04/27) dropped
+    assert all(raw[d.start : d.end] == d.text and d.date == "2025-04-27" for d in links)
+    assert not [d.text for d in links if "医保知识" in d.text or "10:" in d.text]
+    by_title = {d.title: d for d in links}
+    assert by_title["职工医保断交后补交后多久才报销?以广州为例"].regions == ("广州",)
+    assert "医保网上缴费怎么操作?医保缴费具体流程(以浙江杭州为例)" in by_title  # no date: kept
+    assert by_title["电子医保卡和实体医保卡报销一样吗"].regions == ()
+    assert len({d.doc_id for d in links}) == len(links)
+    assert not [s for s in ("000", "001", "002", "004") if _links(s)]
 
 
 def test_seed_003_stamp_and_sections() -> None:

@@ -57,20 +57,23 @@ def test_load_refuses_other_format_version(fake_settings):
         HybridIndex.load(fake_settings.index_dir)
 
 
-def test_a_format_5_index_is_refused_and_the_next_ingest_rebuilds_it(fake_settings):
-    """Format 5 kept fp16 passage and title codes, plain documents.jsonl and bm25s float
-    scores: this code cannot read it and says to rebuild; ``is_stale`` agrees."""
+def test_a_format_6_index_is_refused_and_the_next_ingest_rebuilds_it(fake_settings):
+    """Format 6 had no ``link_titles`` (a page's title-only link list): this code says to
+    rebuild; ``is_stale`` agrees; the rebuilt index holds the 23 titles of seed 003's list."""
     from ingest.pipeline import is_stale
 
     run_ingest(fake_settings)
     folder = current_version(fake_settings.index_dir)
     meta = json.loads((folder / "meta.json").read_text("utf-8"))
-    (folder / "meta.json").write_text(json.dumps(meta | {"format_version": 5}), "utf-8")
+    (folder / "meta.json").write_text(json.dumps(meta | {"format_version": 6}), "utf-8")
     with pytest.raises(IndexMismatchError, match="yibao ingest --rebuild"):
         HybridIndex.load(fake_settings.index_dir)
     assert is_stale(fake_settings)
     assert not run_ingest(fake_settings).up_to_date
-    assert HybridIndex.load(fake_settings.index_dir).meta.format_version == FORMAT_VERSION == 6
+    index = HybridIndex.load(fake_settings.index_dir)
+    assert index.meta.format_version == FORMAT_VERSION == 7
+    assert len(index.link_titles) == 23 and index.link_titles[0].regions == ("郑州",)
+    assert not [d for d in index.documents if d.kind == "link"]
 
 
 def test_missing_index_says_how_to_build(fake_settings):

@@ -8,6 +8,7 @@ from qa.text.normalize import (
     compact,
     fold,
     normalize_question,
+    shown_text,
     spell_numbers,
     spell_out,
 )
@@ -84,3 +85,13 @@ def test_a_bare_make_up_in_a_question_about_paying_is_spelled_out(asked, spelled
 def test_sums_said_in_words_are_written_in_digits(said, written):
     assert spell_numbers(said) == written
     assert written in clean_question(said)
+
+
+def test_a_formula_rendered_three_times_is_shown_once():
+    """The page's math renderer wrote each formula spaced, as TeX and plain: shown once."""
+    triple = "即15700 × 8 % = 1256 15700 \\times 8\\% = 1256 15700 × 8% = 1256 元,另外"
+    assert shown_text(triple) == "即15700 × 8% = 1256 元,另外"
+    cut = "即15800 × 0.08 = 1264 15800 \\times 0.08 = 1264 15800 ×"  # a preview cut off
+    assert shown_text(cut) == "即15800 × 0.08 = 1264"
+    assert shown_text("  每月 1705元\n 含 8% ") == "每月 1705元 含 8%"  # spaces folded only
+    assert shown_text("A = 12 B = 12 C") == "A = 12 B = 12 C"  # no TeX: kept

@@ -47,6 +47,17 @@ def test_corpus_yes_and_no_on_separate_payment_conflict(corpus_chunks):
     )
 
 
+def test_another_word_for_separately_asks_the_same(corpus_chunks):
+    """拆开交 / 单独交 ask what 分开缴纳 answers; 拆开 matches no other verb (分开办理 ≠ 拆开交)."""
+    yes = chunk_of(corpus_chunks, "职工社保和医保可以分开缴纳吗")
+    no = chunk_of(corpus_chunks, "公司交的社保和医保是分开交吗")
+    for asked in ("社保跟医保到底能不能拆开交", "社保和医保可以单独缴费吗"):
+        predicate, pair = find_verdict_conflict([no, yes], asked)
+        assert [v.yes for v in pair] == [True, False], asked
+    other = made("2", "社保和医保可以分开办理。", regions=())
+    assert find_verdicts(other, ["社保", "医保"], "拆开交") == []
+
+
 def test_two_questions_in_one_message(corpus_chunks):
     yes = chunk_of(corpus_chunks, "职工社保和医保可以分开缴纳吗")
     no = chunk_of(corpus_chunks, "公司交的社保和医保是分开交吗")

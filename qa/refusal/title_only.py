@@ -1,0 +1,66 @@
+"""Questions only a title in the corpus is about: refuse, naming the title.
+
+A scraped page's link list names articles the corpus does not hold (``郑州医疗保险断交了几个月
+能补交吗?`` with no body: ``qa.types.LinkTitle``). A question about that place and that topic
+(郑州的医保断交了大半年了,还让补不) would otherwise be answered from general passages with a
+"no 郑州 rule" note, while the corpus itself says a 郑州 rule exists and is missing. So when no
+quoted passage covers the asked place and a link title names the place and shares a rare word of
+the question (断交, 新农合, 调整, 网上 — a word in at most :data:`RARE_SHARE` of the documents,
+so 医保 or 缴费 never count), the answer is refused and the refusal names the title.
+
+Example:
+    >>> title_only_link(understand("郑州的医保断交了大半年了,还让补不"), links, [()], count, 84)
+    ('郑州', LinkTitle(source='003_….txt', title='郑州医疗保险断交了几个月能补交吗?', …))
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from qa.refusal.features import place_covered
+from qa.text.regions import province_of
+from qa.text.tokenizer import get_tokenizer
+from qa.types import LinkTitle, Question
+
+logger = logging.getLogger(__name__)
+
+#: A shared word counts when at most this share of the documents holds it.
+RARE_SHARE = 0.08
+
+
+def title_only_link(
+    question: Question,
+    links: Sequence[LinkTitle],
+    quoted_regions: Sequence[Sequence[str]],
+    doc_count: Callable[[str], int],
+    n_documents: int,
+) -> tuple[str, LinkTitle] | None:
+    """The asked place and the link title the question is about, or None.
+
+    Args:
+        question: The understood question.
+        links: The corpus's title-only link-list entries.
+        quoted_regions: The regions of each passage the composed answer cites.
+        doc_count: How many documents hold a string.
+        n_documents: How many documents the corpus has.
+    """
+    if not links or not question.regions or question.cross_region:
+        return None
+    rare = max(1, int(RARE_SHARE * n_documents))
+    tokenize = get_tokenizer().tokenize
+    for place in question.regions:
+        if any(place_covered(place, r) or province_of(place) in r for r in quoted_regions):
+            continue
+        for link in links:
+            if place not in link.regions:
+                continue
+            shared = {
+                t
+                for t in set(question.terms) & set(tokenize(link.title))
+                if len(t) >= 2 and not any(t in p or p in t for p in link.regions)
+            }
+            if any(doc_count(t) <= rare for t in shared):
+                logger.debug("title-only link for %s: %s (%s)", place, link.title, shared)
+                return place, link
+    return None
