@@ -43,11 +43,18 @@ def _once(found: re.Match[str]) -> str:
 
 
 def shown_text(text: str) -> str:
-    """``text`` as an answer shows it: whitespace folded to single spaces, and a formula the
-    page rendered three times shown once (the plain rendering, or the spaced one when the
-    plain one is cut off)."""
+    """``text`` as an answer shows it: whitespace folded to single spaces, a formula the page
+    rendered three times shown once (the plain rendering, or the spaced one when the plain one
+    is cut off), and a display formula without its TeX marks."""
     once = _MATH_TWICE.sub(_once, " ".join(text.split()))
-    return re.sub("\x00.*", "", once)
+    once = re.sub("\x00.*", "", once)
+    return _TEX_TEXT.sub(r"\1", _DISPLAY_MATH.sub("", once))
+
+
+#: A display formula's ``$$`` marks, and TeX's ``\text{…}`` around its words
+#: ($$ \text{基础养老金} = …, shown as 基础养老金 = …).
+_DISPLAY_MATH = re.compile(r"\$\$\s*")
+_TEX_TEXT = re.compile(r"\\text\{([^{}]*)\}")
 
 
 #: Politeness and hedging openers removed from the start of a question (longest first).

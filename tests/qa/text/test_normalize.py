@@ -95,3 +95,4 @@ def test_a_formula_rendered_three_times_is_shown_once():
     assert shown_text(cut) == "即15800 × 0.08 = 1264"
     assert shown_text("  每月 1705元\n 含 8% ") == "每月 1705元 含 8%"  # spaces folded only
     assert shown_text("A = 12 B = 12 C") == "A = 12 B = 12 C"  # no TeX: kept
+    assert shown_text("公式 $$ \\text{基础养老金} =……") == "公式 基础养老金 =……"  # display math
