@@ -278,7 +278,8 @@ def refuse_composed(
     if primary and (pair := unanswered_comparison(question, primary)):  # 医保码和医保卡
         return decision.lacking([f"{pair[0]}和{pair[1]}的区别"])
     if stage := unanswered_stage(question, lines):  # 备案后怎么就医 for 怎么备案
-        return decision.lacking([f"{stage}的办理方法"])
+        wanted = "所需材料" if question.kind == "materials" else "的办理方法"
+        return decision.lacking([f"{stage}{wanted}"])
     if settings := unanswered_settings(question, lines):  # 门诊 65% quoted for 住院
         return decision.lacking([f"{'、'.join(settings)}报销标准"])
     if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例

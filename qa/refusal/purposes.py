@@ -60,8 +60,9 @@ _DONE_BEFORE = r"(?:已经|已|办好了?|办完了?|做好了?|弄好了?)[^,�
 
 
 def unanswered_stage(question: Question, lines: Sequence[str]) -> str:
-    """The step a how-to question asks how to do when every quoted line naming it speaks only
-    of what follows it (异地就医备案怎么申请 answered with 申请异地就医备案后……就医的流程), else "".
+    """The step a how-to, where or materials question asks about when every quoted line naming
+    it speaks only of what follows it (异地就医备案怎么申请, 异地就医备案需要什么材料 answered with
+    申请异地就医备案后……就医的流程), else "".
 
     The longest such term of the question is returned; a question about the step taken
     (备案后怎么报销, 办好了备案……到医院怎么弄) asks what follows it and is answered.
@@ -70,7 +71,7 @@ def unanswered_stage(question: Question, lines: Sequence[str]) -> str:
         question: The understood question.
         lines: The answer's quoted lines (trust notes left out).
     """
-    if question.kind not in ("how", "where"):
+    if question.kind not in ("how", "where", "materials"):
         return ""
     text = "\n".join(lines)
     for term in sorted(set(question.content_terms), key=len, reverse=True):

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 #: A shared word counts when at most this share of the documents holds it.
 RARE_SHARE = 0.08
+#: Words for "somewhere else": a title's 外地 says where, not what it is about (郑州的医保能转到
+#: 外地吗 is not about 《河南郑州外地的医保卡余额可以转移吗?》).
+_ELSEWHERE = frozenset({"外地", "异地", "外省", "省外", "外市", "本地", "当地", "老家", "全国"})
 
 
 def title_only_link(
@@ -58,7 +61,9 @@ def title_only_link(
             shared = {
                 t
                 for t in set(question.terms) & set(tokenize(link.title))
-                if len(t) >= 2 and not any(t in p or p in t for p in link.regions)
+                if len(t) >= 2
+                and t not in _ELSEWHERE
+                and not any(t in p or p in t for p in link.regions)
             }
             if any(doc_count(t) <= rare for t in shared):
                 logger.debug("title-only link for %s: %s (%s)", place, link.title, shared)

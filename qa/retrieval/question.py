@@ -143,6 +143,8 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
     ("other", re.compile(r"会怎[样么]样?|会有什么(?:影响|后果)|有什么影响|什么后果")),
     ("where", re.compile(r"电话|热线|号码|客服|网址|网站地址")),  # 网址是多少: no amount
     ("how", re.compile(r"(?:怎么|咋|如何|怎样|在哪|哪里)(?:查|看|找)")),  # 咋查交了多少钱的记录
+    # 能给老婆付产检的费用吗 asks whether, not how much: a cost noun right before 吗
+    ("yesno", re.compile(r"(?:能|可以)[^多几]*(?:费用|金额|价格|价钱)[吗么]$")),
     (
         "amount",
         re.compile(

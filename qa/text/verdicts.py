@@ -171,8 +171,9 @@ def find_verdict_conflict(chunks: Sequence[Chunk], question: str) -> tuple[str, 
     asked = asked_predicate(question)
     if asked is None:
         return "", []
-    words = get_tokenizer().tokenize(asked[0])  # group words and modals are not the subject
-    subject = [t for t in words if len(t) >= 2 and not (_GROUP.fullmatch(t) or _MODAL.search(t))]
+    subject = _subject(asked[0])
+    if not subject:  # 这俩能分开交吗: the things are named in an earlier clause
+        subject = _subject(question[: question.rfind(asked[0] + asked[1])])
     firsts: list[Verdict] = []  # per passage, the first verdict of each polarity and group
     for chunk in {c.chunk_id: c for c in chunks}.values():
         seen: set[tuple[bool, str]] = set()
@@ -184,6 +185,18 @@ def find_verdict_conflict(chunks: Sequence[Chunk], question: str) -> tuple[str, 
     if pair:
         logger.debug("opposite verdicts on %s: %s / %s", asked[1], pair[0].text, pair[1].text)
     return (asked[1], pair) if pair else ("", [])
+
+
+def _subject(text: str) -> list[str]:
+    """The subject words of ``text``: tokens of 2+ characters, not a group word, a modal or a
+    pronoun (这俩, 两者)."""
+    skip = (_GROUP.fullmatch, _MODAL.search, _PRONOUN.match)
+    return [
+        t for t in get_tokenizer().tokenize(text) if len(t) >= 2 and not any(f(t) for f in skip)
+    ]
+
+
+_PRONOUN = re.compile(r"这|那|两者|二者|它们|俩")
 
 
 def verdict_note(predicate: str, verdicts: Sequence[Verdict], numbers: Sequence[int]) -> str:

@@ -338,6 +338,12 @@ def test_materials_for_another_purpose_are_no_answer(question, lines, missing):
         # what follows the step does not say how to take it
         ("异地就医备案在手机上怎么办", ["申请异地就医备案后,按以下步骤就医:[1]"], "异地就医备案"),
         ("医保卡怎么激活", ["激活后可直接刷卡结算医疗费用。[1]"], "激活"),
+        # nor what papers it takes (a materials question about the step)
+        (
+            "异地就医备案在哪申请,要带什么材料",
+            ["申请异地就医备案后,出示医保电子凭证。[1]"],
+            "异地就医备案",
+        ),
         # the step itself is described somewhere in the quote
         ("医保卡怎么激活", ["携带身份证到窗口激活。", "激活后可直接刷卡结算。[1]"], ""),
         # the question is about what follows: asked after it, or the step is done

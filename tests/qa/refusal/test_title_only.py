@@ -11,6 +11,7 @@ LINKS = (
     LinkTitle("003.txt", "兰州医保家庭共济如何绑定使用?这份使用详情请收好", None, ("兰州",)),
     LinkTitle("003.txt", "职工医保断交后补交后多久才报销?以广州为例", None, ("广州",)),
     LinkTitle("003.txt", "电子医保卡和实体医保卡报销一样吗", None, ()),
+    LinkTitle("003.txt", "河南郑州外地的医保卡余额可以转移吗?", None, ("郑州", "河南")),
 )
 #: Document counts of a 100-document corpus: 医保 / 缴费 are everywhere, 断交 is rare.
 COUNTS = {
@@ -42,6 +43,7 @@ def test_only_common_words_shared_is_no_match() -> None:
     """兰州 + 家庭共济: the title is about 家庭共济, but 30% of the documents are too."""
     assert _found("兰州的家庭共济怎么绑定") is None
     assert _found("兰州医保码怎么激活") is None  # nothing shared but the place
+    assert _found("郑州的医保能转到外地吗") is None  # 外地 says where, not what about
 
 
 def test_a_quoted_passage_about_the_place_or_two_places_asked_is_no_match() -> None:

@@ -76,6 +76,8 @@ def test_regions_of_the_question(question, regions):
         ("医保断了一个月没交会怎样", "other"),  # what happens, not how to do it
         ("医保卡想去窗口激活,要带些什么", "materials"),
         ("点进家庭成员绑定以后要填什么", "other"),  # ends in 么 but asks what, not whether
+        ("家庭共济的钱能给老婆付产检的费用吗", "yesno"),  # whether it pays, not how much
+        ("住院费用能报多少", "amount"),
         ("你好", "other"),
     ],
 )
@@ -148,3 +150,9 @@ def test_seeing_a_doctor_is_not_looking_something_up(question, looks_up):
 )
 def test_a_period_is_not_the_topic(asked, topic):
     assert understand(asked).topic == topic
+
+
+def test_asking_for_a_percentage_is_no_key_term():
+    """百分之多少 asks for a ratio: the corpus states 50%-70%, never the words 百分之."""
+    assert understand("本溪的大病保险能报销百分之多少").key_terms == ("大病保险",)
+    assert "产检" in understand("家庭共济的钱能给老婆付产检的费用吗").key_terms  # one word

@@ -51,7 +51,11 @@ def test_another_word_for_separately_asks_the_same(corpus_chunks):
     """拆开交 / 单独交 ask what 分开缴纳 answers; 拆开 matches no other verb (分开办理 ≠ 拆开交)."""
     yes = chunk_of(corpus_chunks, "职工社保和医保可以分开缴纳吗")
     no = chunk_of(corpus_chunks, "公司交的社保和医保是分开交吗")
-    for asked in ("社保跟医保到底能不能拆开交", "社保和医保可以单独缴费吗"):
+    for asked in (
+        "社保跟医保到底能不能拆开交",
+        "社保和医保可以单独缴费吗",
+        "公司能不能只给我交社保不交医保啊,这俩能分开交吗",  # 这俩: named in the clause before
+    ):
         predicate, pair = find_verdict_conflict([no, yes], asked)
         assert [v.yes for v in pair] == [True, False], asked
     other = made("2", "社保和医保可以分开办理。", regions=())
