@@ -25,7 +25,7 @@ from qa.refusal.calibration import load_calibration
 from qa.refusal.composed import refuse_composed
 from qa.refusal.decision import RefusalDecision, decide, route_away, unknown_terms
 from qa.refusal.messages import SuggestionPool, refusal_text, suggest_questions
-from qa.refusal.title_only import title_only_link
+from qa.refusal.title_only import LinkTitleIndex, title_only_link
 from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever
 from qa.settings import Settings
@@ -80,6 +80,7 @@ class AnswerService:
         self.documents: Mapping[str, Document] = DocumentLookup(retriever.store)
         self.refusal_model = load_calibration(settings.calibration_path)
         self.suggestions = SuggestionPool.build(retriever.store.chunks)  # once per index
+        self.link_titles = LinkTitleIndex.build(retriever.store.link_titles)
         self.extractive = ExtractiveComposer(settings)
         self.composer: Composer = self.extractive
         if settings.composer == "units":
@@ -161,13 +162,9 @@ class AnswerService:
         self, question: Question, quoted: list[tuple[str, ...]]
     ) -> tuple[str, str] | None:
         """The asked place and the bare link title the question is about, if any."""
-        store = self.retriever.store
+        substrings = self.retriever.store.substrings
         found = title_only_link(
-            question,
-            store.link_titles,
-            quoted,
-            store.substrings.count,
-            store.substrings.n_documents,
+            question, self.link_titles, quoted, substrings.count, substrings.n_documents
         )
         return (found[0], found[1].title) if found else None
 

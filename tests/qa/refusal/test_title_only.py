@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.refusal.title_only import title_only_link
+from qa.refusal.title_only import LinkTitleIndex, title_only_link
 from qa.retrieval.question import understand
 from qa.types import LinkTitle
 
@@ -13,6 +13,7 @@ LINKS = (
     LinkTitle("003.txt", "电子医保卡和实体医保卡报销一样吗", None, ()),
     LinkTitle("003.txt", "河南郑州外地的医保卡余额可以转移吗?", None, ("郑州", "河南")),
 )
+INDEX = LinkTitleIndex.build(LINKS)
 #: Document counts of a 100-document corpus: 医保 / 缴费 are everywhere, 断交 is rare.
 COUNTS = {
     "医保": 90,
@@ -31,7 +32,7 @@ def _count(term: str) -> int:
 
 
 def _found(question: str, quoted=((),)):
-    return title_only_link(understand(question), LINKS, list(quoted), _count, 100)
+    return title_only_link(understand(question), INDEX, list(quoted), _count, 100)
 
 
 def test_a_place_and_a_rare_word_of_a_bare_title_are_found() -> None:
@@ -50,3 +51,11 @@ def test_a_quoted_passage_about_the_place_or_two_places_asked_is_no_match() -> N
     assert _found("郑州的医保断交了还能补吗", quoted=[("郑州",)]) is None
     assert _found("在郑州参保断交了去广州看病还能补交吗") is None  # 异地: another question
     assert _found("医保断交了还能补交吗") is None  # no place: the general passages answer
+
+
+def test_the_titles_are_indexed_by_place_once():
+    """A question reads only the titles of the places it names; place-less titles none."""
+    assert set(INDEX.by_place) == {"广州", "兰州", "河南", "郑州"}
+    ((link, words),) = INDEX.by_place["兰州"]
+    assert "家庭共济" in words and "兰州" not in words
+    assert not [w for _, words in INDEX.by_place["郑州"] for w in words if w in ("外地", "郑州")]
