@@ -23,10 +23,10 @@ _GROUPS = {  # a group word → the name of the group
     **{w[:2]: w for w in "特困人员 低保对象 残疾人 退休人员".split()},
 }
 #: Groups a question may ask a figure for, by name, with the words by which a passage is
-#: about that group (a 职工 figure sits in 社保基数 / 单位 / 在职 passages).
+#: about that group (a 职工 figure sits in 社保基数 / 社保缴费基数 / 单位 / 在职 passages).
 ASKED_GROUPS: dict[str, tuple[str, ...]] = {
     "低保户": ("低保",),
-    "职工": ("职工", "在职", "单位", "企业", "社保基数"),
+    "职工": ("职工", "在职", "单位", "企业", "社保基数", "缴费基数"),
     "灵活就业人员": ("灵活就业",),
     "学生": ("学生",),
     "儿童": ("儿童", "少儿", "小孩", "孩子", "未成年", "婴幼儿", "新生儿", "0-18岁"),

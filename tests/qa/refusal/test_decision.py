@@ -183,6 +183,7 @@ def test_figures_of_another_measure_are_no_answer(question, lines, refused):
         # the group is in a quoted line (职工 figures sit in 社保基数 passages)
         ("合肥低保户交居民医保能减免多少", ["低保对象个人缴费全额资助[1]"], ()),
         ("德州在职的医保一个月扣多少", ["社保基数15500元时,医疗保险2%[1]"], ()),
+        ("德州上班的,失业保险个人扣百分之几", ["社保缴费基数为15800元时,失业保险1%[1]"], ()),
         ("给孩子交医保一年多少钱", ["0-18岁儿童:380元/年[1]"], ()),
         # a negated group names none; a question not about a figure is not checked
         ("在上海,35岁没上班,交城乡居民医保一年多少钱", ["不满60周岁人员:995元/年[1]"], ()),
