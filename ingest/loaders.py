@@ -211,12 +211,13 @@ def load_paths(
     loaded.sort(key=lambda item: (item[0], item[2].start, item[1]))
     unique: dict[str, Document] = {}
     links: dict[tuple[str, str], LinkTitle] = {}
+    contents = [doc for _, _, doc in loaded if doc.kind != "link"]
+    for doc in contents:
+        unique.setdefault(doc.doc_id, doc)
     for _, _, doc in loaded:
         if doc.kind == "link":
             links.setdefault((doc.source, doc.title), link_title(doc))
-        else:
-            unique.setdefault(doc.doc_id, doc)
-    duplicates = len(loaded) - len(unique) - sum(doc.kind == "link" for _, _, doc in loaded)
+    duplicates = len(contents) - len(unique)
     logger.info(
         "Loaded %s documents from %s files (%s duplicates, %s skipped)",
         len(unique),

@@ -26,11 +26,10 @@ import re
 from collections.abc import Sequence
 
 from qa.refusal.decision import RefusalDecision
-from qa.refusal.features import STATES_AMOUNT, place_covered
+from qa.refusal.features import STATES_AMOUNT, place_covered, quoted_about
 from qa.refusal.purposes import unanswered_comparison, unanswered_purposes, unanswered_stage
 from qa.text.cohorts import ASKED_GROUPS, CARE_SETTINGS, PAYERS
 from qa.text.figures import STATES_RATE
-from qa.text.regions import province_of
 from qa.types import Question
 
 
@@ -64,7 +63,7 @@ def unanswered_places(
         return ()  # a date about no place: a national rule (激活 takes effect at once …)
     for place in question.regions:
         for regions in quoted_regions:
-            if place_covered(place, regions) or province_of(place) in regions:
+            if quoted_about(place, regions):
                 return ()
     return question.regions
 

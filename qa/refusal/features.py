@@ -105,6 +105,12 @@ def place_covered(place: str, chunk_regions: Sequence[str]) -> bool:
     return province_of(place) == place and any(province_of(r) == place for r in chunk_regions)
 
 
+def quoted_about(place: str, regions: Sequence[str]) -> bool:
+    """Whether a quoted passage with ``regions`` is about ``place``: covers it, or names its
+    province (a 山东 rule answers for 德州)."""
+    return place_covered(place, regions) or province_of(place) in regions
+
+
 def _top_rows(hits: Sequence[Hit], signal: str, n: int) -> list[Hit]:
     scored = [h for h in hits if signal in h.scores]
     return sorted(scored, key=lambda h: -h.scores[signal])[:n]

@@ -20,8 +20,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from qa.refusal.features import place_covered
-from qa.text.regions import province_of
+from qa.refusal.features import quoted_about
 from qa.text.tokenizer import get_tokenizer
 from qa.types import LinkTitle, Question
 
@@ -80,7 +79,7 @@ def title_only_link(
     rare = max(1, int(RARE_SHARE * n_documents))
     terms = set(question.terms)
     for place in question.regions:
-        if any(place_covered(place, r) or province_of(place) in r for r in quoted_regions):
+        if any(quoted_about(place, r) for r in quoted_regions):
             continue
         for link, words in links.by_place.get(place, ()):
             shared = terms & words

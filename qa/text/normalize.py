@@ -27,19 +27,20 @@ from qa.text.synonyms import get_synonyms
 #: 2 % ) = 1627.5), TeX (15500 \\times (8\\%+2\\%)=1627.5), then plain (15500 × ( 8% + 2% )…).
 _MATH_TWICE = re.compile(
     r"(?<![\d.])(?P<first>[\d.]+ [^=\\。,，;；\n]{1,60}?= ?(?P<r>[\d.]+)) "
-    r"[\d.]+ ?[^=。,，;；\n]*?\\[^=。,，;；\n]*?= ?(?P=r) (?=[\d.]+ )"
+    r"[\d.]+ ?[^=。,，;；\n]*?\\[^=。,，;；\n]*?= ?(?P=r) "
+    r"(?:(?P<cut>[\d.]+ ?[^=。,，;；\n]{0,40}$)|(?=[\d.]+ ))"  # the plain one: cut off, or on
 )
-#: The rest of a line that is a plain rendering cut off before its result (15800 ×).
-_CUT_FORMULA = re.compile(r"[\d.]+ ?[^=。,，;；\n]{0,40}$")
 
 
 def _once(found: re.Match[str]) -> str:
-    """The formula once: "" (the plain rendering follows), or the spaced one when the plain one
-    is cut off before its result."""
+    """The formula once: "" when the plain rendering follows with its result, the spaced one
+    (and nothing after it) when the plain one is cut off before its result."""
+    if found["cut"] is not None:
+        return found["first"]
     rest = found.string[found.end() :]
     if re.match(rf"[^=。,，;；\n]*?= ?{re.escape(found['r'])}(?![\d.])", rest):
         return ""
-    return found["first"] + (" " if not _CUT_FORMULA.fullmatch(rest) else "\x00")
+    return found["first"] + " "
 
 
 def shown_text(text: str) -> str:
@@ -47,7 +48,6 @@ def shown_text(text: str) -> str:
     rendered three times shown once (the plain rendering, or the spaced one when the plain one
     is cut off), and a display formula without its TeX marks."""
     once = _MATH_TWICE.sub(_once, " ".join(text.split()))
-    once = re.sub("\x00.*", "", once)
     return _TEX_TEXT.sub(r"\1", _DISPLAY_MATH.sub("", once))
 
 

@@ -173,7 +173,7 @@ def find_verdict_conflict(chunks: Sequence[Chunk], question: str) -> tuple[str, 
         return "", []
     subject = _subject(asked[0])
     if not subject:  # 这俩能分开交吗: the things are named in an earlier clause
-        subject = _subject(question[: question.rfind(asked[0] + asked[1])])
+        subject = _subject(question[: question.rfind(asked[0] or asked[1])])
     firsts: list[Verdict] = []  # per passage, the first verdict of each polarity and group
     for chunk in {c.chunk_id: c for c in chunks}.values():
         seen: set[tuple[bool, str]] = set()
