@@ -214,7 +214,8 @@ def kept(
     """The best-ranked chunk is quoted although the word overlap finds it weak (other words for
     the same thing: 家里人 / 家庭成员) when it shares some wording with the question and is
     about a place the question names (or about none)."""
-    if scorer.bigram(f"{chunk.title}\n{chunk.text}") == 0:
+    text = f"{chunk.title}\n{chunk.text}"
+    if scorer.bigram(text) == 0 and not scorer.informative(text):  # 转到: 转移接续
         return False
     return about_asked_place(question, documents[chunk.doc_id])
 

@@ -128,6 +128,21 @@ def test_the_best_ranked_chunk_is_quoted_though_it_words_things_differently(comp
     assert result.citations[0].title.startswith("怎样设置医保家庭共济账户")
 
 
+def test_the_best_ranked_chunk_is_quoted_when_it_holds_only_a_synonym_of_a_rare_word(
+    composer, corpus
+):
+    documents, chunks = corpus
+    move = _chunk(chunks, "更换参保地", "参保地变更申请表")
+    other = _chunk(chunks, ACTIVATE, "线上激活方式")
+    question = understand("医保能转到外地吗")  # 转到 → 转移接续 / 参保地变更; no bigram shared
+    assert not set(question.text[i : i + 2] for i in range(len(question.text) - 1)) & {
+        move.text[i : i + 2] for i in range(len(move.text) - 1)
+    } - {"医保"}
+    result = composer.compose(question, [Hit(move, 1, 0.9), Hit(other, 2, 0.5)], documents)
+    assert "参保地变更" in result.body
+    assert result.citations[0].title.startswith("如果医疗保险想更换参保地")
+
+
 def test_a_long_snippet_is_quoted_where_the_retrieved_chunk_is(composer, corpus):
     documents, chunks = corpus
     chunk = _chunk(chunks, "汕头职工医保卡没激活怎么激活", "异地就医激活")
