@@ -73,6 +73,12 @@ def implies_two_places(text: str) -> bool:
     return bool(_ELSEWHERE.search(text) and _TREATED.search(text))
 
 
+def moves_away(text: str, regions: Sequence[str]) -> bool:
+    """Whether ``text`` asks about moving the insurance of the one place it names to another
+    it does not name (郑州的医保能转到外地吗): a question across places, like two named."""
+    return len(regions) == 1 and bool(_ELSEWHERE.search(text) and _MOVES.search(text))
+
+
 def cross_region_terms(text: str) -> tuple[str, ...]:
     """What a question naming two places is about: moving the insurance (参保地变更) or being
     treated in the other place (异地就医备案, the default)."""
@@ -219,7 +225,7 @@ def understand(asked: str, history: Sequence[Turn] = (), max_turns: int = 6) -> 
     terms = tuple(tokenizer.tokenize(text))
     extra = synonym_terms(get_synonyms().related(text))
     regions = find_regions(text)
-    cross = crosses_regions(regions) or implies_two_places(text)
+    cross = crosses_regions(regions) or implies_two_places(text) or moves_away(text, regions)
     across = cross_region_terms(text)
     if cross:  # insured in one place, treated in (or moving to) another
         extra += synonym_terms(across)

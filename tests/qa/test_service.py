@@ -133,6 +133,14 @@ def test_a_question_across_two_cities_is_answered_from_the_remote_care_passages(
     assert "深圳" in answer.text  # the region note says the sources are not about 深圳
 
 
+def test_moving_the_insurance_of_one_named_place_elsewhere_is_answered(service):
+    """郑州 is in no passage, but 转到外地 is a 参保地变更 question, not a local figure."""
+    answer = service.ask("郑州的医保能转到外地吗")
+    assert not answer.refused, answer.text
+    assert any("参保地" in c.quote for c in answer.citations)
+    assert "郑州" in answer.text  # the region note says the sources are not about 郑州
+
+
 def test_a_local_amount_quoted_only_from_passages_about_no_asked_place_is_refused(service):
     """汕头 is named in the corpus (other topics), so retrieval lets the question through; the
     composed answer would quote a figure about no place, and is refused as ``region``."""

@@ -88,6 +88,8 @@ def test_question_kind_says_what_the_answer_should_lead_with(question, kind):
 def test_another_place_without_a_treatment_is_no_question_across_places():
     assert not understand("人在外地回不去,医保卡还有啥办法激活").cross_region
     assert not understand("老家的医保怎么交").cross_region
+    assert not understand("医保能转到外地吗").cross_region  # no place named: nothing to refuse
+    assert not understand("郑州的医保能转吗").cross_region
 
 
 def test_a_question_across_two_places_is_not_a_local_one():
@@ -106,6 +108,7 @@ def test_a_question_across_two_places_is_not_a_local_one():
         ("在深圳交的医保去广州看病能报吗", "异地就医", "参保地变更"),
         ("从苏州搬到南京了,在南京住院能报吗", "异地就医", "参保地变更"),  # treated there
         ("我爸在老家参保,来我这边看病能报吗", "异地就医", "参保地变更"),  # no place named
+        ("郑州的医保能转到外地吗", "参保地变更", "异地就医"),  # one place, moving elsewhere
     ],
 )
 def test_a_question_across_two_places_moves_or_is_treated(asked, about, not_about):
