@@ -8,10 +8,6 @@
   for *how much*, the verdict for yes/no), never a list item, heading or question; for a
   how-to only an opening summary (steps are read in order, not from the middle);
 - or the one item that names what the question singles out (:mod:`qa.answering.item_leads`).
-
-Example:
-    >>> materials_lead(lines)
-    '需要准备:身份证、户口本、1寸照片。'
 """
 
 from __future__ import annotations
@@ -30,6 +26,7 @@ from qa.answering.units import (
     Unit,
     sibling_units,
 )
+from qa.text import figures
 from qa.text.cohorts import asked_age, asked_item, fits_age
 from qa.text.figures import STATES_RATE
 from qa.text.regions import find_regions
@@ -54,13 +51,6 @@ KIND_CUES = {
 #: IDF weight from which a question word singles out one item of a list (闽政通 3.5; app 1.8).
 SPECIFIC = 3.0  # IDF weight of a question term that singles a line out
 _ASKS_RATE = re.compile(r"几个点|百分之|比例|费率|几成")
-_ASKS_COUNT = re.compile(r"(?:几|多少)(?:个|位|名)?(?:人|家属|家人|亲属)")
-_COUNT = re.compile(r"(?:\d+|[一二两三四五六七八九十]+)\s*(?:个|位|名)?(?:人|家属|家人|亲属)|不限")
-#: Asking an age (孩子几岁以后) or a number of years (最多能往前补几年), and what states one.
-_ASKS_AGE = re.compile(r"几岁|多少岁|多大(?:年纪|岁数|的(?:小孩|孩子|人))")
-_AGE = re.compile(r"[\d一二两三四五六七八九十]+\s*周?岁|成年")
-_ASKS_YEARS = re.compile(r"(?<!好)几年|多少年(?!前)")
-_YEARS = re.compile(r"(?<!\d)\d{1,2}\s*年(?![\d级])|[一二两三四五六七八九十]+\s*年(?!级)|年限")
 #: Asking a phone number (打哪个电话), and a line giving one.
 _ASKS_PHONE = re.compile(r"(?:哪个|什么|啥|多少)(?:电话|热线)|(?:电话|热线)号?码?是?多少|打哪个")
 _PHONE = re.compile(r"\d{3,4}-\d{7,8}|(?<!\d)12\d{3}(?!\d)|\d{7,}")
@@ -93,14 +83,16 @@ def kind_cue(question: Question) -> re.Pattern[str] | None:
     number of people when it asks how many)."""
     if question.kind == "amount" and _ASKS_RATE.search(question.text):
         return STATES_RATE
-    if question.kind == "amount" and _ASKS_COUNT.search(question.text):
-        return _COUNT
+    if question.kind == "amount" and figures.ASKS_COUNT.search(question.text):
+        return figures.STATES_COUNT
     if question.kind == "time" and _ASKS_MAKE_UP.search(question.text):
         return _MAKE_UP_TIME  # 补缴最晚到几号: a 补缴 date, not the 集中缴费 one
-    if question.kind in _SPAN_KINDS and _ASKS_AGE.search(question.text):
-        return _AGE
-    if question.kind in _SPAN_KINDS and _ASKS_YEARS.search(question.text):
-        return _YEARS
+    if question.kind == "time" and figures.ASKS_PROCESSING.search(question.text):
+        return figures.STATES_PROCESSING  # 几天能批下来: days, not a 3-month waiting period
+    if question.kind in _SPAN_KINDS and figures.ASKS_AGE.search(question.text):
+        return figures.STATES_AGE
+    if question.kind in _SPAN_KINDS and figures.ASKS_YEARS.search(question.text):
+        return figures.STATES_YEARS
     return KIND_CUES.get(question.kind)
 
 
@@ -117,7 +109,8 @@ def figure_cue(question: Question) -> re.Pattern[str] | None:
     if question.kind == "where" and _ASKS_PHONE.search(question.text):
         return _PHONE  # which line leads, and which block of the unit is quoted
     cue = kind_cue(question)
-    return cue if question.kind in ("amount", "time") or cue in (_AGE, _YEARS) else None
+    spans = (figures.STATES_AGE, figures.STATES_YEARS)
+    return cue if question.kind in ("amount", "time") or cue in spans else None
 
 
 _UNSTATED = {"amount": "金额", "time": "时间"}
@@ -129,7 +122,12 @@ def unstated_figure(question: Question, body: str) -> str | None:
     cue = figure_cue(question)
     if cue is None or cue is _PHONE or cue.search(body) or question.looks_up:
         return None  # a hotline asked and none quoted: the channels quoted may still answer
-    named = {STATES_RATE: "比例", _COUNT: "人数", _AGE: "年龄", _YEARS: "年限"}
+    named = {
+        STATES_RATE: "比例",
+        figures.STATES_COUNT: "人数",
+        figures.STATES_AGE: "年龄",
+        figures.STATES_YEARS: "年限",
+    }
     return named.get(cue) or _UNSTATED[question.kind]
 
 

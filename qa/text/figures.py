@@ -18,6 +18,24 @@ from collections.abc import Sequence
 
 #: A line stating a rate (8%, 0.3％): what a 几个点 / 比例 question needs.
 STATES_RATE = re.compile(r"\d+(?:\.\d+)?\s*[%％]")
+_CN = "一二两三四五六七八九十"  # numerals written in characters
+#: Asking a number of people (最多绑几个人), and a line stating one.
+ASKS_COUNT = re.compile(r"(?:几|多少)(?:个|位|名)?(?:人|家属|家人|亲属)")
+STATES_COUNT = re.compile(rf"(?:\d+|[{_CN}]+)\s*(?:个|位|名)?(?:人|家属|家人|亲属)|不限")
+#: Asking an age (孩子几岁以后) or a number of years (最多能往前补几年), and what states one.
+ASKS_AGE = re.compile(r"几岁|多少岁|多大(?:年纪|岁数|的(?:小孩|孩子|人))")
+STATES_AGE = re.compile(rf"[\d{_CN}]+\s*周?岁|成年")
+ASKS_YEARS = re.compile(r"(?<!好)几年|多少年(?!前)")
+STATES_YEARS = re.compile(rf"(?<!\d)\d{{1,2}}\s*年(?![\d级])|[{_CN}]+\s*年(?!级)|年限")
+#: How long a step takes to be processed (提交以后多久生效, 几天能审核通过), not a deadline
+#: (多久之内办好) nor a date (啥时候到账); and a line stating such a duration.
+_DONE = "批|审核|审批|通过|办好|办完|下来|到账|生效|完成|拿到|转好"
+_HOW_LONG = "几天|多少天|几个工作日|多久|多长时间"
+ASKS_PROCESSING = re.compile(
+    rf"(?:{_HOW_LONG})(?!之内|以内|内)[^,，。？?]{{0,6}}(?:{_DONE})"
+    rf"|(?:{_DONE})[^,，。？?]{{0,4}}(?:{_HOW_LONG})"
+)
+STATES_PROCESSING = re.compile(rf"\d+\s*个?工作日|即时|当天|当场|\d+\s*天|[{_CN}]+天")
 _MARKER = re.compile(r"\[\d+\]")
 _NUM = r"\d+(?:\.\d+)?%?"
 _FIGURE = re.compile(rf"{_NUM}(?:[-~–—至到]{_NUM})?")

@@ -706,9 +706,15 @@ def test_a_singled_out_item_alone_under_its_heading_stands_alone(composer):
         ("职工医保交够多少年退休后不用再交", "通常男性30年,女性25年。", None),
         # 好几年 is no question; how-to and yes/no questions are not checked
         ("医保卡办了好几年没用过怎么激活", "携带身份证到窗口办理。", None),
+        # how long a step takes: a waiting period in months does not answer, working days do
+        ("异地就医备案提交了,一般几天能批下来", "缴费后通常1-3个月可正常使用。", "时间"),
+        ("手机上换参保地提交以后多久生效", "线上办理:一般即时生效或1-3个工作日内完成。", None),
+        ("单位交完社保以后,个人账户过几天能到账", "一般2至3天到账。", None),
+        # a deadline (多久之内办好) is no processing time: a month answers it
+        ("宝宝出生后医保多久之内办好", "出生后3个月内办理参保。", None),
     ],
 )
-def test_an_asked_age_or_number_of_years_needs_one(question, body, unstated):
+def test_an_asked_age_number_of_years_or_processing_time_needs_one(question, body, unstated):
     assert unstated_figure(understand(question), body) == unstated
 
 
