@@ -177,8 +177,8 @@ class Question:
         cross_region: It names two places neither of which contains the other.
         looks_up: It asks where or how to look something up (在哪查, 怎么知道): a channel
             answers it, not a figure.
-        measure: What an amount question measures: ``reimbursement`` (报销, 能报多少),
-            ``contribution`` (交, 缴, 扣) or ``""`` (neither, or not an amount question).
+        measure: What an amount question measures: ``reimbursement`` (报销), ``pension``
+            (每月能领多少), ``contribution`` (交, 缴, 扣) or ``""`` (neither, or no amount asked).
         groups: Whom it asks a figure for (低保户, 职工, 儿童 …; ``qa.text.cohorts``).
         payers: Who else pays that it asks about (单位, 财政; ``qa.text.cohorts``).
         topic: A short name for what it asks about (``北京门诊起付线``), for refusals.

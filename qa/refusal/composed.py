@@ -15,10 +15,9 @@ see the lines the composer would quote:
 * a reimbursement question about a place of care (住院, 门诊, 产检) no quoted figure line
   names → ``not_found`` (:func:`unanswered_settings`);
 * quoted figures that all measure something else (a contribution rate for a reimbursement
-  rate) → ``not_found`` (:func:`figures_measure_else`).
+  rate, a 计发基数 for the pension one gets) → ``not_found`` (:func:`figures_measure_else`);
 * an amount, rate, head-count or time question no quoted line answers with such a figure →
-  ``not_found``, naming what is missing (the composer's ``unstated``).
-"""
+  ``not_found``, naming what is missing (the composer's ``unstated``)."""
 
 from __future__ import annotations
 
@@ -86,29 +85,38 @@ def _unanswered_route(
 #: A figure's line says it is paid back / paid in (its measure, for :func:`figures_measure_else`).
 _PAID_BACK = re.compile(r"报|支付|自付|起付")  # not 封顶: also the cap of a contribution base
 _PAID_IN = re.compile(r"交|缴|扣|划入|补助|补贴|财政")
+_PENSION = re.compile(r"养老金|退休金|退休工资|领取")  # a line about what one gets
 
 
 def figures_measure_else(question: Question, lines: Sequence[str]) -> bool:
     """True when an amount question's quoted figures all measure something else.
 
     德州职工医保住院能报销多少比例 answered with 单位缴费比例为7% quotes a contribution rate
-    for a reimbursement rate; 本溪居民医保个人一年交多少 answered with 报销比例50%-70% the
-    reverse. A reimbursement question needs a figure line about paying back (报, 支付 …); a
-    contribution question is refused only when its figure lines are about paying back and
-    none about paying in (a list item such as ``60-69周岁人员:825元/年`` says neither, and
-    stands under its unit's heading).
+    for a reimbursement rate, 本溪居民医保个人一年交多少 with 报销比例50%-70% the reverse. A
+    reimbursement question needs a figure line about paying back (报, 支付 …); a contribution
+    question is refused only when its figure lines are about paying back and none about paying
+    in (``60-69周岁人员:825元/年`` says neither); a pension question (退休后每月能领多少) needs
+    a line about the pension stating a sum that is no 计发基数 and no contribution.
 
     Args:
         question: The understood question (``measure`` says what it asks).
         lines: The answer's quoted lines (trust notes left out).
     """
     figures = [line for line in lines if STATES_AMOUNT.search(line)]
+    if question.measure == "pension":  # 退休后每月能领多少: not 计发基数为7468元
+        return not any(_PENSION.search(line) and _received(line) for line in lines)
     if not question.measure or not figures:
         return False
     back = any(_PAID_BACK.search(line) for line in figures)
     if question.measure == "reimbursement":
         return not back
     return back and not any(_PAID_IN.search(line) for line in figures)
+
+
+def _received(line: str) -> bool:
+    """A clause of ``line`` states a sum in 元 that is no 计发基数 and no contribution."""
+    clauses = re.split("[,，;；。]", line)
+    return any(_STATES_MONEY.search(c) and not re.search("计发基数|交|缴|扣", c) for c in clauses)
 
 
 def unanswered_settings(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
@@ -195,6 +203,7 @@ def unanswered_payers(question: Question, lines: Sequence[str]) -> tuple[str, ..
 _UNSTATED = re.compile(r"未[^,，。]{0,8}(?:列出|明确|说明)|没有|不详")
 _ASKS_RATE = re.compile(r"几个点|百分之|比例|费率|几成|[0-9几]+%")
 _SUM_OR_RATE = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万|[%％])")
+_WANTED = {"reimbursement": "报销标准", "pension": "每月养老金"}  # what a refusal says is missing
 _STATES_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:元|万)")  # 公司交多少钱: rates do not answer it
 
 #: What a group's line states to answer for it: a sum or rate, or that it pays nothing.
@@ -282,7 +291,7 @@ def refuse_composed(
     if settings := unanswered_settings(question, lines):  # 门诊 65% quoted for 住院
         return decision.lacking([f"{'、'.join(settings)}报销标准"])
     if figures_measure_else(question, lines):  # 缴费比例 quoted for 报销比例
-        wanted = "报销标准" if question.measure == "reimbursement" else "缴费标准"
+        wanted = _WANTED.get(question.measure, "缴费标准")
         return decision.lacking([wanted])
     if unanswered_span(question, lines):  # 几天能审核通过: dates quoted, no number of days
         return decision.lacking(["时间"])

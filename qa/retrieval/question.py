@@ -174,14 +174,21 @@ LOOKS_UP = re.compile(r"查|[看瞧](?!病)|在哪|哪里|哪儿|怎么知道") 
 #: What an amount question measures: what is paid back, else what is paid in.
 _REIMBURSEMENT = re.compile(r"报销|能报|给报|报多少|报百分|报几|报了")
 _CONTRIBUTION = re.compile(r"交|缴|扣")
+#: How much pension one gets (退休后每月能领多少), not a pension figure (计发基数是多少).
+_PENSION = re.compile(
+    r"(?:每月|每个月|一个月|退休)[^,，。？?]{0,10}(?:领|拿)(?:多少|几)"
+    r"|(?:养老金|退休金|退休工资)(?:能|可以|大概|大约)?(?:领|拿|有|是)?多少"
+)
 
 
 def amount_measure(text: str, kind: QuestionKind) -> str:
-    """``reimbursement``, ``contribution`` or ``""`` (see ``Question.measure``)."""
+    """``reimbursement``, ``pension``, ``contribution`` or ``""`` (``Question.measure``)."""
     if kind != "amount":
         return ""
     if _REIMBURSEMENT.search(text):
         return "reimbursement"
+    if _PENSION.search(text):
+        return "pension"
     return "contribution" if _CONTRIBUTION.search(text) else ""
 
 

@@ -164,6 +164,15 @@ def test_as_region_names_the_places_for_the_refusal_text():
         ("本溪居民医保个人一年交多少", ["个人缴费380元/年[1]", "报销比例50%"], False),
         # list items naming neither measure stand under their heading: kept
         ("上海60多岁老人交居民医保一年多少钱", ["60-69周岁人员:825元/年[1]"], False),
+        # the pension one gets: a 计发基数 or a contribution is no answer, a monthly sum is
+        ("德州按15700交到退休每个月能领多少养老金", ["基本养老金计发基数为7468元[1]"], True),
+        ("德州按15700交到退休每个月能领多少养老金", ["每月扣除1240元,退休后领取养老金"], True),
+        (
+            "廊坊基数9700交满20年退休每月能拿多少",
+            ["按基数9700元 缴纳,退休后每月养老金约为2400-3000元"],
+            False,
+        ),
+        ("德州2024年养老金计发基数是多少钱", ["基本养老金计发基数为7468元[1]"], False),
         # no figure quoted, or no measure asked: not this rule's business
         ("德州职工医保住院能报销多少比例", ["到医保经办机构咨询。[1]"], False),
         ("家庭共济怎么绑定", ["单位缴费比例为7%[1]"], False),
