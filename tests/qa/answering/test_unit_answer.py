@@ -12,6 +12,7 @@ from qa.answering.unit_answer import UnitComposer
 from qa.answering.units import repeats, sibling_units, unit_of
 from qa.retrieval.question import understand
 from qa.text.figures import unsupported_figures
+from qa.text.normalize import char_bigrams
 from qa.types import Document, Hit
 from tests.conftest import make_settings
 from tests.qa.answering.test_extractive import assert_well_cited, body_without_date_note, hits
@@ -135,9 +136,7 @@ def test_the_best_ranked_chunk_is_quoted_when_it_holds_only_a_synonym_of_a_rare_
     move = _chunk(chunks, "更换参保地", "参保地变更申请表")
     other = _chunk(chunks, ACTIVATE, "线上激活方式")
     question = understand("医保能转到外地吗")  # 转到 → 转移接续 / 参保地变更; no bigram shared
-    assert not set(question.text[i : i + 2] for i in range(len(question.text) - 1)) & {
-        move.text[i : i + 2] for i in range(len(move.text) - 1)
-    } - {"医保"}
+    assert not char_bigrams(question.text) & char_bigrams(move.text) - {"医保"}
     result = composer.compose(question, [Hit(move, 1, 0.9), Hit(other, 2, 0.5)], documents)
     assert "参保地变更" in result.body
     assert result.citations[0].title.startswith("如果医疗保险想更换参保地")
