@@ -142,6 +142,19 @@ def test_the_best_ranked_chunk_is_quoted_when_it_holds_only_a_synonym_of_a_rare_
     assert result.citations[0].title.startswith("如果医疗保险想更换参保地")
 
 
+def test_what_to_show_when_treated_is_what_to_bring(composer, corpus):
+    """出示医保电子凭证或社会保障卡 answers 看病要带啥: not another unit's enrolment papers."""
+    documents, chunks = corpus
+    care = _chunk(chunks, "申请异地就医备案后怎么就医", "有效凭证")
+    notes = _chunk(chunks, "普通人怎么交医保缴费", "异地就医")
+    papers = next(c for c in chunks if c.text.lstrip().startswith("特殊情况处理"))  # 出生证明…
+    question = understand("办好了异地就医备案,到那边医院看病要带啥")
+    ranked = [Hit(c, i, 1.0 / i) for i, c in enumerate([care, notes, papers], start=1)]
+    result = composer.compose(question, ranked, documents)
+    assert "社会保障卡" in result.body and "户口本" not in result.body
+    assert result.citations[0].title.startswith("申请异地就医备案后怎么就医")
+
+
 def test_a_long_snippet_is_quoted_where_the_retrieved_chunk_is(composer, corpus):
     documents, chunks = corpus
     chunk = _chunk(chunks, "汕头职工医保卡没激活怎么激活", "异地就医激活")
