@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from qa.refusal.intent import classify_intent, load_vocabulary
 from qa.retrieval.followups import resolve
 from qa.text.cohorts import asked_groups, asked_payers
+from qa.text.figures import ASKS_YEARS
 from qa.text.normalize import clean_question, normalize_question
 from qa.text.regions import find_regions, province_of
 from qa.text.synonyms import get_synonyms
@@ -189,6 +190,8 @@ def amount_measure(text: str, kind: QuestionKind) -> str:
         return "reimbursement"
     if _PENSION.search(text):
         return "pension"
+    if ASKS_YEARS.search(text):  # 交多少年: a number of years, not a sum paid in
+        return ""
     return "contribution" if _CONTRIBUTION.search(text) else ""
 
 

@@ -173,6 +173,12 @@ def test_as_region_names_the_places_for_the_refusal_text():
             False,
         ),
         ("德州2024年养老金计发基数是多少钱", ["基本养老金计发基数为7468元[1]"], False),
+        # a number of years asked (交多少年) measures no sum paid in
+        (
+            "职工医保交多少年退休之后就不用再交了",
+            ["通常男性30年,女性25年", "报销比例一般在70%以上"],
+            False,
+        ),
         # no figure quoted, or no measure asked: not this rule's business
         ("德州职工医保住院能报销多少比例", ["到医保经办机构咨询。[1]"], False),
         ("家庭共济怎么绑定", ["单位缴费比例为7%[1]"], False),
