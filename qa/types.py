@@ -9,7 +9,7 @@ from typing import Any, Literal
 DocKind = Literal["article", "snippet", "file", "link"]  # link: a bare title (``LinkTitle``)
 SearchMode = Literal["hybrid", "dense", "bm25"]
 Role = Literal["user", "assistant"]
-Intent = Literal["insurance", "medical", "offtopic", "greeting"]
+Intent = Literal["insurance", "medical", "offtopic", "greeting", "service"]
 #: What a question asks for: a procedure, the materials, an amount, a date or duration, a
 #: yes/no verdict, a place or channel, or something else.
 QuestionKind = Literal["how", "materials", "amount", "time", "yesno", "where", "other"]
@@ -167,7 +167,7 @@ class Question:
         expanded: ``terms`` plus the tokens of their synonyms.
         content_terms: ``terms`` without greetings and thanks; empty for small talk.
         regions: Places named, most specific first.
-        intent: ``insurance``, ``medical``, ``offtopic`` or ``greeting``.
+        intent: ``insurance``, ``medical``, ``offtopic``, ``greeting`` or ``service``.
         kind: What it asks for (``qa.types.QuestionKind``), what the answer should lead with.
         key_terms: Content words of 2+ characters an answering passage should contain
             (generic 医保 words and places left out, longest of nested words kept).

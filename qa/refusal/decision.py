@@ -2,8 +2,9 @@
 
 Routing, in order:
 
-1. Intent ``medical`` / ``offtopic`` / ``greeting`` → refuse with that kind, whatever the scores
-   (an off-topic 鹤壁 hospital snippet matching a symptom question is no reason to answer).
+1. Intent ``medical`` / ``offtopic`` / ``greeting`` / ``service`` → refuse with that kind,
+   whatever the scores (an off-topic 鹤壁 hospital snippet matching a symptom question is no
+   reason to answer).
 2. No hits → ``not_found``.
 3. The question asks for a local figure or rule (多少, 比例 …) of a place no top-5 passage
    covers → ``region`` (北京医保码怎么激活 asks for a national procedure and goes on).
@@ -42,7 +43,7 @@ from qa.types import Hit, Question
 logger = logging.getLogger(__name__)
 
 #: Intents refused whatever the passages say: decided before retrieval (no encoder call).
-ROUTED_AWAY: frozenset[str] = frozenset({"medical", "offtopic", "greeting"})
+ROUTED_AWAY: frozenset[str] = frozenset({"medical", "offtopic", "greeting", "service"})
 
 
 def route_away(question: Question) -> RefusalDecision | None:
@@ -58,7 +59,8 @@ class RefusalDecision:
 
     Attributes:
         refuse: True to refuse instead of answering.
-        kind: ``medical``, ``offtopic``, ``greeting``, ``not_found``, ``region`` or ``answer``.
+        kind: ``medical``, ``offtopic``, ``greeting``, ``service``, ``not_found``, ``region`` or
+            ``answer``.
         score: The model's refusal score (1.0 for rule-based refusals).
         missing: What was not found: places (``region``) then key terms.
         features: The features the decision saw (JSON-friendly).

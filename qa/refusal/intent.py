@@ -8,8 +8,10 @@ lower-cased text). Rules, in order:
 3. A symptom/drug/diagnosis word (疼, 发烧, 用药, 去哪家医院 …) → ``medical`` unless the question
    also names insurance vocabulary (发烧住院医保能报销吗 is about insurance).
 4. Insurance vocabulary (医保, 参保, 报销, 共济 …) → ``insurance``.
-5. Only greeting words and fillers (你好呀, 在吗, 谢谢) → ``greeting``.
-6. Anything else → ``offtopic``.
+5. Asking the assistant to act for the user (你们能帮我交医保吗, 帮我查下医保交没交), not how
+   to (帮我查一下怎么交) → ``service``: it answers questions, it transacts nothing.
+6. Only greeting words and fillers (你好呀, 在吗, 谢谢) → ``greeting``.
+7. Anything else → ``offtopic``.
 
 Example:
     >>> classify_intent("医保码咋激活")
@@ -37,6 +39,12 @@ logger = logging.getLogger(__name__)
 INTENT_TERMS = DATA_DIR / "intent_terms.toml"
 
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
+#: A request that the assistant do something (帮我交, 替我办), and what makes it a how-to question.
+_REQUEST = re.compile(
+    r"^(?:请|麻烦)?(?:你|你们|您)?(?:能|可以|能不能|可不可以|可否)?(?:帮|替)我们?(?:一下|下)?"
+    r"(?:交|缴|办|查|激活|绑|报|开|转|改|退|申请|代缴|代办|登记|续)"
+)
+_HOW = re.compile(r"怎么|怎样|如何|哪|什么|啥|多少|几")
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,7 @@ def classify_intent(text: str) -> Intent:
         text: The question as typed.
 
     Returns:
-        ``insurance``, ``medical``, ``offtopic`` or ``greeting`` (see the module docstring).
+        ``insurance``, ``medical``, ``service``, ``offtopic`` or ``greeting`` (module docstring).
     """
     norm = fold(text)
     if not _NOISE.sub("", norm):
@@ -120,6 +128,8 @@ def classify_intent(text: str) -> Intent:
     insurance = _has_any(norm, vocab.insurance)
     if not insurance and _has_any(norm, vocab.medical):
         return "medical"
+    if (request := _REQUEST.search(norm)) and not _HOW.search(norm[request.end() :]):
+        return "service"
     if insurance:
         return "insurance"
     return "greeting" if _is_greeting(norm, vocab) else "offtopic"

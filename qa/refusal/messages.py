@@ -43,6 +43,10 @@ INTRO = (
 )
 MEDICAL = "这属于医疗健康问题,建议尽快到正规医院就诊,咨询医生。我只能解答医保办理方面的问题。"
 OFFTOPIC = "抱歉,这个问题不在我能回答的范围内,我只能根据资料库解答医保办理方面的问题。"
+SERVICE = (
+    "我是医保问答助手,只能根据资料库解答医保办理方面的问题,不能替您缴费、查询个人记录或办理"
+    "业务。您可以问我怎么办理,再通过国家医保服务平台APP或当地医保部门办理。"
+)
 ASK_LOCAL = "具体规定请咨询当地医保部门。"
 
 _QUESTION_CUES = (
@@ -251,6 +255,8 @@ def refusal_text(decision: RefusalDecision, question: Question, suggestions: Seq
         body = INTRO
     elif decision.kind == "offtopic":
         body = OFFTOPIC
+    elif decision.kind == "service":
+        body = SERVICE
     else:
         body = _not_found(decision, question)
     logger.debug("refusal kind=%s suggestions=%d", decision.kind, len(suggestions))

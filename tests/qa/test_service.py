@@ -141,6 +141,12 @@ def test_moving_the_insurance_of_one_named_place_elsewhere_is_answered(service):
     assert "郑州" in answer.text  # the region note says the sources are not about 郑州
 
 
+def test_a_request_to_pay_for_the_user_says_what_the_assistant_can_do(service):
+    answer = service.ask("你们能帮我交医保吗")
+    assert answer.refused and answer.reason == "service" and not answer.hits
+    assert "不能替您缴费" in answer.text and answer.text.endswith(DISCLAIMER)
+
+
 def test_a_local_amount_quoted_only_from_passages_about_no_asked_place_is_refused(service):
     """汕头 is named in the corpus (other topics), so retrieval lets the question through; the
     composed answer would quote a figure about no place, and is refused as ``region``."""

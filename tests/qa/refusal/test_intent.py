@@ -123,6 +123,22 @@ def test_offtopic(text):
     assert classify_intent(text) == "offtopic"
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("你们能帮我交医保吗", "service"),  # the assistant transacts nothing
+        ("帮我查下医保交没交", "service"),
+        ("能帮我激活医保码吗", "service"),
+        ("麻烦替我办一下异地就医备案", "service"),
+        ("帮我查一下怎么交医保", "insurance"),  # asks how: answered
+        ("你能帮我看看医保码怎么激活吗", "insurance"),
+        ("我妈让我帮她交医保,在哪交", "insurance"),  # not a request to the assistant
+    ],
+)
+def test_a_request_to_act_is_service_and_a_how_to_is_not(text, intent):
+    assert classify_intent(text) == intent
+
+
 def test_vocabulary_is_data_with_synonyms():
     vocab = load_vocabulary()
     assert "医保" in vocab.insurance and "起付线" in vocab.concepts
