@@ -71,7 +71,9 @@ def test_missing_concept_is_not_found_whatever_the_model():
     assert decision.refuse and decision.kind == "not_found" and "起付线" in decision.missing
 
 
-@pytest.mark.parametrize("question", ["家庭共济怎么解绑", "医保卡密码忘了怎么办"])
+@pytest.mark.parametrize(
+    "question", ["家庭共济怎么解绑", "医保卡密码忘了怎么办", "医保个人账户的钱能取出来吗"]
+)
 def test_an_action_the_passages_never_describe_is_not_found(question):
     """解绑 is not 绑定: the binding steps do not answer how to unbind."""
     decision = decide(understand(question), [FAMILY, ACTIVATE], NEVER)
