@@ -39,7 +39,7 @@ ASKS = re.compile(
 )
 #: What a line should state to answer each kind of question.
 KIND_CUES = {
-    "materials": re.compile(r"材料|身份证|户口|证件|复印件|照片|出示|携带|有效凭证|社会保障卡"),
+    "materials": re.compile(r"材料|身份证|户口|证件|复印件|照片|出示|有效凭证|社会保障卡"),
     "amount": STATES_AMOUNT,
     "time": re.compile(
         r"[\d一二两三四五六七八九十]+\s*(?:个?[月日号天]|周(?!岁)|分钟|小时)|个工作日|截止|期限|之前|以内"
