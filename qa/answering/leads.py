@@ -99,8 +99,9 @@ def kind_cue(question: Question) -> re.Pattern[str] | None:
 _ASKS_MAKE_UP = re.compile(r"补缴|补交|错过")
 _MAKE_UP_TIME = re.compile(rf"(?m)^(?=.*补).*?(?:{KIND_CUES['time'].pattern})")
 
-#: Kinds whose question can ask an age or a number of years (not how, where or yes/no).
-_SPAN_KINDS = ("amount", "time", "other")
+#: Kinds whose question can ask an age or a number of years (not how or where; a yes/no
+#: question can: 医保卡有效期一般是几年啊,到期要换吗).
+_SPAN_KINDS = ("amount", "time", "other", "yesno")
 
 
 def figure_cue(question: Question) -> re.Pattern[str] | None:

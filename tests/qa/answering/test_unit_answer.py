@@ -716,8 +716,11 @@ def test_a_singled_out_item_alone_under_its_heading_stands_alone(composer):
         ("灵活就业断了好几年,最多能往前补几年", "2025年起可补缴。", "年限"),
         ("灵活就业断了好几年,最多能往前补几年", "最多可补缴3年。", None),
         ("职工医保交够多少年退休后不用再交", "通常男性30年,女性25年。", None),
-        # 好几年 is no question; how-to and yes/no questions are not checked
+        # 好几年 is no question; how-to questions are not checked
         ("医保卡办了好几年没用过怎么激活", "携带身份证到窗口办理。", None),
+        # a yes/no question asking a number of years in one clause needs one too
+        ("医保卡有效期一般是几年啊,到期要换吗", "登录官网即可查看医保卡有效期。", "年限"),
+        ("医保卡有效期一般是几年啊,到期要换吗", "医保卡有效期一般为10年。", None),
         # how long a step takes: a waiting period in months does not answer, working days do
         ("异地就医备案提交了,一般几天能批下来", "缴费后通常1-3个月可正常使用。", "时间"),
         ("手机上换参保地提交以后多久生效", "线上办理:一般即时生效或1-3个工作日内完成。", None),
