@@ -87,9 +87,11 @@ def unanswered_stage(question: Question, lines: Sequence[str]) -> str:
 
 #: Last characters of a thing compared (实体卡, 医保码) when it is not a domain term.
 _THING = frozenset("金费险卡证码")
+#: A verb or pronoun before a thing compared (用医保码看病, 刷实体医保卡).
+_ACT = re.compile(r"^(?:用|刷|拿|去|在|是|的|我|交|办)+")
 #: A question comparing two things: 医保码和医保卡有什么区别, A跟B是一回事吗.
 _COMPARED = re.compile(
-    r"(\w{2,12}?)(?:和|与|跟|同)(\w{2,12}?)(?:之间)?(?:有|是)?(?:什么|啥|哪些)?"
+    r"(\w{2,12}?)(?:和|与|跟|同)(\w{2,12}?)(?:[,，\s]\w{0,8}?)?(?:之间)?(?:有|是)?(?:什么|啥|哪些)?"
     r"(?:区别|不同|不一样|差别|差异|一回事|一样)"
 )
 
@@ -117,11 +119,16 @@ def unanswered_comparison(question: Question, primary: str) -> tuple[str, str] |
         return len(word) >= 2 and (word in things or word[-1] in _THING)
 
     before, after = found.groups()  # the thing next to 和: 电子医保卡 | 实体卡(报销比例)
-    left = [before[i:] for i in range(len(before)) if thing(before[i:])]
-    right = [after[:j] for j in range(len(after), 0, -1) if thing(after[:j])]
+    left = [_ACT.sub("", before[i:j]) for j in range(len(before), 1, -1) for i in range(j - 1)]
+    right = [
+        _ACT.sub("", after[i:j])
+        for i in range(len(after) - 1)
+        for j in range(len(after), i + 1, -1)
+    ]
+    left, right = [w for w in left if thing(w)], [w for w in right if thing(w)]
     if not left or not right:
         return None
-    sides = [left[0], right[0]]
+    sides = [left[0], right[0]]  # nearest the conjunction, longest: 用医保码看病 → 医保码
     text, synonyms = fold(primary), get_synonyms()
     named = [any(fold(v) in text for v in synonyms.variants(t)) for t in sides]
     return None if all(named) else (sides[0], sides[1])

@@ -384,6 +384,12 @@ def test_what_follows_a_step_does_not_answer_how_to_take_it(question, lines, ste
         ("医保码和医保卡有什么区别", "年年交医保为什么医保卡里没有钱", ("医保码", "医保卡")),
         ("电子医保卡和实体卡报销比例一样吗", "医保卡丢了哪里去补办", ("电子医保卡", "实体卡")),
         ("城乡居民医保和职工医保有啥区别", "职工医保:按月缴费", ("居民医保", "职工医保")),
+        # each thing inside a longer side, the point compared in a clause after a comma
+        (
+            "用医保码看病和刷实体医保卡,报销比例有区别吗",
+            "城乡居民医疗保险和职工医疗保险的区别 居民医保:报销比例约为50%-70%",
+            ("医保码", "实体医保卡"),
+        ),
         # both named, by themselves or by a synonym (医保码: 医保电子凭证)
         ("医保码和医保卡有什么区别", "医保电子凭证与医保卡的不同", None),
         ("社保和医保是一回事吗", "社保和医保不是同一个东西", None),
