@@ -28,7 +28,7 @@ from qa.refusal.decision import RefusalDecision
 from qa.refusal.features import STATES_AMOUNT, place_covered, quoted_about
 from qa.refusal.purposes import unanswered_comparison, unanswered_purposes, unanswered_stage
 from qa.text.cohorts import ASKED_GROUPS, CARE_SETTINGS, PAYERS
-from qa.text.figures import STATES_RATE
+from qa.text.figures import ASKS_SPAN, STATES_RATE, STATES_SPAN
 from qa.types import Question
 
 
@@ -85,7 +85,9 @@ def _unanswered_route(
 #: A figure's line says it is paid back / paid in (its measure, for :func:`figures_measure_else`).
 _PAID_BACK = re.compile(r"报|支付|自付|起付")  # not 封顶: also the cap of a contribution base
 _PAID_IN = re.compile(r"交|缴|扣|划入|补助|补贴|财政")
-_PENSION = re.compile(r"养老金|退休金|退休工资|领取")  # a line about what one gets
+_PENSION = re.compile(r"养老金|退休金|退休工资|领取")  # a line about what one gets …
+_NOT_RECEIVED = re.compile(r"计发基数|交|缴|扣")  # … whose sum is no base or contribution
+_CLAUSE = re.compile(r"[,，;；。]")
 
 
 def figures_measure_else(question: Question, lines: Sequence[str]) -> bool:
@@ -115,8 +117,8 @@ def figures_measure_else(question: Question, lines: Sequence[str]) -> bool:
 
 def _received(line: str) -> bool:
     """A clause of ``line`` states a sum in 元 that is no 计发基数 and no contribution."""
-    clauses = re.split("[,，;；。]", line)
-    return any(_STATES_MONEY.search(c) and not re.search("计发基数|交|缴|扣", c) for c in clauses)
+    clauses = _CLAUSE.split(line)
+    return any(_STATES_MONEY.search(c) and not _NOT_RECEIVED.search(c) for c in clauses)
 
 
 def unanswered_settings(question: Question, lines: Sequence[str]) -> tuple[str, ...]:
@@ -237,22 +239,13 @@ def _states_share(words: Sequence[str], lines: Sequence[str], figure: re.Pattern
     return False
 
 
-#: Asking how long something takes (几天能审核通过, 多久能到账), and a line stating a span: a
-#: number of days, weeks, months or hours (not a date: 1月1日), or at once (即时, 当天).
-_ASKS_SPAN = re.compile(r"(?:几|多少)个?(?:天|工作日|周|星期|小时)|多久|多长时间")
-_SPAN = re.compile(
-    r"(?<![月\d])\d+\s*(?:个工作日|天|日(?![期起])|周(?!岁)|星期|小时|分钟)|\d+\s*个月|(?<!\d)\d{1,2}\s*年(?!\d)"
-    r"|[一二两三四五六七八九十半]+(?:个工作日|天|日|周|个星期|小时|个月|年)|即时|当天|当日|次日|立即|实时"
-)
-
-
 def unanswered_span(question: Question, lines: Sequence[str]) -> bool:
     """Whether a how-long question (几天能审核通过, 延长到多久) is answered by no quoted span:
     dates or a 期限 word do not say how many days it takes. A look-up (咋看还有多久过期) is
     answered by where to look."""
-    if question.looks_up or not _ASKS_SPAN.search(question.text):
+    if question.looks_up or not ASKS_SPAN.search(question.text):
         return False
-    return not _SPAN.search("\n".join(lines))
+    return not STATES_SPAN.search("\n".join(lines))
 
 
 def refuse_composed(

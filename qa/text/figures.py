@@ -27,6 +27,13 @@ ASKS_AGE = re.compile(r"几岁|多少岁|多大(?:年纪|岁数|的(?:小孩|孩
 STATES_AGE = re.compile(rf"[\d{_CN}]+\s*周?岁|成年")
 ASKS_YEARS = re.compile(r"(?<!好)几年|多少年(?!前)")
 STATES_YEARS = re.compile(rf"(?<!\d)\d{{1,2}}\s*年(?![\d级])|[{_CN}]+\s*年(?!级)|年限")
+#: Asking how long something takes (几天能审核通过, 多久能到账), and a line stating a span: a
+#: number of days, weeks, months or hours (not a date: 1月1日), or at once (即时, 当天).
+ASKS_SPAN = re.compile(r"(?:几|多少)个?(?:天|工作日|周|星期|小时)|多久|多长时间")
+STATES_SPAN = re.compile(
+    r"(?<![月\d])\d+\s*(?:个工作日|天|日(?![期起])|周(?!岁)|星期|小时|分钟)|\d+\s*个月|(?<!\d)\d{1,2}\s*年(?!\d)"
+    r"|[一二两三四五六七八九十半]+(?:个工作日|天|日|周|个星期|小时|个月|年)|即时|当天|当日|次日|立即|实时"
+)
 #: How long a step takes to be processed (提交以后多久生效, 几天能审核通过), not a deadline
 #: (多久之内办好) nor a date (啥时候到账); and a line stating such a duration.
 _DONE = "批|审核|审批|通过|办好|办完|下来|到账|生效|完成|拿到|转好"
