@@ -52,6 +52,7 @@ from qa.index.versions import (
     current_version,
     new_version,
 )
+from qa.stores.integer_scan import PREFILTER_MIN_ROWS
 from qa.text.substrings import FOLDER, SubstringIndex, SubstringIndexError
 from qa.types import Chunk, Document, LinkTitle
 
@@ -146,7 +147,7 @@ class HybridIndex:
     def save(self, root: Path) -> Path:
         """Write a new version under ``root`` and make it current atomically."""
         with new_version(root) as tmp:
-            write_store(self.vectors, tmp / "faiss.index")
+            write_store(self.vectors, tmp / "faiss.index", PREFILTER_MIN_ROWS)
             save_bm25(self.bm25, tmp / "bm25")
             self.titles.save(tmp)
             self.sentences.save(tmp)

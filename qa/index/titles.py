@@ -26,6 +26,7 @@ import numpy as np
 
 from qa.index.bm25 import build_bm25, check_bm25, load_bm25, save_bm25
 from qa.index.vectorstore import build_store, read_store, search, vector, write_store
+from qa.stores.integer_scan import PREFILTER_MIN_ROWS
 
 if TYPE_CHECKING:
     import bm25s
@@ -119,7 +120,7 @@ class TitleIndex:
     def save(self, folder: Path) -> None:
         """Write the title files into an index version folder."""
         save_bm25(self.bm25, folder / BM25_DIR)
-        write_store(self.vectors, folder / VECTORS)
+        write_store(self.vectors, folder / VECTORS, PREFILTER_MIN_ROWS)
         np.save(folder / OWNERS, self.owner, allow_pickle=False)
         (folder / KEYS).write_text(json.dumps(self.keys), "utf-8")
 

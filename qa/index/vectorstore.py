@@ -21,7 +21,9 @@ From ``INTEGER_SCAN_MIN_ROWS`` rows a flat store is read as an ``IntegerScan``
 for a pool the store then scores exactly; the top 30 differ from the plain scan's only by rows
 tied with the 30th score on the README's 100k benchmark). Searches use one OpenMP thread (a
 team's spinning threads cost a lot when the other core is busy); stores are memory-mapped
-(``IO_FLAG_MMAP | IO_FLAG_MMAP_IFC``): codes and graph stay in the page cache.
+(``IO_FLAG_MMAP | IO_FLAG_MMAP_IFC``): codes and graph stay in the page cache. Passage and
+title stores of ``PREFILTER_MIN_ROWS`` rows or more are written with a fast-scan prefilter
+(:func:`write_store`), which the integer scan reads first.
 
 Example:
     >>> store = build_store(vectors, dim=384)
@@ -32,16 +34,23 @@ Example:
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qa.stores.integer_scan import IntegerScan, integer_scan
+from qa.stores.integer_scan import (
+    IntegerScan,
+    integer_scan,
+    prefilter_path,
+    write_prefilter,
+)
 
 Store = Any  # a faiss.IndexScalarQuantizer or faiss.IndexHNSWSQ
 
 logger = logging.getLogger(__name__)
+_thread = threading.local()  # per thread: whether its OpenMP team is set to one thread
 
 _ADD_ROWS = 16_384  # rows converted to float32 at a time while building
 ANN_MIN_ROWS = 50_000  # from this many rows a store is an HNSW graph (below, a flat scan is faster)
@@ -243,7 +252,9 @@ def search(store: Store, query: np.ndarray, k: int) -> list[tuple[int, float]]:
     k = min(k, store.ntotal)
     if k <= 0:
         return []
-    faiss.omp_set_num_threads(1)  # this thread's team: one query needs none
+    if not getattr(_thread, "single", False):  # once per thread: each call may wait for the GIL
+        faiss.omp_set_num_threads(1)  # this thread's team: one query needs none
+        _thread.single = True
     q = np.asarray(query, dtype=np.float32).reshape(1, -1)
     if isinstance(store, IntegerScan):
         return store.search_exact(q[0], k)
@@ -263,10 +274,15 @@ def vector(store: Store, row: int) -> np.ndarray:
     return out
 
 
-def write_store(store: Store, path: Path) -> None:
+def write_store(store: Store, path: Path, prefilter_min_rows: int | None = None) -> None:
+    """Write ``store`` to ``path``; a flat one of ``prefilter_min_rows`` rows or more (None:
+    never) with its fast-scan prefilter beside it (``qa.stores.integer_scan``)."""
     import faiss
 
-    faiss.write_index(store.store if isinstance(store, IntegerScan) else store, str(path))
+    plain = store.store if isinstance(store, IntegerScan) else store
+    faiss.write_index(plain, str(path))
+    if prefilter_min_rows is not None and not is_ann(plain) and plain.ntotal >= prefilter_min_rows:
+        write_prefilter(plain, path)
 
 
 def read_store(path: Path) -> Store:
@@ -275,6 +291,7 @@ def read_store(path: Path) -> Store:
     import faiss
 
     store = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_MMAP_IFC)
-    if store.ntotal < INTEGER_SCAN_MIN_ROWS or is_ann(store):
+    small = store.ntotal < INTEGER_SCAN_MIN_ROWS and not prefilter_path(path).exists()
+    if small or is_ann(store):
         return store  # a graph's time goes to memory access: integer distances were slower
     return integer_scan(store, path) or store

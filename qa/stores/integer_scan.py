@@ -13,6 +13,14 @@ others to be lost. Read by ``qa.index.vectorstore.read_store``; searched by its 
 codes viewed in place as a numpy array: ``c · (q ∘ step) + q · (vmin + step/2)``, 0.03 ms for
 410 rows of 384 dimensions where faiss's ``reconstruct_batch`` (one decode per row) took 1.2 ms.
 
+A store of ``PREFILTER_MIN_ROWS`` rows or more is written with a **prefilter** beside it
+(``<file>.fastscan``, :func:`write_prefilter`): faiss's ``IndexPQFastScan``, 192 sub-quantizers
+of 4 bits (96 bytes per row: a quarter of the 8-bit codes, so a scan right after the query
+encode has evicted the caches reads 10 MB instead of 38 at 100k rows). The integer scan then
+reads only the ``PREFILTER_POOL × k`` rows it finds (README "Benchmark": recall@30 0.992 of
+the passages' and 0.998 of the titles' exact top 30 at 103,264 chunks of near-random fake
+vectors).
+
 Example:
     >>> scan = integer_scan(store, path)  # None for a store without codes for it
     >>> scan.search_exact(query_vector, 30)[:2]
@@ -25,7 +33,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +43,11 @@ logger = logging.getLogger(__name__)
 
 RowScorer = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (rows, query) → scores
 POOL_FACTOR = 4  # candidates of the integer scan per row asked
+PREFILTER_MIN_ROWS = 50_000  # a store this big is written with a fast-scan prefilter
+PREFILTER_SUFFIX = ".fastscan"
+PREFILTER_DIMS = 2  # dimensions per 4-bit sub-quantizer (192 of them at 384 dimensions)
+PREFILTER_POOL = 40  # prefilter candidates per row asked (then the integer scan, then exact)
+_TRAIN_ROWS = 65_536  # rows sampled to train the prefilter's sub-quantizers
 _SLICE = 16_384  # rows decoded at a time while quantizing an fp16 store
 
 
@@ -46,11 +59,15 @@ class IntegerScan:
         store: The store as written (scores the pool exactly; any other attribute is its).
         codes: The same rows as a flat ``QT_8bit_direct_signed`` store.
         step: ``vdiff / 255`` of the codes' per-dimension ranges.
+        prefilter: An ``IndexPQFastScan`` of the same rows, or None (every row is scanned).
+        view: The integer codes as a ``(rows, d)`` uint8 array (with a prefilter).
     """
 
     store: Any
     codes: Any
     step: np.ndarray
+    prefilter: Any = None
+    view: np.ndarray | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
@@ -58,10 +75,19 @@ class IntegerScan:
     def search_exact(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The exact top ``k`` of the pool the integer scan finds (best first, ties by row)."""
         folded = query * self.step  # ranks rows as q · x̂ does (the offset term is constant)
-        peak = float(np.abs(folded).max()) or 1.0
-        rounded = np.rint(folded * (127 / peak)).astype(np.float32).reshape(1, -1)
-        _, found = self.codes.search(rounded, min(POOL_FACTOR * k, self.codes.ntotal))
-        rows = found[0][found[0] >= 0]
+        pool = min(POOL_FACTOR * k, self.codes.ntotal)
+        if self.prefilter is not None and self.view is not None:
+            wide = min(PREFILTER_POOL * k, self.codes.ntotal)
+            _, found = self.prefilter.search(query.reshape(1, -1).astype(np.float32), wide)
+            rows = found[0][found[0] >= 0]
+            coarse = self.view[rows].astype(np.float32) @ folded  # a code is its byte − 128
+            if len(rows) > pool:
+                rows = rows[np.argpartition(-coarse, pool - 1)[:pool]]
+        else:
+            peak = float(np.abs(folded).max()) or 1.0
+            rounded = np.rint(folded * (127 / peak)).astype(np.float32).reshape(1, -1)
+            _, found = self.codes.search(rounded, pool)
+            rows = found[0][found[0] >= 0]
         scores = self.store.reconstruct_batch(rows) @ query  # exact, in two C calls
         order = np.lexsort((rows, -scores))[:k]
         return [(int(rows[i]), float(scores[i])) for i in order]
@@ -69,18 +95,60 @@ class IntegerScan:
 
 def integer_scan(store: Any, path: Path) -> IntegerScan | None:
     """``store`` (flat, read from ``path``) as an :class:`IntegerScan`, or None when its codes
-    are neither 8-bit nor fp16."""
+    are neither 8-bit nor fp16; with the prefilter written beside ``path`` if there is one.
+
+    Raises:
+        ValueError: The prefilter does not hold ``store``'s rows.
+    """
     import faiss
 
     qtype = store.sq.qtype
+    scan: IntegerScan
     if qtype == faiss.ScalarQuantizer.QT_8bit:  # its own bytes, through a second map
         codes: Any = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_MMAP_IFC)
         codes.sq.qtype = faiss.ScalarQuantizer.QT_8bit_direct_signed
         trained = faiss.vector_to_array(store.sq.trained)
-        return IntegerScan(store, codes, (trained[store.d :] / 255).astype(np.float32))
-    if qtype == faiss.ScalarQuantizer.QT_fp16:
-        return _quantized(store)
-    return None
+        scan = IntegerScan(store, codes, (trained[store.d :] / 255).astype(np.float32))
+    elif qtype == faiss.ScalarQuantizer.QT_fp16:
+        scan = _quantized(store)
+    else:
+        return None
+    side = prefilter_path(path)
+    if not side.exists():
+        return scan
+    prefilter = faiss.read_index(str(side))
+    if prefilter.ntotal != store.ntotal or prefilter.d != store.d:
+        raise ValueError(f"{side.name}: {prefilter.ntotal} × {prefilter.d} ≠ {store.ntotal}")
+    return replace(scan, prefilter=prefilter, view=_code_view(scan.codes))
+
+
+def prefilter_path(path: Path) -> Path:
+    """Where the prefilter of the store at ``path`` is written."""
+    return path.with_name(path.name + PREFILTER_SUFFIX)
+
+
+def write_prefilter(store: Any, path: Path) -> None:
+    """Write the fast-scan prefilter of flat ``store`` beside ``path`` (its sub-quantizers
+    trained on at most ``_TRAIN_ROWS`` rows, a fixed sample)."""
+    import faiss
+
+    d, n = store.d, store.ntotal
+    m = d // PREFILTER_DIMS if d % PREFILTER_DIMS == 0 else d
+    prefilter = faiss.IndexPQFastScan(d, m, 4, faiss.METRIC_INNER_PRODUCT)
+    sample = np.sort(np.random.default_rng(0).choice(n, min(n, _TRAIN_ROWS), replace=False))
+    prefilter.train(np.asarray(store.reconstruct_batch(sample.astype(np.int64)), np.float32))
+    for start in range(0, n, _SLICE):
+        prefilter.add(store.reconstruct_n(start, min(_SLICE, n - start)))
+    faiss.write_index(prefilter, str(prefilter_path(path)))
+    logger.info("prefilter written rows=%d bytes=%d", n, prefilter_path(path).stat().st_size)
+
+
+def _code_view(codes: Any) -> np.ndarray:
+    """The codes of a flat 8-bit store as a ``(rows, d)`` uint8 array over its memory."""
+    import faiss
+
+    view = faiss.rev_swig_ptr(codes.codes.data(), codes.ntotal * codes.code_size)
+    return view.reshape(codes.ntotal, codes.code_size)
 
 
 def _quantized(store: Any) -> IntegerScan:

@@ -143,3 +143,49 @@ def test_a_small_store_is_read_as_it_was_written(corpus, tmp_path):
     store = build_store(corpus[:500], DIM, bits=8)
     write_store(store, tmp_path / "s.faiss")
     assert not isinstance(read_store(tmp_path / "s.faiss"), vectorstore.IntegerScan)
+
+
+def _recall(found: list[tuple[int, float]], exact: list[tuple[int, float]]) -> float:
+    return len({r for r, _ in found} & {r for r, _ in exact}) / len(exact)
+
+
+@pytest.mark.parametrize("bits", [8, 16])
+def test_a_store_written_with_a_prefilter_scans_it_first_and_scores_exactly(
+    corpus, bits, tmp_path
+):
+    """A store of prefilter_min_rows rows gets a fast-scan file beside it; read back, the
+    integer scan reads only the rows the prefilter finds: recall@10 of the exact top 10 stays
+    ≥ 0.99 and every score returned is the row's exact one."""
+    store = build_store(corpus, DIM, bits=bits)
+    write_store(store, tmp_path / "s.faiss", prefilter_min_rows=len(corpus))
+    side = tmp_path / "s.faiss.fastscan"
+    assert side.exists() and side.stat().st_size < (tmp_path / "s.faiss").stat().st_size
+    loaded = read_store(tmp_path / "s.faiss")
+    assert isinstance(loaded, vectorstore.IntegerScan) and loaded.prefilter is not None
+    recalls = []
+    for seed in range(40):
+        query = _unit(1, 200 + seed)[0]
+        found, exact = search(loaded, query, 10), search(store, query, 10)
+        recalls.append(_recall(found, exact))
+        assert all(abs(s - float(vector(store, r) @ query)) < 1e-5 for r, s in found)
+        assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+    assert np.mean(recalls) >= 0.99
+    write_store(loaded, tmp_path / "again.faiss")  # no prefilter asked: none written
+    assert not (tmp_path / "again.faiss.fastscan").exists()
+
+
+def test_a_store_below_the_prefilter_size_gets_none(corpus, tmp_path):
+    write_store(build_store(corpus, DIM, bits=8), tmp_path / "s.faiss", len(corpus) + 1)
+    assert not (tmp_path / "s.faiss.fastscan").exists()
+    graph = build_store(corpus, DIM, bits=8, ann_min_rows=1)  # a graph needs no prefilter
+    write_store(graph, tmp_path / "g.faiss", prefilter_min_rows=1)
+    assert not (tmp_path / "g.faiss.fastscan").exists()
+
+
+def test_a_prefilter_of_other_rows_is_refused_on_reading(corpus, tmp_path):
+    """A prefilter left from another store (here: fewer rows) never answers for this one."""
+    write_store(build_store(corpus[:2000], DIM, bits=8), tmp_path / "old.faiss", 1)
+    write_store(build_store(corpus, DIM, bits=8), tmp_path / "s.faiss")
+    (tmp_path / "old.faiss.fastscan").rename(tmp_path / "s.faiss.fastscan")
+    with pytest.raises(ValueError, match="fastscan"):
+        read_store(tmp_path / "s.faiss")
