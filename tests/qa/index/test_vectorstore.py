@@ -150,9 +150,7 @@ def _recall(found: list[tuple[int, float]], exact: list[tuple[int, float]]) -> f
 
 
 @pytest.mark.parametrize("bits", [8, 16])
-def test_a_store_written_with_a_prefilter_scans_it_first_and_scores_exactly(
-    corpus, bits, tmp_path
-):
+def test_a_store_written_with_a_prefilter_scans_it_first_and_scores_exactly(corpus, bits, tmp_path):
     """A store of prefilter_min_rows rows gets a fast-scan file beside it; read back, the
     integer scan reads only the rows the prefilter finds: recall@10 of the exact top 10 stays
     ≥ 0.99 and every score returned is the row's exact one."""
