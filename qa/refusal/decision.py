@@ -105,6 +105,8 @@ class RefusalDecision:
 #: Last characters of a word naming a thing of the trade: 滞纳金, 体检费, 意外险, 公交卡, 残疾证,
 #: 起付线, 费率, 限额.
 _THING_END = frozenset("金费险卡证线率额")
+#: Of those, the ends whose two-character words name a sum of money too: 押金, 罚金, 学费.
+_SUM_END = frozenset("金费")
 #: Last characters of a word naming a medical service or item a plan may or may not cover:
 #: 种牙, 手术, 配眼镜, 化疗, 疫苗, 打针, 牙齿 (two characters are enough).
 _CARE_END = frozenset("牙术镜疗苗针齿")
@@ -137,7 +139,7 @@ def unknown_terms(question: Question, frequency: Callable[[str], int]) -> tuple[
     synonyms = get_synonyms()
     unknown = []
     for term in question.key_terms:
-        thing = len(term) >= 3 and term[-1] in _THING_END
+        thing = len(term) >= 3 and term[-1] in _THING_END or len(term) == 2 and term[-1] in _SUM_END
         care = term[-1] in _CARE_END and len(question.key_terms) <= _CARE_KEY_TERMS
         if not (thing or care) or frequency(term):
             continue

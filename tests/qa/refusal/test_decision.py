@@ -313,6 +313,10 @@ def _frequency(term: str) -> int:
         ("医保码怎么激活", ()),  # no thing-like term
         ("办参保地变更要交手续费吗", ("手续费",)),  # the stem alone (停保手续) names no fee
         ("生育险怎么交", ()),  # its long form (生育保险) is there
+        # two characters name a sum of money (金, 费), not a card or a rate
+        ("住院押金医保能报吗", ("押金",)),
+        ("住院费用医保能报吗", ()),  # 费用 is there
+        ("医保卡费率是多少", ()),  # 费率 is two characters and not a sum
         # a medical service a short question asks about (two characters are enough)
         ("种牙医保能报吗", ("种牙",)),
         ("近视手术医保能报吗", ("手术",)),
