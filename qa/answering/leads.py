@@ -85,8 +85,10 @@ def kind_cue(question: Question) -> re.Pattern[str] | None:
         return STATES_RATE
     if question.kind == "amount" and figures.ASKS_COUNT.search(question.text):
         return figures.STATES_COUNT
-    if question.kind == "time" and _ASKS_MAKE_UP.search(question.text):
-        return _MAKE_UP_TIME  # 补缴最晚到几号: a 补缴 date, not the 集中缴费 one
+    if question.kind == "time" and figures.ASKS_MAKE_UP.search(question.text):  # a 补缴 line
+        return _MAKE_UP_DATE if figures.ASKS_DEADLINE.search(question.text) else _MAKE_UP_TIME
+    if question.kind == "time" and figures.ASKS_DEADLINE.search(question.text):
+        return figures.STATES_DATE  # a date, not a 3-month waiting period
     if question.kind == "time" and figures.ASKS_PROCESSING.search(question.text):
         return figures.STATES_PROCESSING  # 几天能批下来: days, not a 3-month waiting period
     if question.kind in _SPAN_KINDS and figures.ASKS_AGE.search(question.text):
@@ -96,8 +98,8 @@ def kind_cue(question: Question) -> re.Pattern[str] | None:
     return KIND_CUES.get(question.kind)
 
 
-_ASKS_MAKE_UP = re.compile(r"补缴|补交|错过")
-_MAKE_UP_TIME = re.compile(rf"(?m)^(?=.*补).*?(?:{KIND_CUES['time'].pattern})")
+_MAKE_UP_TIME = re.compile(rf"(?m)^(?=.*补).*?(?:{KIND_CUES['time'].pattern})")  # not 集中缴费
+_MAKE_UP_DATE = re.compile(rf"(?m)^(?=.*补).*?(?:{figures.STATES_DATE.pattern})")
 
 #: Kinds whose question can ask an age or a number of years (not how or where; a yes/no
 #: question can: 医保卡有效期一般是几年啊,到期要换吗).

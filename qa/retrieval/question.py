@@ -138,10 +138,12 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
         "materials",
         re.compile(r"材料|证件|资料|带些?(?:什么|啥|哪些)|准备什么|准备啥|提供什么|需要什么证"),
     ),
+    # … unless a later clause asks yes/no (有效期到啥时候,打电话能查吗)
     (
         "time",
         re.compile(
-            r"什么时候|何时|几号|几月|哪天|多久|多长时间|几天|多少天|多少个?工作日|期限|截止|到账"
+            r"(?:什么时候|啥时|何时|几号|几月|哪天|多久|多长时间|几天|多少天|多少个?工作日|期限|截止|到账)"
+            r"(?![^,,。?? ]*[,,。?? ].*(?:[吗么]|能不能|可不可以|会不会)$)"
         ),
     ),
     # a bare 时间 asks when, unless it is 这段时间 or the question asks yes/no (错过时间了还能补吗)

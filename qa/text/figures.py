@@ -43,6 +43,14 @@ ASKS_PROCESSING = re.compile(
     rf"|(?:{_DONE})[^,，。？?]{{0,4}}(?:{_HOW_LONG})"
 )
 STATES_PROCESSING = re.compile(rf"\d+\s*个?工作日|即时|当天|当场|\d+\s*天|[{_CN}]+天")
+#: A question about making up missed payments (its time is a 补缴 one, not 集中缴费's).
+ASKS_MAKE_UP = re.compile(r"补缴|补交|错过")
+#: A question asking by when (最晚几号, 截止到哪天; not 最晚多少天内: a span), and a line
+#: stating a date or a deadline.
+ASKS_DEADLINE = re.compile(
+    r"^(?!.*(?:多久|多少天|几天|多长时间|几个月|[之以天日]内)).*(?:最晚|最迟|截止|几号|哪天|之前)"
+)
+STATES_DATE = re.compile(r"\d+\s*月\s*\d+\s*[日号]|截止|月底|月末|年底")
 _MARKER = re.compile(r"\[\d+\]")
 _NUM = r"\d+(?:\.\d+)?%?"
 _FIGURE = re.compile(rf"{_NUM}(?:[-~–—至到]{_NUM})?")

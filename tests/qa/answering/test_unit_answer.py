@@ -797,3 +797,7 @@ def test_a_make_up_deadline_is_not_the_enrolment_period_nor_another_places(compo
         understand("扬州的居民医保错过了,最晚啥时候之前能补交"), [Hit(late, 1, 1.0)], documents
     )
     assert "2025年8月31日" in yangzhou.body and not yangzhou.unstated
+    # by when: the deadline leads, not the 3-month waiting period of the same unit
+    assert (
+        "8月31日" in yangzhou.body.splitlines()[0] and "等待" not in yangzhou.body.splitlines()[0]
+    )

@@ -78,6 +78,9 @@ def test_regions_of_the_question(question, regions):
         ("点进家庭成员绑定以后要填什么", "other"),  # ends in 么 but asks what, not whether
         ("家庭共济的钱能给老婆付产检的费用吗", "yesno"),  # whether it pays, not how much
         ("住院费用能报多少", "amount"),
+        ("居民医保每年啥时候交", "time"),  # 啥时候 = 什么时候
+        ("异地就医备案办一次能管多久,过期了要重新备案吗", "yesno"),  # a later clause asks whether
+        ("我去年交的居民医保,到底从啥时候开始能报销", "time"),
         ("你好", "other"),
     ],
 )
