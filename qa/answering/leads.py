@@ -87,10 +87,8 @@ def kind_cue(question: Question) -> re.Pattern[str] | None:
         return figures.STATES_COUNT
     if question.kind == "time" and figures.ASKS_MAKE_UP.search(question.text):  # a 补缴 line
         return _MAKE_UP_DATE if figures.ASKS_DEADLINE.search(question.text) else _MAKE_UP_TIME
-    if question.kind == "time" and figures.ASKS_DEADLINE.search(question.text):
-        return figures.STATES_DATE  # a date, not a 3-month waiting period
-    if question.kind == "time" and figures.ASKS_PROCESSING.search(question.text):
-        return figures.STATES_PROCESSING  # 几天能批下来: days, not a 3-month waiting period
+    if question.kind == "time" and (cue := figures.time_cue(question.text)):
+        return cue  # 最晚几号: a date; 几天能批下来: days; 多久能用: the waiting period
     if question.kind in _SPAN_KINDS and figures.ASKS_AGE.search(question.text):
         return figures.STATES_AGE
     if question.kind in _SPAN_KINDS and figures.ASKS_YEARS.search(question.text):

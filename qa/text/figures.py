@@ -51,6 +51,26 @@ ASKS_DEADLINE = re.compile(
     r"^(?!.*(?:多久|多少天|几天|多长时间|几个月|[之以天日]内)).*(?:最晚|最迟|截止|几号|哪天|之前)"
 )
 STATES_DATE = re.compile(r"\d+\s*月\s*\d+\s*[日号]|截止|月底|月末|年底")
+#: How long after paying the cover starts (交了多久能用, 多久可以报销), and a line stating a
+#: waiting period or the day cover starts.
+ASKS_WAIT = re.compile(
+    r"(?:多久|多长时间|几个月|什么时候|啥时候?)(?:才|就)?(?:能|可以)?(?:用|报|享受)"
+)
+STATES_WAIT = re.compile(r"等待期|需等待|等待\d|起享|次月起|可正常使用|开始享受|享受期")
+#: A time question's (asks, states) pairs, tried in order (``time_cue``).
+_TIME_PAIRS = (
+    (ASKS_DEADLINE, STATES_DATE),  # 最晚几号: a date, not a 3-month waiting period
+    (ASKS_PROCESSING, STATES_PROCESSING),  # 几天能批下来: days, not a waiting period
+    (ASKS_WAIT, STATES_WAIT),  # 交了多久能用: the waiting period, not a 断缴 rule
+)
+
+
+def time_cue(text: str) -> re.Pattern[str] | None:
+    """What a line should state to answer a time question ``text`` more precisely than any
+    date or duration, or None."""
+    return next((states for asks, states in _TIME_PAIRS if asks.search(text)), None)
+
+
 _MARKER = re.compile(r"\[\d+\]")
 _NUM = r"\d+(?:\.\d+)?%?"
 _FIGURE = re.compile(rf"{_NUM}(?:[-~–—至到]{_NUM})?")

@@ -1,5 +1,8 @@
 """Figures in answer text and whether cited quotes support them."""
 
+import pytest
+
+from qa.text import figures
 from qa.text.figures import extract_figures, figure_supported, unsupported_figures
 
 
@@ -56,3 +59,37 @@ def test_stated_days_are_the_days_of_the_year_a_text_names():
     assert first == again == {"9月1日", "12月31日"}
     assert stated_days("缴费后通常1-3个月可正常使用,2个月等待期") == frozenset()
     assert stated_days("10月8日起") == {"10月8日"}
+
+
+@pytest.mark.parametrize(
+    ("question", "answers", "not_answers"),
+    [
+        # by when: a date, not a waiting period
+        (
+            "扬州居民医保最晚啥时候之前能补交",
+            "扬州市的补缴截止时间为2025年8月31日",
+            "补缴后需等待3个月",
+        ),
+        # how long processing takes: days, not a waiting period
+        ("备案提交以后几天能批下来", "15个工作日内完成", "待遇等待期3个月"),
+        # how long until cover starts: the waiting period, not a 断缴 rule
+        (
+            "没赶上集中期交的居民医保要等多久才能报销",
+            "设置缴费后待遇等待期3个月",
+            "断缴3个月以上重新计算年限",
+        ),
+        (
+            "交的是2025年度的,从啥时候能用",
+            "待遇享受期为2025年1月1日至12月31日",
+            "集中缴费期为9月1日至12月31日",
+        ),
+    ],
+)
+def test_a_time_question_asks_for_a_precise_kind_of_time(question, answers, not_answers):
+    cue = figures.time_cue(question)
+    assert cue is not None and cue.search(answers) and not cue.search(not_answers)
+
+
+@pytest.mark.parametrize("question", ["居民医保每年什么时候交", "公司最晚多少天内要给我上社保"])
+def test_a_plain_time_question_has_no_precise_cue(question):
+    assert figures.time_cue(question) is None
