@@ -49,8 +49,7 @@ def detail_lead(
     texts = [fold(ln.shown) for ln in body]
     if question.kind == "yesno":  # only before a bare heading (a lead-in may say the verdict)
         bare = lines[0].heading and not _PROSE.search(lines[0].shown)
-        notes = bare and bool(_NOTES.search(lines[0].shown))
-        return _verdict_item(question, body, texts, scorer, topic, notes) if bare else None
+        return _verdict_item(question, body, texts, scorer, topic) if bare else None
     terms = [
         t
         for t in question.key_terms
@@ -82,19 +81,12 @@ def detail_lead(
     return line
 
 
-#: A heading over independent notes (三、注意事项, 四、特殊情况处理), not over steps in order.
-_NOTES = re.compile(r"注意|事项|特殊情况|说明|提示|须知")
 _PROSE = re.compile(r"[,，。;；]")  # 如果您错过了…,仍然有补缴的机会…: a lead-in, not a title
 _TELLING = 2.0  # IDF weight of a question term that can tell the verdict line (复印件 2.9)
 
 
 def _verdict_item(
-    question: Question,
-    body: Sequence[Line],
-    texts: Sequence[str],
-    scorer: Scorer,
-    topic: str,
-    notes: bool = False,
+    question: Question, body: Sequence[Line], texts: Sequence[str], scorer: Scorer, topic: str
 ) -> Line | None:
     """The line naming more (by IDF weight) of the question's telling terms and asked places,
     not in ``topic``, than any other — no numbered step unless it is the one line quoted, none
@@ -116,8 +108,8 @@ def _verdict_item(
     if best == 0 or named.count(best) > 1:
         return None
     line = body[named.index(best)]
-    if len(body) == 1 or notes:  # the one item quoted under its heading (3. 异地就医 :…), or
-        return line  # one of a list of notes (三、注意事项): it answers without the others
+    if len(body) == 1:  # the one item quoted under its heading (3. 异地就医 :…): it answers
+        return line
     return None if NUMBERED.match(line.shown) else line
 
 

@@ -78,7 +78,6 @@ from qa.answering.unit_focus import (
 )
 from qa.answering.units import (
     LIST_MARK,
-    NUMBERED,
     REFERS_BACK,
     Unit,
     item_lines,
@@ -188,11 +187,11 @@ class UnitComposer:
             k = focus.index(lead_line)  # a heading whose only line leads is not left empty
             if k and focus[k - 1].heading and (k + 1 == len(focus) or focus[k + 1].heading):
                 body.remove(focus[k - 1])
-            if NUMBERED.match(lead_line.shown) or (
+            if (
                 detailed
                 and question.kind != "yesno"
                 and not place_beside(question, lead_line, body)
-            ):  # a numbered note leads alone: its list would show a gap
+            ):
                 body = []  # 建行 → 银行渠道 answers; the other channels (补缴 …) add nothing asked
             if question.kind == "materials" and (rest := rest_of_list(primary, lead_line)):
                 body = rest  # the other materials, though the chunk found ends at the lead

@@ -801,18 +801,3 @@ def test_a_make_up_deadline_is_not_the_enrolment_period_nor_another_places(compo
     assert (
         "8月31日" in yangzhou.body.splitlines()[0] and "等待" not in yangzhou.body.splitlines()[0]
     )
-
-
-def test_a_numbered_note_that_answers_a_yes_no_question_leads_alone(composer, corpus):
-    """三、注意事项 is a list of independent notes: the one that gives the verdict leads, and
-    the list is not quoted after it (its numbering would show a gap)."""
-    documents, chunks = corpus
-    notes = _chunk(chunks, ACTIVATE, "激活时效")
-    answer = composer.compose(
-        understand("新领的医保卡是不是还得专门跑一趟去激活?直接拿去医院挂号行不行"),
-        [Hit(notes, 1, 1.0)],
-        documents,
-    )
-    lines = answer.body.splitlines()
-    assert "无需单独申请" in lines[0] and "三、注意事项" not in answer.body
-    assert "材料要求" not in answer.body  # no list with item 3 missing
