@@ -132,6 +132,8 @@ PERIOD = re.compile(r"[一每今明去本前][个]?[年月天日]|每个月|一�
 _SCHEME = re.compile(r"(?:城乡)?居民医保|职工医保|医保|社保")
 
 
+#: A question ending by asking yes or no (…能查吗, …能不能): a when-word before it asks no "when".
+_ENDS_YES_NO = r"(?:[吗么]|能不能|可不可以|会不会)$"
 #: Cues of each question kind, tried in order (the first that matches wins).
 _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
     (
@@ -143,11 +145,11 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
         "time",
         re.compile(
             r"(?:什么时候|啥时|何时|几号|几月|哪天|多久|多长时间|几天|多少天|多少个?工作日|期限|截止|到账)"
-            r"(?![^,,。?? ]*[,,。?? ].*(?:[吗么]|能不能|可不可以|会不会)$)"
+            rf"(?![^,,。?? ]*[,,。?? ].*{_ENDS_YES_NO})"
         ),
     ),
     # a bare 时间 asks when, unless it is 这段时间 or the question asks yes/no (错过时间了还能补吗)
-    ("time", re.compile(r"(?<![段这那])时间(?!.*(?:[吗么]|能不能|可不可以|会不会)$)")),
+    ("time", re.compile(rf"(?<![段这那])时间(?!.*{_ENDS_YES_NO})")),
     # 会怎样 asks what happens, not how to do something
     ("other", re.compile(r"会怎[样么]样?|会有什么(?:影响|后果)|有什么影响|什么后果")),
     ("where", re.compile(r"电话|热线|号码|客服|网址|网站地址")),  # 网址是多少: no amount

@@ -144,7 +144,8 @@ def write_prefilter(store: Any, path: Path) -> None:
 
 
 def _code_view(codes: Any) -> np.ndarray:
-    """The codes of a flat 8-bit store as a ``(rows, d)`` uint8 array over its memory."""
+    """The codes of a flat 8-bit store as a ``(rows, d)`` uint8 array over its memory (the
+    array does not hold the store: its owner must outlive it)."""
     import faiss
 
     view = faiss.rev_swig_ptr(codes.codes.data(), codes.ntotal * codes.code_size)
@@ -184,8 +185,7 @@ def row_scorer(store: Any) -> RowScorer:
     flat: Any = faiss.downcast_index(plain.storage) if hasattr(plain, "hnsw") else plain
     if flat.sq.qtype != faiss.ScalarQuantizer.QT_8bit or not flat.ntotal:
         return lambda rows, query: _decoded(flat, rows) @ np.asarray(query, np.float32)
-    view = faiss.rev_swig_ptr(flat.codes.data(), flat.ntotal * flat.code_size)
-    codes = view.reshape(flat.ntotal, flat.code_size)
+    codes = _code_view(flat)
     trained = faiss.vector_to_array(flat.sq.trained).astype(np.float32)
     step = trained[flat.d :] / 255
     middle = trained[: flat.d] + step / 2
