@@ -3,12 +3,11 @@ route (``YIBAO_COMPOSER=units``; :mod:`qa.answering.unit_answer` composes the an
 
 - :func:`primary_unit`: the best-ranked unit, moved to the section the question points at
   (线下 / 线上 route; 时间 / 材料 headings; the first of the top three stating what a
-  materials, amount or time question asks), or off a phone-titled unit for someone who
-  cannot use a phone;
+  materials, amount or time question asks), or off a phone-titled unit for a phone-less user;
 - :func:`answering_item`, :func:`asked_place_block`, :func:`offline_group`: the item of a list
   of notes, the block under the asked place's heading, the 线下 group of a unit;
-- :func:`block_of`, :func:`window`: the item a line belongs to; a long unit quoted from the
-  retrieved chunk.
+- :func:`block_of` (up to the next Q&A's question), :func:`window`: a line's item; a long
+  unit quoted from the retrieved chunk.
 """
 
 from __future__ import annotations
@@ -81,9 +80,8 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
                 return unit
     if question.kind == "yesno":  # the unit that gives the verdict, when the best gives none
         keys, top = question.key_terms, units[:3]
-        gives = [
-            any(not ln.heading and states_verdict(ln.shown, keys) for ln in u.lines) for u in top
-        ]
+        said = [[not ln.heading and states_verdict(ln.shown, keys) for ln in u.lines] for u in top]
+        gives = list(map(any, said))
         if not gives[0] and True in gives:
             return units[gives.index(True)]
     heading, cue = _HEADING_CUES.get(question.kind), kind_cue(question)
@@ -267,6 +265,8 @@ def block_of(lines: Sequence[Line], at: int, related: Callable[[Line], bool]) ->
     if line.heading:
         end = at + 1
         while end < len(lines) and not (lines[end].heading and lines[end].depth <= line.depth):
+            if lines[end].faq:  # the next Q&A of a page, titled by its question
+                break
             end += 1
         return list(lines[at:end])
     if line.depth > 0 or LIST_MARK.match(line.shown):
@@ -280,7 +280,7 @@ def block_of(lines: Sequence[Line], at: int, related: Callable[[Line], bool]) ->
         return list(lines[parent : max(end, at + 1)])
     out = [line]
     for nxt in lines[at + 1 : at + 3]:
-        if nxt.heading or LIST_MARK.match(nxt.shown) or not related(nxt):
+        if nxt.heading or LIST_MARK.match(nxt.shown) or nxt.faq or not related(nxt):
             break  # a run of prose ends where a list starts
         out.append(nxt)
     if at > 0 and lines[at - 1].heading and lines[at - 1].shown.endswith((":", "：")):

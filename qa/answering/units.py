@@ -53,6 +53,9 @@ _HEADLINE = re.compile(r"\s*([^。：:\s][^。：:]{3,29}?)\s+(?:以下|下面)[
 _INLINE_ITEM = re.compile(r"(?<=\s)(?=\d{1,2}[.、．](?!\d)\S)")
 #: Where a cut-off preview may be ended when it has no sentence end late enough.
 _SOFT_ENDS = "，,、:："
+#: A line that is only a short question (汕头职工医保卡没激活怎么激活?) titles what follows: a
+#: page of several Q&As names each by its question. Last in a unit, it titles the next one.
+_TITLE_QUESTION = re.compile(r"^[^。！!；;，,\s]{4,30}[?？]$")
 _TRAILING_ASIDE = re.compile(r"\s*[(（][^()（）]{1,12}[)）]$")
 
 
@@ -74,6 +77,11 @@ class Line:
     shown: str
     depth: int = 0
     heading: bool = False
+
+    @property
+    def faq(self) -> bool:
+        """A short question on a line of its own: the title of a page's next Q&A."""
+        return bool(_TITLE_QUESTION.match(self.shown))
 
     @property
     def key(self) -> str:
@@ -169,6 +177,8 @@ def split_lines(doc: Document, start: int, end: int) -> list[Line]:
             cut = max(body.rfind(",", 0, m.start()), body.rfind("，", 0, m.start()))
             if cut >= 10 and not _PITCH.search(body[:cut]):
                 lines.append(Line(s, s + cut, shown_text(body[:cut]), depth, False))
+    if lines and lines[-1].faq:
+        lines.pop()
     return _mark_item_titles(lines)
 
 

@@ -426,6 +426,18 @@ def test_a_short_label_with_an_aside_is_a_heading_not_a_cited_point(corpus):
     assert not any(ln.heading for ln in lines if "(" in ln.shown and len(ln.shown) > 16)
 
 
+def test_the_question_titling_the_next_qa_of_a_page_is_not_quoted(composer, corpus):
+    documents, chunks = corpus
+    timing = _chunk(chunks, "", "15个工作日内完成转移接续")
+    lines = unit_of(timing, documents[timing.doc_id]).lines
+    assert "15个工作日内完成转移接续" in lines[-1].shown
+    assert not any(ln.shown.endswith("怎么激活?") for ln in lines)
+    intro = _chunk(chunks, "", "下面随新社通小编一起来了解具体内容")
+    found = [Hit(intro, 1, 1.0), Hit(timing, 2, 0.9)]
+    body = composer.compose(understand("参保地变更要多久"), found, documents).body
+    assert "15个工作日" in body and "怎么激活" not in body
+
+
 def test_a_closing_sentence_that_refers_back_never_leads(composer, corpus):
     documents, chunks = corpus
     special = _chunk(chunks, ACTIVATE, "金融功能激活")
