@@ -149,6 +149,8 @@ class UnitComposer:
         if whole or lead:
             focus = [ln for ln in primary.lines if not REFERS_BACK.match(ln.shown)]
             focus = window(offline_group(question, focus), anchor, budget)
+            if question.kind == "how" and not lead:  # 异地就医 in a list of notes: that item
+                focus = answering_item(question, scorer, focus)
         else:  # a fact: the lines of the unit that the retrieved chunk holds, in order
             place = asked_place_block(question, list(primary.lines))  # 3. 上海市… of a list
             held = [

@@ -130,7 +130,7 @@ def focus_of(question: Question, unit: Unit, scorer: Scorer, whole: bool) -> lis
 
 
 def answering_item(question: Question, scorer: Scorer, lines: list[Line]) -> list[Line]:
-    """For a yes/no, where or other question whose quoted lines are a list of three or more
+    """For a yes/no, where, how or other question whose quoted lines are a list of three or more
     items: the one item that answers it (with its heading, nested lines and the prose before
     the list) when it covers the question at least four times as well as any other item
     (异地就医能报吗 quotes ``3. 异地就医 :…``, not items 1 and 2 of the same 注意事项).
@@ -140,7 +140,7 @@ def answering_item(question: Question, scorer: Scorer, lines: list[Line]) -> lis
         for i, ln in enumerate(lines)
         if not ln.heading and (ln.depth > 0 or LIST_MARK.match(ln.shown))
     ]
-    if len(items) < 3 or question.kind not in ("yesno", "where", "other"):
+    if len(items) < 3 or question.kind not in ("yesno", "where", "other", "how"):
         return lines  # amounts and dates per group are read side by side
     heads = [ln for ln in lines[: items[0]] if ln.heading]
     if not heads or not _NOTES.search(heads[-1].shown):

@@ -385,6 +385,17 @@ def test_only_a_list_of_notes_is_narrowed_to_one_item(composer, corpus):
     assert "补缴时间:" in body and "缴费标准:" in body  # 补缴时间和标准 is no list of notes
 
 
+def test_a_how_question_answered_by_one_note_quotes_that_note(composer, corpus):
+    documents, chunks = corpus
+    notes = _chunk(chunks, "普通人怎么交医保缴费", "缴费失败处理")
+    for asked, note, other in (
+        ("跨省住院怎么结算", "跨省就医需提前备案", "缴费失败处理"),
+        ("网上交医保扣款失败了咋整", "缴费失败处理", "跨省就医"),
+    ):
+        body = composer.compose(understand(asked), [Hit(notes, 1, 1.0)], documents).body
+        assert note in body and other not in body and "医保待遇" not in body, body
+
+
 def test_a_time_lead_needs_no_question_word_when_the_place_heading_has_them(composer, corpus):
     documents, chunks = corpus
     rates = _chunk(chunks, "城乡居民医疗保险的缴费标准是什么", "2024年10月8日")
