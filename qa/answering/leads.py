@@ -5,9 +5,8 @@
   ``共有两种方式:线上激活方式、线下激活方式。``
 - materials: the materials the quoted lines name, ``需要准备:身份证、户口本、1寸照片。``
 - otherwise: the quoted lines' best prose sentence for the kind (a date for *when*, an amount
-  for *how much*, the verdict for yes/no), never a list item, heading or question; for a
-  how-to only an opening summary (steps are read in order, not from the middle);
-- or the one item that names what the question singles out (:mod:`qa.answering.item_leads`).
+  for *how much*, the verdict for yes/no), never a list item, heading or question (a how-to:
+  an opening summary only), or the item naming what the question singles out (``item_leads``).
 """
 
 from __future__ import annotations
@@ -45,7 +44,10 @@ KIND_CUES = {
         r"[\d一二两三四五六七八九十]+\s*(?:个?[月日号天]|周(?!岁)|分钟|小时)|个工作日|截止|期限|之前|以内"
         r"|次月|当月"
     ),
-    "where": re.compile(r"窗口|经办机构|服务中心|APP|微信|支付宝|电话|热线|网点|银行"),
+    "where": re.compile(
+        r"窗口|机构|服务中心|APP|app|微信|支付宝|电话|热线|网点|银行|平台|网站|官网|公众号|小程序"
+        r"|大厅|社区|街道|委会"
+    ),
     "yesno": re.compile(r"^[^。]{0,30}(?:可以|不可以|能|不能|是|不是|需要|无需|不需要)"),
 }
 #: IDF weight from which a question word singles out one item of a list (闽政通 3.5; app 1.8).

@@ -44,8 +44,8 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
     """The unit to quote: the best-ranked one, moved to the section the question points at
     (线下 / 线上 route; a section headed 时间 / 材料 for a time / materials question), for a
     yes/no question to the first of the top three giving the verdict (``states_verdict``) when
-    the best gives none, or, for a materials, amount or time question, to the first of the top
-    three that states one."""
+    the best gives none, or, for a materials, amount, time or where question, to the first of
+    the top three that states one (a channel for where)."""
     off = [bool(other_settings(question.text, u.doc.title)) for u in units[:3]]
     if off[0] and False in off:  # 家庭共济可以用于产检吗 answers no 能绑老婆吗: the next one
         first = units[off.index(False)]
@@ -95,7 +95,7 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
         for unit in units[:5]:
             if any(cue.search(ln.shown) and any(w in ln.shown for w in words) for ln in unit.lines):
                 return unit
-    if cue is not None and question.kind in ("materials", "amount", "time"):
+    if cue is not None and question.kind in ("materials", "amount", "time", "where"):
         for unit in units[:3]:
             if any(cue.search(line.shown) for line in unit.lines if not line.heading):
                 return unit

@@ -396,6 +396,16 @@ def test_a_how_question_answered_by_one_note_quotes_that_note(composer, corpus):
         assert note in body and other not in body and "医保待遇" not in body, body
 
 
+def test_a_where_question_quotes_a_unit_naming_channels_over_a_better_ranked_one(composer, corpus):
+    documents, chunks = corpus
+    rates = _chunk(chunks, "城乡居民医疗保险的缴费标准是什么", "少年儿童和大学生")
+    ways = _chunk(chunks, "普通人怎么交医保缴费", "线上缴费(推荐)")
+    found = [Hit(rates, 1, 1.0), Hit(ways, 2, 0.9)]
+    body = composer.compose(understand("孩子的居民医保在哪交"), found, documents).body
+    assert "国家医保服务平台APP" in body and "社区服务中心" in body
+    assert "38.454" not in body  # 深圳's rates answer 多少钱, not 在哪交
+
+
 def test_a_time_lead_needs_no_question_word_when_the_place_heading_has_them(composer, corpus):
     documents, chunks = corpus
     rates = _chunk(chunks, "城乡居民医疗保险的缴费标准是什么", "2024年10月8日")
