@@ -162,3 +162,10 @@ def test_asking_for_a_percentage_is_no_key_term():
     """百分之多少 asks for a ratio: the corpus states 50%-70%, never the words 百分之."""
     assert understand("本溪的大病保险能报销百分之多少").key_terms == ("大病保险",)
     assert "产检" in understand("家庭共济的钱能给老婆付产检的费用吗").key_terms  # one word
+
+
+@pytest.mark.parametrize("asked", ["居民医保交了之后什么时候能用", "居民医保交了以后多久能用"])
+def test_after_is_no_key_term(asked):
+    """之后 / 以后 only order events: as a key term it kept the 待遇等待期 passage out of the
+    answer (no passage says 之后), and the question was refused as stating no time."""
+    assert understand(asked).key_terms == ("居民医保",)
