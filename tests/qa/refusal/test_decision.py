@@ -72,7 +72,13 @@ def test_missing_concept_is_not_found_whatever_the_model():
 
 
 @pytest.mark.parametrize(
-    "question", ["家庭共济怎么解绑", "医保卡密码忘了怎么办", "医保个人账户的钱能取出来吗"]
+    "question",
+    [
+        "家庭共济怎么解绑",
+        "医保卡密码忘了怎么办",
+        "医保个人账户的钱能取出来吗",
+        "住房公积金租房怎么提取",
+    ],
 )
 def test_an_action_the_passages_never_describe_is_not_found(question):
     """解绑 is not 绑定: the binding steps do not answer how to unbind."""

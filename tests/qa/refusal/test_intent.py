@@ -76,6 +76,7 @@ def test_all_answerable_and_conflict_gold_questions_are_insurance():
         "国家医保服务平台ＡＰＰ怎么激活医保码？",  # full-width letters and punctuation
         "支付宝里的市民中心在哪打开",  # the channel the corpus names for 医保 services
         "廊坊9600到底是第几档",  # the contribution grade of a 基数
+        "交完费一查啥记录都没有 是没交上吗",  # paying, without the word 交费
     ],
 )
 def test_insurance(text):
