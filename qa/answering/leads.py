@@ -26,7 +26,7 @@ from qa.answering.units import (
     sibling_units,
 )
 from qa.text import figures
-from qa.text.cohorts import asked_age, asked_item, fits_age
+from qa.text.cohorts import line_fit
 from qa.text.figures import STATES_RATE
 from qa.text.regions import find_regions
 from qa.types import Question
@@ -281,20 +281,17 @@ def sentence_lead(
         prose = [ln for ln in prose if ln is opening]
         if not prose:
             return None
-    age = asked_age(question.text)
-
-    def fits(line: Line) -> int:  # 35岁 → 超过18周岁、不满60周岁人员, not 70周岁以上人员
-        found = None if age is None else fits_age(line.shown, age)
-        return 0 if found is None else 1 if found else -1
-
-    item = asked_item(question.text) if question.kind == "amount" else None
-
-    def names(line: Line) -> bool:  # 医疗保险每月扣多少: the 医疗保险 line, not the total
-        return bool(item and item.search(line.shown))
-
-    best = max(
+    parent = {  # the line each line is an item of (• 财政补助标准 above • 成年居民:…)
+        ln.start: next((p.shown for p in reversed(lines[:i]) if p.depth < ln.depth), "")
+        for i, ln in enumerate(lines)
+    }
+    best = max(  # 35岁 → 超过18周岁、不满60周岁人员; 医疗保险每月扣多少 → the 医疗保险 line
         prose,
-        key=lambda ln: (fits(ln), names(ln), *line_score(question, scorer, ln.shown), -ln.start),
+        key=lambda ln: (
+            *line_fit(question, ln.shown, parent.get(ln.start, "")),
+            *line_score(question, scorer, ln.shown),
+            -ln.start,
+        ),
     )
     states = cue is not None and bool(cue.search(best.shown))
     return best if scorer.coverage(best.shown) > 0 or snippet or states else None

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from qa.types import Question
+
 _GROUPS = {  # a group word → the name of the group
     **dict.fromkeys("儿童 少儿 小孩 未成年人 未成年 婴幼儿".split(), "儿童"),
     **dict.fromkeys("普通居民 成年居民 一般居民 成年人 成人 成年".split(), "普通居民"),
@@ -169,6 +171,25 @@ def asked_item(question: str) -> re.Pattern[str] | None:
     pattern a line naming it matches; None for none or several."""
     asked = [cue for cue in _ASKED_ITEM.values() if cue.search(question)]
     return asked[0] if len(asked) == 1 else None
+
+
+def line_fit(question: Question, text: str, parent: str) -> tuple[int, bool, int, int]:
+    """How well a line states the figure asked for, as a lead sorts it: (its age group holds the
+    asked age: 1, or not: −1; it names the one insurance item asked; for an amount question, it
+    names an asked group; whose share it is — an asked payer's 1, the state's unasked −1:
+    深圳小孩一年自己出多少 is not answered by the 财政补助 line under its heading; 单位 is too
+    often part of a name, 事业单位人员, to count unasked). ``parent``: the line it is an item of."""
+    age = asked_age(question.text)
+    found = None if age is None else fits_age(text, age)
+    fits = 0 if found is None else 1 if found else -1
+    if question.kind != "amount":
+        return fits, False, 0, 0
+    item = asked_item(question.text)
+    named = [w for g in question.groups for w in ASKED_GROUPS.get(g, ())]
+    said = {p for p, (_, words) in PAYERS.items() if any(w in text + parent for w in words)}
+    unasked = "财政" in said - {*question.payers} and "个人" not in text  # 个人380元,财政补贴1800元
+    share = 1 if said & set(question.payers) else -1 if unasked else 0
+    return fits, bool(item and item.search(text)), int(any(w in text for w in named)), share
 
 
 #: Where care is given (住院, 门诊, 产检): a figure asked for one must be about it, and a passage

@@ -347,6 +347,19 @@ def test_an_age_and_a_place_pick_the_group_and_the_city(composer, corpus):
     assert older.body.startswith("个人缴费标准:60-69周岁人员825元/年")
 
 
+def test_what_a_person_pays_leads_not_the_state_subsidy_unless_asked(composer, corpus):
+    documents, chunks = corpus
+    rates = _chunk(chunks, "城乡居民医疗保险的缴费标准是什么", "少年儿童和大学生")
+    found = [Hit(rates, 1, 1.0)]
+    lead = {
+        asked: composer.compose(understand(asked), found, documents).body.split("\n")[0]
+        for asked in ("深圳小孩的居民医保一年自己出多少", "深圳居民医保小孩政府给补多少")
+    }
+    own, state = lead.values()
+    assert "38.454元/年" in own and "6409元/月" not in own  # 个人缴费标准, the child's rate
+    assert "76.908元/年" in state  # the 财政补助标准 item for 少年儿童, when the state is asked
+
+
 def test_short_lines_with_figures_are_facts_and_differing_figures_are_no_repeat(corpus):
     documents, chunks = corpus
     rates = _chunk(chunks, "城乡居民医疗保险的缴费标准是什么", "高档:1030元/年")
