@@ -169,3 +169,12 @@ def test_after_is_no_key_term(asked):
     """之后 / 以后 only order events: as a key term it kept the 待遇等待期 passage out of the
     answer (no passage says 之后), and the question was refused as stating no time."""
     assert understand(asked).key_terms == ("居民医保",)
+
+
+@pytest.mark.parametrize(
+    ("asked", "kin"), [("能给我爸交医保吗", "我爸"), ("我的医保卡能给我妈看病用吗", "我妈")]
+)
+def test_a_parent_after_gei_is_one_word(asked, kin):
+    """给我爸交 was cut 给我 / 爸交: a key term no passage holds, and no 我爸 for its synonyms."""
+    terms = understand(asked).key_terms
+    assert kin in terms and not any(len(t) == 2 and t[0] in "爸妈" for t in terms)
