@@ -281,9 +281,9 @@ def sentence_lead(
         prose = [ln for ln in prose if ln is opening]
         if not prose:
             return None
-    parent = {  # the line each line is an item of (• 财政补助标准 above • 成年居民:…)
+    parent = {  # the line each line is an item of (• 财政补助标准 above • 成年居民:…): amounts only
         ln.start: next((p.shown for p in reversed(lines[:i]) if p.depth < ln.depth), "")
-        for i, ln in enumerate(lines)
+        for i, ln in enumerate(lines if question.kind == "amount" else ())
     }
     best = max(  # 35岁 → 超过18周岁、不满60周岁人员; 医疗保险每月扣多少 → the 医疗保险 line
         prose,

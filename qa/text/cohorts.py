@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from qa.types import Question
 
@@ -72,6 +73,11 @@ PAYERS: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
         ("财政", "补助", "补贴", "政府"),
     ),
 }
+
+
+def group_words(groups: Sequence[str]) -> list[str]:
+    """The words by which a passage is about any of ``groups`` (``ASKED_GROUPS`` keys)."""
+    return [w for group in groups for w in ASKED_GROUPS.get(group, ())]
 
 
 def asked_payers(question: str) -> tuple[str, ...]:
@@ -185,7 +191,7 @@ def line_fit(question: Question, text: str, parent: str) -> tuple[int, bool, int
     if question.kind != "amount":
         return fits, False, 0, 0
     item = asked_item(question.text)
-    named = [w for g in question.groups for w in ASKED_GROUPS.get(g, ())]
+    named = group_words(question.groups)
     said = {p for p, (_, words) in PAYERS.items() if any(w in text + parent for w in words)}
     unasked = "财政" in said - {*question.payers} and "个人" not in text  # 个人380元,财政补贴1800元
     share = 1 if said & set(question.payers) else -1 if unasked else 0

@@ -30,7 +30,7 @@ from qa.answering.trust.readings import (
     find_readings,
     on_topic,
 )
-from qa.text.cohorts import ASKED_GROUPS, same_cohort
+from qa.text.cohorts import group_words, same_cohort
 from qa.text.figures import extract_figures
 from qa.text.regions import province_of
 from qa.types import Chunk
@@ -107,7 +107,7 @@ _EMPLOYED = frozenset(("灵活就业人员", "退休人员"))
 
 def _for_groups(readings: Sequence[Reading], asked: Sequence[str]) -> bool:
     """Whether some reading's sentence or title names a group asked (or none is asked)."""
-    words = [w for group in asked for w in ASKED_GROUPS.get(group, ())]
+    words = group_words(asked)
     stated = [r.chunk.title + r.sentence for r in readings]
     return not words or any(w in text for text in stated for w in words)
 
