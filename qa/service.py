@@ -143,7 +143,7 @@ class AnswerService:
         if only := self._title_only(question, quoted):  # 郑州断交: only a link title says
             return self._refusal(question, decision.title_only(*only), hits, timings)
         if late := refuse_composed(
-            question, decision, quoted, lines, composition.unstated, primary
+            question, decision, quoted, lines, composition.unstated, primary, composition.notes
         ):
             logger.info("refused kind=%s after composing: %s", late.kind, "、".join(late.missing))
             return self._refusal(question, late, hits, timings)

@@ -9,6 +9,7 @@ see the lines the composer would quote:
   普通居民 figures) → ``not_found`` (:func:`unanswered_groups`);
 * an amount question about another payer (单位, 财政) no quoted line states a figure for (a
   sum in 元, unless it asks for a rate) → ``not_found`` (:func:`unanswered_payers`);
+* a question about another scheme alone (养老保险) the primary unit never names → ``not_found``;
 * a materials question for a purpose (住院, 报销, 备案) no quoted line names, or a how-to
   question answered only with what follows the asked step (备案后怎么就医 for 怎么备案) →
   ``not_found`` (:mod:`qa.refusal.purposes`);
@@ -26,7 +27,12 @@ from collections.abc import Sequence
 
 from qa.refusal.decision import RefusalDecision
 from qa.refusal.features import STATES_AMOUNT, place_covered, quoted_about
-from qa.refusal.purposes import unanswered_comparison, unanswered_purposes, unanswered_stage
+from qa.refusal.purposes import (
+    unanswered_comparison,
+    unanswered_purposes,
+    unanswered_scheme,
+    unanswered_stage,
+)
 from qa.text.cohorts import ASKED_GROUPS, CARE_SETTINGS, PAYERS
 from qa.text.figures import ASKS_SPAN, STATES_RATE, STATES_SPAN
 from qa.types import Question
@@ -255,6 +261,7 @@ def refuse_composed(
     lines: Sequence[str],
     unstated: str = "",
     primary: str = "",
+    notes: Sequence[str] = (),
 ) -> RefusalDecision | None:
     """The refusal an answer composed for ``question`` turns into, or None to answer it.
 
@@ -267,6 +274,7 @@ def refuse_composed(
             composer's ``Composition.unstated``), else "".
         primary: The first citation's title and the lines quoted before any 另外 (what a
             comparison must name both sides in), else "" (not checked).
+        notes: The answer's trust notes (a conflict note may name the scheme asked).
     """
     if places := unanswered_places(question, quoted_regions):  # another place's figure
         return decision.as_region(places)
@@ -278,6 +286,8 @@ def refuse_composed(
         return decision.lacking([f"{'、'.join(purposes)}所需材料"])
     if primary and (pair := unanswered_comparison(question, primary)):  # 医保码和医保卡
         return decision.lacking([f"{pair[0]}和{pair[1]}的区别"])
+    if scheme := unanswered_scheme(question, "\n".join([primary, *notes])):  # 养老保险 on 医保
+        return decision.lacking([f"{scheme}的相关规定"])
     if stage := unanswered_stage(question, lines):  # 备案后怎么就医 for 怎么备案
         wanted = "所需材料" if question.kind == "materials" else "的办理方法"
         return decision.lacking([f"{stage}{wanted}"])

@@ -48,6 +48,20 @@ SERVICE = (
     "业务。您可以问我怎么办理,再通过国家医保服务平台APP或当地医保部门办理。"
 )
 ASK_LOCAL = "具体规定请咨询当地医保部门。"
+#: Where to ask about a scheme 医保 offices do not run (养老保险 …: 社保; 公积金: its centre).
+_ASK_ELSEWHERE = {
+    "公积金": "具体规定请咨询当地住房公积金管理中心。",
+    "保险": "具体规定请咨询当地社保部门。",
+}
+
+
+def ask_local(missing: Sequence[str]) -> str:
+    """Where to ask, for what a refusal says is missing (养老保险的相关规定 → 社保部门)."""
+    for word, ask in _ASK_ELSEWHERE.items():
+        if any(word in m and "医疗保险" not in m for m in missing):
+            return ask
+    return ASK_LOCAL
+
 
 _QUESTION_CUES = (
     "怎么",
@@ -212,7 +226,8 @@ def _not_found(decision: RefusalDecision, question: Question) -> str:
     if any(m != topic and topic in m for m in decision.missing) and not re.search(r"\d", asked):
         topic = asked or topic  # “密码” for 密码忘了怎么办 (a refusal states no figures)
     if decision.related and decision.missing:  # the passages found state other figures
-        return f"资料里有相关内容,但没有写明您问的{'、'.join(decision.missing)}。" + ASK_LOCAL
+        missing = decision.missing
+        return f"资料里有相关内容,但没有写明您问的{'、'.join(missing)}。" + ask_local(missing)
     years = decision.features.get("missing_years") or ()
     if years and set(decision.missing) <= set(years):  # 2026 asked, 2025 figures found
         return "资料里没有您问的年份的规定,现有资料是其他年份的。" + ASK_LOCAL  # states no figure

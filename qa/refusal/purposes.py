@@ -132,3 +132,32 @@ def unanswered_comparison(question: Question, primary: str) -> tuple[str, str] |
     text, synonyms = fold(primary), get_synonyms()
     named = [any(fold(v) in text for v in synonyms.variants(t)) for t in sides]
     return None if all(named) else (sides[0], sides[1])
+
+
+#: Insurance schemes besides 医保 a question may ask about alone: (asked, said) patterns.
+_SCHEMES = {
+    "养老保险": (re.compile(r"养老(?:保险|险)"), re.compile(r"养老")),
+    "失业保险": (re.compile(r"失业(?:保险|险)"), re.compile(r"失业")),
+    "工伤保险": (re.compile(r"工伤(?:保险|险)?"), re.compile(r"工伤")),
+    "生育保险": (re.compile(r"生育(?:保险|险)"), re.compile(r"生育")),
+    "住房公积金": (re.compile(r"公积金"), re.compile(r"公积金")),
+}
+#: A question naming 医保 (or its cards, accounts) asks about it too, not another scheme alone.
+_NAMES_MEDICAL = re.compile(r"医保|医疗|医药|社保卡|共济|看病|住院|门诊|报销")
+
+
+def unanswered_scheme(question: Question, answer: str) -> str:
+    """The insurance scheme a question asks about alone (养老保险交满15年就可以不交了吗) when
+    the answer never names it (it is about 医保), else "".
+
+    Args:
+        question: The understood question.
+        answer: The primary unit's title and the answer's quoted lines.
+    """
+    text = answer
+    if _NAMES_MEDICAL.search(question.text):
+        return ""
+    for scheme, (asked, said) in _SCHEMES.items():
+        if asked.search(question.text) and not said.search(text):
+            return scheme
+    return ""

@@ -20,6 +20,7 @@ from qa.refusal.messages import refusal_text
 from qa.refusal.purposes import (
     unanswered_comparison,
     unanswered_purposes,
+    unanswered_scheme,
     unanswered_stage,
 )
 from qa.retrieval.question import understand
@@ -444,6 +445,42 @@ def test_an_answer_about_what_follows_the_step_turns_into_a_refusal_naming_it():
     text = refusal_text(refusal, question, [])
     assert text.startswith("资料里有相关内容,但没有写明您问的异地就医备案的办理方法。")
     assert refuse_composed(question, decide(question, [ACTIVATE], NEVER), [()], lines[1:]) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "primary", "scheme"),
+    [
+        # 养老保险 asked alone, a 医保 passage quoted: another scheme's rule is not stated
+        (
+            "养老保险交满15年就可以不交了吗",
+            "社保缴费满15年,医保通常还需要继续缴纳。[1]",
+            "养老保险",
+        ),
+        ("公积金交满几年能贷款", "社保缴费满15年,医保通常还需要继续缴纳。[1]", "住房公积金"),
+        # the scheme named by the primary unit (or a note of its figures): answered
+        ("德州养老保险个人交几个点", "养老保险 :个人缴费比例为8%[1]", ""),
+        ("廊坊失业保险个人扣多少", "注意:失业保险个人比例各来源不一致", ""),
+        ("工伤险要扣我工资吗", "工伤保险和生育保险个人无需承担[1]", ""),
+        # a question naming 医保 too asks about it
+        ("养老保险和医保必须一起交吗", "社保和医保并不强制要求一起缴纳[1]", ""),
+    ],
+)
+def test_a_question_about_another_scheme_needs_an_answer_naming_it(question, primary, scheme):
+    assert unanswered_scheme(understand(question), primary) == scheme
+
+
+def test_a_scheme_refusal_sends_the_user_to_the_office_that_runs_it():
+    question = understand("养老保险交满15年就可以不交了吗")
+    lines = ["社保缴费满15年,医保通常还需要继续缴纳。[1]"]
+    decision = decide(question, [ACTIVATE], NEVER)
+    refusal = refuse_composed(
+        question, decision, [()], lines, primary="社保缴费满15年医保还需要缴纳吗"
+    )
+    assert refusal is not None and refusal.kind == "not_found"
+    text = refusal_text(refusal, question, [])
+    assert "养老保险" in text and "社保部门" in text and "医保部门" not in text
+    noted = refuse_composed(question, decision, [()], lines, "", "", ("养老保险8%",))
+    assert noted is None
 
 
 def test_the_refusal_text_names_the_unnamed_term_and_the_place_found():
