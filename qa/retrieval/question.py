@@ -87,6 +87,10 @@ def cross_region_terms(text: str) -> tuple[str, ...]:
     return MOVE_TERMS if moves else CROSS_REGION_TERMS
 
 
+#: Question words jieba's HMM glues to the verb after them (在哪交 → 哪交, 咋弄).
+_ASKING = frozenset("哪咋啥")
+
+
 def key_terms(terms: Sequence[str], regions: Sequence[str] = ()) -> tuple[str, ...]:
     """Content words a passage answering the question should contain.
 
@@ -97,11 +101,13 @@ def key_terms(terms: Sequence[str], regions: Sequence[str] = ()) -> tuple[str, .
     Returns:
         Longest non-nested tokens of 2+ characters that are not generic 医保 words, in order.
     """
-    generic = set(load_vocabulary().generic)
+    generic, tokenizer = set(load_vocabulary().generic), get_tokenizer()
     words: list[str] = []
     for token in terms:
         if len(token) < 2 or token in generic or token in words:
             continue
+        if len(token) == 2 and token[0] in _ASKING and not tokenizer.known(token):
+            continue  # 在哪交 → 哪交: a question word glued to a verb, no term
         if any(token in place or place in token for place in regions):
             continue
         words.append(token)

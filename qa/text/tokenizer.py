@@ -101,6 +101,10 @@ class ChineseTokenizer:
                     found.append(token[i : i + size])
         return found
 
+    def known(self, word: str) -> bool:
+        """Whether ``word`` is in jieba's dictionary (or ours), not glued by its HMM (哪交)."""
+        return bool(self._cutter().FREQ.get(word))
+
     def tokenize(self, text: str) -> list[str]:
         """Search-mode tokens of ``text`` without punctuation and stopwords."""
         text = fold(text)

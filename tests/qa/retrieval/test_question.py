@@ -164,6 +164,20 @@ def test_asking_for_a_percentage_is_no_key_term():
     assert "产检" in understand("家庭共济的钱能给老婆付产检的费用吗").key_terms  # one word
 
 
+@pytest.mark.parametrize(
+    ("asked", "keys"),
+    [
+        ("新农合在哪交", ("新农合",)),
+        ("医保码咋弄", ("医保码",)),
+        ("医保卡丢了去哪里补办", ("补办",)),
+    ],
+)
+def test_a_question_word_glued_to_a_verb_is_no_key_term(asked, keys):
+    """jieba's HMM reads 在哪交 as 在 / 哪交: no passage says 哪交, so as a key term it made
+    新农合在哪交 a refusal; a dictionary word (哪里) is no key term either (a stopword)."""
+    assert understand(asked).key_terms == keys
+
+
 @pytest.mark.parametrize("asked", ["居民医保交了之后什么时候能用", "居民医保交了以后多久能用"])
 def test_after_is_no_key_term(asked):
     """之后 / 以后 only order events: as a key term it kept the 待遇等待期 passage out of the
