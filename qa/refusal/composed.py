@@ -9,7 +9,8 @@ see the lines the composer would quote:
   普通居民 figures) → ``not_found`` (:func:`unanswered_groups`);
 * an amount question about another payer (单位, 财政) no quoted line states a figure for (a
   sum in 元, unless it asks for a rate) → ``not_found`` (:func:`unanswered_payers`);
-* a question about another scheme alone (养老保险) the primary unit never names → ``not_found``;
+* a question about another scheme alone (养老保险), or an amount question whose key terms (补办)
+  the primary unit never names → ``not_found`` (:func:`qa.refusal.purposes.unanswered_subject`);
 * a materials question for a purpose (住院, 报销, 备案) no quoted line names, or a how-to
   question answered only with what follows the asked step (备案后怎么就医 for 怎么备案) →
   ``not_found`` (:mod:`qa.refusal.purposes`);
@@ -30,11 +31,12 @@ from qa.refusal.features import STATES_AMOUNT, place_covered, quoted_about
 from qa.refusal.purposes import (
     unanswered_comparison,
     unanswered_purposes,
-    unanswered_scheme,
+    unanswered_span,
     unanswered_stage,
+    unanswered_subject,
 )
 from qa.text.cohorts import ASKED_GROUPS, CARE_SETTINGS, PAYERS
-from qa.text.figures import ASKS_SPAN, STATES_RATE, STATES_SPAN
+from qa.text.figures import STATES_RATE
 from qa.types import Question
 
 
@@ -245,15 +247,6 @@ def _states_share(words: Sequence[str], lines: Sequence[str], figure: re.Pattern
     return False
 
 
-def unanswered_span(question: Question, lines: Sequence[str]) -> bool:
-    """Whether a how-long question (几天能审核通过, 延长到多久) is answered by no quoted span:
-    dates or a 期限 word do not say how many days it takes. A look-up (咋看还有多久过期) is
-    answered by where to look."""
-    if question.looks_up or not ASKS_SPAN.search(question.text):
-        return False
-    return not STATES_SPAN.search("\n".join(lines))
-
-
 def refuse_composed(
     question: Question,
     decision: RefusalDecision,
@@ -286,8 +279,8 @@ def refuse_composed(
         return decision.lacking([f"{'、'.join(purposes)}所需材料"])
     if primary and (pair := unanswered_comparison(question, primary)):  # 医保码和医保卡
         return decision.lacking([f"{pair[0]}和{pair[1]}的区别"])
-    if scheme := unanswered_scheme(question, "\n".join([primary, *notes])):  # 养老保险 on 医保
-        return decision.lacking([f"{scheme}的相关规定"])
+    if subject := unanswered_subject(question, primary, notes):  # 养老保险, 补办要多少钱
+        return decision.lacking([subject])
     if stage := unanswered_stage(question, lines):  # 备案后怎么就医 for 怎么备案
         wanted = "所需材料" if question.kind == "materials" else "的办理方法"
         return decision.lacking([f"{stage}{wanted}"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from qa.text.figures import ASKS_SPAN, STATES_SPAN
 from qa.text.normalize import fold
 from qa.text.synonyms import get_synonyms
 from qa.text.tokenizer import domain_terms
@@ -160,4 +161,53 @@ def unanswered_scheme(question: Question, answer: str) -> str:
     for scheme, (asked, said) in _SCHEMES.items():
         if asked.search(question.text) and not said.search(text):
             return scheme
+    return ""
+
+
+def unnamed_amount(question: Question, primary: str) -> tuple[str, ...]:
+    """An amount question's key terms when the primary unit names none of them, nor a synonym,
+    nor (3+ characters) their characters in order within twice their length (大病保险: 大病医疗
+    保险): 医保卡丢了补办要多少钱 answered with what a 医保卡 account is paid each month.
+
+    Args:
+        question: The understood question.
+        primary: The primary unit's title and quoted lines.
+    """
+    if question.kind != "amount" or question.looks_up:
+        return ()
+    keys = [k for k in question.key_terms if not re.search(r"\d", k)]
+    text, synonyms = fold(primary), get_synonyms()
+
+    def named(key: str) -> bool:
+        if any(fold(v) in text for v in synonyms.variants(key)):
+            return True
+        spread = f".{{0,{len(key)}}}?"  # 大病保险 in 大病医疗保险
+        return len(key) >= 3 and bool(re.search(spread.join(map(re.escape, fold(key))), text))
+
+    return () if not keys or any(map(named, keys)) else tuple(keys)
+
+
+def unanswered_span(question: Question, lines: Sequence[str]) -> bool:
+    """Whether a how-long question (几天能审核通过, 延长到多久) is answered by no quoted span:
+    dates or a 期限 word do not say how many days it takes. A look-up (咋看还有多久过期) is
+    answered by where to look."""
+    if question.looks_up or not ASKS_SPAN.search(question.text):
+        return False
+    return not STATES_SPAN.search("\n".join(lines))
+
+
+def unanswered_subject(question: Question, primary: str, notes: Sequence[str] = ()) -> str:
+    """What the answer would leave unnamed, said as a refusal names it, else "": another
+    insurance scheme asked about alone (:func:`unanswered_scheme`; a trust note naming it
+    counts) or the subject of an amount question (:func:`unnamed_amount`).
+
+    Args:
+        question: The understood question.
+        primary: The primary unit's title and quoted lines ("" = not checked for amounts).
+        notes: The answer's trust notes.
+    """
+    if scheme := unanswered_scheme(question, "\n".join([primary, *notes])):
+        return f"{scheme}的相关规定"
+    if primary and unnamed_amount(question, primary):
+        return f"{question.topic or question.key_terms[0]}的具体金额"
     return ""

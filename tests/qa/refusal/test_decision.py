@@ -13,7 +13,6 @@ from qa.refusal.composed import (
     unanswered_payers,
     unanswered_places,
     unanswered_settings,
-    unanswered_span,
 )
 from qa.refusal.decision import RefusalDecision, decide, unknown_terms
 from qa.refusal.messages import refusal_text
@@ -21,7 +20,9 @@ from qa.refusal.purposes import (
     unanswered_comparison,
     unanswered_purposes,
     unanswered_scheme,
+    unanswered_span,
     unanswered_stage,
+    unanswered_subject,
 )
 from qa.retrieval.question import understand
 from tests.qa.refusal.hits import (
@@ -467,6 +468,28 @@ def test_an_answer_about_what_follows_the_step_turns_into_a_refusal_naming_it():
 )
 def test_a_question_about_another_scheme_needs_an_answer_naming_it(question, primary, scheme):
     assert unanswered_scheme(understand(question), primary) == scheme
+
+
+@pytest.mark.parametrize(
+    ("question", "primary", "subject"),
+    [
+        # an amount question whose subject the primary unit never names
+        ("医保卡丢了补办要多少钱", "医保卡每月划入金额约为190元[1]", "补办的具体金额"),
+        (
+            "廊坊退休人员医保卡每个月打多少钱",
+            "在职职工按缴费基数的2%划入[1]",
+            "廊坊退休人员的具体金额",
+        ),
+        # named, by a synonym, or by its characters in order (大病医疗保险 for 大病保险)
+        ("本溪的大病保险能报销百分之多少", "本溪大病医疗保险的报销比例通常为50%-70%[1]", ""),
+        ("医保补交要交多少钱", "补缴金额按当年标准计算[1]", ""),
+        # not an amount question, or nothing checked
+        ("医保卡丢了去哪补办", "前往当地医保经办机构[1]", ""),
+        ("医保卡丢了补办要多少钱", "", ""),
+    ],
+)
+def test_an_amount_question_needs_a_primary_unit_naming_its_subject(question, primary, subject):
+    assert unanswered_subject(understand(question), primary) == subject
 
 
 def test_a_scheme_refusal_sends_the_user_to_the_office_that_runs_it():
