@@ -170,13 +170,19 @@ _ITEMS = {
     "公积金": r"公积金",
 }
 _ASKED_ITEM = {name: re.compile(pattern) for name, pattern in _ITEMS.items()}
+#: How a question names an item, where it differs from a line: 医保 for the 医疗保险 deduction.
+_ITEM_ASKED = {
+    **_ASKED_ITEM,
+    "医疗": re.compile(rf"{_ITEMS['医疗']}|医保(?![卡码]|个人账户|账户|个账)"),
+}
 
 
 def asked_item(question: str) -> re.Pattern[str] | None:
-    """The one insurance item a question names (德州基数15500医疗保险个人扣多少 → 医疗), as a
-    pattern a line naming it matches; None for none or several."""
-    asked = [cue for cue in _ASKED_ITEM.values() if cue.search(question)]
-    return asked[0] if len(asked) == 1 else None
+    """The one insurance item a question names (德州基数15500医疗保险个人扣多少 → 医疗; 廊坊
+    工资九千五按基数交,医保个人每月扣多少 → 医疗), as a pattern a line naming it matches; None
+    for none or several."""
+    asked = [name for name, cue in _ITEM_ASKED.items() if cue.search(question)]
+    return _ASKED_ITEM[asked[0]] if len(asked) == 1 else None
 
 
 def line_fit(question: Question, text: str, parent: str) -> tuple[int, bool, int, int]:

@@ -314,6 +314,10 @@ def test_the_one_insurance_item_a_question_names():
     assert not pension.search("退休后养老金约4000元")  # 养老金 is a pension, not the item
     assert asked_item("养老和医疗一共扣多少") is None  # several items: the total answers
     assert asked_item("医保卡每月进多少钱") is None
+    said = asked_item("德州社保基数15500,光医保一个月从工资里扣多少")  # 医保: the 医疗 item
+    assert said is not None and said.search("医疗保险 :缴费比例为2%,每月310元")
+    assert not said.search("医保卡每月返还金额约为310元")  # a line still names 医疗 itself
+    assert asked_item("她医保个人账户是按啥标准往里打钱的") is None  # the account, no deduction
 
 
 def test_places_of_care_a_text_names_and_the_question_does_not():
