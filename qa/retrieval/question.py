@@ -172,7 +172,11 @@ _KIND_CUES: tuple[tuple[QuestionKind, re.Pattern[str]], ...] = (
     # 要填什么 ends in 么 but asks what, not yes or no
     (
         "yesno",
-        re.compile(r"能不能|可不可以|可以吗|是否|行不行|要不要|会不会|有没有|(?<![什怎])[吗么]$"),
+        re.compile(
+            r"能不能|可不可以|可以吗|是否|行不行|要不要|会不会|有没有|(?<![什怎])[吗么]$"
+            r"|是不是[^,，。 ]*$|真的假的"  # in the last clause: not 是不是得改参保地 要咋弄
+            r"|(?:能|可以|会|要|有|算|行)[^,，。 啥什哪]{0,16}[不没]$"  # 能当场激活不; not 有啥…没
+        ),
     ),
     ("how", re.compile(r"怎么|如何|怎样|咋|步骤|流程|操作|办理|方法")),
 )

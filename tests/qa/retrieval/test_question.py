@@ -81,6 +81,11 @@ def test_regions_of_the_question(question, regions):
         ("居民医保每年啥时候交", "time"),  # 啥时候 = 什么时候
         ("异地就医备案办一次能管多久,过期了要重新备案吗", "yesno"),  # a later clause asks whether
         ("我去年交的居民医保,到底从啥时候开始能报销", "time"),
+        ("到了医院能当场激活不?", "yesno"),  # 不 / 没 at the end asks whether
+        ("居民医保有个人账户没", "yesno"),
+        ("钱刚付完一查啥也没有,是不是没交成功", "yesno"),
+        ("是不是得跟着改参保地,要咋弄", "how"),  # 是不是 not in the last clause
+        ("看大病还有啥额外补助没", "other"),  # asks what there is, not whether
         ("你好", "other"),
     ],
 )
@@ -176,6 +181,12 @@ def test_a_question_word_glued_to_a_verb_is_no_key_term(asked, keys):
     """jieba's HMM reads 在哪交 as 在 / 哪交: no passage says 哪交, so as a key term it made
     新农合在哪交 a refusal; a dictionary word (哪里) is no key term either (a stopword)."""
     assert understand(asked).key_terms == keys
+
+
+def test_that_part_is_no_key_term():
+    """那块 points back at an item (医保那块扣多少, a follow-up): as a key term the amount check
+    refused the answer for naming no 那块."""
+    assert understand("医保那块扣多少").key_terms == ()
 
 
 @pytest.mark.parametrize("asked", ["居民医保交了之后什么时候能用", "居民医保交了以后多久能用"])
