@@ -160,7 +160,7 @@ _ROUTE_HEAD = re.compile(
 )
 #: A question pointing at the in-person route, or at the online one.
 OFFLINE = re.compile(
-    r"线下|窗口|柜台|现场|大厅|没有智能手机|不会[用弄玩使]?手机|不懂手机|没手机|老人|年纪大|腿脚"
+    r"线下|窗口|柜台|现场|大厅|没有智能手机|不[太大怎]?会[用弄玩使]?手机|不懂手机|没手机|老人|年纪大|腿脚"
     r"|行动不便|[6-9]\d多?岁|[6-9]\d多?了|[六七八九]十多?岁?"
 )
 ONLINE = re.compile(r"(?i)线上|网上|手机|app|微信|支付宝|小程序|公众号")

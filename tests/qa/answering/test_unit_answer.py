@@ -74,10 +74,13 @@ def test_a_preview_keeps_its_last_item_rather_than_losing_most_of_a_line(corpus)
     assert not any(ln.startswith("以下是") for ln in lines)  # announcements are dropped
 
 
-def test_an_older_user_gets_the_in_person_route_in_source_order(composer, corpus):
+@pytest.mark.parametrize(
+    "asked", ["我妈60多了从来没用过医保卡怎么激活", "医保卡有几种激活办法?我妈不太会用手机"]
+)
+def test_an_older_user_gets_the_in_person_route_in_source_order(composer, corpus, asked):
     documents, chunks = corpus
     wanted = [(ACTIVATE, "注意事项"), (ACTIVATE, "线上激活方式"), (ACTIVATE, "线下激活方式")]
-    question = understand("我妈60多了从来没用过医保卡怎么激活")
+    question = understand(asked)
     result = composer.compose(question, hits(chunks, *wanted), documents)
     body = result.body
     assert body.startswith("共有两种方式:线上激活方式、线下激活方式。")

@@ -86,6 +86,7 @@ def test_regions_of_the_question(question, regions):
         ("钱刚付完一查啥也没有,是不是没交成功", "yesno"),
         ("是不是得跟着改参保地,要咋弄", "how"),  # 是不是 not in the last clause
         ("看大病还有啥额外补助没", "other"),  # asks what there is, not whether
+        ("查缴费记录有几种办法", "how"),  # 办法 / 途径 ask how, like 方法
         ("你好", "other"),
     ],
 )
