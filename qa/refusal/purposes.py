@@ -41,12 +41,24 @@ def unanswered_purposes(question: Question, lines: Sequence[str]) -> tuple[str, 
     """
     if question.kind != "materials":
         return ()
-    text = "\n".join(lines)
+    return _asked_unsaid(_PURPOSES, question.text, "\n".join(lines))
+
+
+def _asked_unsaid(
+    table: dict[str, tuple[re.Pattern[str], re.Pattern[str]]], asked_in: str, said_in: str
+) -> tuple[str, ...]:
+    """The names of ``table`` (name → (asked, said) patterns) ``asked_in`` asks about and
+    ``said_in`` does not say."""
     return tuple(
-        purpose
-        for purpose, (asked, said) in _PURPOSES.items()
-        if asked.search(question.text) and not said.search(text)
+        name
+        for name, (asked, said) in table.items()
+        if asked.search(asked_in) and not said.search(said_in)
     )
+
+
+def _named(term: str, folded: str) -> bool:
+    """Whether ``folded`` (a folded text) names ``term`` itself or one of its synonyms."""
+    return any(fold(v) in folded for v in get_synonyms().variants(term))
 
 
 #: How a line speaks of what follows a step: 备案后, 激活之后, 补缴以后.
@@ -130,9 +142,8 @@ def unanswered_comparison(question: Question, primary: str) -> tuple[str, str] |
     if not left or not right:
         return None
     sides = [left[0], right[0]]  # nearest the conjunction, longest: 用医保码看病 → 医保码
-    text, synonyms = fold(primary), get_synonyms()
-    named = [any(fold(v) in text for v in synonyms.variants(t)) for t in sides]
-    return None if all(named) else (sides[0], sides[1])
+    text = fold(primary)
+    return None if all(_named(t, text) for t in sides) else (sides[0], sides[1])
 
 
 #: Insurance schemes besides 医保 a question may ask about alone: (asked, said) patterns.
@@ -155,13 +166,9 @@ def unanswered_scheme(question: Question, answer: str) -> str:
         question: The understood question.
         answer: The primary unit's title and the answer's quoted lines.
     """
-    text = answer
     if _NAMES_MEDICAL.search(question.text):
         return ""
-    for scheme, (asked, said) in _SCHEMES.items():
-        if asked.search(question.text) and not said.search(text):
-            return scheme
-    return ""
+    return next(iter(_asked_unsaid(_SCHEMES, question.text, answer)), "")
 
 
 def unnamed_amount(question: Question, primary: str) -> tuple[str, ...]:
@@ -176,10 +183,10 @@ def unnamed_amount(question: Question, primary: str) -> tuple[str, ...]:
     if question.kind != "amount" or question.looks_up:
         return ()
     keys = [k for k in question.key_terms if not re.search(r"\d", k)]
-    text, synonyms = fold(primary), get_synonyms()
+    text = fold(primary)
 
     def named(key: str) -> bool:
-        if any(fold(v) in text for v in synonyms.variants(key)):
+        if _named(key, text):
             return True
         spread = f".{{0,{len(key)}}}?"  # 大病保险 in 大病医疗保险
         return len(key) >= 3 and bool(re.search(spread.join(map(re.escape, fold(key))), text))
