@@ -28,11 +28,12 @@ from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 
 from eval.conversations import Conversation, load_conversations
-from eval.gold import GoldItem, split_items
+from eval.gold import GoldItem, asked_in, split_items
 from ingest.pipeline import run_ingest
 from qa.refusal.calibration import RefusalModel, save_model
 from qa.refusal.decision import RefusalDecision, decide
 from qa.refusal.features import FEATURE_NAMES, RefusalFeatures, compute_features
+from qa.retrieval.known import held_out
 from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever
 from qa.service import load_retriever
@@ -196,7 +197,8 @@ def retrieve_all(retriever: HybridRetriever, items: Sequence[GoldItem]) -> Retri
     """Each item's understood question and its top-``TOP_K`` hits, keyed by item id."""
     out = {}
     for it in items:
-        retrieval = retriever.retrieve(it.question, top_k=TOP_K)
+        with held_out(asked_in(it.id)):
+            retrieval = retriever.retrieve(it.question, top_k=TOP_K)
         out[it.id] = (retrieval.question or understand(it.question), retrieval.hits)
     return out
 
@@ -208,7 +210,8 @@ def retrieve_chats(
     out = {}
     for chat in chats:
         question = understand(chat.question, chat.turns, max_turns)
-        out[chat.id] = (question, retriever.retrieve(question, top_k=TOP_K).hits)
+        with held_out(asked_in(chat.id)):
+            out[chat.id] = (question, retriever.retrieve(question, top_k=TOP_K).hits)
     return out
 
 

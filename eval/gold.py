@@ -10,6 +10,7 @@ request); :func:`split_items` selects the fixed dev / test split, or the sealed 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,6 +221,34 @@ def split_items(items: Iterable[GoldItem], split: str) -> list[GoldItem]:
         group = [it for it in ordered if it.kind == kind]
         chosen.extend(it for i, it in enumerate(group) if (i % 3 == 2) == want_test)
     return sorted(chosen, key=lambda it: it.id)
+
+
+def held_out_group(item_id: str) -> str:
+    """The set an item was written in: its id's letters (``k017`` → ``k``; dev/test: ``q``)."""
+    return re.sub(r"[^a-z].*", "", item_id)
+
+
+def asked_in(item_id: str) -> tuple[str, ...]:
+    """The known-question groups an item is asked without: its own set; for a conversation
+    (``c…``) the dev/test set too, which the conversations were written beside."""
+    group = held_out_group(item_id)
+    return (group, "q") if group == "c" else (group,)
+
+
+def known_questions(items: Iterable[GoldItem]) -> list[dict[str, str]]:
+    """The known-question entries (``qa.retrieval.known``) of the tuning splits, dev and dev2:
+    every answerable or conflict item with an anchor. Never test, never sealed."""
+    tuning = [*split_items(items, "dev"), *split_items(items, RETIRED)]
+    return [
+        {
+            "question": it.question,
+            "source": it.source,
+            "anchor": it.anchor,
+            "group": held_out_group(it.id),
+        }
+        for it in sorted(tuning, key=lambda it: it.id)
+        if it.kind in ("answerable", "conflict") and it.anchor and it.source
+    ]
 
 
 def _parse_line(line: str, path: Path, lineno: int) -> GoldItem:

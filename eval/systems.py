@@ -20,11 +20,13 @@ from eval.gold import (
     Prediction,
     RetrievedChunk,
     System,
+    asked_in,
     top_chunk_prediction,
 )
 from ingest.pipeline import run_ingest
 from qa.embedders.bundled import ensure_bundled_model
 from qa.embedders.fake import FakeEmbedder
+from qa.retrieval.known import held_out
 from qa.retrieval.retriever import HybridRetriever
 from qa.service import AnswerService, load_retriever
 from qa.settings import BUNDLED_MODEL, Settings
@@ -62,7 +64,8 @@ class RetrieverSystem:
 
     def predict(self, item: GoldItem) -> Prediction:
         started = time.perf_counter()
-        result = self.retriever.retrieve(item.question, top_k=self.top_k, mode=self.mode)
+        with held_out(asked_in(item.id)):
+            result = self.retriever.retrieve(item.question, top_k=self.top_k, mode=self.mode)
         timings = dict(result.timings_ms)
         timings["total"] = (time.perf_counter() - started) * 1000
         return top_chunk_prediction(item, to_retrieved(result.hits), timings)
@@ -93,7 +96,8 @@ class AnswerSystem:
         return self._ask(conversation.id, conversation.question, conversation.turns)
 
     def _ask(self, item_id: str, question: str, history: Sequence[Turn]) -> Prediction:
-        answer = self.service.ask(question, history)
+        with held_out(asked_in(item_id)):
+            answer = self.service.ask(question, history)
         chunk_text = {h.chunk.chunk_id: h.chunk.text for h in answer.hits}
         # A cited source is its chunk, the exact span quoted (it may reach past the chunk, when
         # a whole section is quoted) and its date (the answer's 资料日期 note quotes the date).

@@ -26,6 +26,7 @@ from qa.refusal.composed import refuse_composed
 from qa.refusal.decision import RefusalDecision, decide, route_away, unknown_terms
 from qa.refusal.messages import SuggestionPool, refusal_text, suggest_questions
 from qa.refusal.title_only import LinkTitleIndex, title_only_link
+from qa.retrieval.known import load_known
 from qa.retrieval.question import understand
 from qa.retrieval.retriever import HybridRetriever
 from qa.settings import Settings
@@ -47,7 +48,9 @@ def load_retriever(settings: Settings, embedder: Embedder | None = None) -> Hybr
     live service's model instead of loading a second copy).
     """
     index = load_index(settings, model_id=model_id_for(settings), backend=backend_for(settings))
-    return HybridRetriever(index, embedder or build_embedder(settings), settings)
+    retriever = HybridRetriever(index, embedder or build_embedder(settings), settings)
+    retriever.known = load_known(settings, retriever.store.chunks, retriever.embedder)
+    return retriever
 
 
 class InvalidQuestionError(ValueError):

@@ -244,15 +244,10 @@ class Settings(BaseSettings):
         1_048_576, ge=1, description="Largest request body accepted; a larger one gets 413."
     )
     openai_sources_in_text: bool = Field(
-        True,
-        description="/v1/chat/completions appends the sources (`[n]: title — date` lines) to "
-        "the content, before the disclaimer, for clients that ignore `citations`.",
+        True, description="/v1/chat/completions appends `[n]: title — date` source lines."
     )
     max_upload_bytes: int = Field(
-        10_000_000,
-        ge=1,
-        description="Largest request body of a document upload (POST /api/admin/documents); "
-        "each file must also fit max_file_bytes.",
+        10_000_000, ge=1, description="Largest upload body (each file must fit max_file_bytes)."
     )
     store: Literal["local", "milvus"] = Field(
         "local",
@@ -268,6 +263,12 @@ class Settings(BaseSettings):
     milvus_collection: str = Field(
         "yibao", description="Name of the chunk collection (`_pieces`, `_records` beside it)."
     )
+    known_questions: Path | None = Field(
+        None, description="JSONL of known questions; default the packaged one (README)."
+    )
+    known_question_weight: float = Field(1.0, ge=0, description="RRF weight of `known`; 0 = off.")
+    known_question_k: int = Field(3, ge=1, description="Nearest known questions that vote.")
+    known_min_score: float = Field(0.93, description="Cosine a known question needs to vote.")
     log_questions: bool = Field(False, description="Write question text into request logs.")
     feedback_db: Path | None = Field(
         None, description="SQLite file for answer feedback (default `<data_dir>/feedback.sqlite3`)."

@@ -29,6 +29,7 @@ SHIPPED = {
     "qa/data/synonyms.toml",
     "qa/data/intent_terms.toml",
     "qa/data/calibration.json",
+    "qa/data/known_questions.jsonl",
     "eval/gold.jsonl",
     "api/cli/main.py",
 }

@@ -44,6 +44,12 @@ def eval_(
             "--calibrate", help="在 dev+dev2(调参数据)上校准拒答模型,在 test 上检验,并保存校准文件"
         ),
     ] = False,
+    known: Annotated[
+        bool,
+        typer.Option(
+            "--known-questions", help="从 dev+dev2(调参数据)导出已知问题文件(检索信号 known)"
+        ),
+    ] = False,
 ) -> None:
     """用金标问答集评测各系统,打印指标表并写出 report.json / predictions.jsonl / report.html。"""
     import time
@@ -67,6 +73,9 @@ def eval_(
         fail(f"金标集 {gold_path} 的 {split} 部分没有题目。")
     if calibrate:
         run_calibration(settings, gold_path)
+        return
+    if known:
+        export_known_questions(settings, gold_path)
         return
     try:
         with console.status("正在准备系统(索引、模型、基线)…"):
@@ -154,3 +163,17 @@ def run_calibration(settings: Settings, gold_path: Path) -> None:
     save_calibration(result, path)
     console.print_json(data=result.summary())
     console.print(f"校准结果已保存:{path}")
+
+
+def export_known_questions(settings: Settings, gold_path: Path) -> None:
+    """Write the known questions of dev + dev2 (never test or sealed) as JSONL."""
+    import json
+
+    from eval.gold import known_questions, load_gold
+    from qa.retrieval.known import DEFAULT_KNOWN_QUESTIONS
+
+    entries = known_questions(load_gold(gold_path))
+    path = settings.known_questions or DEFAULT_KNOWN_QUESTIONS
+    lines = (json.dumps(e, ensure_ascii=False) for e in entries)
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    console.print(f"已导出 {len(entries)} 条已知问题:{path}")

@@ -171,10 +171,19 @@ def unanswered_scheme(question: Question, answer: str) -> str:
     return next(iter(_asked_unsaid(_SCHEMES, question.text, answer)), "")
 
 
+#: Key terms that are no amount's subject: the insurance itself (a 医保缴费标准 line answers
+#: 居民医保一年交多少钱; another scheme is :func:`unanswered_scheme`'s) and the period (一年).
+_NOT_SUBJECT = re.compile(
+    r"(?:城乡|城镇)?(?:居民|职工)?(?:医保|医疗保险|基本医疗保险)$|[一每半](?:年|个?月|季度?|次|天)$"
+)
+
+
 def unnamed_amount(question: Question, primary: str) -> tuple[str, ...]:
-    """An amount question's key terms when the primary unit names none of them, nor a synonym,
-    nor (3+ characters) their characters in order within twice their length (大病保险: 大病医疗
-    保险): 医保卡丢了补办要多少钱 answered with what a 医保卡 account is paid each month.
+    """An amount question's subjects (key terms but the insurance and the period) when the
+    primary unit names none of its key terms, nor a synonym, nor (3+ characters) their
+    characters in order within twice their length (大病保险: 大病医疗保险): 医保卡丢了补办要多少钱
+    answered with what a 医保卡 account is paid each month. Without a subject nothing is
+    unnamed (合肥居民医保一年交多少钱 answered with 合肥市医保缴费标准为每人每年400元).
 
     Args:
         question: The understood question.
@@ -183,6 +192,7 @@ def unnamed_amount(question: Question, primary: str) -> tuple[str, ...]:
     if question.kind != "amount" or question.looks_up:
         return ()
     keys = [k for k in question.key_terms if not re.search(r"\d", k)]
+    subjects = [k for k in keys if not _NOT_SUBJECT.match(k)]
     text = fold(primary)
 
     def named(key: str) -> bool:
@@ -191,7 +201,7 @@ def unnamed_amount(question: Question, primary: str) -> tuple[str, ...]:
         spread = f".{{0,{len(key)}}}?"  # 大病保险 in 大病医疗保险
         return len(key) >= 3 and bool(re.search(spread.join(map(re.escape, fold(key))), text))
 
-    return () if not keys or any(map(named, keys)) else tuple(keys)
+    return () if not subjects or any(map(named, keys)) else tuple(subjects)
 
 
 def unanswered_span(question: Question, lines: Sequence[str]) -> bool:

@@ -36,6 +36,12 @@ def weighted_rrf(
     return fused
 
 
+def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
+    """Reciprocal-rank fusion: ``score(d) = Σ_r 1 / (k + rank_r(d))`` with 1-based ranks."""
+    named = {str(i): ranking for i, ranking in enumerate(rankings)}
+    return weighted_rrf(named, dict.fromkeys(named, 1.0), k)
+
+
 def _is_province(name: str) -> bool:
     return province_of(name) == name
 

@@ -39,6 +39,7 @@ from qa.retrieval.fusion import (
     region_affinity,
     weighted_rrf,
 )
+from qa.retrieval.known import KnownQuestions
 from qa.retrieval.question import understand
 from qa.retrieval.rerank import PairScorer, load_cross_encoder, rerank_order
 from qa.settings import Settings
@@ -47,12 +48,6 @@ from qa.stores.local import LocalStore
 from qa.types import Hit, Question, SearchMode
 
 logger = logging.getLogger(__name__)
-
-
-def rrf(rankings: list[list[int]], k: int) -> dict[int, float]:
-    """Reciprocal-rank fusion: ``score(d) = Σ_r 1 / (k + rank_r(d))`` with 1-based ranks."""
-    named = {str(i): ranking for i, ranking in enumerate(rankings)}
-    return weighted_rrf(named, dict.fromkeys(named, 1.0), k)
 
 
 @dataclass(frozen=True)
@@ -99,12 +94,14 @@ class HybridRetriever:
         embedder: Embedder,
         settings: Settings,
         reranker: PairScorer | None = None,
+        known: KnownQuestions | None = None,
     ) -> None:
         self.index = index
         self.store: IndexStore = LocalStore(index) if isinstance(index, HybridIndex) else index
         self.embedder = embedder
         self.settings = settings
         self._reranker = reranker
+        self.known = known  # the `known` signal (qa.retrieval.known); None = off
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -158,11 +155,20 @@ class HybridRetriever:
             out[mine] = dense[mine]()
         for name, (task, future) in pending.items():
             out[name] = task() if future is None or future.cancel() else future.result()
+        # a follow-up's standalone text is two questions joined: no known question is like it
+        if (
+            mode == "hybrid"
+            and self.known is not None
+            and vector is not None
+            and not query.follow_up
+        ):
+            known = self.known.top(vector, depth, s.known_question_k, s.known_min_score, query.text)
+            out["known"] = known
         if pooled and vector is not None:
             out["sentence_dense"] = self._pooled_pieces(vector, out, k)
             out = {name: ranked[:k] for name, ranked in out.items()}
         watch.lap("search")
-        order = ("dense", "title_dense", "sentence_dense", "bm25", "title_bm25")
+        order = ("dense", "title_dense", "sentence_dense", "known", "bm25", "title_bm25")
         return {name: out[name] for name in order if name in out}
 
     def _pooled_pieces(self, vector: np.ndarray, found: dict[str, Ranked], k: int) -> Ranked:
@@ -202,11 +208,12 @@ class HybridRetriever:
             "title_bm25": s.title_bm25_weight,
             "title_dense": s.title_dense_weight,
             "sentence_dense": s.sentence_dense_weight,
+            "known": s.known_question_weight,
         }
         fused = weighted_rrf({k: [r for r, _ in v] for k, v in signals.items()}, weights, s.rrf_k)
         raw = {name: dict(ranked) for name, ranked in signals.items()}
         vector_found = {
-            r for n in ("dense", "title_dense", "sentence_dense") for r in raw.get(n, {})
+            r for n in ("dense", "title_dense", "sentence_dense", "known") for r in raw.get(n, {})
         }
         figures = asked_figures(query.text)
         for row in list(fused):

@@ -23,10 +23,14 @@ from eval.gold import (
     GoldFormatError,
     GoldItem,
     RetrievedChunk,
+    asked_in,
+    held_out_group,
+    known_questions,
     load_gold,
     split_items,
     top_chunk_prediction,
 )
+from qa.retrieval.known import DEFAULT_KNOWN_QUESTIONS
 from qa.settings import Settings
 from qa.text.normalize import compact
 from tests.conftest import CORPUS
@@ -344,3 +348,35 @@ def test_cli_eval_split_help_and_errors(tiny_gold: Path) -> None:
     assert "sealed" in CliRunner().invoke(app, ["eval", "--help"]).output
     bad = CliRunner().invoke(app, ["eval", "--split", "train", "--gold", str(tiny_gold)])
     assert bad.exit_code == 1 and "sealed" in bad.output
+
+
+def test_packaged_known_questions_are_the_tuning_splits_export() -> None:
+    """``qa/data/known_questions.jsonl`` is what ``yibao eval --known-questions`` writes now:
+    dev + dev2 answerable and conflict items, never a test or sealed question."""
+    packaged = [
+        json.loads(line) for line in DEFAULT_KNOWN_QUESTIONS.read_text("utf-8").splitlines()
+    ]
+    assert packaged == known_questions(gold())
+    unseen = split_items(gold(), "test") + split_items(gold(), SEALED)
+    assert not {e["question"] for e in packaged} & {it.question for it in unseen}
+    tuning = split_items(gold(), "dev") + split_items(gold(), RETIRED)
+    assert {e["question"] for e in packaged} <= {it.question for it in tuning}
+    assert {e["group"] for e in packaged} == {held_out_group(it.id) for it in tuning}
+
+
+def test_each_item_is_asked_without_its_own_group() -> None:
+    assert held_out_group("k017") == "k" and held_out_group("q101") == "q"
+    assert asked_in("z003") == ("z",) and asked_in("c004") == ("c", "q")
+
+
+def test_cli_exports_known_questions(tiny_gold: Path, tmp_path: Path) -> None:
+    out = tmp_path / "known.jsonl"
+    result = CliRunner().invoke(
+        app,
+        ["eval", "--gold", str(tiny_gold), "--known-questions"],
+        env={"YIBAO_KNOWN_QUESTIONS": str(out)},
+    )
+    assert result.exit_code == 0, result.output
+    written = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    expected = known_questions(load_gold(tiny_gold))
+    assert written == expected and len(written) == 1 and "已导出 1" in result.output

@@ -22,10 +22,11 @@ from qa.retrieval.fusion import (
     figure_affinity,
     names_elsewhere,
     region_affinity,
+    rrf,
     weighted_rrf,
 )
 from qa.retrieval.question import understand
-from qa.retrieval.retriever import HybridRetriever, rrf
+from qa.retrieval.retriever import HybridRetriever
 from qa.service import load_retriever
 from qa.types import Chunk
 from tests.conftest import (
@@ -64,7 +65,7 @@ def test_each_mode_ranks_and_finds_the_city(retriever, mode):
 
 def test_hybrid_scores_name_their_signals(retriever):
     hybrid = retriever.search("合肥居民医保网上缴费", top_k=5)
-    signals = {"dense", "bm25", "title_bm25", "title_dense", "sentence_dense", "region"}
+    signals = {"dense", "bm25", "title_bm25", "title_dense", "sentence_dense", "known", "region"}
     assert hybrid[0].scores and set(hybrid[0].scores) <= signals
     assert {"dense", "bm25"} <= set(hybrid[0].scores)
     assert hybrid[0].scores["region"] == 1.0  # 合肥 asked, 合肥 chunk
