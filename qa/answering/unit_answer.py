@@ -130,6 +130,8 @@ class UnitComposer:
         top = chunks[0] if chunks else None
         if top and top not in passages and kept(question, scorer, top, documents):
             passages.insert(0, top)  # the fused ranking's best, kept by the refusal check
+        if OFFLINE.search(question.text):  # 没有智能手机: a 线下 passage shares no asked word
+            passages += [c for c in chunks[:5] if c not in passages and "线下" in c.text]
         if not passages or other_places_only(question, passages, documents):
             return Composition("")
         units: dict[tuple[str, int], tuple[Unit, Chunk]] = {}

@@ -390,6 +390,12 @@ def test_someone_without_a_phone_gets_the_in_person_channels_not_the_phone_snipp
         documents,
     )
     assert "社保局/社区服务中心" not in timing.body
+    # 没有智能手机: the 线下 passage shares no word with the question, and is still the answer
+    phoneless = composer.compose(
+        understand("没有智能手机怎么交医保"), [Hit(phone, 1, 1.0), Hit(ways, 2, 0.9)], documents
+    )
+    assert "2. 线下缴费" in phoneless.body and "银行柜台" in phoneless.body
+    assert "国家医保服务平台APP 下载" not in phoneless.body
 
 
 def test_only_a_list_of_notes_is_narrowed_to_one_item(composer, corpus):
