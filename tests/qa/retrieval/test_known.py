@@ -18,6 +18,7 @@ from qa.retrieval.known import (
     load_known,
     read_known_questions,
     resolve_rows,
+    schemes_of,
 )
 from qa.retrieval.question import understand
 from qa.service import load_retriever
@@ -168,3 +169,18 @@ def test_a_follow_up_is_not_matched_with_known_questions(tmp_path_factory, tmp_p
     follow_up = understand("要带啥材料", history)
     assert follow_up.follow_up and follow_up.standalone == asked
     assert not any("known" in h.scores for h in known.search(follow_up, top_k=30))
+
+
+def test_a_known_question_about_another_scheme_does_not_vote():
+    questions = ["第一次交城乡居民养老保险怎么办理", "城乡居民医保怎么参保登记"]
+    vectors = FakeEmbedder(256).embed_queries(questions)
+    known = KnownQuestions(
+        vectors, [(0,), (1,)], np.array(["a", "b"]), np.array([schemes_of(q) for q in questions])
+    )
+    asked = "城乡居民医保第一次怎么交"
+    query = FakeEmbedder(256).embed_queries([asked])[0]
+    assert {r for r, _ in known.top(query, k=10, nearest=2)} == {0, 1}  # no text: both vote
+    assert [r for r, _ in known.top(query, k=10, nearest=2, asked=asked)] == [1]
+    pension = "城乡居民养老保险第一次咋交"
+    query = FakeEmbedder(256).embed_queries([pension])[0]
+    assert [r for r, _ in known.top(query, k=10, nearest=2, asked=pension)] == [0]
