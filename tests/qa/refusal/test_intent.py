@@ -77,6 +77,7 @@ def test_all_answerable_and_conflict_gold_questions_are_insurance():
         "支付宝里的市民中心在哪打开",  # the channel the corpus names for 医保 services
         "廊坊9600到底是第几档",  # the contribution grade of a 基数
         "交完费一查啥记录都没有 是没交上吗",  # paying, without the word 交费
+        "绑完以后家里人去看病 钱咋扣",  # binding, without the word 绑定
     ],
 )
 def test_insurance(text):
