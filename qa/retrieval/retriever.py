@@ -1,16 +1,15 @@
-"""Search over a ``HybridIndex``: dense, lexical, or hybrid (five signals fused, then reranked).
+"""Search over a ``HybridIndex``: dense, lexical, or hybrid (six signals fused, then reranked).
 
 The question arrives understood (a :class:`qa.types.Question`, see ``qa.retrieval.question``;
 a plain string is understood here). Modes ``dense`` and ``bm25`` use one signal each.
-``hybrid`` fuses five rankings by weighted reciprocal-rank fusion (weights in ``Settings``):
-passage vectors (``dense``),
-BM25 over title + text (``bm25``), BM25 over titles (``title_bm25``), question-to-title
-vector similarity (``title_dense``) and the best sentence piece of each chunk
-(``sentence_dense``, see ``qa.index.sentences``; by default ranked among the chunks the
-other four found, ``piece_search=pool``); then adds a region bonus, halves bare intros,
-drops weak lexical-only hits, collapses near-duplicates, and reorders the best candidates with a
-cross-encoder when one is configured. A question without content (你好, 谢谢, 在吗) gets
-no hybrid hits.
+``hybrid`` fuses six rankings by weighted reciprocal-rank fusion (weights in ``Settings``):
+passage vectors (``dense``), the nearest known questions' chunks (``known``), BM25 over title
++ text (``bm25``) and over titles (``title_bm25``), question-to-title vector similarity
+(``title_dense``) and the best sentence piece of each chunk (``sentence_dense``, see
+``qa.index.sentences``; by default ranked among the chunks the others found, pooled); then
+adds a region bonus, halves bare intros, drops weak lexical-only hits, collapses
+near-duplicates, and reorders the best candidates with a cross-encoder when one is
+configured. A question without content (你好, 谢谢, 在吗) gets no hybrid hits.
 
 Example:
     >>> retriever = HybridRetriever(index, embedder, settings)
