@@ -1,13 +1,10 @@
 """What of a unit an answer quotes: the primary unit, the lines that answer, the place, the
 route (``YIBAO_COMPOSER=units``; :mod:`qa.answering.unit_answer` composes the answer).
 
-- :func:`primary_unit`: the best-ranked unit, moved to the section the question points at
-  (线下 / 线上 route; 时间 / 材料 headings; the first of the top three stating what a
-  materials, amount or time question asks), or off a phone-titled unit for a phone-less user;
+- :func:`primary_unit`: the best-ranked unit, moved to the section the question points at;
 - :func:`answering_item`, :func:`asked_place_block`, :func:`offline_group`: the item of a list
   of notes, the block under the asked place's heading, the 线下 group of a unit;
-- :func:`block_of` (up to the next Q&A's question), :func:`window`: a line's item; a long
-  unit quoted from the retrieved chunk.
+- :func:`block_of`, :func:`window`: a line's item; a long unit quoted from the retrieved chunk.
 """
 
 from __future__ import annotations
@@ -38,14 +35,18 @@ _NOTES = re.compile(r"注意|事项|提示|说明|特殊情况|常见问题|其�
 #: Questions asking for a list (answered by all its items, not the best one).
 _ASKS_LIST = re.compile(r"哪些|哪几|注意什么|注意啥|注意事项|要注意|什么要求|几种|几个")
 _LOOKS_UP_TOPIC = re.compile(r"查")  # a question or unit about looking something up
+_STEPS = re.compile(r"步骤|流程|操作|办理")  # headings of how-to sections
+#: A how-question not asking for the steps: a route (方式), or what follows one (绑好了…咋用).
+_NOT_STEPS = re.compile(r"方式|渠道|途径|[好完]了|之后|以后")
 
 
 def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
     """The unit to quote: the best-ranked one, moved to the section the question points at
     (线下 / 线上 route; a section headed 时间 / 材料 for a time / materials question), for a
     yes/no question to the first of the top three giving the verdict (``states_verdict``) when
-    the best gives none, or, for a materials, amount, time or where question, to the first of
-    the top three that states one (a channel for where)."""
+    the best gives none, for a how-question off a notes section to its article's steps, or, for
+    a materials, amount, time or where question, to the first of the top three that states one
+    (a channel for where)."""
     off = [bool(other_settings(question.text, u.doc.title)) for u in units[:3]]
     if off[0] and False in off:  # 家庭共济可以用于产检吗 answers no 能绑老婆吗: the next one
         first = units[off.index(False)]
@@ -77,6 +78,11 @@ def primary_unit(question: Question, units: Sequence[Unit]) -> Unit:
         for unit in units[1:3]:  # 怎么查医保交没交: a unit about looking it up, not paying
             topic = f"{unit.doc.title} {unit.heading}"
             if _LOOKS_UP_TOPIC.search(topic) and not _LOOKS_UP_TOPIC.search(best_topic):
+                return unit
+    steps = question.kind == "how" and not _NOT_STEPS.search(question.text)
+    if steps and _NOTES.search(best.heading):
+        for unit in units[1:3]:  # 怎么把老婆绑: the steps, not the 注意事项 ranked above them
+            if unit.doc.doc_id == best.doc.doc_id and _STEPS.search(unit.heading):
                 return unit
     if question.kind == "yesno":  # the unit that gives the verdict, when the best gives none
         keys, top = question.key_terms, units[:3]
@@ -223,14 +229,10 @@ def about_asked_place(question: Question, doc: Document) -> bool:
     return not question.regions or not doc.regions or bool(set(question.regions) & set(doc.regions))
 
 
-_PENSION = re.compile("养老")
-_ASKS_PENSION = re.compile("养老|退休|社保")
-
-
 def about_other_insurance(question: Question, doc: Document) -> bool:
     """A passage titled about pension insurance (张家口城乡居民养老保险能补缴吗) for a question
     about 医保 alone: its 补缴 / 缴费 rules are another scheme's."""
-    return bool(_PENSION.search(doc.title)) and not _ASKS_PENSION.search(question.text)
+    return "养老" in doc.title and not re.search("养老|退休|社保", question.text)
 
 
 def other_places_only(
@@ -270,10 +272,8 @@ def block_of(lines: Sequence[Line], at: int, related: Callable[[Line], bool]) ->
             end += 1
         return list(lines[at:end])
     if line.depth > 0 or LIST_MARK.match(line.shown):
-        parent = next(
-            (i for i in range(at - 1, -1, -1) if lines[i].depth < line.depth or lines[i].heading),
-            at,
-        )
+        up = range(at - 1, -1, -1)
+        parent = next((i for i in up if lines[i].depth < line.depth or lines[i].heading), at)
         end = parent + 1
         while end < len(lines) and lines[end].depth > lines[parent].depth:
             end += 1

@@ -398,6 +398,18 @@ def test_someone_without_a_phone_gets_the_in_person_channels_not_the_phone_snipp
     assert "国家医保服务平台APP 下载" not in phoneless.body
 
 
+def test_a_how_question_gets_the_steps_not_the_notes_ranked_above_them(composer, corpus):
+    documents, chunks = corpus
+    notes = _chunk(chunks, "三、关键注意事项", "")
+    steps = _chunk(chunks, "四、操作步骤示例", "")
+    hits = [Hit(notes, 1, 1.0), Hit(steps, 2, 0.9)]
+    how = composer.compose(understand("怎么把老婆绑到我的家庭共济"), hits, documents).body
+    assert how.startswith("四、操作步骤示例") and "填写被绑定人信息" in how
+    # what follows a step taken is in the notes: 绑好了…咋用
+    after = composer.compose(understand("家庭共济绑好了,我老婆看病咋用我账户的钱"), hits, documents)
+    assert after.body.startswith("三、关键注意事项") and "亲情账户" in after.body
+
+
 def test_only_a_list_of_notes_is_narrowed_to_one_item(composer, corpus):
     documents, chunks = corpus
     late = _chunk(chunks, "错过了城乡居民医疗保险的缴费期限怎么办", "补缴时间")
