@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from eval.gold import GoldItem, ItemScore, MetricResult, Prediction, RetrievedChunk
-from qa.text.normalize import without_spaces
+from qa.text.normalize import holds_anchor
 
 RETRIEVAL_KINDS = frozenset({"answerable", "conflict"})
 """Kinds the retrieval metrics apply to (and only when the item has an anchor)."""
@@ -54,16 +54,7 @@ def is_hit(chunk_text: str, anchor: str) -> bool:
     holding at least half of it (for both when split exactly in half). An empty anchor
     never hits.
     """
-    text, anc = without_spaces(chunk_text), without_spaces(anchor)
-    if not anc:
-        return False
-    if anc in text:
-        return True
-    half = math.ceil(len(anc) / 2)
-    for size in range(half, len(anc)):
-        if text.endswith(anc[:size]) or text.startswith(anc[-size:]):
-            return True
-    return False
+    return holds_anchor(chunk_text, anchor)
 
 
 def hit_ranks(chunks: Sequence[RetrievedChunk], anchor: str) -> list[int]:

@@ -40,6 +40,7 @@ import numpy as np
 
 from qa.embedders.base import Embedder
 from qa.settings import DATA_DIR, Settings
+from qa.text.normalize import holds_anchor
 from qa.types import Chunk
 
 logger = logging.getLogger(__name__)
@@ -96,22 +97,6 @@ def read_known_questions(path: Path) -> list[KnownQuestion]:
         question, source, anchor = (data[k] for k in FIELDS)
         entries.append(KnownQuestion(question, source, anchor, str(data.get("group", ""))))
     return entries
-
-
-def _squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def holds_anchor(text: str, anchor: str) -> bool:
-    """Whether a chunk holds the anchor, or the half of it that straddles its start or end
-    (the rule ``yibao eval`` uses for a hit)."""
-    chunk, span = _squeeze(text), _squeeze(anchor)
-    if not span or span in chunk:
-        return bool(span)
-    half = (len(span) + 1) // 2
-    return any(
-        chunk.endswith(span[:n]) or chunk.startswith(span[-n:]) for n in range(half, len(span))
-    )
 
 
 @dataclass

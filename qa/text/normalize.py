@@ -105,6 +105,21 @@ def without_spaces(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text or "").split())
 
 
+def holds_anchor(text: str, anchor: str) -> bool:
+    """Whether ``text`` (a chunk) holds ``anchor``, both :func:`without_spaces`: as a substring,
+    or — an anchor straddling a chunk boundary — at least half of it: a prefix of the anchor of
+    length ≥ ceil(len/2) ends the text, or such a suffix starts it (an exact half counts for both
+    chunks). An empty anchor is held nowhere. ``yibao eval``'s hit and the known questions'
+    passages (``qa.retrieval.known``) are this rule."""
+    chunk, span = without_spaces(text), without_spaces(anchor)
+    if not span or span in chunk:
+        return bool(span)
+    half = (len(span) + 1) // 2
+    return any(
+        chunk.endswith(span[:n]) or chunk.startswith(span[-n:]) for n in range(half, len(span))
+    )
+
+
 def compact(text: str) -> str:
     """:func:`fold` with all whitespace and punctuation removed (``"医保 码,"`` → ``"医保码"``)."""
     return "".join(

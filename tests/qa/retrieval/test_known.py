@@ -14,7 +14,6 @@ from qa.retrieval.known import (
     KnownQuestions,
     KnownQuestionsError,
     held_out,
-    holds_anchor,
     load_known,
     read_known_questions,
     resolve_rows,
@@ -22,6 +21,7 @@ from qa.retrieval.known import (
 )
 from qa.retrieval.question import understand
 from qa.service import load_retriever
+from qa.text.normalize import holds_anchor
 from qa.types import Chunk, Turn
 from tests.conftest import QueryCountingEmbedder, corpus_index, make_settings
 
