@@ -205,6 +205,10 @@ def conflict_flag_rate(items: Sequence[GoldItem], preds: Mapping[str, Prediction
     return make_result("conflict_flag_rate", out)
 
 
+#: The quoted title in a title-only refusal (``qa.refusal.messages``).
+_LINK_TITLE = re.compile(r"(?<=只有一篇文章的标题)《[^》]*》")
+
+
 def figure_faithfulness(items: Sequence[GoldItem], preds: Mapping[str, Prediction]) -> MetricResult:
     """Figure faithfulness = |answer figures found in some cited chunk| / |answer figures|.
 
@@ -212,11 +216,14 @@ def figure_faithfulness(items: Sequence[GoldItem], preds: Mapping[str, Predictio
     without its 面诊 disclaimer; a figure is found when
     :func:`qa.text.figures.figure_supported` finds it verbatim (not as part of a longer number:
     ``400`` is not in ``4000``; a range also when each endpoint occurs) in at least one cited
-    chunk's text. An answer with no figures scores 1.0. All kinds.
+    chunk's text. An answer with no figures scores 1.0. All kinds. A refusal naming the bare
+    link title it found (``只有一篇文章的标题《晋城新农合2025年…》``) quotes that title, not a
+    figure of its own: the title's figures are not counted.
     """
     out = []
     for item, pred, answer in answered(items, preds, None):
-        figures = extract_figures(_DISCLAIMER_SENTENCE.sub("", answer))
+        said = _DISCLAIMER_SENTENCE.sub("", answer)
+        figures = extract_figures(_LINK_TITLE.sub("", said) if pred.refused else said)
         if not figures:
             out.append(ItemScore(item.id, 1.0, "no figures"))
             continue

@@ -1,9 +1,8 @@
 """Answer units: the part of a document a person would quote — a section of an article
 (heading + body) or one snippet — split into lines that keep the source's list structure.
 
-A unit's lines carry their document offsets, nesting depth and whether they are a heading,
-so an answer can quote them in source order, show headings as headings (never cited as a
-point) and keep numbered steps and bullets with their sub-points.
+A unit's lines carry their document offsets, nesting depth and whether they are a heading, so
+an answer can quote them in source order, show headings as headings and keep list structure.
 
 Example:
     >>> unit = unit_of(chunk, document)
@@ -47,7 +46,7 @@ _ANNOUNCE_PREFIX = re.compile(
     r"\s*[^。：:]{0,40}(?:(?:以下|下面)[是为将][^。：:]{0,40}|如下|供您参考)[:：]\s*"
 )
 #: The short answer a snippet opens with before announcing its details (官网、社保卡、电话查询
-#: 以下是查看医保有效期的几种常用方法…:): kept as a line of its own.
+#: 以下是查看医保有效期的几种常用方法…:): kept as a sentence of its own, a full stop added.
 _HEADLINE = re.compile(r"\s*([^。：:\s][^。：:]{3,29}?)\s+(?:以下|下面)[是为将]")
 #: A list item written inside a line of prose: a step number after a space (`` 2.补缴方式``).
 _INLINE_ITEM = re.compile(r"(?<=\s)(?=\d{1,2}[.、．](?!\d)\S)")
@@ -141,7 +140,8 @@ def _sentence_lines(doc: Document, start: int, end: int, depth: int) -> list[Lin
         for a, b in zip(cuts, cuts[1:], strict=False):
             if m := _ANNOUNCE_PREFIX.match(doc.text, a, b):  # 以下是…的详细信息: 补缴政策
                 if head := _HEADLINE.match(doc.text, a, m.end()):  # 官网、社保卡、电话查询 以下是…
-                    out.append(Line(head.start(1), head.end(1), head.group(1), depth, False))
+                    said = head.group(1) + ("" if head.group(1)[-1] in _ENDS else "。")
+                    out.append(Line(head.start(1), head.end(1), said, depth, False))
                 a = m.end()
             shown = shown_text(doc.text[a:b])
             if len(shown) >= 4 and not _announces(shown):

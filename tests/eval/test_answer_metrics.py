@@ -160,6 +160,20 @@ def test_figure_faithfulness():
     assert result.score == pytest.approx(0.625)
 
 
+def test_figure_faithfulness_skips_the_link_title_a_refusal_names_only():
+    title = "资料里关于晋城只有一篇文章的标题《晋城新农合2025年缴费标准出炉》,没有正文。"
+    items = [item("q1"), item("q2"), item("q3")]
+    preds = index_predictions(
+        [
+            pred("q1", answer=title + DISC, refused=True),
+            pred("q2", answer=title + "每年缴费400元。" + DISC, refused=True),  # its own figure
+            pred("q3", answer="标题《2025年标准》[1]", citations=[cite(1, "标准")]),  # answered
+        ]
+    )
+    result = am.figure_faithfulness(items, preds)
+    assert [s.value for s in result.items] == [1.0, 0.0, 0.0]
+
+
 def test_lcs_and_rouge_l():
     assert am.lcs_length("abcde", "abxde") == 4
     assert am.lcs_length("", "abc") == 0

@@ -645,7 +645,7 @@ def test_a_snippet_keeps_the_short_answer_it_opens_with_before_announcing_detail
     documents, chunks = corpus
     chunk = _chunk(chunks, "医保有效期多久怎么查", "官网")
     lines = [ln.shown for ln in unit_of(chunk, documents[chunk.doc_id]).lines]
-    assert lines[0] == "官网、社保卡、电话查询"  # its headline, not the 以下是… announcement
+    assert lines[0] == "官网、社保卡、电话查询。"  # its headline, a sentence, not the 以下是…
     assert not any("以下是" in ln for ln in lines)
 
 
